@@ -1,0 +1,32 @@
+"""hpc-jupyter: HPC facilities in Jupyter, through one server extension that holds the tokens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .api import HPC
+
+__all__ = ["__version__", "connect", "load_ipython_extension"]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    from .app import HPCJupyterApp
+
+    return [{"module": "hpc_jupyter", "app": HPCJupyterApp}]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext hpc_jupyter`: register the %hpc_* magics."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def connect(facility: str | None = None) -> HPC:
+    """Connect to the hpc-jupyter server extension from a kernel or a script."""
+    from .api import connect as _connect
+
+    return _connect(facility)

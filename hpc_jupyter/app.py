@@ -1,0 +1,114 @@
+"""The hpc-jupyter server extension: configuration, facilities, job watcher and routes."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Dict, Float, Int, Unicode, default
+
+from ._version import __version__
+from .backends import discover_backends
+from .backends.base import ConfigError
+from .registry import FacilityRegistry
+from .routes import HANDLERS
+from .submission import SubmissionLedger
+from .watcher import JobWatcher
+
+EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
+JOB_STATE_EVENT = "https://hpc-jupyter.github.io/events/job_state/v1"
+
+
+class HPCJupyterApp(ExtensionApp):
+    """Brings HPC facilities into Jupyter through one REST API under /hpc/api."""
+
+    name = "hpc_jupyter"
+    handlers = HANDLERS  # type: ignore[assignment]
+
+    facilities = Dict(
+        default_value={},
+        help="""Named facilities, each a dict with a `kind` and that kind's options, e.g.
+        {"daint": {"kind": "firecrest", "url": "..."}}. With none, a `local` facility
+        (this machine's files under the server's root and local processes) is configured.""",
+    ).tag(config=True)
+
+    data_dir = Unicode(
+        help="Where facilities keep their state (job records), one folder per facility."
+    ).tag(config=True)
+
+    max_upload_size = Int(
+        100 * 1024**3, help="The largest upload accepted through /hpc/api, in bytes."
+    ).tag(config=True)
+
+    idle_after = Float(
+        300.0,
+        help="Seconds after the last client asked for a facility's jobs until the job watcher "
+        "stops listing them (it keeps listing while any job is active).",
+    ).tag(config=True)
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return os.path.join(jupyter_data_dir(), "hpc_jupyter")
+
+    def initialize_settings(self) -> None:
+        """Build the facilities from configuration; a bad one stops the server, saying why."""
+        root_dir = Path(os.path.expanduser(self.serverapp.root_dir))  # type: ignore[union-attr]
+        try:
+            self.registry = FacilityRegistry.from_config(
+                self.facilities, discover_backends(), root_dir, Path(self.data_dir)
+            )
+        except ConfigError as err:
+            self.log.critical("%s", err)
+            # Starting without the facilities the user configured would only hide the mistake.
+            sys.exit(f"hpc-jupyter cannot start: {err}")
+        self.kernel_token = secrets.token_urlsafe(32)
+        self.submissions = SubmissionLedger()
+        self.watcher = JobWatcher(
+            self.registry, self._emit_job_state, self.registry.intervals, self.idle_after
+        )
+        self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)  # type: ignore[union-attr]
+        self.settings["hpc_jupyter"] = self
+
+    def _emit_job_state(self, data: dict[str, Any]) -> None:
+        self.serverapp.event_logger.emit(  # type: ignore[union-attr]
+            schema_id=JOB_STATE_EVENT, data=data
+        )
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Start the facilities and the job watcher; tell kernels how to reach us."""
+        await self.registry.start()
+        self.watcher.start()
+        self._write_runtime_file()
+
+    async def stop_extension(self) -> None:
+        """Stop the job watcher and the facilities; forget the runtime file."""
+        await self.watcher.stop()
+        await self.registry.close()
+        self.runtime_file.unlink(missing_ok=True)
+
+    @property
+    def runtime_file(self) -> Path:
+        """Where kernels of this server find its URL and their token (readable by the user only)."""
+        runtime_dir = Path(self.serverapp.runtime_dir)  # type: ignore[union-attr]
+        return runtime_dir / f"hpc-jupyter-{os.getpid()}.json"
+
+    def _write_runtime_file(self) -> None:
+        info = {
+            "url": self.serverapp.connection_url,  # type: ignore[union-attr]
+            "token": self.kernel_token,
+            "pid": os.getpid(),
+            "version": __version__,
+        }
+        path = self.runtime_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(info, handle)
+        os.replace(temp, path)

@@ -1,0 +1,219 @@
+"""The backend seam: what every facility implements, free of anything Jupyter.
+
+A facility is a `FacilityBackend` that owns a `FileBackend` (its filesystems) and a `JobBackend`
+(its scheduler); either may be absent, and `capabilities` says what the user interfaces may offer.
+Backends take their settings as a plain mapping, validated in `create()`, and raise only the
+errors of `hpc_jupyter.errors`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import CapabilityError
+from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, System
+
+
+class ConfigError(ValueError):
+    """A facility's configuration is wrong; raised at server start, naming facility and key."""
+
+    def __init__(self, facility: str, key: str, problem: str) -> None:
+        super().__init__(f"hpc-jupyter facility {facility!r}, key {key!r}: {problem}")
+        self.facility = facility
+        self.key = key
+
+
+@dataclass(frozen=True)
+class BackendContext:
+    """What the server tells a backend about where it runs."""
+
+    root_dir: Path
+    """The Jupyter server's root directory: the default root of local files."""
+    data_dir: Path
+    """A directory where the backend may keep state (job records), one per facility."""
+
+
+@dataclass
+class ReadStream:
+    """An opened file read: how many bytes will come, and the bytes themselves."""
+
+    length: int
+    chunks: AsyncIterator[bytes]
+
+
+class UploadSink(abc.ABC):
+    """A file being written: bytes go to a temporary name until `commit()` renames it."""
+
+    @abc.abstractmethod
+    async def write(self, chunk: bytes) -> None:
+        """Append a chunk to the upload."""
+
+    @abc.abstractmethod
+    async def commit(self) -> FileEntry:
+        """Put the complete file in place under its final name and describe it."""
+
+    @abc.abstractmethod
+    async def abort(self) -> None:
+        """Drop the partial upload; the target is left as it was. Safe to call twice."""
+
+
+class FileBackend(abc.ABC):
+    """A facility's filesystems. Paths are POSIX strings as the facility sees them."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.FILES_READ, Capability.FILES_WRITE, Capability.FILES_CHMOD}
+    )
+
+    @abc.abstractmethod
+    async def home(self, system: str) -> str:
+        """The directory a file view opens at."""
+
+    @abc.abstractmethod
+    async def list_dir(self, system: str, path: str) -> list[FileEntry]:
+        """The entries of a directory, without `.` and `..`."""
+
+    @abc.abstractmethod
+    async def stat(self, system: str, path: str) -> FileEntry:
+        """One entry, not following a final symbolic link."""
+
+    @abc.abstractmethod
+    async def open_read(
+        self, system: str, path: str, offset: int = 0, length: int | None = None
+    ) -> ReadStream:
+        """Open a regular file for streaming, from `offset`, `length` bytes at most."""
+
+    @abc.abstractmethod
+    async def open_upload(self, system: str, path: str) -> UploadSink:
+        """Start writing a file; nothing appears under `path` before `commit()`."""
+
+    @abc.abstractmethod
+    async def mkdir(self, system: str, path: str, parents: bool = False) -> FileEntry:
+        """Create a directory (and its parents when asked)."""
+
+    @abc.abstractmethod
+    async def move(self, system: str, source: str, target: str) -> FileEntry:
+        """Rename or move; refuses to replace an existing target."""
+
+    @abc.abstractmethod
+    async def copy(self, system: str, source: str, target: str) -> FileEntry:
+        """Copy a file or a directory tree; refuses to replace an existing target."""
+
+    @abc.abstractmethod
+    async def delete(self, system: str, path: str, recursive: bool = False) -> None:
+        """Remove a file, a link, or a directory (non-empty only when recursive)."""
+
+    @abc.abstractmethod
+    async def chmod(self, system: str, path: str, mode: str) -> FileEntry:
+        """Change permissions; `mode` is octal, like `755`."""
+
+
+class JobBackend(abc.ABC):
+    """A facility's batch scheduler, as the user sees it."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.JOBS_SUBMIT,
+            Capability.JOBS_LIST,
+            Capability.JOBS_CANCEL,
+            Capability.JOBS_OUTPUT,
+        }
+    )
+
+    @abc.abstractmethod
+    async def submit(self, system: str, request: JobRequest) -> Job:
+        """Submit a batch script; returns the job as first recorded."""
+
+    @abc.abstractmethod
+    async def list_jobs(self, system: str) -> list[Job]:
+        """The user's jobs: current ones and the finished ones the facility still reports."""
+
+    @abc.abstractmethod
+    async def get_job(self, system: str, job_id: str) -> Job:
+        """One job by id; `NotFound` when the facility does not know it."""
+
+    @abc.abstractmethod
+    async def cancel_job(self, system: str, job_id: str) -> Job:
+        """Cancel a pending or running job; `Conflict` when it has already ended."""
+
+    @abc.abstractmethod
+    async def read_output(
+        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+    ) -> OutputChunk:
+        """Read a job's stdout or stderr from a byte offset, for following a log."""
+
+
+class FacilityBackend(abc.ABC):
+    """One configured facility: its systems, auth state, files and jobs."""
+
+    kind: ClassVar[str]
+    default_poll_interval: ClassVar[float] = 30.0
+    """Seconds between two listings of jobs by the job watcher."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @classmethod
+    @abc.abstractmethod
+    def create(
+        cls, name: str, options: Mapping[str, Any], context: BackendContext
+    ) -> FacilityBackend:
+        """Validate `options` and build the facility; raise `ConfigError` naming the bad key."""
+
+    @property
+    @abc.abstractmethod
+    def files(self) -> FileBackend | None:
+        """The facility's filesystems, or None when it has none we can reach."""
+
+    @property
+    @abc.abstractmethod
+    def jobs(self) -> JobBackend | None:
+        """The facility's scheduler, or None when it runs no jobs for us."""
+
+    @abc.abstractmethod
+    async def systems(self) -> list[System]:
+        """The systems (clusters) of the facility; exactly one has `default=True`."""
+
+    async def auth_status(self) -> str:
+        """`none` (no credentials needed), `ok`, `expired` or `error`; never a credential."""
+        return "none"
+
+    def auth_message(self, status: str) -> str | None:
+        """What a user should do about an auth status other than `ok`/`none`."""
+        if status in ("none", "ok"):
+            return None
+        return f"The credentials of facility {self.name!r} are not valid: check its configuration."
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """Everything the facility can do."""
+        caps: set[Capability] = set()
+        if self.files is not None:
+            caps |= self.files.capabilities
+        if self.jobs is not None:
+            caps |= self.jobs.capabilities
+        return frozenset(caps)
+
+    def require_files(self) -> FileBackend:
+        """The file backend, or a clear error when the facility has none."""
+        if self.files is None:
+            raise CapabilityError(f"Facility {self.name!r} offers no file access.")
+        return self.files
+
+    def require_jobs(self) -> JobBackend:
+        """The job backend, or a clear error when the facility has none."""
+        if self.jobs is None:
+            raise CapabilityError(f"Facility {self.name!r} does not run jobs.")
+        return self.jobs
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Start background work (called once, on the server's event loop)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Stop background work and release connections."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} kind={self.kind!r}>"

@@ -1,0 +1,62 @@
+"""The built-in `local` facility: this machine's files under a root, and jobs as local processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ...models import System
+from ..base import BackendContext, ConfigError, FacilityBackend, FileBackend, JobBackend
+from .files import LocalFiles
+from .jobs import LocalJobs
+from .paths import RootedPaths
+
+SYSTEM = "localhost"
+
+
+class LocalFacility(FacilityBackend):
+    """Options: `root` (default: the Jupyter root dir), `max_running` (default: CPU count)."""
+
+    kind = "local"
+    default_poll_interval = 1.0
+    _OPTIONS = frozenset({"root", "max_running"})
+
+    def __init__(self, name: str, root: Path, data_dir: Path, max_running: int) -> None:
+        super().__init__(name)
+        self.root = root
+        self._files = LocalFiles(root)
+        self._jobs = LocalJobs(name, SYSTEM, RootedPaths(root), data_dir, max_running)
+
+    @classmethod
+    def create(
+        cls, name: str, options: Mapping[str, Any], context: BackendContext
+    ) -> LocalFacility:
+        for key in options:
+            if key not in cls._OPTIONS:
+                raise ConfigError(name, key, f"unknown option; known: {sorted(cls._OPTIONS)}")
+        root = Path(os.path.expanduser(str(options.get("root", context.root_dir))))
+        if not root.is_dir():
+            raise ConfigError(name, "root", f"{str(root)!r} is not a directory")
+        max_running = options.get("max_running", os.cpu_count() or 1)
+        if not isinstance(max_running, int) or isinstance(max_running, bool) or max_running < 1:
+            raise ConfigError(name, "max_running", "must be a whole number of at least 1")
+        return cls(name, root, context.data_dir, max_running)
+
+    @property
+    def files(self) -> FileBackend:
+        return self._files
+
+    @property
+    def jobs(self) -> JobBackend:
+        return self._jobs
+
+    async def systems(self) -> list[System]:
+        return [System(name=SYSTEM, status="available", default=True, home=".")]
+
+    async def start(self) -> None:
+        await self._jobs.start()
+
+    async def close(self) -> None:
+        await self._jobs.close()

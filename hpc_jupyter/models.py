@@ -1,0 +1,163 @@
+"""The project's vocabulary: jobs, file entries, systems and capabilities, shared by every facility."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class JobState(str, enum.Enum):
+    """A job's state, in Slurm's words; every facility's states map onto these."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETING = "COMPLETING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+    TIMEOUT = "TIMEOUT"
+    OUT_OF_MEMORY = "OUT_OF_MEMORY"
+    NODE_FAIL = "NODE_FAIL"
+    SUSPENDED = "SUSPENDED"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def is_final(self) -> bool:
+        """True once the job can no longer change state."""
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset(
+    {
+        JobState.COMPLETED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+        JobState.TIMEOUT,
+        JobState.OUT_OF_MEMORY,
+        JobState.NODE_FAIL,
+    }
+)
+
+
+class FileType(str, enum.Enum):
+    """What a file entry is."""
+
+    FILE = "file"
+    DIRECTORY = "directory"
+    LINK = "link"
+    OTHER = "other"
+
+
+class Capability(str, enum.Enum):
+    """One thing a facility can do; the UIs hide what a facility does not declare."""
+
+    FILES_READ = "files.read"
+    FILES_WRITE = "files.write"
+    FILES_CHMOD = "files.chmod"
+    JOBS_SUBMIT = "jobs.submit"
+    JOBS_LIST = "jobs.list"
+    JOBS_CANCEL = "jobs.cancel"
+    JOBS_OUTPUT = "jobs.output"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+class Model:
+    """Mixin: a dataclass that turns itself into JSON-ready data."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return this model as plain JSON-ready data."""
+        data = _jsonable(self)
+        assert isinstance(data, dict)
+        return data
+
+
+@dataclass(frozen=True)
+class FileEntry(Model):
+    """One entry of a remote directory."""
+
+    name: str
+    path: str
+    type: FileType
+    size: int
+    permissions: str
+    user: str
+    group: str
+    modified: float
+    link_target: str | None = None
+
+
+@dataclass(frozen=True)
+class JobRequest(Model):
+    """What a user asks for when submitting a batch script.
+
+    Fields left as None fall back to the script's directives, then to the facility's defaults.
+    """
+
+    script: str
+    name: str | None = None
+    partition: str | None = None
+    nodes: int | None = None
+    time_limit: int | None = None
+    account: str | None = None
+    workdir: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    stdout: str | None = None
+    stderr: str | None = None
+
+
+@dataclass(frozen=True)
+class Job(Model):
+    """A batch job as every facility reports it. Times are Unix seconds; limits are seconds."""
+
+    id: str
+    name: str
+    state: JobState
+    raw_state: str
+    facility: str = ""
+    system: str = ""
+    user: str = ""
+    account: str | None = None
+    partition: str | None = None
+    nodes: int | None = None
+    submit_time: float | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    time_limit: int | None = None
+    exit_code: int | None = None
+    workdir: str | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class OutputChunk(Model):
+    """A piece of a job's log: data from an offset, where to read next, and whether the log is done."""
+
+    data: str
+    offset: int
+    complete: bool
+
+
+@dataclass(frozen=True)
+class System(Model):
+    """A cluster or machine of a facility."""
+
+    name: str
+    status: str = "available"
+    default: bool = False
+    home: str | None = None

@@ -1,0 +1,25 @@
+"""The REST API of hpc-jupyter, under /hpc/api (described by api/openapi.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .facilities import FacilitiesHandler, FacilityHandler, InfoHandler
+from .files import FileContentHandler, FileOperationHandler, FilesHandler, FileStatHandler
+from .jobs import JobHandler, JobOutputHandler, JobsHandler
+
+_FACILITY = r"hpc/api/facilities/(?P<facility>[A-Za-z0-9_-]+)"
+_JOB = _FACILITY + r"/jobs/(?P<job_id>[^/]+)"
+
+HANDLERS: list[tuple[str, Any]] = [
+    (r"hpc/api/info", InfoHandler),
+    (r"hpc/api/facilities", FacilitiesHandler),
+    (_FACILITY, FacilityHandler),
+    (_FACILITY + r"/files", FilesHandler),
+    (_FACILITY + r"/files/stat", FileStatHandler),
+    (_FACILITY + r"/files/content", FileContentHandler),
+    (_FACILITY + r"/files/(?P<op>mkdir|move|copy|delete|chmod)", FileOperationHandler),
+    (_FACILITY + r"/jobs", JobsHandler),
+    (_JOB, JobHandler),
+    (_JOB + r"/output", JobOutputHandler),
+]

@@ -1,0 +1,39 @@
+"""Routes that describe the server and its facilities."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .._version import __version__
+from .base import HPCAPIHandler
+
+API_VERSION = 1
+
+
+class InfoHandler(HPCAPIHandler):
+    """GET /hpc/api/info: the version handshake of the Lab panel and the kernel client."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json({"version": __version__, "api_version": API_VERSION})
+
+
+class FacilitiesHandler(HPCAPIHandler):
+    """GET /hpc/api/facilities: every configured facility."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        facilities = [await self.registry.describe(name) for name in self.registry.names()]
+        self.write_json({"facilities": facilities})
+
+
+class FacilityHandler(HPCAPIHandler):
+    """GET /hpc/api/facilities/{facility}: one facility, its systems and what it can do."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        self.write_json(await self.registry.describe(facility))

@@ -1,0 +1,164 @@
+"""Routes for a facility's files: list, stat, stream down, stream up, and file operations."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..backends.base import UploadSink
+from ..errors import HPCError, ValidationError
+from .base import HPCAPIHandler
+
+
+class FilesHandler(HPCAPIHandler):
+    """GET .../files?path=P: the entries of a directory."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        files = self.registry.get(facility).require_files()
+        system = await self.system(facility)
+        path = self.get_query_argument("path", None) or await files.home(system)
+        entries = await files.list_dir(system, path)
+        self.write_json({"path": path, "entries": [entry.to_dict() for entry in entries]})
+
+
+class FileStatHandler(HPCAPIHandler):
+    """GET .../files/stat?path=P: one entry."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        files = self.registry.get(facility).require_files()
+        entry = await files.stat(await self.system(facility), self.get_query_argument("path"))
+        self.write_json(entry.to_dict())
+
+
+@web.stream_request_body
+class FileContentHandler(HPCAPIHandler):
+    """GET streams a file (or a byte range) down; PUT streams a request body into a file.
+
+    An upload goes to a temporary name and is renamed only once the whole body has arrived,
+    so a broken upload never leaves a half-written file under the target name.
+    """
+
+    _sink: UploadSink | None = None
+    _upload_error: HPCError | None = None
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.request.method != "PUT":
+            return
+        if not self.current_user:
+            raise web.HTTPError(403)  # never accept a body from someone unknown
+        self.request.connection.set_max_body_size(self.hpc.max_upload_size)  # type: ignore[union-attr]
+        facility = self.path_kwargs["facility"]
+        files = self.registry.get(facility).require_files()
+        self._sink = await files.open_upload(
+            await self.system(facility), self.get_query_argument("path")
+        )
+
+    async def data_received(self, chunk: bytes) -> None:
+        if self._sink is None or self._upload_error is not None:
+            return
+        try:
+            await self._sink.write(chunk)
+        except HPCError as err:
+            self._upload_error = err  # reported once the body has been read
+
+    @web.authenticated
+    @authorized
+    async def put(self, facility: str) -> None:
+        sink = self._sink
+        if sink is None:
+            raise ValidationError("No upload was started.")
+        if self._upload_error is not None:
+            await sink.abort()
+            raise self._upload_error
+        entry = await sink.commit()
+        self._sink = None
+        self.write_json(entry.to_dict(), status=201)
+
+    def on_connection_close(self) -> None:
+        self._drop_upload()
+
+    def on_finish(self) -> None:
+        self._drop_upload()
+
+    def _drop_upload(self) -> None:
+        if self._sink is not None:
+            sink, self._sink = self._sink, None
+            asyncio.ensure_future(sink.abort())
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        files = self.registry.get(facility).require_files()
+        path = self.get_query_argument("path")
+        stream = await files.open_read(
+            await self.system(facility),
+            path,
+            offset=self.int_argument("offset", 0) or 0,
+            length=self.int_argument("length"),
+        )
+        name = path.rstrip("/").rsplit("/", 1)[-1] or "download"
+        self.set_header("Content-Type", "application/octet-stream")
+        self.set_header("Content-Length", str(stream.length))
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
+        try:
+            async for chunk in stream.chunks:
+                self.write(chunk)
+                await self.flush()
+        except StreamClosedError:
+            return  # the client went away; the generator closes the file
+        finally:
+            await stream.chunks.aclose()  # type: ignore[attr-defined]
+        self.finish()
+
+
+class FileOperationHandler(HPCAPIHandler):
+    """POST .../files/{op} with a JSON body: mkdir, move, copy, delete, chmod."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, facility: str, op: str) -> None:
+        files = self.registry.get(facility).require_files()
+        system = await self.system(facility)
+        body = self.json_body()
+        if op == "mkdir":
+            entry = await files.mkdir(system, _text(body, "path"), parents=_flag(body, "parents"))
+            self.write_json(entry.to_dict(), status=201)
+        elif op == "move":
+            entry = await files.move(system, _text(body, "source"), _text(body, "target"))
+            self.write_json(entry.to_dict())
+        elif op == "copy":
+            entry = await files.copy(system, _text(body, "source"), _text(body, "target"))
+            self.write_json(entry.to_dict(), status=201)
+        elif op == "delete":
+            await files.delete(system, _text(body, "path"), recursive=_flag(body, "recursive"))
+            self.set_status(204)
+            self.finish()
+        elif op == "chmod":
+            entry = await files.chmod(system, _text(body, "path"), _text(body, "mode"))
+            self.write_json(entry.to_dict())
+        else:  # the route pattern admits only the five above
+            raise ValidationError(f"Unknown file operation {op!r}.")
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValidationError(f"The request needs {key!r}: a non-empty string.")
+    return value
+
+
+def _flag(body: dict[str, Any], key: str) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise ValidationError(f"{key!r} must be true or false.")
+    return value

@@ -1,0 +1,76 @@
+"""Routes for a facility's jobs: list, submit, get, cancel, and follow output."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import ValidationError
+from ..submission import job_request
+from .base import HPCAPIHandler
+
+DEFAULT_OUTPUT_CHUNK = 256 * 1024
+MAX_OUTPUT_CHUNK = 4 * 1024 * 1024
+
+
+class JobsHandler(HPCAPIHandler):
+    """GET .../jobs lists the user's jobs; POST submits a batch script (201 with the job)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        system = await self.system(facility)
+        jobs = await self.watcher.jobs(facility, system)
+        self.write_json({"jobs": [job.to_dict() for job in jobs]})
+
+    @web.authenticated
+    @authorized
+    async def post(self, facility: str) -> None:
+        backend = self.registry.get(facility).require_jobs()
+        system = await self.system(facility)
+        request = job_request(self.json_body())
+        key = self.request.headers.get("Idempotency-Key")
+        job = await self.hpc.submissions.submit(
+            (facility, system, key), lambda: backend.submit(system, request)
+        )
+        self.watcher.changed(facility, system, job)
+        self.write_json(job.to_dict(), status=201)
+
+
+class JobHandler(HPCAPIHandler):
+    """GET .../jobs/{id} describes a job; DELETE cancels it."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str, job_id: str) -> None:
+        system = await self.system(facility)
+        job = await self.watcher.job(facility, system, job_id)
+        self.write_json(job.to_dict())
+
+    @web.authenticated
+    @authorized
+    async def delete(self, facility: str, job_id: str) -> None:
+        backend = self.registry.get(facility).require_jobs()
+        system = await self.system(facility)
+        job = await backend.cancel_job(system, job_id)
+        self.watcher.changed(facility, system, job)
+        self.write_json(job.to_dict())
+
+
+class JobOutputHandler(HPCAPIHandler):
+    """GET .../jobs/{id}/output?stream=stdout|stderr&offset=N: the log from an offset."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str, job_id: str) -> None:
+        backend = self.registry.get(facility).require_jobs()
+        system = await self.system(facility)
+        stream = self.get_query_argument("stream", "stdout")
+        if stream not in ("stdout", "stderr"):
+            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        length = self.int_argument("length", DEFAULT_OUTPUT_CHUNK) or DEFAULT_OUTPUT_CHUNK
+        chunk = await backend.read_output(
+            system, job_id, stream, self.int_argument("offset", 0) or 0,
+            min(length, MAX_OUTPUT_CHUNK),
+        )
+        self.write_json(chunk.to_dict())

@@ -1,0 +1,48 @@
+"""The kernel credential: a token that opens `/hpc/api` and nothing else of the server.
+
+Kernels started by this server find it in a runtime file readable only by the user (see
+`app.py`); it is never a facility token and never the Jupyter token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from jupyter_server.auth.identity import IdentityProvider, User
+from tornado.web import RequestHandler
+
+HEADER = "X-HPC-Kernel-Token"
+KERNEL_USER = User(username="hpc-kernel", name="hpc-jupyter kernel client")
+
+
+class KernelTokenIdentity:
+    """Accepts the kernel token on hpc-jupyter's routes and defers to the server's provider."""
+
+    def __init__(self, inner: IdentityProvider, token: str) -> None:
+        # A wrapper, not a subclass: everything else is the server's own provider.
+        self._inner = inner
+        self._token = token
+
+    def _has_kernel_token(self, handler: RequestHandler) -> bool:
+        offered = handler.request.headers.get(HEADER, "")
+        return bool(offered) and hmac.compare_digest(offered.encode(), self._token.encode())
+
+    async def get_user(self, handler: RequestHandler) -> User | None:
+        if self._has_kernel_token(handler):
+            return KERNEL_USER
+        user = self._inner.get_user(handler)
+        if hasattr(user, "__await__"):
+            user = await user
+        return user  # type: ignore[return-value]
+
+    def is_token_authenticated(self, handler: RequestHandler) -> bool:
+        return self._has_kernel_token(handler) or self._inner.is_token_authenticated(handler)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+    def __repr__(self) -> str:
+        return f"<KernelTokenIdentity around {type(self._inner).__name__}>"

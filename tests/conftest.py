@@ -1,0 +1,74 @@
+"""Fixtures: a real Jupyter server with hpc-jupyter loaded, authentication required."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPResponse
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+Fetch = Callable[..., Awaitable[HTTPResponse]]
+
+
+@pytest.fixture
+def hpc_data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "hpc-data"
+
+
+@pytest.fixture
+def hpc_facilities() -> dict[str, Any]:
+    """Override in a test module to configure other facilities."""
+    return {}
+
+
+@pytest.fixture
+def jp_server_config(hpc_data_dir: Path, hpc_facilities: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"hpc_jupyter": True},
+            "allow_unauthenticated_access": False,
+        },
+        "HPCJupyterApp": {"data_dir": str(hpc_data_dir), "facilities": hpc_facilities},
+    }
+
+
+@pytest.fixture
+def hpc_server(jp_serverapp: Any, jp_asyncio_loop: Any) -> Any:
+    """The running server with hpc-jupyter's facilities and job watcher started."""
+    jp_asyncio_loop.run_until_complete(jp_serverapp.extension_manager.start_all_extensions())
+    return jp_serverapp
+
+
+@pytest.fixture
+def hpc_app(hpc_server: Any) -> Any:
+    """The HPCJupyterApp instance."""
+    return hpc_server.web_app.settings["hpc_jupyter"]
+
+
+@pytest.fixture
+def api(hpc_server: Any, jp_fetch: Fetch) -> Callable[..., Awaitable[Any]]:
+    """Call /hpc/api/...: returns the decoded JSON body (None for 204)."""
+
+    async def call(*parts: str, method: str = "GET", body: Any = None, **kwargs: Any) -> Any:
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        response = await jp_fetch("hpc", "api", *parts, method=method, body=body, **kwargs)
+        return json.loads(response.body) if response.body else None
+
+    return call
+
+
+async def expect_error(call: Awaitable[Any], status: int) -> dict[str, Any]:
+    """Await a request that must fail with `status`; return its JSON error body."""
+    with pytest.raises(HTTPClientError) as info:
+        await call
+    assert info.value.code == status, info.value.response.body if info.value.response else None
+    assert info.value.response is not None
+    body: dict[str, Any] = json.loads(info.value.response.body)
+    assert "Traceback" not in body.get("message", "")
+    return body
