@@ -1,4 +1,4 @@
-"""The project's vocabulary: jobs, file entries, systems and capabilities, shared by every facility."""
+"""The project's vocabulary: jobs, file entries, systems and capabilities, for every facility."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ class Job(Model):
 
 @dataclass(frozen=True)
 class OutputChunk(Model):
-    """A piece of a job's log: data from an offset, where to read next, and whether the log is done."""
+    """A piece of a job's log: data from an offset, where to read next, whether the log is done."""
 
     data: str
     offset: int

@@ -50,7 +50,8 @@ class FacilityRegistry:
             if kind not in kinds:
                 raise ConfigError(name, "kind", f"unknown kind {kind!r}; known: {sorted(kinds)}")
             interval = options.pop("poll_interval", kinds[kind].default_poll_interval)
-            if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval < 0.1:
+            number = isinstance(interval, (int, float)) and not isinstance(interval, bool)
+            if not number or interval < 0.1:
                 raise ConfigError(name, "poll_interval", "must be a number of seconds, 0.1 or more")
             intervals[name] = float(interval)
             context = BackendContext(root_dir=root_dir, data_dir=data_dir / name)

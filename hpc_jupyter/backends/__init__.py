@@ -1,4 +1,4 @@
-"""Facility backends, one per facility API, discovered through the `hpc_jupyter.backends` entry points."""
+"""Facility backends, one per facility API, found through `hpc_jupyter.backends` entry points."""
 
 from __future__ import annotations
 

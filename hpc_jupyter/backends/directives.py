@@ -42,7 +42,8 @@ def parse_sbatch_directives(script: str) -> dict[str, str]:
         try:
             words = shlex.split(body)
         except ValueError as err:
-            raise ValidationError(f"Line {number} of the script: bad #SBATCH line ({err}).") from err
+            message = f"Line {number} of the script: bad #SBATCH line ({err})."
+            raise ValidationError(message) from err
         _read_words(words, options, number)
     return options
 

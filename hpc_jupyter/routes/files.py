@@ -14,6 +14,8 @@ from ..backends.base import UploadSink
 from ..errors import HPCError, ValidationError
 from .base import HPCAPIHandler
 
+_ABORTS: set[asyncio.Future[None]] = set()
+
 
 class FilesHandler(HPCAPIHandler):
     """GET .../files?path=P: the entries of a directory."""
@@ -50,7 +52,7 @@ class FileContentHandler(HPCAPIHandler):
     _sink: UploadSink | None = None
     _upload_error: HPCError | None = None
 
-    async def prepare(self) -> None:
+    async def prepare(self, *, _redirect_to_login: bool = False) -> None:  # type: ignore[override]
         await super().prepare()
         if self.request.method != "PUT":
             return
@@ -93,7 +95,9 @@ class FileContentHandler(HPCAPIHandler):
     def _drop_upload(self) -> None:
         if self._sink is not None:
             sink, self._sink = self._sink, None
-            asyncio.ensure_future(sink.abort())
+            task = asyncio.ensure_future(sink.abort())
+            _ABORTS.add(task)  # keep a reference until it is done
+            task.add_done_callback(_ABORTS.discard)
 
     @web.authenticated
     @authorized

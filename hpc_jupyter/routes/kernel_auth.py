@@ -7,6 +7,7 @@ Kernels started by this server find it in a runtime file readable only by the us
 from __future__ import annotations
 
 import hmac
+import inspect
 from typing import Any
 
 from jupyter_server.auth.identity import IdentityProvider, User
@@ -32,9 +33,9 @@ class KernelTokenIdentity:
         if self._has_kernel_token(handler):
             return KERNEL_USER
         user = self._inner.get_user(handler)
-        if hasattr(user, "__await__"):
+        if inspect.isawaitable(user):
             user = await user
-        return user  # type: ignore[return-value]
+        return user
 
     def is_token_authenticated(self, handler: RequestHandler) -> bool:
         return self._has_kernel_token(handler) or self._inner.is_token_authenticated(handler)

@@ -23,7 +23,7 @@ class RootedPaths:
         """The real path for `path`; with `follow=False` a final symbolic link is kept as is."""
         if not isinstance(path, str) or "\x00" in path:
             raise ValidationError("A path must be text without NUL characters.")
-        raw = Path(path) if path else Path(".")
+        raw = Path(path)
         joined = raw if raw.is_absolute() else self.root / raw
         if follow:
             real = joined.resolve()
