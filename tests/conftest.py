@@ -30,7 +30,7 @@ def hpc_facilities() -> dict[str, Any]:
 def jp_server_config(hpc_data_dir: Path, hpc_facilities: dict[str, Any]) -> dict[str, Any]:
     return {
         "ServerApp": {
-            "jpserver_extensions": {"hpc_jupyter": True},
+            "jpserver_extensions": {"hpc_jupyter": True, "jupyter_server_terminals": False},
             "allow_unauthenticated_access": False,
         },
         "HPCJupyterApp": {"data_dir": str(hpc_data_dir), "facilities": hpc_facilities},
