@@ -2,8 +2,9 @@
 
 A job is PENDING until one of `max_running` slots is free, then RUNNING as its own process
 group, and ends COMPLETED (exit 0), FAILED (other exits), CANCELLED or TIMEOUT (past its
-`--time`). A tiny shell wrapper writes the script's exit status to a file, so a job that
-outlives a server restart is still followed to its end.
+`--time`). Jobs are started detached (in their own session, not children of the server), and a tiny
+shell wrapper writes the script's exit status to a file: a job outlives a server restart and
+is followed to its end by the next server, as a batch system would.
 """
 
 from __future__ import annotations
@@ -30,6 +31,12 @@ from .store import JobRecord, JobStore
 log = logging.getLogger(__name__)
 
 _WRAPPER = 'bash "$1"; rc=$?; echo "$rc" > "$2.tmp" && mv "$2.tmp" "$2"; exit "$rc"'
+# Starts the wrapper detached in a new session with its output redirected, and prints its pid
+# (which is also its process group id: setsid does not fork for a non-leader).
+_LAUNCHER = (
+    'if [ "$4" = "$3" ]; then setsid /bin/bash -c "$0" hpc-job "$1" "$2" </dev/null >>"$3" 2>&1 &'
+    ' else setsid /bin/bash -c "$0" hpc-job "$1" "$2" </dev/null >>"$3" 2>>"$4" & fi; echo $!'
+)
 _ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})
 _FINAL = frozenset(state.value for state in FINAL_STATES)
 KILL_GRACE = 3.0
@@ -37,12 +44,16 @@ KILL_GRACE = 3.0
 
 
 def _process_start(pid: int) -> str | None:
-    """The kernel's start time of a process, to tell it from a later one with the same pid."""
+    """The start time of a live process, to tell it from a later one with the same pid.
+
+    None when there is no such process or it has exited (a zombie).
+    """
     try:
         with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
+            fields = handle.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+    return None if fields[0] in ("Z", "X") else fields[19]
 
 
 class LocalJobs(JobBackend):
@@ -65,7 +76,7 @@ class LocalJobs(JobBackend):
         self.tick = tick
         self.user = getpass.getuser()
         self.store = JobStore(data_dir / "jobs.sqlite")
-        self._children: dict[int, subprocess.Popen[bytes]] = {}
+        self._kills: dict[int, asyncio.TimerHandle] = {}
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -81,8 +92,9 @@ class LocalJobs(JobBackend):
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
-        for child in self._children.values():
-            child.poll()
+        for pgid, handle in list(self._kills.items()):  # cancelled jobs must not outlive us
+            handle.cancel()
+            self._kill_now(pgid)
         self.store.close()
 
     # -- the operations ----------------------------------------------------------------------
@@ -208,9 +220,6 @@ class LocalJobs(JobBackend):
     def _check_running(self, record: JobRecord, now: float) -> bool:
         """Finish a running job that has ended or run out of time; True if it still runs."""
         exit_file = self._job_dir(record.id) / "exit_code"
-        child = self._children.get(record.id)
-        if child is not None and child.poll() is not None:
-            self._children.pop(record.id)
         if exit_file.exists():
             code = int(exit_file.read_text().strip() or "1")
             state = JobState.COMPLETED if code == 0 else JobState.FAILED
@@ -247,59 +256,55 @@ class LocalJobs(JobBackend):
             "SLURM_JOB_NUM_NODES": "1",
             "HPC_JUPYTER_FACILITY": self.facility,
         }
+        for path in {record.stdout, record.stderr}:
+            try:
+                Path(path).touch()
+            except OSError as err:
+                self._fail(
+                    record, f"Cannot open the job's output file: {os.strerror(err.errno or 0)}"
+                )
+                return
         try:
-            stdout = open(record.stdout, "ab")  # noqa: SIM115 - handed to the child
-            same = record.stderr == record.stdout
-            stderr = stdout if same else open(record.stderr, "ab")  # noqa: SIM115
-        except OSError as err:
-            self.store.update(
-                record.id,
-                state=JobState.FAILED.value,
-                reason=f"Cannot open the job's output file: {os.strerror(err.errno or 0)}",
-                end_time=time.time(),
-            )
-            return
-        try:
-            child = subprocess.Popen(
-                ["/bin/bash", "-c", _WRAPPER, "hpc-job", str(job_dir / "script.sh"),
-                 str(job_dir / "exit_code")],
+            launched = subprocess.run(
+                [
+                    "/bin/bash",
+                    "-c",
+                    _LAUNCHER,
+                    _WRAPPER,
+                    str(job_dir / "script.sh"),
+                    str(job_dir / "exit_code"),
+                    record.stdout,
+                    record.stderr,
+                ],
                 cwd=record.workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                stdout=stdout,
-                stderr=stderr,
-                start_new_session=True,
+                capture_output=True,
+                timeout=30,
+                check=True,
             )
-        except OSError as err:
-            self.store.update(
-                record.id,
-                state=JobState.FAILED.value,
-                reason=f"Cannot start the job: {os.strerror(err.errno or 0)}",
-                end_time=time.time(),
-            )
+            pid = int(launched.stdout.decode().strip())
+        except (OSError, ValueError, subprocess.SubprocessError) as err:
+            log.warning("hpc-jupyter: local job %s did not start: %s", record.id, err)
+            self._fail(record, "The job could not be started on this machine")
             return
-        finally:
-            stdout.close()
-            if stderr is not stdout:
-                stderr.close()
-        self._children[record.id] = child
         self.store.update(
             record.id,
             state=JobState.RUNNING.value,
             reason=None,
             start_time=time.time(),
-            pid=child.pid,
-            pid_start=_process_start(child.pid),
+            pid=pid,
+            pid_start=_process_start(pid),
+        )
+
+    def _fail(self, record: JobRecord, reason: str) -> None:
+        self.store.update(
+            record.id, state=JobState.FAILED.value, reason=reason, end_time=time.time()
         )
 
     def _alive(self, record: JobRecord) -> bool:
-        if record.pid is None:
-            return False
-        child = self._children.get(record.id)
-        if child is not None:
-            return child.poll() is None
-        # A job started by an earlier server: same pid and the same start time.
-        return _process_start(record.pid) == record.pid_start
+        # The same pid with the same start time: not a later process that reused the pid.
+        return record.pid is not None and _process_start(record.pid) == record.pid_start
 
     def _kill(self, record: JobRecord) -> None:
         """SIGTERM the job's process group now, SIGKILL it after a grace period."""
@@ -308,15 +313,13 @@ class LocalJobs(JobBackend):
         pgid = record.pid  # the job leads its own session and process group
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)
-        child = self._children.pop(record.id, None)
+        loop = asyncio.get_running_loop()
+        self._kills[pgid] = loop.call_later(KILL_GRACE, self._kill_now, pgid)
 
-        def finish() -> None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
-            if child is not None:
-                child.wait()
-
-        asyncio.get_running_loop().call_later(KILL_GRACE, finish)
+    def _kill_now(self, pgid: int) -> None:
+        self._kills.pop(pgid, None)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
 
     # -- records -------------------------------------------------------------------------------
 
