@@ -29,9 +29,10 @@ def _text(cell: Any) -> str:
 async def test_quickstart_runs_in_a_server_kernel(
     hpc_server: Any, jp_fetch: Any, jp_root_dir: Path
 ) -> None:
-    # Given a kernel started by the server (as JupyterLab would start it)
-    response = await jp_fetch("api", "kernels", method="POST", body=json.dumps({}))
-    kernel_id = json.loads(response.body)["id"]
+    # Given a kernel started by the server for the notebook, as JupyterLab starts it
+    session = {"path": "quickstart.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+    response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(session))
+    kernel_id = json.loads(response.body)["kernel"]["id"]
     kernel = hpc_server.kernel_manager.get_kernel(kernel_id)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
 
@@ -56,6 +57,7 @@ async def test_quickstart_runs_in_a_server_kernel(
     assert "COMPLETED" in everything
     assert "hello from the Python API" in everything
     assert "CANCELLED" in everything
+    assert (jp_root_dir / "quickstart-input.txt").exists()  # the kernel ran in the root dir
     assert (jp_root_dir / "runs" / "input.txt").read_text() == "3 1 4 1 5 9 2 6\n"
     # and the kernel never saw a credential other than its own scoped token
     assert hpc_server.identity_provider.token not in everything
