@@ -1,0 +1,664 @@
+"""The Python API for notebooks and scripts: files and batch jobs on any configured facility.
+
+>>> import hpc_jupyter
+>>> hpc = hpc_jupyter.connect()              # doctest: +SKIP
+>>> job = hpc.submit("#!/bin/bash\\necho hi", name="hello", time_limit="5")  # doctest: +SKIP
+>>> job.wait().state, job.log()              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import io
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+
+from .client import HPCClient, ProgressCallback, api_path, default_client
+from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
+from .errors import HPCError, NotFound, ValidationError
+from .models import Capability, FileEntry, FileType, Job, JobState, System
+from .timefmt import parse_time_limit
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+__all__ = [
+    "HPC",
+    "Facility",
+    "JobHandle",
+    "JobWaitTimeout",
+    "SubmitOptions",
+    "connect",
+    "entry_from_dict",
+    "facility_from_dict",
+    "job_from_dict",
+]
+
+RemotePath = str | os.PathLike[str]
+LocalPath = str | os.PathLike[str]
+FIRST_POLL = 0.5
+"""Seconds before the first re-check of a job; the wait grows from here."""
+MAX_POLL = 5.0
+"""The longest wait between two checks of a job."""
+
+_M = TypeVar("_M")
+
+
+# -- typed views of the server's JSON ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facility:
+    """A facility as the server describes it: its systems, what it can do, its login status."""
+
+    name: str
+    kind: str
+    default_system: str
+    systems: tuple[System, ...] = ()
+    capabilities: frozenset[str] = frozenset()
+    auth_status: str = "none"
+    auth_message: str | None = None
+    poll_interval: float = MAX_POLL
+
+    def can(self, capability: Capability | str) -> bool:
+        """Whether the facility declares `capability` (e.g. `"jobs.submit"`)."""
+        value = capability.value if isinstance(capability, Capability) else capability
+        return value in self.capabilities
+
+    def _repr_html_(self) -> str:
+        return facilities_html([self])
+
+
+def _malformed(what: str) -> HPCError:
+    return HPCError(f"The hpc-jupyter server sent a malformed {what}; is it the same version?")
+
+
+def _model(cls: type[_M], data: Any, what: str, **convert: Callable[[Any], Any]) -> _M:
+    """Build dataclass `cls` from JSON, ignoring keys it does not know (newer servers)."""
+    if not isinstance(data, Mapping):
+        raise _malformed(what)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values = {key: value for key, value in data.items() if key in names}
+    try:
+        for key, function in convert.items():
+            if key in values:
+                values[key] = function(values[key])
+        return cls(**values)
+    except (TypeError, ValueError):
+        raise _malformed(what) from None
+
+
+def _job_state(value: Any) -> JobState:
+    try:
+        return JobState(value)
+    except ValueError:
+        return JobState.UNKNOWN
+
+
+def _file_type(value: Any) -> FileType:
+    try:
+        return FileType(value)
+    except ValueError:
+        return FileType.OTHER
+
+
+def job_from_dict(data: Any) -> Job:
+    """A `Job` from its JSON (`Job.to_dict()`); unknown states become UNKNOWN."""
+    return _model(Job, data, "job", state=_job_state, id=str)
+
+
+def entry_from_dict(data: Any) -> FileEntry:
+    """A `FileEntry` from its JSON (`FileEntry.to_dict()`)."""
+    return _model(FileEntry, data, "file entry", type=_file_type)
+
+
+def facility_from_dict(data: Any) -> Facility:
+    """A `Facility` from the JSON of GET /hpc/api/facilities/{facility}."""
+    if not isinstance(data, Mapping):
+        raise _malformed("facility")
+    auth = data.get("auth") or {}
+    if not isinstance(auth, Mapping):
+        raise _malformed("facility")
+    flat = {
+        **data,
+        "auth_status": auth.get("status", "none"),
+        "auth_message": auth.get("message"),
+    }
+    return _model(
+        Facility,
+        flat,
+        "facility",
+        systems=lambda items: tuple(_model(System, item, "system") for item in items),
+        capabilities=frozenset,
+        poll_interval=float,
+    )
+
+
+# -- jobs ----------------------------------------------------------------------------------------
+
+
+class JobWaitTimeout(HPCError, TimeoutError):
+    """A job did not end within the time given to `JobHandle.wait`."""
+
+    def __init__(self, message: str, job: Job) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+class JobHandle:
+    """A submitted job: its latest known state, and the ways to follow, wait for or cancel it."""
+
+    def __init__(self, client: HPCClient, job: Job, poll_interval: float = MAX_POLL) -> None:
+        self._client = client
+        self._job = job
+        self.poll_interval = poll_interval
+
+    @property
+    def id(self) -> str:
+        """The facility's job id."""
+        return self._job.id
+
+    @property
+    def facility(self) -> str:
+        """The facility the job runs at."""
+        return self._job.facility
+
+    @property
+    def system(self) -> str:
+        """The system the job runs on."""
+        return self._job.system
+
+    @property
+    def info(self) -> Job:
+        """The job as last seen (no request; see `refresh`)."""
+        return self._job
+
+    @property
+    def state(self) -> JobState:
+        """The job's current state, asked from the server."""
+        return self.refresh().state
+
+    def _path(self, *more: str) -> str:
+        return api_path("facilities", self.facility, "jobs", self.id, *more)
+
+    def _params(self, **extra: str | int | None) -> dict[str, str | int | bool | None]:
+        return {"system": self.system or None, **extra}
+
+    def refresh(self) -> Job:
+        """Ask the server for the job's latest state."""
+        self._job = job_from_dict(self._client.request("GET", self._path(), params=self._params()))
+        return self._job
+
+    def cancel(self) -> Job:
+        """Cancel the job; returns it as the facility reports it afterwards."""
+        data = self._client.request("DELETE", self._path(), params=self._params())
+        self._job = job_from_dict(data)
+        return self._job
+
+    def _delays(self, poll: float | None) -> Callable[[], float]:
+        """Seconds to sleep between checks: from 0.5 s growing to the poll interval (5 s max)."""
+        cap = min(max(poll if poll is not None else self.poll_interval, FIRST_POLL), MAX_POLL)
+        delay = FIRST_POLL / 1.5
+
+        def next_delay() -> float:
+            nonlocal delay
+            delay = min(delay * 1.5, cap)
+            return delay
+
+        return next_delay
+
+    def wait(self, timeout: float | None = None, poll: float | None = None) -> Job:
+        """Wait until the job ends and return it.
+
+        Parameters
+        ----------
+        timeout
+            Seconds to wait at most; None waits for as long as it takes.
+        poll
+            The longest pause between two checks (default: the facility's poll interval,
+            5 s at most). Checks start after 0.5 s and back off towards it.
+
+        Raises
+        ------
+        JobWaitTimeout
+            When the job is still active after `timeout` seconds (also a `TimeoutError`).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        next_delay = self._delays(poll)
+        while True:
+            job = self.refresh()
+            if job.state.is_final:
+                return job
+            delay = next_delay()
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise JobWaitTimeout(
+                        f"Job {job.id} at {job.facility} is still {job.state.value} after "
+                        f"{timeout:g} s; call wait() again to keep waiting.",
+                        job,
+                    )
+                delay = min(delay, remaining)
+            time.sleep(delay)
+
+    def _read(self, stream: str, offset: int) -> tuple[str, int, bool]:
+        if stream not in ("stdout", "stderr"):
+            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        data = self._client.request(
+            "GET", self._path("output"), params=self._params(stream=stream, offset=offset)
+        )
+        if not isinstance(data, Mapping):
+            raise _malformed("job output")
+        text, next_offset, complete = data.get("data"), data.get("offset"), data.get("complete")
+        if not isinstance(text, str) or not isinstance(next_offset, int):
+            raise _malformed("job output")
+        return text, next_offset, bool(complete)
+
+    def log(self, stream: str = "stdout") -> str:
+        """The job's whole log so far (`stream` is "stdout" or "stderr")."""
+        parts: list[str] = []
+        offset = 0
+        while True:
+            text, next_offset, complete = self._read(stream, offset)
+            parts.append(text)
+            if complete or not text or next_offset <= offset:
+                return "".join(parts)
+            offset = next_offset
+
+    def follow(
+        self,
+        stream: str = "stdout",
+        callback: Callable[[str], object] | None = None,
+        *,
+        timeout: float | None = None,
+        poll: float | None = None,
+    ) -> None:
+        """Pass the job's log to `callback` (default: print) as it grows, until it is complete.
+
+        Raises `JobWaitTimeout` when the log is still growing after `timeout` seconds.
+        """
+        emit = callback if callback is not None else _print_now
+        deadline = None if timeout is None else time.monotonic() + timeout
+        next_delay = self._delays(poll)
+        offset = 0
+        while True:
+            text, next_offset, complete = self._read(stream, offset)
+            if text:
+                emit(text)
+                next_delay = self._delays(poll)  # output is flowing: look again soon
+            offset = max(offset, next_offset)
+            if complete:
+                return
+            if text:
+                continue
+            delay = next_delay()
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise JobWaitTimeout(
+                        f"The {stream} of job {self.id} was still growing after {timeout:g} s.",
+                        self._job,
+                    )
+                delay = min(delay, remaining)
+            time.sleep(delay)
+
+    def __repr__(self) -> str:
+        job = self._job
+        where = f"{job.facility}/{job.system}" if job.system else job.facility
+        return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}>"
+
+    def _repr_html_(self) -> str:
+        return jobs_html([self._job])
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(jobs_text([self._job]))
+
+
+def _print_now(text: str) -> None:
+    print(text, end="", flush=True)
+
+
+class SubmitOptions(TypedDict, total=False):
+    """What `HPC.submit` accepts besides the script; None or absent leaves it to the script."""
+
+    name: str | None
+    partition: str | None
+    nodes: int | None
+    time_limit: int | str | datetime.timedelta | None
+    account: str | None
+    workdir: str | None
+    env: Mapping[str, str] | None
+    stdout: str | None
+    stderr: str | None
+
+
+_SUBMIT_OPTIONS = frozenset(SubmitOptions.__annotations__)
+
+
+def _seconds(limit: int | str | datetime.timedelta) -> int:
+    if isinstance(limit, datetime.timedelta):
+        seconds = int(limit.total_seconds())
+    elif isinstance(limit, str):
+        return parse_time_limit(limit)
+    else:
+        seconds = limit
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+        raise ValidationError(f"time_limit must be at least one second, not {limit!r}.")
+    return seconds
+
+
+def _submit_body(script: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(options) - _SUBMIT_OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"Unknown submit option(s) {', '.join(unknown)}; known: {sorted(_SUBMIT_OPTIONS)}."
+        )
+    body: dict[str, Any] = {"script": script}
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key == "time_limit":
+            value = _seconds(value)
+        elif key == "env":
+            value = dict(value)
+        body[key] = value
+    return body
+
+
+# -- the API -------------------------------------------------------------------------------------
+
+
+class HPC:
+    """Files and jobs at one facility (and system) of the hpc-jupyter server.
+
+    Get one with `hpc_jupyter.connect()`; switch with `use()`. Every method raises an
+    `HPCError` (see `hpc_jupyter.errors`) with a message meant for people.
+    """
+
+    def __init__(
+        self, client: HPCClient, facility: str | None = None, system: str | None = None
+    ) -> None:
+        self.client = client
+        self._facility = facility
+        self.system = system
+        self._described: dict[str, Facility] = {}
+
+    def __repr__(self) -> str:
+        return f"HPC(facility={self._facility!r}, system={self.system!r}, url={self.client.url!r})"
+
+    # -- facilities ----------------------------------------------------------------------------
+
+    @property
+    def facility_name(self) -> str:
+        """The facility in use (the server's first one unless chosen)."""
+        if self._facility is None:
+            facilities = self.facilities()
+            if not facilities:
+                raise NotFound("The hpc-jupyter server has no facilities configured.")
+            self._facility = facilities[0].name
+        return self._facility
+
+    def facilities(self) -> FacilityTable:
+        """Every facility of the server."""
+        data = self.client.request("GET", "facilities")
+        items = data.get("facilities") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise _malformed("facility list")
+        table = FacilityTable(facility_from_dict(item) for item in items)
+        self._described.update((facility.name, facility) for facility in table)
+        return table
+
+    def facility(self, name: str | None = None) -> Facility:
+        """One facility (default: the one in use), with its systems and login status."""
+        name = self.facility_name if name is None else name
+        data = self.client.request("GET", api_path("facilities", name))
+        facility = facility_from_dict(data)
+        self._described[facility.name] = facility
+        return facility
+
+    def use(self, name: str, system: str | None = None) -> HPC:
+        """Work with facility `name` (and `system`, default: the facility's) from now on."""
+        facility = self.facility(name)
+        if system is not None and system not in {s.name for s in facility.systems}:
+            known = ", ".join(s.name for s in facility.systems) or "none"
+            raise NotFound(f"Facility {name!r} has no system {system!r}; it has: {known}.")
+        self._facility, self.system = facility.name, system
+        return self
+
+    def _poll_interval(self, name: str) -> float:
+        if name not in self._described:
+            self.facility(name)
+        return self._described[name].poll_interval
+
+    def _path(self, *parts: str) -> str:
+        return api_path("facilities", self.facility_name, *parts)
+
+    def _params(self, **extra: str | int | bool | None) -> dict[str, str | int | bool | None]:
+        return {"system": self.system, **extra}
+
+    def _entry(self, method: str, parts: tuple[str, ...], body: dict[str, Any]) -> FileEntry:
+        data = self.client.request(
+            method, self._path(*parts), params=self._params(), json_body=body
+        )
+        return entry_from_dict(data)
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def ls(self, path: RemotePath | None = None) -> Listing:
+        """The entries of a directory (default: the home directory on the system)."""
+        params = self._params(path=None if path is None else os.fspath(path))
+        data = self.client.request("GET", self._path("files"), params=params)
+        if not isinstance(data, Mapping) or not isinstance(data.get("entries"), list):
+            raise _malformed("directory listing")
+        entries = (entry_from_dict(item) for item in data["entries"])
+        return Listing(entries, str(data.get("path") or path or ""))
+
+    def stat(self, path: RemotePath) -> FileEntry:
+        """One file entry."""
+        params = self._params(path=os.fspath(path))
+        return entry_from_dict(
+            self.client.request("GET", self._path("files", "stat"), params=params)
+        )
+
+    def read_bytes(self, path: RemotePath, offset: int = 0, length: int | None = None) -> bytes:
+        """A file's bytes (or `length` bytes from `offset`)."""
+        buffer = io.BytesIO()
+        params = self._params(path=os.fspath(path), offset=offset or None, length=length)
+        self.client.download(self._path("files", "content"), buffer, params=params)
+        return buffer.getvalue()
+
+    def read_text(
+        self,
+        path: RemotePath,
+        offset: int = 0,
+        length: int | None = None,
+        encoding: str = "utf-8",
+    ) -> str:
+        """A text file's content (or `length` bytes from `offset`); undecodable bytes become �."""
+        return self.read_bytes(path, offset, length).decode(encoding, errors="replace")
+
+    def upload(
+        self, local: LocalPath, remote: RemotePath, progress: ProgressCallback | None = None
+    ) -> FileEntry:
+        """Copy local file `local` to `remote`, streamed; `progress(done, total)` in bytes."""
+        try:
+            with open(local, "rb") as source:
+                size = os.fstat(source.fileno()).st_size
+                data = self.client.upload(
+                    self._path("files", "content"),
+                    source,
+                    size,
+                    params=self._params(path=os.fspath(remote)),
+                    progress=progress,
+                )
+        except FileNotFoundError:
+            raise NotFound(f"No local file {os.fspath(local)!r} to upload.") from None
+        except IsADirectoryError:
+            raise ValidationError(f"{os.fspath(local)!r} is a folder; upload files.") from None
+        except OSError as err:
+            raise HPCError(f"Cannot read {os.fspath(local)!r}: {err.strerror}.") from None
+        return entry_from_dict(data)
+
+    def download(
+        self, remote: RemotePath, local: LocalPath, progress: ProgressCallback | None = None
+    ) -> Path:
+        """Copy `remote` to the local file `local` (or into the local folder `local`).
+
+        The data goes to a temporary file next to the target, renamed once complete, so an
+        interrupted download never leaves a truncated file. Returns the local path.
+        """
+        remote_text = os.fspath(remote)
+        target = Path(local)
+        if target.is_dir():
+            target = target / (remote_text.rstrip("/").rsplit("/", 1)[-1] or "download")
+        if not target.parent.is_dir():
+            raise NotFound(f"No local folder {str(target.parent)!r} to download into.")
+        temp = _create_temp(target)
+        try:
+            with open(temp, "wb") as sink:
+                self.client.download(
+                    self._path("files", "content"),
+                    sink,
+                    params=self._params(path=remote_text),
+                    progress=progress,
+                )
+            os.replace(temp, target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return target
+
+    def mkdir(self, path: RemotePath, parents: bool = False) -> FileEntry:
+        """Create a directory (and missing parents with `parents=True`)."""
+        return self._entry(
+            "POST", ("files", "mkdir"), {"path": os.fspath(path), "parents": parents}
+        )
+
+    def move(self, source: RemotePath, target: RemotePath) -> FileEntry:
+        """Move or rename `source` to `target`."""
+        body = {"source": os.fspath(source), "target": os.fspath(target)}
+        return self._entry("POST", ("files", "move"), body)
+
+    def copy(self, source: RemotePath, target: RemotePath) -> FileEntry:
+        """Copy `source` to `target`."""
+        body = {"source": os.fspath(source), "target": os.fspath(target)}
+        return self._entry("POST", ("files", "copy"), body)
+
+    def delete(self, path: RemotePath, recursive: bool = False) -> None:
+        """Delete a file, or a directory and its content with `recursive=True`."""
+        body = {"path": os.fspath(path), "recursive": recursive}
+        self.client.request(
+            "POST", self._path("files", "delete"), params=self._params(), json_body=body
+        )
+
+    def chmod(self, path: RemotePath, mode: str | int) -> FileEntry:
+        """Change permissions: an octal string ("755") or a number (0o755)."""
+        text = format(mode, "o") if isinstance(mode, int) else mode
+        return self._entry("POST", ("files", "chmod"), {"path": os.fspath(path), "mode": text})
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def _handle(self, data: Any) -> JobHandle:
+        job = job_from_dict(data)
+        return JobHandle(self.client, job, self._poll_interval(job.facility or self.facility_name))
+
+    def submit(self, script: str, **options: Unpack[SubmitOptions]) -> JobHandle:
+        """Submit a batch script; options override its `#SBATCH` directives.
+
+        Options: name, partition, nodes, time_limit (seconds, `timedelta` or a Slurm time such
+        as "90", "1:30:00", "2-00"), account, workdir, env, stdout, stderr.
+        """
+        body = _submit_body(script, options)
+        data = self.client.request(
+            "POST",
+            self._path("jobs"),
+            params=self._params(),
+            json_body=body,
+            # The key makes a retried submission return the same job instead of a second one.
+            headers={"Idempotency-Key": secrets.token_hex(16)},
+            retry=True,
+        )
+        return self._handle(data)
+
+    def submit_file(self, path: LocalPath, **options: Unpack[SubmitOptions]) -> JobHandle:
+        """Submit the batch script in the local (kernel-side) file `path`."""
+        try:
+            script = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise NotFound(f"No local script {os.fspath(path)!r}.") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise ValidationError(f"Cannot read the script {os.fspath(path)!r}: {err}.") from None
+        return self.submit(script, **options)
+
+    def jobs(self) -> JobTable:
+        """The user's jobs at the facility."""
+        data = self.client.request("GET", self._path("jobs"), params=self._params())
+        items = data.get("jobs") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise _malformed("job list")
+        return JobTable(job_from_dict(item) for item in items)
+
+    def job(self, job_id: str | int) -> JobHandle:
+        """A handle on job `job_id`, with its current state."""
+        data = self.client.request("GET", self._path("jobs", str(job_id)), params=self._params())
+        return self._handle(data)
+
+    def cancel(self, job_id: str | int) -> Job:
+        """Cancel job `job_id`; returns the job as the facility reports it afterwards."""
+        path = self._path("jobs", str(job_id))
+        return job_from_dict(self.client.request("DELETE", path, params=self._params()))
+
+
+def _create_temp(target: Path) -> Path:
+    """A new empty file next to `target`, created with the usual permissions (umask applies)."""
+    for _ in range(100):
+        temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as err:
+            raise HPCError(f"Cannot write in {str(target.parent)!r}: {err.strerror}.") from None
+        os.close(fd)
+        return temp
+    raise HPCError(f"Cannot create a temporary file in {str(target.parent)!r}.")
+
+
+def connect(
+    facility: str | None = None, *, system: str | None = None, client: HPCClient | None = None
+) -> HPC:
+    """Connect to the hpc-jupyter server and work with `facility` (default: its first one).
+
+    Finds the server that started this kernel (see `hpc_jupyter.client.find_server`) unless a
+    `client` is given, and checks that it speaks this version of the API.
+    """
+    client = default_client() if client is None else client
+    client.check_api_version()
+    hpc = HPC(client)
+    if facility is None:
+        hpc.facility_name  # noqa: B018 - resolves the default facility now, failing early
+        if system is not None:
+            hpc.use(hpc.facility_name, system)
+    else:
+        hpc.use(facility, system)
+    _register_formatters()
+    return hpc
+
+
+def _register_formatters() -> None:
+    """In IPython, show lone jobs and file entries as tables too."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return
+    shell = get_ipython()
+    if shell is not None:
+        from .display import register_formatters
+
+        register_formatters(shell)
