@@ -6,6 +6,7 @@
     ├── PermissionDenied          the path or action is not allowed here (HTTP 403)
     ├── NotFound                  no such facility, system, file or job (HTTP 404)
     ├── Conflict                  the target exists, or the job is past changing (HTTP 409)
+    ├── TooLarge                  the upload is larger than this server accepts (HTTP 413)
     └── FacilityError             the facility failed to answer well (HTTP 502)
         ├── FacilityAuthError     the facility refused our credentials (HTTP 401)
         ├── RateLimited           the facility asked us to slow down (HTTP 429)
@@ -62,6 +63,13 @@ class Conflict(HPCError):
 
     status = 409
     reason = "conflict"
+
+
+class TooLarge(HPCError):
+    """The request body is larger than this server is configured to accept."""
+
+    status = 413
+    reason = "too_large"
 
 
 class FacilityError(HPCError):
@@ -121,6 +129,7 @@ ERRORS_BY_REASON: dict[str, type[HPCError]] = {
         PermissionDenied,
         NotFound,
         Conflict,
+        TooLarge,
         FacilityError,
         FacilityAuthError,
         RateLimited,

@@ -6,12 +6,14 @@ import asyncio
 from typing import Any
 from urllib.parse import quote
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..backends.base import UploadSink
-from ..errors import HPCError, ValidationError
+from ..errors import HPCError, TooLarge, ValidationError
+from ..sizefmt import format_size
 from .base import HPCAPIHandler
 
 _ABORTS: set[asyncio.Future[None]] = set()
@@ -58,7 +60,22 @@ class FileContentHandler(HPCAPIHandler):
             return
         if not self.current_user:
             raise web.HTTPError(403)  # never accept a body from someone unknown
-        self.request.connection.set_max_body_size(self.hpc.max_upload_size)  # type: ignore[union-attr]
+        # @authorized on put() runs only once the whole body is in: ask the authorizer now,
+        # before a byte of it reaches the facility.
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, "write", self.auth_resource)
+        )
+        if not allowed:
+            raise web.HTTPError(403, f"Not authorized to write on resource: {self.auth_resource}.")
+        limit = self.hpc.max_upload_size
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            # Refuse before reading: the client learns why at once instead of a dropped connection.
+            raise TooLarge(
+                f"The upload is {format_size(int(declared))}; this server accepts at most "
+                f"{format_size(limit)} (HPCJupyterApp.max_upload_size)."
+            )
+        self.request.connection.set_max_body_size(limit)  # type: ignore[union-attr]
         facility = self.path_kwargs["facility"]
         files = self.registry.get(facility).require_files()
         self._sink = await files.open_upload(
@@ -122,7 +139,9 @@ class FileContentHandler(HPCAPIHandler):
             return  # the client went away; the generator closes the file
         finally:
             await stream.chunks.aclose()  # type: ignore[attr-defined]
-        self.finish()
+        # APIHandler.finish() sets application/json unless told otherwise; that is what an
+        # empty file would get, its headers not having been flushed with a chunk.
+        self.finish(set_content_type="application/octet-stream")
 
 
 class FileOperationHandler(HPCAPIHandler):

@@ -70,7 +70,10 @@ class JobOutputHandler(HPCAPIHandler):
             raise ValidationError("stream must be 'stdout' or 'stderr'.")
         length = self.int_argument("length", DEFAULT_OUTPUT_CHUNK) or DEFAULT_OUTPUT_CHUNK
         chunk = await backend.read_output(
-            system, job_id, stream, self.int_argument("offset", 0) or 0,
+            system,
+            job_id,
+            stream,
+            self.int_argument("offset", 0) or 0,
             min(length, MAX_OUTPUT_CHUNK),
         )
         self.write_json(chunk.to_dict())

@@ -1,0 +1,582 @@
+"""api/openapi.yaml is valid, names exactly the routes of the code, and real responses match it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import yaml
+from jupyter_server.base.handlers import APIHandler
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.exceptions import OpenAPIError
+from openapi_core.validation.request.exceptions import SecurityValidationError
+from openapi_core.validation.response import V30ResponseHeadersValidator
+from openapi_spec_validator import validate as validate_spec
+from tornado.httpclient import HTTPRequest, HTTPResponse
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from hpc_jupyter.errors import ERRORS_BY_REASON
+from hpc_jupyter.models import Capability, FileEntry, FileType, Job, JobState, OutputChunk, System
+from hpc_jupyter.registry import NAME_PATTERN
+from hpc_jupyter.routes import HANDLERS
+from hpc_jupyter.submission import _KNOWN as JOB_REQUEST_FIELDS
+
+SPEC_FILE = Path(__file__).resolve().parents[2] / "api" / "openapi.yaml"
+VERBS = ("get", "post", "put", "delete", "patch", "head")
+FuncT = TypeVar("FuncT", bound=Callable[..., Any])
+
+
+# -- the spec and the code -------------------------------------------------------------------
+
+
+@functools.cache
+def load_spec() -> dict[str, Any]:
+    """api/openapi.yaml, read once (nobody may change the dict)."""
+    spec: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text())
+    return spec
+
+
+def spec_operations(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    """Every (path, verb) the spec describes."""
+    return {(path, verb) for path, item in spec["paths"].items() for verb in item if verb in VERBS}
+
+
+def handler_verbs(handler: type) -> set[str]:
+    """The verbs a handler class implements itself (not tornado's 405 nor Jupyter's OPTIONS)."""
+    return {verb for verb in VERBS if getattr(handler, verb) is not getattr(APIHandler, verb)}
+
+
+_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
+_LITERALS = re.compile(r"\w+(\|\w+)*")
+
+
+def route_paths(pattern: str) -> dict[str, dict[str, str]]:
+    """The spec paths a route pattern stands for, with the regex of each path parameter.
+
+    A group of literal alternatives (`(?P<op>mkdir|move)`) is one spec path per literal; any
+    other group is a `{name}` parameter.
+    """
+    paths: dict[str, dict[str, str]] = {"/": {}}
+    position = 0
+    for group in _GROUP.finditer(pattern):
+        literal = pattern[position : group.start()]
+        name, body = group["name"], group["body"]
+        if _LITERALS.fullmatch(body):
+            paths = {p + literal + word: ps for p, ps in paths.items() for word in body.split("|")}
+        else:
+            paths = {p + literal + "{" + name + "}": {**ps, name: body} for p, ps in paths.items()}
+        position = group.end()
+    paths = {p + pattern[position:]: ps for p, ps in paths.items()}
+    for path in paths:
+        assert not set(path) & set("()[]*+?\\|^$"), f"cannot read route pattern {pattern!r}"
+    return paths
+
+
+def code_operations() -> set[tuple[str, str]]:
+    """Every (path, verb) the route table serves."""
+    return {
+        (path, verb)
+        for pattern, handler in HANDLERS
+        for path in route_paths(pattern)
+        for verb in handler_verbs(handler)
+    }
+
+
+def template_regex(path: str) -> re.Pattern[str]:
+    parts = re.split(r"\{\w+\}", path)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
+
+
+# -- openapi-core adapters for tornado's client objects ---------------------------------------
+
+
+class TornadoOpenAPIRequest:
+    """openapi-core's Request protocol for a tornado `HTTPRequest` to the Jupyter test server."""
+
+    def __init__(self, request: HTTPRequest, base_url: str) -> None:
+        url = urlsplit(request.url)
+        prefix = base_url.rstrip("/")
+        assert url.path.startswith(prefix + "/hpc/api/"), url.path
+        self.host_url = f"{url.scheme}://{url.netloc}"
+        self.path = url.path[len(prefix) :]  # the spec's paths start after Jupyter's base_url
+        self.method = (request.method or "GET").lower()
+        self.body: bytes | None = request.body or None
+        self.content_type = request.headers.get("Content-Type", "").lower()
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(parse_qsl(url.query, keep_blank_values=True)),
+            header=Headers(list(request.headers.get_all())),
+        )
+
+
+class TornadoOpenAPIResponse:
+    """openapi-core's Response protocol for a tornado `HTTPResponse`."""
+
+    def __init__(self, response: HTTPResponse) -> None:
+        self.status_code = response.code
+        self.data: bytes | None = response.body
+        self.headers = Headers(list(response.headers.get_all()))
+        self.content_type = response.headers.get("Content-Type", "").lower()
+
+
+def validate_response(
+    openapi: OpenAPI, request: TornadoOpenAPIRequest, response: TornadoOpenAPIResponse
+) -> None:
+    """Validate a response; an empty body (a download of nothing) only by headers and type.
+
+    openapi-core takes an empty body for a missing one, yet zero bytes are a valid file.
+    """
+    if response.data or response.status_code == 204:
+        openapi.validate_response(request, response)
+        return
+    V30ResponseHeadersValidator(openapi.spec).validate(request, response)
+    spec = load_spec()
+    (path,) = [p for p in spec["paths"] if template_regex(p).fullmatch(request.path)]
+    declared = spec["paths"][path][request.method]["responses"][str(response.status_code)]
+    mimetype = response.content_type.split(";")[0]
+    assert mimetype in declared["content"], (mimetype, request.path)
+    assert declared["content"][mimetype]["schema"]["format"] == "binary"
+
+
+# -- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def openapi() -> OpenAPI:
+    return OpenAPI.from_dict(load_spec())
+
+
+Call = Callable[..., Awaitable[HTTPResponse]]
+_COVERS = "_openapi_covers"
+COVERED: set[tuple[str, str]] = set()
+
+
+def covers(*operations: tuple[str, str]) -> Callable[[FuncT], FuncT]:
+    """Declare the (path, verb) whose success a test validates; `checked` holds it to that."""
+
+    def mark(test: FuncT) -> FuncT:
+        setattr(test, _COVERS, set(operations))
+        COVERED.update(operations)
+        return test
+
+    return mark
+
+
+@pytest.fixture
+def checked(
+    hpc_server: Any, jp_fetch: Any, jp_base_url: str, openapi: OpenAPI, request: Any
+) -> Call:
+    """Call /hpc/api/..., check the status, and validate request and response against the spec.
+
+    `request_valid=False` is for calls that send a request the spec forbids on purpose (to
+    see the error): then only the response is validated.
+    """
+    spec_paths = [(path, template_regex(path)) for path in load_spec()["paths"]]
+    declared: set[tuple[str, str]] = getattr(request.function, _COVERS, set())
+
+    async def call(
+        path: str,
+        *,
+        status: int,
+        method: str = "GET",
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        request_valid: bool = True,
+    ) -> HTTPResponse:
+        headers = dict(headers or {})
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        response: HTTPResponse = await jp_fetch(
+            "hpc/api",
+            path,
+            method=method,
+            body=body,
+            headers=headers,
+            params=params,
+            raise_error=False,
+        )
+        assert response.code == status, response.body
+        openapi_request = TornadoOpenAPIRequest(response.request, jp_base_url)
+        matches = [t for t, regex in spec_paths if regex.fullmatch(openapi_request.path)]
+        assert len(matches) == 1, (openapi_request.path, matches)
+        if status < 300:
+            assert (matches[0], openapi_request.method) in declared, "add it to @covers"
+        if request_valid:
+            openapi.validate_request(openapi_request)
+        validate_response(openapi, openapi_request, TornadoOpenAPIResponse(response))
+        return response
+
+    return call
+
+
+def data(response: HTTPResponse) -> Any:
+    return json.loads(response.body)
+
+
+async def submit(api: Any, script: str, **fields: Any) -> dict[str, Any]:
+    job: dict[str, Any] = await api(
+        "facilities", "local", "jobs", method="POST", body={"script": script, **fields}
+    )
+    return job
+
+
+async def wait_until_final(api: Any, job_id: str, timeout: float = 20.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        job: dict[str, Any] = await api("facilities", "local", "jobs", job_id)
+        if job["state"] not in ("PENDING", "RUNNING", "COMPLETING"):
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}"
+        await asyncio.sleep(0.1)
+
+
+# -- the spec itself ----------------------------------------------------------------------------
+
+
+def test_spec_is_valid_openapi() -> None:
+    spec = load_spec()
+
+    validate_spec(spec)  # raises on any error
+
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["components"]["securitySchemes"]) == {"jupyterToken", "kernelToken"}
+
+
+def test_every_route_and_verb_of_the_code_is_in_the_spec_and_nothing_else() -> None:
+    in_code = code_operations()
+    in_spec = spec_operations(load_spec())
+
+    assert sorted(in_code - in_spec) == [], "served but not in api/openapi.yaml"
+    assert sorted(in_spec - in_code) == [], "in api/openapi.yaml but not served"
+
+
+def test_path_parameters_have_the_route_patterns() -> None:
+    spec = load_spec()
+    parameters = spec["components"]["parameters"]
+    for pattern, _handler in HANDLERS:
+        for path, groups in route_paths(pattern).items():
+            declared = {
+                parameters[ref["$ref"].rsplit("/", 1)[1]]["name"]: parameters[
+                    ref["$ref"].rsplit("/", 1)[1]
+                ]
+                for ref in spec["paths"][path].get("parameters", [])
+            }
+            assert set(declared) == set(groups), path
+            for name, regex in groups.items():
+                assert declared[name]["in"] == "path"
+                assert declared[name]["schema"]["pattern"] == f"^{regex}$", (path, name)
+
+
+def test_enums_and_models_match_the_code() -> None:
+    schemas = load_spec()["components"]["schemas"]
+
+    def fields(model: type) -> set[str]:
+        return {field.name for field in dataclasses.fields(model)}
+
+    assert schemas["JobState"]["enum"] == [state.value for state in JobState]
+    assert schemas["Capability"]["enum"] == [cap.value for cap in Capability]
+    assert schemas["FileEntry"]["properties"]["type"]["enum"] == [t.value for t in FileType]
+    assert set(schemas["Error"]["properties"]["reason"]["enum"]) == {*ERRORS_BY_REASON, None}
+    for name, model in [
+        ("Job", Job),
+        ("FileEntry", FileEntry),
+        ("System", System),
+        ("OutputChunk", OutputChunk),
+    ]:
+        assert set(schemas[name]["properties"]) == fields(model), name
+        assert set(schemas[name]["required"]) == fields(model), name
+    assert set(schemas["JobRequest"]["properties"]) == JOB_REQUEST_FIELDS
+    assert schemas["Facility"]["properties"]["name"]["pattern"] == NAME_PATTERN.pattern
+    for name, schema in schemas.items():
+        if schema.get("type") == "object":
+            assert schema.get("additionalProperties") is False, name
+
+
+def test_every_operation_has_a_validated_success_test() -> None:
+    assert sorted(spec_operations(load_spec()) - COVERED) == []
+
+
+# -- successes, validated -----------------------------------------------------------------------
+
+FACILITY = "/hpc/api/facilities/{facility}"
+FILES = FACILITY + "/files"
+JOBS = FACILITY + "/jobs"
+JOB = JOBS + "/{job_id}"
+LOCAL = "facilities/local"
+OCTET = {"Content-Type": "application/octet-stream"}
+
+
+@covers(("/hpc/api/info", "get"), ("/hpc/api/facilities", "get"), (FACILITY, "get"))
+async def test_info_and_facilities(checked: Call) -> None:
+    info = data(await checked("info", status=200))
+    facilities = data(await checked("facilities", status=200))
+    local = data(await checked(LOCAL, status=200))
+
+    assert info["api_version"] == 1
+    assert [f["name"] for f in facilities["facilities"]] == ["local"]
+    assert local == facilities["facilities"][0]
+    assert local["default_system"] == "localhost"
+
+
+@covers((FILES, "get"), (FILES + "/stat", "get"))
+async def test_list_and_stat(checked: Call, jp_root_dir: Path) -> None:
+    (jp_root_dir / "run").mkdir()
+    (jp_root_dir / "run" / "input.dat").write_bytes(b"12345")
+    (jp_root_dir / "run" / "latest").symlink_to("input.dat")
+
+    home = data(await checked(f"{LOCAL}/files", status=200))
+    listing = data(await checked(f"{LOCAL}/files", params={"path": "run"}, status=200))
+    entry = data(await checked(f"{LOCAL}/files/stat", params={"path": "run/input.dat"}, status=200))
+    link = data(await checked(f"{LOCAL}/files/stat", params={"path": "run/latest"}, status=200))
+
+    assert home["path"] == "."
+    assert [e["name"] for e in home["entries"]] == ["run"]
+    assert [e["name"] for e in listing["entries"]] == ["input.dat", "latest"]
+    assert (entry["type"], entry["size"], entry["link_target"]) == ("file", 5, None)
+    assert (link["type"], link["link_target"]) == ("link", "input.dat")
+
+
+@covers((FILES + "/content", "get"), (FILES + "/content", "put"))
+async def test_download_upload_and_ranges(checked: Call, jp_root_dir: Path) -> None:
+    content = f"{LOCAL}/files/content"
+    payload = bytes(range(256)) * 10
+
+    put = await checked(
+        content, method="PUT", params={"path": "blob.bin"}, body=payload, headers=OCTET, status=201
+    )
+    whole = await checked(content, params={"path": "blob.bin"}, status=200)
+    part = await checked(
+        content, params={"path": "blob.bin", "offset": 1000, "length": 100}, status=200
+    )
+
+    assert data(put)["size"] == len(payload)
+    assert (jp_root_dir / "blob.bin").read_bytes() == payload
+    assert whole.body == payload
+    assert whole.headers["Content-Disposition"] == "attachment; filename*=UTF-8''blob.bin"
+    assert part.body == payload[1000:1100]
+    assert part.headers["Content-Length"] == "100"
+    assert part.headers["Content-Type"] == "application/octet-stream"
+
+
+@covers((FILES + "/content", "get"))
+async def test_download_of_nothing_is_still_octet_stream(checked: Call, jp_root_dir: Path) -> None:
+    (jp_root_dir / "empty.dat").write_bytes(b"")
+    (jp_root_dir / "small.dat").write_bytes(b"abc")
+    content = f"{LOCAL}/files/content"
+
+    empty = await checked(content, params={"path": "empty.dat"}, status=200)
+    past_end = await checked(content, params={"path": "small.dat", "offset": 10}, status=200)
+
+    for response in (empty, past_end):
+        assert response.body == b""
+        assert response.headers["Content-Length"] == "0"
+        assert response.headers["Content-Type"] == "application/octet-stream"
+
+
+@covers(
+    (FILES + "/mkdir", "post"),
+    (FILES + "/copy", "post"),
+    (FILES + "/move", "post"),
+    (FILES + "/chmod", "post"),
+    (FILES + "/delete", "post"),
+)
+async def test_file_operations(checked: Call, jp_root_dir: Path) -> None:
+    (jp_root_dir / "a.txt").write_text("alpha")
+
+    def op(name: str, body: dict[str, Any], status: int) -> Awaitable[HTTPResponse]:
+        return checked(f"{LOCAL}/files/{name}", method="POST", body=body, status=status)
+
+    made = data(await op("mkdir", {"path": "out/deep", "parents": True}, 201))
+    copied = data(await op("copy", {"source": "a.txt", "target": "out/b.txt"}, 201))
+    moved = data(await op("move", {"source": "out/b.txt", "target": "out/deep/c.txt"}, 200))
+    changed = data(await op("chmod", {"path": "out/deep/c.txt", "mode": "600"}, 200))
+    deleted = await op("delete", {"path": "out", "recursive": True}, 204)
+
+    assert (made["path"], made["type"]) == ("out/deep", "directory")
+    assert copied["path"] == "out/b.txt"
+    assert moved["path"] == "out/deep/c.txt"
+    assert changed["permissions"] == "-rw-------"
+    assert deleted.body == b""
+    assert not (jp_root_dir / "out").exists()
+    assert (jp_root_dir / "a.txt").read_text() == "alpha"
+
+
+@covers((JOBS, "post"), (JOBS, "get"), (JOB, "get"), (JOB + "/output", "get"))
+async def test_submit_list_get_and_follow_output(checked: Call, api: Any) -> None:
+    body = {
+        "script": "#!/bin/bash\necho hello\necho oops >&2\n",
+        "name": "hello",
+        "time_limit": 60,
+        "env": {"GREETING": "hi"},
+        "stderr": "hello-%j.err",
+    }
+    key = {"Idempotency-Key": "test-openapi-1"}
+
+    first = data(await checked(f"{LOCAL}/jobs", method="POST", body=body, headers=key, status=201))
+    again = data(await checked(f"{LOCAL}/jobs", method="POST", body=body, headers=key, status=201))
+    done = await wait_until_final(api, first["id"])
+    job = f"{LOCAL}/jobs/{first['id']}"
+    listing = data(await checked(f"{LOCAL}/jobs", status=200))
+    described = data(await checked(job, status=200))
+    out = data(await checked(f"{job}/output", status=200))
+    err = data(
+        await checked(
+            f"{job}/output", params={"stream": "stderr", "offset": 0, "length": 2}, status=200
+        )
+    )
+
+    assert again["id"] == first["id"]  # the same key submits once
+    assert first["name"] == "hello"
+    assert done["state"] == "COMPLETED"
+    assert [j["id"] for j in listing["jobs"]] == [first["id"]]
+    assert described["exit_code"] == 0
+    assert out == {"data": "hello\n", "offset": 6, "complete": True}
+    assert err == {"data": "oo", "offset": 2, "complete": False}
+
+
+@covers((JOB, "delete"))
+async def test_cancel(checked: Call, api: Any) -> None:
+    job = await submit(api, "#!/bin/bash\nsleep 60\n")
+
+    cancelled = data(await checked(f"{LOCAL}/jobs/{job['id']}", method="DELETE", status=200))
+
+    assert cancelled["state"] == "CANCELLED"
+    assert cancelled["end_time"] is not None
+
+
+# -- errors, validated --------------------------------------------------------------------------
+
+
+async def test_unknown_facility_is_404_on_every_facility_route(checked: Call) -> None:
+    for path in [
+        "facilities/nowhere",
+        "facilities/nowhere/files",
+        "facilities/nowhere/jobs",
+        "facilities/nowhere/jobs/1/output",
+    ]:
+        error = data(await checked(path, status=404))
+
+        assert error["reason"] == "not_found"
+        assert "nowhere" in error["message"]
+
+
+async def test_unknown_system_file_and_job_are_404(checked: Call) -> None:
+    system = data(await checked(f"{LOCAL}/jobs", params={"system": "mars"}, status=404))
+    file = data(await checked(f"{LOCAL}/files/stat", params={"path": "nothing"}, status=404))
+    job = data(await checked(f"{LOCAL}/jobs/424242", status=404))
+
+    assert "mars" in system["message"]
+    assert file["reason"] == job["reason"] == "not_found"
+
+
+async def test_bad_bodies_and_arguments_are_400(checked: Call) -> None:
+    # These requests break the spec on purpose: only the answers are validated.
+    def bad(path: str, **kwargs: Any) -> Awaitable[HTTPResponse]:
+        return checked(path, status=400, request_valid=False, **kwargs)
+
+    unknown_field = data(
+        await bad(f"{LOCAL}/jobs", method="POST", body={"script": "x", "cores": 4})
+    )
+    not_json = data(
+        await bad(
+            f"{LOCAL}/jobs",
+            method="POST",
+            body="{not json",
+            headers={"Content-Type": "application/json"},
+        )
+    )
+    no_path = data(await bad(f"{LOCAL}/files/mkdir", method="POST", body={"parents": True}))
+    bad_stream = data(await bad(f"{LOCAL}/jobs/1/output", params={"stream": "stdin"}))
+
+    assert "cores" in unknown_field["message"]
+    assert "JSON" in not_json["message"]
+    assert "'path'" in no_path["message"]
+    assert "stream" in bad_stream["message"]
+    for error in (unknown_field, not_json, no_path, bad_stream):
+        assert error["reason"] == "bad_request"
+
+
+async def test_path_outside_the_root_is_403(checked: Call) -> None:
+    for path, params in [
+        (f"{LOCAL}/files", {"path": ".."}),
+        (f"{LOCAL}/files/stat", {"path": "/etc/passwd"}),
+        (f"{LOCAL}/files/content", {"path": "../secret"}),
+    ]:
+        error = data(await checked(path, params=params, status=403))
+
+        assert error["reason"] == "forbidden"
+        assert "outside" in error["message"]
+
+
+async def test_conflicts_are_409(checked: Call, api: Any, jp_root_dir: Path) -> None:
+    (jp_root_dir / "a.txt").write_text("a")
+    (jp_root_dir / "b.txt").write_text("b")
+    job = await submit(api, "#!/bin/bash\ntrue\n")
+    await wait_until_final(api, job["id"])
+
+    cancel = data(await checked(f"{LOCAL}/jobs/{job['id']}", method="DELETE", status=409))
+    move = data(
+        await checked(
+            f"{LOCAL}/files/move",
+            method="POST",
+            body={"source": "a.txt", "target": "b.txt"},
+            status=409,
+        )
+    )
+
+    assert cancel["reason"] == move["reason"] == "conflict"
+    assert "already ended" in cancel["message"]
+    assert (jp_root_dir / "b.txt").read_text() == "b"
+
+
+async def test_jupyter_own_403_body_matches_the_error_schema(
+    hpc_server: Any, http_server_client: Any, jp_base_url: str, openapi: OpenAPI
+) -> None:
+    # No credential at all: the error comes from Jupyter itself, with reason null.
+    response = await http_server_client.fetch(
+        jp_base_url + "hpc/api/facilities/local", raise_error=False
+    )
+
+    assert response.code == 403
+    assert data(response)["reason"] is None
+    validate_response(
+        openapi,
+        TornadoOpenAPIRequest(response.request, jp_base_url),
+        TornadoOpenAPIResponse(response),
+    )
+
+
+@covers((FACILITY, "get"))
+async def test_the_validation_catches_drift(
+    checked: Call, jp_base_url: str, openapi: OpenAPI
+) -> None:
+    # Given a real, valid exchange...
+    response = await checked(LOCAL, status=200)
+    request = TornadoOpenAPIRequest(response.request, jp_base_url)
+    facility = data(response)
+
+    # ...an extra field, a missing one, a wrong type or value, or no credential is caught.
+    for changed in [
+        {**facility, "token": "x"},
+        {k: v for k, v in facility.items() if k != "kind"},
+        {**facility, "poll_interval": "1s"},
+        {**facility, "capabilities": ["files.teleport"]},
+    ]:
+        tampered = TornadoOpenAPIResponse(response)
+        tampered.data = json.dumps(changed).encode()
+        with pytest.raises(OpenAPIError):
+            openapi.validate_response(request, tampered)
+    request.parameters = RequestParameters(query=request.parameters.query)
+    with pytest.raises(SecurityValidationError):
+        openapi.validate_request(request)
