@@ -32,6 +32,8 @@ class _Watch:
         self.system = system
         self.jobs: list[Job] = []
         self.states: dict[str, str] | None = None
+        self.unlisted: dict[str, str] = {}
+        """States published by `JobWatcher.changed()` before the first listing."""
         self.fetched_at = 0.0
         self.asked_at = 0.0
         self.fetches = 0
@@ -62,7 +64,10 @@ class _Watch:
         previous = self.states
         self.states = {job.id: job.state.value for job in jobs}
         if previous is None:
-            return  # the first listing sets the baseline
+            # The first listing sets the baseline, except for the jobs already published by
+            # `changed()`: their next state must not be swallowed.
+            previous, self.unlisted = self.unlisted, {}
+            jobs = [job for job in jobs if job.id in previous]
         for job in jobs:
             before = previous.get(job.id)
             if before != job.state.value:
@@ -136,11 +141,13 @@ class JobWatcher:
     def changed(self, facility: str, system: str, job: Job) -> None:
         """A job was submitted or cancelled through us: publish it and list again soon."""
         watch = self._watch(facility, system)
-        if watch.states is not None:
-            previous = watch.states.get(job.id)
-            if previous != job.state.value:
-                watch.states[job.id] = job.state.value
-                self.emit(_event(job, previous))
+        # Before the first listing there is no baseline yet; publish anyway (a submission is a
+        # state change) and remember it so the first listing compares this job against it.
+        known = watch.states if watch.states is not None else watch.unlisted
+        previous = known.get(job.id)
+        if previous != job.state.value:
+            known[job.id] = job.state.value
+            self.emit(_event(job, previous))
         watch.jobs = [job, *(j for j in watch.jobs if j.id != job.id)]
         watch.fetched_at = 0.0  # the next reader gets a fresh listing
         watch.asked_at = time.monotonic()

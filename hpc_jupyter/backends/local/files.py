@@ -212,8 +212,10 @@ class LocalFiles(FileBackend):
         await self._run(path, remove)
 
     async def chmod(self, system: str, path: str, mode: str) -> FileEntry:
-        if not isinstance(mode, str) or not (3 <= len(mode) <= 4) or not set(mode) <= set(
-            "01234567"
+        if (
+            not isinstance(mode, str)
+            or not (3 <= len(mode) <= 4)
+            or not set(mode) <= set("01234567")
         ):
             raise ValidationError(f"Mode {mode!r} is not an octal mode such as '755' or '0640'.")
         real = self.paths.existing(path)
@@ -240,7 +242,9 @@ class LocalUpload(UploadSink):
         self._files = files
         self._target = target
         self._shown = shown
-        self._temp = target.with_name(f".{target.name}.hpc-upload-{secrets.token_hex(6)}")
+        # Shorten the name in the temporary one: with its 25 extra bytes, a target name near
+        # NAME_MAX (255 bytes) would otherwise make an impossible temporary name.
+        self._temp = target.with_name(f".{target.name[:48]}.hpc-upload-{secrets.token_hex(6)}")
         self._handle: BinaryIO | None = self._temp.open("xb")
 
     async def write(self, chunk: bytes) -> None:

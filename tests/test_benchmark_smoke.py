@@ -1,0 +1,50 @@
+"""The upload/download benchmark runs end to end against a real server (tiny size, no timing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "upload_download.py"
+
+
+@pytest.mark.timeout(120)
+def test_benchmark_round_trip_keeps_the_bytes(tmp_path: Path) -> None:
+    # When the benchmark uploads and downloads a 2 MiB file through a real jupyter server
+    results = tmp_path / "results.md"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARK),
+            "--size",
+            "2",
+            "--json",
+            "--results",
+            str(results),
+            "--python",
+            sys.executable,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+
+    # Then it succeeds and reports identical hashes for source, server copy and download
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1
+    result = lines[0]
+    assert result["size_mib"] == 2
+    assert result["identical"] is True
+    assert result["sha256_source"] == result["sha256_server"] == result["sha256_download"]
+    assert len(result["sha256_source"]) == 64
+    assert "sha256 identical" in run.stdout
+    # and writes its report with the machine it ran on
+    report = results.read_text()
+    assert "| 2 |" in report
+    assert "nproc" in report and "python" in report

@@ -1,0 +1,163 @@
+"""The job watcher: one coalesced listing for many clients, and job states pushed as events."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from helpers import JOBS, submit, wait_until
+
+from hpc_jupyter.app import EVENT_SCHEMA, JOB_STATE_EVENT
+from hpc_jupyter.models import JobRequest
+
+API = Callable[..., Awaitable[Any]]
+SYSTEM = "localhost"
+
+
+@pytest.fixture
+def job_events(hpc_server: Any) -> list[dict[str, Any]]:
+    """Every job-state event the server publishes, in order, as a listener receives it."""
+    received: list[dict[str, Any]] = []
+
+    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        received.append(data)
+
+    hpc_server.event_logger.add_listener(schema_id=JOB_STATE_EVENT, listener=listener)
+    return received
+
+
+def transitions(events: list[dict[str, Any]], job_id: str) -> list[tuple[str | None, str]]:
+    return [(e["previous_state"], e["state"]) for e in events if e["job_id"] == job_id]
+
+
+async def test_concurrent_listings_cost_one_backend_listing(api: API, hpc_app: Any) -> None:
+    # Given a facility with a job on record that no client has listed yet
+    # (submitted behind the server's back, so the watcher has nothing cached)
+    job = await hpc_app.registry.get("local").jobs.submit(SYSTEM, JobRequest(script="true\n"))
+    before = hpc_app.watcher.fetch_count("local", SYSTEM)
+
+    # When twenty clients list its jobs at the same moment
+    answers = await asyncio.gather(*(api(*JOBS) for _ in range(20)))
+
+    # Then the facility was asked once, and every client got the same listing
+    assert hpc_app.watcher.fetch_count("local", SYSTEM) - before == 1
+    assert all(answer == answers[0] for answer in answers)
+    assert [j["id"] for j in answers[0]["jobs"]] == [job.id]
+
+    # And more listings within the poll interval cost nothing more
+    started = time.monotonic()
+    for _ in range(5):
+        await api(*JOBS)
+    assert time.monotonic() - started < hpc_app.watcher.interval("local")
+    assert hpc_app.watcher.fetch_count("local", SYSTEM) - before == 1
+
+
+async def test_concurrent_listings_share_one_request_in_flight(
+    api: API, hpc_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a facility that takes a while to answer a listing
+    backend = hpc_app.registry.get("local").jobs
+    real_list_jobs = backend.list_jobs
+    calls = 0
+
+    async def slow_list_jobs(system: str) -> Any:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0.3)
+        return await real_list_jobs(system)
+
+    monkeypatch.setattr(backend, "list_jobs", slow_list_jobs)
+    before = hpc_app.watcher.fetch_count("local", SYSTEM)
+
+    # When twenty clients ask while that listing is still in flight
+    started = time.monotonic()
+    await asyncio.gather(*(api(*JOBS) for _ in range(20)))
+
+    # Then they all waited for the one listing rather than starting their own
+    assert hpc_app.watcher.fetch_count("local", SYSTEM) - before == 1
+    assert calls == 1
+    assert time.monotonic() - started < 3
+
+
+async def test_a_job_detail_within_the_interval_costs_no_listing(api: API, hpc_app: Any) -> None:
+    job = await submit(api, "true\n")
+    await api(*JOBS)
+    before = hpc_app.watcher.fetch_count("local", SYSTEM)
+
+    for _ in range(5):
+        assert (await api(*JOBS, job["id"]))["id"] == job["id"]
+
+    assert hpc_app.watcher.fetch_count("local", SYSTEM) == before
+
+
+async def test_state_changes_are_published_as_events(
+    api: API, hpc_app: Any, job_events: list[dict[str, Any]]
+) -> None:
+    # Given a listener on the server's job-state events and a job that runs a couple of seconds
+    # (longer than the facility's poll interval, so its RUNNING state is seen)
+    job = await submit(api, "sleep 2\necho done\n")
+    job_id = job["id"]
+    fetches = hpc_app.watcher.fetch_count("local", SYSTEM)
+
+    # When nobody asks the server anything more, the events still arrive up to COMPLETED
+    def completed() -> bool:
+        return any(state == "COMPLETED" for _, state in transitions(job_events, job_id))
+
+    assert await wait_until(completed, timeout=15), job_events
+
+    # Then they trace the job's life, each starting where the previous one ended
+    assert transitions(job_events, job_id) == [
+        (None, "PENDING"),
+        ("PENDING", "RUNNING"),
+        ("RUNNING", "COMPLETED"),
+    ]
+    last = [e for e in job_events if e["job_id"] == job_id][-1]
+    assert last["exit_code"] == 0
+    assert last["facility"] == "local"
+    assert last["system"] == SYSTEM
+    assert last["name"] == "batch"
+    # it was the server's own watcher that listed the jobs, not a client
+    assert hpc_app.watcher.fetch_count("local", SYSTEM) > fetches
+
+    # And every event is valid against the published schema
+    schema = yaml.safe_load(EVENT_SCHEMA.read_text())
+    for event in job_events:
+        jsonschema.validate(event, schema)
+
+
+async def test_a_cancel_is_published_at_once(api: API, job_events: list[dict[str, Any]]) -> None:
+    # Given a running job that the watcher has seen
+    job = await submit(api, "sleep 120\n")
+    assert await wait_until(
+        lambda: ("PENDING", "RUNNING") in transitions(job_events, job["id"]), timeout=10
+    ), job_events
+
+    # When it is cancelled through the server
+    await api(*JOBS, job["id"], method="DELETE")
+    await asyncio.sleep(0)  # listeners run as tasks
+
+    # Then the CANCELLED event is already out, and no other state follows it
+    assert await wait_until(
+        lambda: transitions(job_events, job["id"])[-1] == ("RUNNING", "CANCELLED"), timeout=1
+    )
+    await asyncio.sleep(1.2)
+    assert transitions(job_events, job["id"])[-1] == ("RUNNING", "CANCELLED")
+
+
+async def test_a_failed_job_event_carries_its_exit_code(
+    api: API, job_events: list[dict[str, Any]]
+) -> None:
+    job = await submit(api, "exit 7\n")
+
+    assert await wait_until(
+        lambda: any(e["state"] == "FAILED" for e in job_events if e["job_id"] == job["id"]),
+        timeout=10,
+    ), job_events
+
+    failed = next(e for e in job_events if e["job_id"] == job["id"] and e["state"] == "FAILED")
+    assert failed["exit_code"] == 7
