@@ -49,7 +49,7 @@ test: lint typecheck check-auth extension-check wheel-check pytest
 demo: install
 	mkdir -p $(DEMO_DIR)
 	test -f $(DEMO_DIR)/quickstart.ipynb || cp notebooks/quickstart.ipynb $(DEMO_DIR)/
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(DEMO_DIR) quickstart.ipynb
+	cd $(DEMO_DIR) && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 clean:
 	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
