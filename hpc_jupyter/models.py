@@ -142,6 +142,10 @@ class Job(Model):
     stdout: str | None = None
     stderr: str | None = None
     reason: str | None = None
+    array_job_id: str | None = None
+    """For a task of a job array: the array's job id (Slurm's %A)."""
+    array_task_id: str | None = None
+    """For a task of a job array: its index, or a range (`4-6`) for tasks still pending together."""
 
 
 @dataclass(frozen=True)

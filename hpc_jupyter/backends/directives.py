@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+from dataclasses import dataclass
 
 from ..errors import ValidationError
 
@@ -73,19 +75,47 @@ def _read_words(words: list[str], options: dict[str, str], number: int) -> None:
             )
 
 
+@dataclass(frozen=True)
+class FilenameFields:
+    """What sbatch's filename patterns of one job refer to."""
+
+    job_id: str
+    name: str
+    user: str
+    array_job_id: str | None = None
+    array_task_id: str | None = None
+    node: str = ""
+
+
+_PATTERN = re.compile(r"%(%|(\d*)([AajJNnstux]))")
+
+
+def fill_pattern(pattern: str, fields: FilenameFields) -> str:
+    """Fill sbatch's filename pattern: `%j` job id, `%x` name, `%u` user, `%A`/`%a` array job
+    and task, `%N` node, `%%` a percent sign; a width (`%3a`) zero-pads numbers."""
+    values = {
+        "j": fields.job_id,
+        "J": fields.job_id,
+        "A": fields.array_job_id or fields.job_id,
+        "a": fields.array_task_id if fields.array_task_id is not None else "4294967294",
+        "x": fields.name,
+        "u": fields.user,
+        "N": fields.node,
+        "n": "0",
+        "s": "batch",
+        "t": "0",
+    }
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(1) == "%":
+            return "%"
+        width, letter = match.group(2), match.group(3)
+        value = values[letter]
+        return value.zfill(int(width)) if width and value.isdigit() else value
+
+    return _PATTERN.sub(one, pattern)
+
+
 def expand_filename_pattern(pattern: str, job_id: str, name: str, user: str) -> str:
-    """Fill sbatch's filename pattern: `%j` job id, `%x` name, `%u` user, `%%` a percent sign."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "%" and index + 1 < len(pattern):
-            code = pattern[index + 1]
-            replacement = {"j": job_id, "J": job_id, "A": job_id, "x": name, "u": user, "%": "%"}
-            if code in replacement:
-                out.append(replacement[code])
-                index += 2
-                continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    """Fill sbatch's filename pattern for a job that is not part of an array."""
+    return fill_pattern(pattern, FilenameFields(job_id=job_id, name=name, user=user))

@@ -10,7 +10,6 @@ is followed to its end by the next server, as a batch system would.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import getpass
 import logging
@@ -25,6 +24,7 @@ from ...models import FINAL_STATES, Job, JobRequest, JobState, OutputChunk
 from ...timefmt import parse_time_limit
 from ..base import JobBackend
 from ..directives import expand_filename_pattern, parse_sbatch_directives
+from ..logs import log_chunk
 from .paths import RootedPaths
 from .store import JobRecord, JobStore
 
@@ -177,15 +177,8 @@ class LocalJobs(JobBackend):
         path = Path(record.stdout if stream == "stdout" else record.stderr)
         final = record.state in _FINAL
         data = await asyncio.to_thread(_read_from, path, offset, max_bytes)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        text = decoder.decode(data, final=False)
-        pending = len(decoder.getstate()[0])
-        next_offset = offset + len(data) - pending
-        if final and len(data) < max_bytes and pending:
-            text += decoder.decode(b"", final=True)  # a truncated last character
-            next_offset += pending
         size = await asyncio.to_thread(_size, path)
-        return OutputChunk(data=text, offset=next_offset, complete=final and next_offset >= size)
+        return log_chunk(data, offset, at_end=offset + len(data) >= size, final=final)
 
     # -- the follower --------------------------------------------------------------------------
 

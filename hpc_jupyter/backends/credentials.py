@@ -1,0 +1,131 @@
+"""Where a facility's secret comes from: an environment variable, a private file, a command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import FacilityAuthError
+from .base import ConfigError
+
+COMMAND_TIMEOUT = 30.0
+
+
+class SecretSource:
+    """A secret named in the configuration, read when needed and never shown.
+
+    One of `{"env": NAME}`, `{"file": PATH}` (refused unless only its owner can read it),
+    `{"command": "..."}` (its standard output, stripped) or `{"value": "..."}`.
+    """
+
+    KINDS = ("env", "file", "command", "value")
+
+    def __init__(self, kind: str, where: str) -> None:
+        self.kind = kind
+        self._where = where  # a variable name, path or command line; the secret itself for value
+
+    @classmethod
+    def parse(
+        cls, facility: str, key: str, spec: Any, kinds: tuple[str, ...] = KINDS
+    ) -> SecretSource:
+        """Validate one configuration value; `ConfigError` names the facility and the key."""
+        allowed = ", ".join(f'{{"{kind}": ...}}' for kind in kinds)
+        if not isinstance(spec, Mapping) or len(spec) != 1:
+            raise ConfigError(facility, key, f"must be one of {allowed}")
+        ((kind, where),) = spec.items()
+        if kind not in kinds:
+            raise ConfigError(facility, key, f"unknown source {kind!r}; use one of {allowed}")
+        if not isinstance(where, str) or not where.strip():
+            raise ConfigError(facility, key, f"the {kind!r} source must be a non-empty string")
+        if kind == "file":
+            path = Path(os.path.expanduser(where))
+            if path.exists():
+                _check_private(path, lambda problem: ConfigError(facility, key, problem))
+            where = str(path)
+        if kind == "command":
+            try:
+                shlex.split(where)
+            except ValueError as err:
+                raise ConfigError(facility, key, f"the command cannot be parsed: {err}") from None
+        return cls(kind, where)
+
+    def describe(self) -> str:
+        """Where the secret comes from, safe to show (never the secret itself)."""
+        if self.kind == "env":
+            return f"environment variable {self._where}"
+        if self.kind == "file":
+            return f"file {self._where}"
+        if self.kind == "command":
+            return f"command `{shlex.split(self._where)[0]}`"
+        return "the configured value"
+
+    async def read(self) -> str:
+        """The secret now, or `FacilityAuthError` naming the source (never the secret)."""
+        if self.kind == "value":
+            return self._where
+        if self.kind == "env":
+            value = os.environ.get(self._where, "").strip()
+            if not value:
+                raise FacilityAuthError(f"The {self.describe()} is not set.")
+            return value
+        if self.kind == "file":
+            return await asyncio.to_thread(self._read_file)
+        return await self._run_command()
+
+    def _read_file(self) -> str:
+        path = Path(self._where)
+        try:
+            _check_private(path, FacilityAuthError)
+            value = path.read_text().strip()
+        except OSError as err:
+            raise FacilityAuthError(f"Cannot read the {self.describe()}: {err.strerror}.") from None
+        if not value:
+            raise FacilityAuthError(f"The {self.describe()} is empty.")
+        return value
+
+    async def _run_command(self) -> str:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *shlex.split(self._where),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as err:
+            raise FacilityAuthError(f"Cannot run the {self.describe()}: {err.strerror}.") from None
+        try:
+            out, err_out = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+            raise FacilityAuthError(
+                f"The {self.describe()} did not finish within {COMMAND_TIMEOUT:.0f} s."
+            ) from None
+        if process.returncode != 0:
+            # stderr explains failures and is not the secret (that goes to stdout).
+            detail = err_out.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            raise FacilityAuthError(
+                f"The {self.describe()} failed with exit code {process.returncode}"
+                + (f": {detail[0][:200]}" if detail[0] else ".")
+            )
+        value = out.decode(errors="replace").strip()
+        if not value:
+            raise FacilityAuthError(f"The {self.describe()} printed nothing.")
+        return value
+
+    def __repr__(self) -> str:
+        return f"<SecretSource {self.describe()}>"
+
+
+def _check_private(path: Path, error: Any) -> None:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise error(
+            f"{path} can be read by other users (mode {stat.S_IMODE(mode):o}); "
+            f"make it private with `chmod 600 {path}`"
+        )

@@ -1,0 +1,156 @@
+"""Jobs through Slurm's commands on this host (or through a prefix such as `ssh login01`)."""
+
+from __future__ import annotations
+
+from ...errors import FacilityError, NotFound, ValidationError
+from ...models import Job, JobRequest, JobState
+from ..base import FileBackend
+from .commands import SlurmCommands
+from .history import accounting_job
+from .jobs_base import SlurmJobs, check_job_id
+from .schema import parse_job
+
+
+def _time(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class SlurmCLIJobs(SlurmJobs):
+    """sbatch, squeue, scancel and sacct as the user the commands run as."""
+
+    def __init__(
+        self,
+        facility: str,
+        user: str,
+        commands: SlurmCommands,
+        files: FileBackend | None,
+        *,
+        home: str,
+        partition: str | None = None,
+        account: str | None = None,
+        history_days: int = 7,
+    ) -> None:
+        super().__init__(facility, user, files)
+        self.commands = commands
+        self.home = home
+        self.partition = partition
+        self.account = account
+        self.history_days = history_days
+
+    async def submit(self, system: str, request: JobRequest) -> Job:
+        # sbatch reads the script's #SBATCH lines itself; options given here override them.
+        args = ["sbatch", "--parsable"]
+        options = {
+            "--job-name": request.name,
+            "--partition": request.partition,
+            "--account": request.account,
+            "--nodes": str(request.nodes) if request.nodes else None,
+            "--time": _time(request.time_limit) if request.time_limit else None,
+            "--chdir": request.workdir,
+            "--output": request.stdout,
+            "--error": request.stderr,
+        }
+        args += [f"{flag}={value}" for flag, value in options.items() if value]
+        if not request.workdir and "#SBATCH --chdir" not in request.script:
+            args.append(f"--chdir={self.home}")
+        for key, default in (("--partition", self.partition), ("--account", self.account)):
+            if default and not options[key] and f"#SBATCH {key}" not in request.script:
+                args.append(f"{key}={default}")
+        if request.env:
+            bad = [key for key, value in request.env.items() if "," in key + value]
+            if bad:
+                raise ValidationError(
+                    f"Environment variable {bad[0]!r}: sbatch --export cannot carry commas."
+                )
+            args.append("--export=ALL," + ",".join(f"{k}={v}" for k, v in request.env.items()))
+        try:
+            output = await self.commands.run(*args, stdin=request.script)
+        except ValidationError as err:
+            partition = request.partition or self.partition
+            if "partition" in err.message and partition and "#SBATCH" not in err.message:
+                raise ValidationError(
+                    f"Partition {partition!r} does not exist on this cluster."
+                ) from None
+            raise
+        job_id = output.strip().split(";")[0]
+        if not job_id.isdigit():
+            raise FacilityError("sbatch accepted the job but did not print its id.")
+        try:
+            return await self.withdraw_if_impossible(await self.get_job(system, job_id))
+        except NotFound:
+            return Job(
+                id=job_id,
+                name=request.name or "",
+                state=JobState.PENDING,
+                raw_state="PENDING",
+                facility=self.facility,
+                system=system,
+                user=self.user,
+            )
+
+    # In Slurm 22.05 `squeue --json` ignores its filters and `sacct --json` its --user: every
+    # listing is filtered here as well.
+
+    async def current_jobs(self, system: str) -> list[Job]:
+        data = await self.commands.json("squeue", "--me")
+        return [
+            parse_job(entry, self.facility, system)
+            for entry in data.get("jobs") or []
+            if isinstance(entry, dict) and entry.get("user_name") == self.user
+        ]
+
+    async def current_job(self, system: str, job_id: str) -> Job | None:
+        check_job_id(job_id)
+        try:
+            data = await self.commands.json("squeue", f"--jobs={job_id}")
+        except NotFound:
+            return None
+        jobs = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
+        wanted = [entry for entry in jobs if _matches(entry, job_id)]
+        return parse_job(wanted[0], self.facility, system) if wanted else None
+
+    async def finished_jobs(self, system: str) -> list[Job]:
+        if not self.history_days:
+            return []
+        data = await self.commands.json(
+            "sacct", "-X", f"--starttime=now-{self.history_days}days", f"--user={self.user}"
+        )
+        jobs = [
+            accounting_job(entry, self.facility, system)
+            for entry in data.get("jobs") or []
+            if isinstance(entry, dict)
+        ]
+        return [job for job in jobs if job.state.is_final and job.user == self.user]
+
+    async def finished_job(self, system: str, job_id: str) -> Job:
+        check_job_id(job_id)
+        if self.history_days:
+            data = await self.commands.json("sacct", "-X", f"--jobs={job_id}")
+            jobs = [
+                entry
+                for entry in data.get("jobs") or []
+                if isinstance(entry, dict) and _matches_accounting(entry, job_id)
+            ]
+            if jobs:
+                return accounting_job(jobs[0], self.facility, system)
+        raise NotFound(f"Slurm knows no job {job_id}.")
+
+    async def kill(self, job_id: str) -> None:
+        await self.commands.run("scancel", check_job_id(job_id))
+
+
+def _matches(entry: dict[str, object], job_id: str) -> bool:
+    if "_" in job_id:
+        array, task = job_id.split("_")
+        return str(entry.get("array_job_id")) == array and str(entry.get("array_task_id")) == task
+    return str(entry.get("job_id")) == job_id
+
+
+def _matches_accounting(entry: dict[str, object], job_id: str) -> bool:
+    if "_" in job_id:
+        array = entry.get("array")
+        if not isinstance(array, dict):
+            return False
+        wanted_array, task = job_id.split("_")
+        return str(array.get("job_id")) == wanted_array and str(array.get("task_id")) == task
+    return str(entry.get("job_id")) == job_id

@@ -1,0 +1,135 @@
+"""Finished jobs from Slurm's accounting (slurmdbd) through slurmrestd's `/slurmdb/` API.
+
+slurmctld forgets a job a few minutes after it ends (MinJobAge); accounting keeps it. In
+Slurm 22.05 `/slurmdb/` reports a failed job's exit code as 0, so an exit code that
+contradicts the state is dropped (None) rather than shown wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from ...errors import NotFound
+from ...models import Job, JobState
+from .rest_client import SlurmRestClient
+from .schema import collection, number
+from .states import job_state
+
+NOTHING_FOUND = 9003
+
+
+class SlurmHistory:
+    """The user's finished jobs of the last `days` days."""
+
+    def __init__(
+        self,
+        facility: str,
+        client: SlurmRestClient,
+        version: Callable[[], Awaitable[int]],
+        days: int = 7,
+    ) -> None:
+        self.facility = facility
+        self.client = client
+        self.version = version
+        self.days = days
+
+    async def finished(self, system: str) -> list[Job]:
+        """Finished jobs of the user, newest first."""
+        version = await self.version()
+        params = {"start_time": f"now-{self.days}days", "skip_steps": "true"}
+        if version >= 39:
+            params["users"] = self.client.user  # v0.0.38 has no user filter
+        data = await self.client.call(
+            "GET",
+            f"/slurmdb/v0.0.{version}{collection(version, 'jobs')}",
+            params=params,
+            allow_errors=frozenset({NOTHING_FOUND}),
+        )
+        jobs = [
+            self.parse(entry, system)
+            for entry in data.get("jobs") or []
+            if isinstance(entry, dict) and _user(entry) == self.client.user
+        ]
+        return [job for job in jobs if job.state.is_final]
+
+    async def job(self, system: str, job_id: str) -> Job:
+        """One job from accounting; `NotFound` when it has no record."""
+        version = await self.version()
+        data = await self.client.call(
+            "GET",
+            f"/slurmdb/v0.0.{version}/job/{job_id}",
+            allow_errors=frozenset({NOTHING_FOUND}),
+        )
+        records = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
+        if not records:
+            raise NotFound(f"Slurm knows no job {job_id}, not even in its accounting.")
+        return self.parse(records[0], system)
+
+    def parse(self, data: Mapping[str, Any], system: str) -> Job:
+        """One accounting record in the project's vocabulary."""
+        return accounting_job(data, self.facility, system)
+
+
+def accounting_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
+    """One accounting record (`/slurmdb/` or `sacct --json`) in the project's vocabulary."""
+    state_info = data.get("state") or {}
+    raw = state_info.get("current", "UNKNOWN") if isinstance(state_info, Mapping) else "UNKNOWN"
+    state = job_state(raw)
+    times = data.get("time") or {}
+    limit = number(times.get("limit"))
+    job_id = str(number(data.get("job_id")) or "")
+    array = data.get("array") or {}
+    array_job = number(array.get("job_id")) if isinstance(array, Mapping) else None
+    task = number(array.get("task_id")) if isinstance(array, Mapping) else None
+    reason = state_info.get("reason") if isinstance(state_info, Mapping) else None
+    return Job(
+        id=job_id,
+        name=str(data.get("name") or ""),
+        state=state,
+        raw_state=raw if isinstance(raw, str) else ",".join(raw),
+        facility=facility,
+        system=system,
+        user=_user(data),
+        account=data.get("account") or None,
+        partition=data.get("partition") or None,
+        nodes=number(data.get("allocation_nodes")),
+        submit_time=_seconds(times.get("submission")),
+        start_time=_seconds(times.get("start")),
+        end_time=_seconds(times.get("end")) if state.is_final else None,
+        time_limit=limit * 60 if limit else None,
+        exit_code=_exit_code(data.get("exit_code"), state),
+        workdir=data.get("working_directory") or None,
+        reason=None if reason in (None, "", "None") else str(reason),
+        array_job_id=str(array_job) if array_job else None,
+        array_task_id=str(task) if array_job and task is not None else None,
+    )
+
+
+def _user(data: Mapping[str, Any]) -> str:
+    user = data.get("user")
+    if isinstance(user, str):
+        return user
+    association = data.get("association") or {}
+    return str(association.get("user") or "") if isinstance(association, Mapping) else ""
+
+
+def _seconds(value: Any) -> float | None:
+    seconds = number(value)
+    return float(seconds) if seconds else None
+
+
+def _exit_code(value: Any, state: JobState) -> int | None:
+    if not isinstance(value, Mapping) or not state.is_final:
+        return None
+    signal = (
+        number((value.get("signal") or {}).get("signal_id"))
+        if isinstance(value.get("signal"), Mapping)
+        else None
+    )
+    if signal:
+        return 128 + signal
+    code = number(value.get("return_code"))
+    if code == 0 and state is not JobState.COMPLETED:
+        return None  # Slurm 22.05 says 0 for failed jobs too; unknown beats wrong
+    return code

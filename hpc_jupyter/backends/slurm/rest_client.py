@@ -1,0 +1,192 @@
+"""HTTP to slurmrestd: the user's JWT in its headers, one retry with a new token, clear errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from ...errors import (
+    FacilityAuthError,
+    FacilityError,
+    HPCError,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationError,
+)
+from .token import SlurmToken
+
+log = logging.getLogger("hpc_jupyter.slurm")
+
+AUTH_FAILURE = -1
+"""slurmrestd 22.05 answers a bad, expired or foreign token with HTTP 500 and error -1."""
+
+ErrorMapper = Callable[[int, str], HPCError | None]
+
+
+class SlurmError(Exception):
+    """One entry of slurmrestd's `errors` list, before it is phrased for a user."""
+
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(f"{code}: {text}")
+        self.code = code
+        self.text = text
+
+
+def first_error(body: Any) -> SlurmError | None:
+    """The most telling error of a response body: the first one with a Slurm error code."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not errors:
+        return None
+    found: list[SlurmError] = []
+    for entry in errors:
+        if not isinstance(entry, dict):
+            continue
+        code = entry.get("error_number", entry.get("error_code", 0))
+        text = entry.get("description") or entry.get("error") or ""
+        found.append(SlurmError(code if isinstance(code, int) else 0, str(text)))
+    coded = [error for error in found if error.code]
+    chosen = coded or found
+    return chosen[0] if chosen else None
+
+
+class SlurmRestClient:
+    """Calls one slurmrestd as one user; every response's `errors` is checked."""
+
+    def __init__(
+        self,
+        facility: str,
+        url: str,
+        user: str,
+        token: SlurmToken,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.facility = facility
+        self.url = url.rstrip("/")
+        self.user = user
+        self.token = token
+        self._http = httpx.AsyncClient(
+            base_url=self.url, timeout=timeout, transport=transport, follow_redirects=False
+        )
+
+    async def close(self) -> None:
+        """Release the connections."""
+        await self._http.aclose()
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        errors: ErrorMapper | None = None,
+        allow_errors: frozenset[int] = frozenset(),
+    ) -> dict[str, Any]:
+        """One request; JSON back, or the error phrased by `errors` (or generically).
+
+        A token refused (401, or 500 with error -1) is replaced once and the call repeated.
+        `allow_errors` lists Slurm error codes that come back to the caller in the body.
+        """
+        token = await self.token.get()
+        response = await self._send(method, path, token, body, params)
+        if _auth_failure(response):
+            log.info(
+                "hpc-jupyter: slurmrestd of %r refused the token; reading a new one", self.facility
+            )
+            token = await self.token.refresh(token)
+            response = await self._send(method, path, token, body, params)
+            if _auth_failure(response):
+                raise FacilityAuthError(
+                    f"Slurm did not accept the token for user {self.user!r} on facility "
+                    f"{self.facility!r}: it is expired, signed with another key, or belongs to "
+                    f"another user. Check the facility's `token` ({self.token.source.describe()})."
+                )
+        data = _json(response)
+        error = first_error(data)
+        if error is not None and error.code not in allow_errors:
+            mapped = errors(error.code, error.text) if errors else None
+            raise mapped or FacilityError(
+                f"Slurm refused the request: {error.text or 'no reason given'} "
+                f"(error {error.code}).",
+                upstream_status=response.status_code,
+            )
+        if response.status_code >= 400:
+            raise _status_error(response)
+        if data is None:
+            raise FacilityError(
+                "slurmrestd answered with something that is not JSON.",
+                upstream_status=response.status_code,
+            )
+        return data
+
+    async def status(self, path: str) -> int:
+        """The HTTP status of an authenticated GET (for discovering versions)."""
+        response = await self._send("GET", path, await self.token.get(), None, None)
+        return response.status_code
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        body: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        headers = {"X-SLURM-USER-NAME": self.user, "X-SLURM-USER-TOKEN": token}
+        try:
+            return await self._http.request(method, path, headers=headers, json=body, params=params)
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(
+                f"slurmrestd of facility {self.facility!r} did not answer in time."
+            ) from None
+        except httpx.TransportError as err:
+            raise Unavailable(
+                f"Cannot reach slurmrestd of facility {self.facility!r} at {self.url}: "
+                f"{type(err).__name__}."
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"<SlurmRestClient {self.url} user={self.user!r}>"
+
+
+def _json(response: httpx.Response) -> dict[str, Any] | None:
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _auth_failure(response: httpx.Response) -> bool:
+    if response.status_code == 401:
+        return True
+    if response.status_code != 500:
+        return False
+    error = first_error(_json(response))
+    return error is not None and error.code == AUTH_FAILURE
+
+
+def _status_error(response: httpx.Response) -> HPCError:
+    status = response.status_code
+    excerpt = response.text[:200].strip()
+    if status == 400:
+        return ValidationError(
+            f"slurmrestd could not read the request: {excerpt or 'bad request'}."
+        )
+    if status == 404:
+        return FacilityError(
+            "slurmrestd does not serve this path; is `api_version` right for this site?",
+            upstream_status=status,
+        )
+    if status in (502, 503):
+        return Unavailable(f"slurmrestd is unavailable (HTTP {status}).")
+    if status == 504:
+        return UpstreamTimeout("slurmrestd timed out (HTTP 504).")
+    return FacilityError(f"slurmrestd failed with HTTP {status}.", upstream_status=status)

@@ -1,0 +1,150 @@
+"""The `slurmrestd` facility kind: a Slurm cluster through its REST daemon, with a user's JWT."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import FacilityAuthError, HPCError
+from ...models import System
+from ..base import BackendContext, ConfigError, FacilityBackend, FileBackend, JobBackend
+from ..credentials import SecretSource
+from .history import SlurmHistory
+from .options import (
+    check_keys,
+    days_option,
+    files_option,
+    home_option,
+    seconds_option,
+    text_option,
+)
+from .rest_client import SlurmRestClient
+from .rest_jobs import SlurmRestJobs
+from .schema import NEWEST, OLDEST, collection
+from .token import SlurmToken
+
+_VERSION = re.compile(r"^(?:v?0\.0\.)?(\d+)$")
+
+
+class SlurmRestFacility(FacilityBackend):
+    """Options: `url`, `user`, `token` (required); `api_version`, `partition`, `account`,
+    `files`, `home`, `system`, `history_days` (0 turns history off), `timeout`."""
+
+    kind = "slurmrestd"
+    default_poll_interval = 5.0
+    _OPTIONS = frozenset(
+        {
+            "url",
+            "user",
+            "token",
+            "api_version",
+            "partition",
+            "account",
+            "files",
+            "home",
+            "system",
+            "history_days",
+            "timeout",
+        }
+    )
+
+    def __init__(
+        self,
+        name: str,
+        client: SlurmRestClient,
+        jobs: SlurmRestJobs,
+        files: FileBackend | None,
+        system: str,
+        home: str,
+    ) -> None:
+        super().__init__(name)
+        self.client = client
+        self._jobs = jobs
+        self._files = files
+        self.system = system
+        self.home = home
+
+    @classmethod
+    def create(
+        cls, name: str, options: Mapping[str, Any], context: BackendContext
+    ) -> SlurmRestFacility:
+        check_keys(name, options, cls._OPTIONS)
+        url = text_option(name, options, "url")
+        if url is None or not re.match(r"^https?://[^/]+", url):
+            raise ConfigError(name, "url", "needs the slurmrestd URL, e.g. http://127.0.0.1:6820")
+        user = text_option(name, options, "user")
+        if user is None:
+            raise ConfigError(name, "user", "needs the Slurm user name the token belongs to")
+        if "token" not in options:
+            raise ConfigError(
+                name,
+                "token",
+                'needs a token source, e.g. {"command": "scontrol token lifespan=600"}',
+            )
+        token = SlurmToken(SecretSource.parse(name, "token", options["token"]))
+        version = _version(name, options.get("api_version"))
+        timeout = seconds_option(name, options, "timeout", 30)
+        days = days_option(name, options)
+        files, root = files_option(name, options)
+        home = home_option(name, options, root, user)
+        client = SlurmRestClient(name, url, user, token, timeout=timeout)
+        jobs = SlurmRestJobs(
+            name,
+            client,
+            files,
+            home=home,
+            api_version=version,
+            partition=text_option(name, options, "partition"),
+            account=text_option(name, options, "account"),
+        )
+        if days:
+            jobs.history = SlurmHistory(name, client, jobs.version, days)
+        system = text_option(name, options, "system") or name
+        return cls(name, client, jobs, files, system, home)
+
+    @property
+    def files(self) -> FileBackend | None:
+        return self._files
+
+    @property
+    def jobs(self) -> JobBackend:
+        return self._jobs
+
+    async def systems(self) -> list[System]:
+        return [System(name=self.system, status="available", default=True, home=self.home)]
+
+    async def auth_status(self) -> str:
+        try:
+            version = await self._jobs.version()
+            await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, 'ping')}")
+        except FacilityAuthError:
+            return "expired"
+        except HPCError:
+            return "error"
+        return "ok"
+
+    def auth_message(self, status: str) -> str | None:
+        if status == "expired":
+            return (
+                f"Slurm does not accept the token of facility {self.name!r}: renew it "
+                f"({self.client.token.source.describe()})."
+            )
+        if status == "error":
+            return f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}."
+        return None
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _version(facility: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    match = _VERSION.match(str(value))
+    number = int(match.group(1)) if match else -1
+    if not OLDEST <= number <= NEWEST:
+        raise ConfigError(
+            facility, "api_version", f"use one of v0.0.{OLDEST} to v0.0.{NEWEST}, e.g. 'v0.0.40'"
+        )
+    return number

@@ -1,0 +1,187 @@
+"""Jobs through slurmrestd: submit, list, get, cancel and logs, for any API version it serves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ...errors import (
+    Conflict,
+    FacilityError,
+    HPCError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from ...models import Job, JobRequest
+from ..base import FileBackend
+from .history import SlurmHistory
+from .jobs_base import SlurmJobs, check_job_id
+from .request import job_spec
+from .rest_client import SlurmRestClient
+from .schema import NEWEST, OLDEST, collection, parse_job, submit_body
+
+log = logging.getLogger("hpc_jupyter.slurm")
+
+# Slurm error numbers (slurm_errno.h) that a user can act on.
+INVALID_PARTITION = 2000
+ACCESS_DENIED = 2002
+SCRIPT_MISSING = 2009
+PARTITION_CONFIG_UNAVAILABLE = 2015
+INVALID_JOB_ID = 2017
+ALREADY_DONE = 2021
+
+
+class SlurmRestJobs(SlurmJobs):
+    """One user's jobs on one cluster behind slurmrestd."""
+
+    def __init__(
+        self,
+        facility: str,
+        client: SlurmRestClient,
+        files: FileBackend | None,
+        *,
+        home: str,
+        api_version: int | None = None,
+        partition: str | None = None,
+        account: str | None = None,
+        history: SlurmHistory | None = None,
+    ) -> None:
+        super().__init__(facility, client.user, files)
+        self.client = client
+        self.home = home
+        self.partition = partition
+        self.account = account
+        self.history = history
+        self._version = api_version
+        self._version_lock = asyncio.Lock()
+
+    async def version(self) -> int:
+        """The API version in use: configured, or the newest the server serves."""
+        async with self._version_lock:
+            if self._version is None:
+                for candidate in range(NEWEST, OLDEST - 1, -1):
+                    # An unserved version is a plain 404; anything else (even an auth
+                    # failure) means the plugin is there.
+                    ping = f"/slurm/v0.0.{candidate}{collection(candidate, 'ping')}"
+                    if await self.client.status(ping) != 404:
+                        self._version = candidate
+                        log.info(
+                            "hpc-jupyter: facility %r speaks slurmrestd v0.0.%d",
+                            self.facility,
+                            candidate,
+                        )
+                        break
+                else:
+                    raise FacilityError(
+                        f"slurmrestd of facility {self.facility!r} serves none of the API "
+                        f"versions v0.0.{OLDEST} to v0.0.{NEWEST}."
+                    )
+            return self._version
+
+    async def _path(self, tail: str) -> str:
+        return f"/slurm/v0.0.{await self.version()}{tail}"
+
+    # -- the JobBackend interface ---------------------------------------------------------------
+
+    async def submit(self, system: str, request: JobRequest) -> Job:
+        spec = job_spec(
+            request,
+            user=self.client.user,
+            home=self.home,
+            partition=self.partition,
+            account=self.account,
+        )
+        version = await self.version()
+
+        def refused(code: int, text: str) -> HPCError | None:
+            if code == INVALID_PARTITION:
+                return ValidationError(
+                    f"Partition {spec.partition!r} does not exist on this cluster."
+                    if spec.partition
+                    else "The cluster has no default partition: choose one."
+                )
+            if code == SCRIPT_MISSING:
+                return ValidationError("The batch script is empty.")
+            return _user_error(code, text)
+
+        data = await self.client.call(
+            "POST",
+            await self._path("/job/submit"),
+            body=submit_body(version, spec),
+            errors=refused,
+            allow_errors=frozenset({PARTITION_CONFIG_UNAVAILABLE}),
+        )
+        job_id = str(data.get("job_id", ""))
+        if not job_id.isdigit():
+            raise FacilityError("slurmrestd accepted the job but did not say its id.")
+        if data.get("errors"):
+            # Slurm queued a job that can never start (more than the partition offers):
+            # take it back rather than leave it pending forever.
+            await self._delete(job_id)
+            raise ValidationError(
+                "The job asks for more than the partition can ever offer (nodes, CPUs or "
+                "memory); Slurm would keep it pending forever, so it was withdrawn."
+            )
+        try:
+            return await self.withdraw_if_impossible(await self.get_job(system, job_id))
+        except NotFound:  # gone already (a very short job on a busy controller)
+            return parse_job(
+                {
+                    "job_id": int(job_id),
+                    "job_state": "PENDING",
+                    "name": spec.name,
+                    "user_name": self.client.user,
+                    "current_working_directory": spec.workdir,
+                    "standard_output": spec.stdout or "",
+                    "standard_error": spec.stderr or "",
+                },
+                self.facility,
+                system,
+            )
+
+    async def current_jobs(self, system: str) -> list[Job]:
+        tail = collection(await self.version(), "jobs")
+        data = await self.client.call("GET", await self._path(tail))
+        return [
+            parse_job(entry, self.facility, system)
+            for entry in data.get("jobs") or []
+            if isinstance(entry, dict) and entry.get("user_name") == self.user
+        ]
+
+    async def current_job(self, system: str, job_id: str) -> Job | None:
+        try:
+            data = await self.client.call(
+                "GET", await self._path(f"/job/{job_id}"), errors=_user_error
+            )
+        except NotFound:
+            return None
+        jobs = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
+        return parse_job(jobs[0], self.facility, system) if jobs else None
+
+    async def finished_jobs(self, system: str) -> list[Job]:
+        return await self.history.finished(system) if self.history else []
+
+    async def finished_job(self, system: str, job_id: str) -> Job:
+        if self.history is None:
+            raise NotFound(f"Slurm knows no job {job_id}.")
+        return await self.history.job(system, job_id)
+
+    async def kill(self, job_id: str) -> None:
+        await self._delete(job_id)
+
+    async def _delete(self, job_id: str) -> None:
+        check_job_id(job_id)
+        await self.client.call("DELETE", await self._path(f"/job/{job_id}"), errors=_user_error)
+
+
+def _user_error(code: int, text: str) -> HPCError | None:
+    if code == INVALID_JOB_ID:
+        return NotFound("Slurm knows no such job (it may have ended long ago).")
+    if code == ACCESS_DENIED:
+        return PermissionDenied("Slurm refused: the job belongs to another user.")
+    if code == ALREADY_DONE:
+        return Conflict("The job has already ended.")
+    if code == INVALID_PARTITION:
+        return ValidationError("No such partition on this cluster.")
+    return None

@@ -1,0 +1,233 @@
+"""Slurm facilities (slurmrestd and slurm-cli) on a real Slurm 22.05, through the server's API.
+
+Every scenario runs on both kinds; token handling is slurmrestd's alone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import expect_error
+from slurm_fixtures import Cluster, EarlyJobs, slurm_cli_facility, slurmrestd_facility
+from slurm_helpers import submit_and_follow, wait_for_state
+
+API = Callable[..., Awaitable[Any]]
+FACILITY = "slurm"
+KINDS = {"slurmrestd": "slurm", "slurm-cli": "cli"}
+
+
+@pytest.fixture(autouse=True)
+def _start_slow_jobs_first(early_jobs: EarlyJobs) -> None:
+    """The TIMEOUT and history checks need minutes to pass: their jobs start with the module."""
+
+
+@pytest.fixture
+def hpc_facilities(slurm_cluster: Cluster, tmp_path: Path) -> dict[str, Any]:
+    counter = tmp_path / "token-reads"
+    return {
+        FACILITY: slurmrestd_facility(slurm_cluster),
+        "cli": slurm_cli_facility(slurm_cluster),
+        # A token that lives 30 s, minted by a command that counts its calls.
+        "short": slurmrestd_facility(
+            slurm_cluster,
+            token={
+                "command": f"sh -c 'echo >> {counter}; "
+                f"scontrol token username={slurm_cluster.user} lifespan=30'"
+            },
+        ),
+        "badtoken": slurmrestd_facility(slurm_cluster, token={"value": "not.a.token"}),
+    }
+
+
+@pytest.fixture(params=sorted(KINDS))
+def facility(request: pytest.FixtureRequest) -> str:
+    """The facility under test: one of each Slurm kind."""
+    return KINDS[request.param]
+
+
+@pytest.fixture
+def jobs(facility: str) -> tuple[str, ...]:
+    """The path of the facility's jobs."""
+    return ("facilities", facility, "jobs")
+
+
+async def test_facility_describes_itself_without_a_credential(api: API) -> None:
+    facility = await api("facilities", FACILITY)
+    assert facility["kind"] == "slurmrestd"
+    assert facility["auth"] == {"status": "ok", "message": None}
+    assert "jobs.submit" in facility["capabilities"]
+    assert "token" not in str(facility).lower().replace("token_", "")
+
+
+async def test_a_job_runs_as_the_user_and_its_log_is_readable_while_it_runs(
+    api: API, facility: str, jobs: tuple[str, ...], slurm_cluster: Cluster
+) -> None:
+    # Given a script that prints who runs it, then waits before it finishes
+    script = '#!/bin/bash\n#SBATCH --output=run-%j.out\necho "user=$(id -un)"\nsleep 6\necho done\n'
+
+    # When it is submitted and followed
+    job, states, log_while_running = await submit_and_follow(api, facility, script)
+
+    # Then it ran as the configured user, the listing showed it move, and the log was readable
+    assert job["state"] == "COMPLETED" and job["exit_code"] == 0
+    assert "RUNNING" in states and states[-1] == "COMPLETED", states
+    assert "user=hpcuser" in log_while_running
+    assert job["stdout"] == f"{slurm_cluster.home}/run-{job['id']}.out"
+    final = await api(*jobs, job["id"], "output", params={"stream": "stdout"})
+    assert final["data"] == "user=hpcuser\ndone\n" and final["complete"] is True
+
+
+async def test_cancel_gives_cancelled(api: API, facility: str, jobs: tuple[str, ...]) -> None:
+    job = await api(*jobs, method="POST", body={"script": "#!/bin/bash\nsleep 300"})
+    await wait_for_state(api, facility, job["id"], {"RUNNING", "PENDING"})
+
+    cancelled = await api(*jobs, job["id"], method="DELETE")
+
+    assert cancelled["state"] == "CANCELLED"
+    again = await expect_error(api(*jobs, job["id"], method="DELETE"), 409)
+    assert "already ended" in again["message"]
+
+
+async def test_a_non_zero_exit_is_failed_with_its_exit_code(
+    api: API, facility: str, jobs: tuple[str, ...]
+) -> None:
+    job = await api(*jobs, method="POST", body={"script": "#!/bin/bash\necho oops >&2\nexit 3"})
+
+    final = await wait_for_state(api, facility, job["id"], {"FAILED"})
+
+    assert final["exit_code"] == 3
+    err = await api(*jobs, job["id"], "output", params={"stream": "stderr"})
+    assert "oops" in err["data"]
+
+
+async def test_an_array_job_appears_as_its_tasks(
+    api: API, facility: str, jobs: tuple[str, ...]
+) -> None:
+    script = (
+        "#!/bin/bash\n#SBATCH --array=1-3\n#SBATCH --output=arr-%A_%a.out\n"
+        "echo task $SLURM_ARRAY_TASK_ID\n"
+    )
+    job = await api(*jobs, method="POST", body={"script": script, "name": "arr"})
+
+    async def tasks() -> list[dict[str, Any]]:
+        listing = await api(*jobs)
+        return [j for j in listing["jobs"] if j["array_job_id"] == job["id"]]
+
+    deadline = time.monotonic() + 60
+    seen = await tasks()
+    while not (len(seen) >= 3 and all(j["state"] == "COMPLETED" for j in seen)):
+        assert time.monotonic() < deadline, seen
+        await asyncio.sleep(0.5)
+        seen = await tasks()
+    assert sorted(j["array_task_id"] for j in seen) == ["1", "2", "3"], seen
+    logs = {j["stdout"].rsplit("/", 1)[-1] for j in seen}
+    assert logs == {f"arr-{job['id']}_{n}.out" for n in (1, 2, 3)}, logs
+    for task in seen:
+        out = await api(*jobs, task["id"], "output", params={"stream": "stdout"})
+        assert out["data"] == f"task {task['array_task_id']}\n"
+
+
+async def test_a_bad_partition_is_a_clear_400(
+    api: API, facility: str, jobs: tuple[str, ...]
+) -> None:
+    body = await expect_error(
+        api(*jobs, method="POST", body={"script": "#!/bin/bash\ntrue", "partition": "nosuch"}),
+        400,
+    )
+    assert body["message"] == "Partition 'nosuch' does not exist on this cluster."
+
+
+async def test_another_users_job_cannot_be_cancelled(
+    api: API, facility: str, jobs: tuple[str, ...], slurm_cluster: Cluster
+) -> None:
+    other = slurm_cluster.run_as(
+        slurm_cluster.other_user, "sbatch", "--parsable", "--wrap", "sleep 120"
+    )
+    try:
+        body = await expect_error(api(*jobs, other, method="DELETE"), 403)
+        assert "belongs to hpcuser2" in body["message"]
+        listing = await api(*jobs)
+        assert other not in {j["id"] for j in listing["jobs"]}
+    finally:
+        slurm_cluster.run_as(slurm_cluster.other_user, "scancel", other)
+
+
+async def test_unknown_and_malformed_job_ids(
+    api: API, facility: str, jobs: tuple[str, ...]
+) -> None:
+    missing = await expect_error(api(*jobs, "99999999"), 404)
+    assert "99999999" in missing["message"] or "no" in missing["message"].lower()
+    bad = await expect_error(api(*jobs, "12;rm"), 400)
+    assert "not a Slurm job id" in bad["message"]
+
+
+async def test_unsupported_sbatch_option_is_refused_before_submitting(api: API) -> None:
+    body = await expect_error(
+        api(
+            "facilities",
+            FACILITY,
+            "jobs",
+            method="POST",
+            body={"script": "#!/bin/bash\n#SBATCH --gres=gpu:1\ntrue"},
+        ),
+        400,
+    )
+    assert "--gres" in body["message"]
+
+
+async def test_a_rejected_token_is_a_401_with_what_to_do(api: API) -> None:
+    facility = await api("facilities", "badtoken")
+    assert facility["auth"]["status"] == "expired"
+    body = await expect_error(api("facilities", "badtoken", "jobs"), 401)
+    assert "token" in body["message"] and "not.a.token" not in body["message"]
+
+
+async def test_a_short_lived_token_is_renewed_across_a_long_job(api: API, tmp_path: Path) -> None:
+    # Given a facility whose tokens live 30 s, and a job that runs 40 s
+    short = ("facilities", "short", "jobs")
+    job = await api(*short, method="POST", body={"script": "#!/bin/bash\nsleep 40\necho ok"})
+
+    # When the job is watched until it ends, every call succeeds
+    final = await wait_for_state(api, "short", job["id"], {"COMPLETED"}, timeout=90, step=2)
+
+    # Then the token was minted again along the way
+    assert final["exit_code"] == 0
+    assert len((tmp_path / "token-reads").read_text().splitlines()) >= 2
+
+
+async def test_timeout_and_history(
+    api: API, facility: str, jobs: tuple[str, ...], early_jobs: EarlyJobs
+) -> None:
+    # A job with --time=0:01 that sleeps 120 s ends in TIMEOUT (Slurm's limit is 1 minute)
+    timed_out = await wait_for_state(
+        api, facility, early_jobs.timeout_job, {"TIMEOUT"}, timeout=180, step=2
+    )
+    assert timed_out["time_limit"] == 60
+    # A job that ended long ago (slurmctld forgot it) is still listed, from accounting
+    await asyncio.to_thread(early_jobs.forgotten)
+    listing = await api(*jobs)
+    old = {j["id"]: j for j in listing["jobs"]}[early_jobs.failed_job]
+    assert old["state"] == "FAILED"
+    single = await api(*jobs, early_jobs.failed_job)
+    assert single["state"] == "FAILED"
+
+
+async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_job(
+    api: API, facility: str, jobs: tuple[str, ...]
+) -> None:
+    # Given a script that asks for more CPUs than the cluster's only node has
+    script = "#!/bin/bash\n#SBATCH --cpus-per-task=512\ntrue"
+    before = {j["id"] for j in (await api(*jobs))["jobs"]}
+
+    # When it is submitted
+    body = await expect_error(api(*jobs, method="POST", body={"script": script}), 400)
+
+    # Then the answer says why, and no job waits forever in the queue
+    assert "more than the partition" in body["message"], body
+    listing = await api(*jobs)
+    waiting = [j for j in listing["jobs"] if j["id"] not in before and j["state"] == "PENDING"]
+    assert waiting == []
