@@ -1,0 +1,92 @@
+"""The `firecrest` facility kind: FirecREST v2 through pyfirecrest, tokens held by the server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import FacilityAuthError, HPCError
+from ...models import System
+from ..base import BackendContext, FacilityBackend
+from .connection import FirecrestConnection
+from .files import FirecrestFiles
+from .jobs import FirecrestJobs
+from .settings import FirecrestSettings
+
+__all__ = ["FirecrestFacility"]
+
+
+class FirecrestFacility(FacilityBackend):
+    """Options: `url`, `token_url`, `client_id`, `client_secret` (a secret source),
+    `api_version` (2), `system` (the default one), `timeout`, `max_retries`,
+    `max_retry_after`, `verify`.
+    """
+
+    kind = "firecrest"
+    default_poll_interval = 30.0
+
+    def __init__(self, name: str, settings: FirecrestSettings, spool_dir: str | None) -> None:
+        super().__init__(name)
+        self.settings = settings
+        self.connection = FirecrestConnection(name, settings)
+        self._files = FirecrestFiles(self.connection, spool_dir)
+        self._jobs = FirecrestJobs(self.connection)
+
+    @classmethod
+    def create(
+        cls, name: str, options: Mapping[str, Any], context: BackendContext
+    ) -> FirecrestFacility:
+        settings = FirecrestSettings.parse(name, options)
+        spool = context.data_dir / "spool"
+        return cls(name, settings, str(spool))
+
+    @property
+    def files(self) -> FirecrestFiles:
+        return self._files
+
+    @property
+    def jobs(self) -> FirecrestJobs:
+        return self._jobs
+
+    async def systems(self) -> list[System]:
+        systems = await self.connection.systems()
+        default = self.settings.system if self.settings.system in systems else None
+        if default is None and systems:
+            default = next(iter(systems))
+        return [
+            System(
+                name=info.name,
+                status="available" if info.healthy else "degraded",
+                default=info.name == default,
+                home=info.default_workdir,
+            )
+            for info in systems.values()
+        ]
+
+    async def auth_status(self) -> str:
+        try:
+            await self.connection.provider.token()
+        except FacilityAuthError:
+            return "error"
+        except HPCError:
+            return "unknown"
+        return "ok"
+
+    def auth_message(self, status: str) -> str | None:
+        if status == "error":
+            return (
+                f"FirecREST's token service refused the client credentials of facility "
+                f"{self.name!r}: check your client credentials (client_id and client_secret)."
+            )
+        if status == "unknown":
+            return f"The token service of facility {self.name!r} cannot be reached right now."
+        return None
+
+    async def start(self) -> None:
+        spool = self._files.spool_dir
+        if spool is not None:
+            os.makedirs(spool, mode=0o700, exist_ok=True)
+
+    async def close(self) -> None:
+        await self.connection.close()

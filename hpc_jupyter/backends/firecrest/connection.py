@@ -1,0 +1,174 @@
+"""One facility's connection to FirecREST: the HTTP client, the token, pyfirecrest clients."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from firecrest.v2 import AsyncFirecrest
+
+from ...errors import NotFound
+from .failures import translated
+from .settings import FirecrestSettings
+from .tokens import BearerAuth, ClientCredentialsProvider
+from .transport import RetryTransport
+
+DEFAULT_DIRECT_LIMIT = 5 * 1024 * 1024
+"""FirecREST's default `max_ops_file_size`: larger files go through staged transfers."""
+
+
+class _HeadersFromAuth:
+    """pyfirecrest's authorization hook: adds nothing, as `BearerAuth` adds the token."""
+
+    async def auth_headers(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    """What the facility reports of a system: health, work directory, direct-transfer limit."""
+
+    name: str
+    healthy: bool
+    default_workdir: str | None
+    direct_limit: int
+    raw: dict[str, Any]
+
+
+def system_info(raw: dict[str, Any]) -> SystemInfo:
+    """Read one entry of `/status/systems`."""
+    health = raw.get("servicesHealth") or []
+    healthy = all(bool(service.get("healthy", True)) for service in health)
+    workdir = None
+    filesystems = raw.get("fileSystems") or []
+    for filesystem in filesystems:
+        if filesystem.get("defaultWorkDir"):
+            workdir = filesystem.get("path")
+            break
+    if workdir is None and filesystems:
+        workdir = filesystems[0].get("path")
+    operation = raw.get("dataOperation") or {}
+    limit = operation.get("max_ops_file_size") or DEFAULT_DIRECT_LIMIT
+    return SystemInfo(
+        name=str(raw["name"]),
+        healthy=healthy,
+        default_workdir=workdir,
+        direct_limit=int(limit),
+        raw=raw,
+    )
+
+
+class FirecrestConnection:
+    """The shared parts of a facility: one HTTP client, one token provider, systems' details.
+
+    pyfirecrest decides between direct and staged transfers from a per-client size, so each
+    system gets its own `AsyncFirecrest`; they all share one HTTP client and one token.
+    """
+
+    def __init__(self, facility: str, settings: FirecrestSettings) -> None:
+        self.facility = facility
+        self.settings = settings
+        self._http: httpx.AsyncClient | None = None
+        self._token_http: httpx.AsyncClient | None = None
+        self._provider: ClientCredentialsProvider | None = None
+        self._clients: dict[str, AsyncFirecrest] = {}
+        self._systems: dict[str, SystemInfo] | None = None
+        self._systems_lock = asyncio.Lock()
+
+    def __repr__(self) -> str:
+        return f"<FirecrestConnection {self.facility!r} {self.settings.url}>"
+
+    def _timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self.settings.timeout)
+
+    def _transport(self) -> RetryTransport:
+        inner = httpx.AsyncHTTPTransport(verify=self.settings.verify, retries=1)
+        return RetryTransport(
+            inner,
+            timeout=self.settings.timeout,
+            max_retries=self.settings.max_retries,
+            max_retry_after=self.settings.max_retry_after,
+        )
+
+    @property
+    def provider(self) -> ClientCredentialsProvider:
+        """The facility's token provider (created on first use, on the running loop)."""
+        if self._provider is None:
+            self._token_http = httpx.AsyncClient(
+                transport=self._transport(), timeout=self._timeout()
+            )
+            self._provider = ClientCredentialsProvider(
+                self.facility,
+                self.settings.token_url,
+                self.settings.client_id,
+                self.settings.client_secret,
+                self._token_http,
+            )
+        return self._provider
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client for FirecREST and its staging area; adds the token to API calls only."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                transport=self._transport(),
+                timeout=self._timeout(),
+                auth=BearerAuth(self.provider, self.settings.url),
+            )
+        return self._http
+
+    def client(self, system: str | None = None) -> AsyncFirecrest:
+        """The pyfirecrest client for `system` (or for calls about no system in particular)."""
+        key = system or ""
+        client = self._clients.get(key)
+        if client is None:
+            client = AsyncFirecrest(self.settings.url, authorization=_HeadersFromAuth())
+            _replace_session(client, self.http)
+            client.timeout = self._timeout()
+            client.disable_client_logging = True  # it logs presigned URLs; we log ourselves
+            client.num_retries_rate_limit = 0  # RetryTransport waits, with a cap
+            if system is not None and self._systems and system in self._systems:
+                client.MAX_DIRECT_UPLOAD_SIZE = self._systems[system].direct_limit
+            self._clients[key] = client
+        return client
+
+    async def systems(self) -> dict[str, SystemInfo]:
+        """Every system of the facility, asked once."""
+        if self._systems is None:
+            async with self._systems_lock:
+                if self._systems is None:
+                    with translated(self.facility):
+                        raw = await self.client().systems()
+                        self._systems = {info.name: info for info in map(system_info, raw)}
+        return self._systems
+
+    async def system(self, name: str) -> SystemInfo:
+        """One system's details, or `NotFound`."""
+        systems = await self.systems()
+        if name not in systems:
+            raise NotFound(f"Facility {self.facility!r} has no system {name!r}.")
+        return systems[name]
+
+    async def for_system(self, name: str) -> AsyncFirecrest:
+        """The pyfirecrest client of a known system."""
+        await self.system(name)
+        return self.client(name)
+
+    async def close(self) -> None:
+        """Close the HTTP clients; the connection can be used again afterwards."""
+        for http in (self._http, self._token_http):
+            if http is not None:
+                await http.aclose()
+        self._http = self._token_http = None
+        self._provider = None
+        self._clients.clear()
+
+
+def _replace_session(client: AsyncFirecrest, http: httpx.AsyncClient) -> None:
+    """Give pyfirecrest our HTTP client (timeouts, retries, token) instead of its own."""
+    own = client._session
+    client._session = http
+    # Its own client never opened a connection; dropping it needs no network.
+    del own

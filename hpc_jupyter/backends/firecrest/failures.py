@@ -1,0 +1,137 @@
+"""FirecREST's and pyfirecrest's failures, told in the project's error tree."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+import httpx
+from firecrest import FirecrestException, NotImplementedOnAPIversion
+from firecrest.FirecrestException import (
+    JobTimeoutException,
+    MultipartUploadException,
+    TransferJobFailedException,
+)
+
+from ...errors import (
+    Conflict,
+    FacilityAuthError,
+    FacilityError,
+    HPCError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationError,
+)
+
+_REMOTE = re.compile(r"^Remote process failed with exit status:\d+ and error message:", re.I)
+_MAX_MESSAGE = 300
+
+
+def upstream_message(response: httpx.Response) -> str:
+    """FirecREST's own `message`, cut to its first useful line (no server source paths)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    message = body.get("message") if isinstance(body, dict) else None
+    if not isinstance(message, str):
+        return ""
+    message = _REMOTE.sub("", message.strip())
+    first = message.splitlines()[0].strip() if message else ""
+    return first[:_MAX_MESSAGE]
+
+
+def from_response(facility: str, response: httpx.Response) -> HPCError:
+    """The error a user should see for a FirecREST answer that was not a success."""
+    status = response.status_code
+    detail = upstream_message(response)
+    said = f": {detail}" if detail else "."
+    lowered = detail.lower()
+    if status == 401:
+        return FacilityAuthError(
+            f"FirecREST refused the credentials of facility {facility!r}{said} "
+            "Check your client credentials.",
+            facility=facility,
+            upstream_status=status,
+            excerpt=detail,
+        )
+    if status == 403 or "permission denied" in lowered or "not permitted" in lowered:
+        return PermissionDenied(f"FirecREST ({facility}) refused the operation{said}")
+    if status == 404 or "no such file" in lowered or "invalid job id" in lowered:
+        return NotFound(f"FirecREST ({facility}) found no such file, system or job{said}")
+    if "file exists" in lowered or status == 409:
+        return Conflict(f"FirecREST ({facility}): the target already exists{said}")
+    if status == 400 or status == 422:
+        return ValidationError(f"FirecREST ({facility}) refused the request{said}")
+    if status == 408 or status == 504:
+        return UpstreamTimeout(
+            f"FirecREST ({facility}) did not finish in time{said}",
+            facility=facility,
+            upstream_status=status,
+            excerpt=detail,
+        )
+    if status == 429:
+        return RateLimited(
+            f"FirecREST ({facility}) is rate limiting requests; try again later.",
+            facility=facility,
+            upstream_status=status,
+        )
+    if status in (502, 503):
+        return Unavailable(
+            f"FirecREST ({facility}) is unavailable{said}",
+            facility=facility,
+            upstream_status=status,
+            excerpt=detail,
+        )
+    if "is a directory" in lowered:
+        return ValidationError(f"FirecREST ({facility}): the path is a directory{said}")
+    return FacilityError(
+        f"FirecREST ({facility}) failed (HTTP {status}){said}",
+        facility=facility,
+        upstream_status=status,
+        excerpt=detail,
+    )
+
+
+@contextlib.contextmanager
+def translated(facility: str) -> Iterator[None]:
+    """Turn pyfirecrest and httpx failures into the project's errors, without credentials."""
+    try:
+        yield
+    except HPCError:
+        raise
+    except FirecrestException as err:
+        responses = err.responses
+        if isinstance(responses, list) and responses and isinstance(responses[-1], httpx.Response):
+            raise from_response(facility, responses[-1]) from None
+        raise FacilityError(
+            f"FirecREST ({facility}): the operation failed.", facility=facility
+        ) from None
+    except (TransferJobFailedException, JobTimeoutException, MultipartUploadException):
+        # Their messages carry presigned URLs and raw upstream bodies: say it plainly.
+        raise FacilityError(
+            f"FirecREST ({facility}): the staged transfer did not complete.", facility=facility
+        ) from None
+    except NotImplementedOnAPIversion:
+        raise FacilityError(
+            f"FirecREST ({facility}) is too old for this operation.", facility=facility
+        ) from None
+    except FileNotFoundError:
+        raise NotFound(f"FirecREST ({facility}) found no such file.") from None
+    except httpx.TimeoutException:
+        raise UpstreamTimeout(
+            f"FirecREST ({facility}) did not answer in time.", facility=facility
+        ) from None
+    except httpx.HTTPStatusError as err:
+        raise from_response(facility, err.response) from None
+    except httpx.TransportError:
+        raise Unavailable(f"FirecREST ({facility}) cannot be reached.", facility=facility) from None
+    except (KeyError, TypeError, ValueError):
+        raise FacilityError(
+            f"FirecREST ({facility}) answered in a form this version does not understand.",
+            facility=facility,
+        ) from None

@@ -1,0 +1,153 @@
+"""A FirecREST facility's jobs: submit, list, get, cancel and follow output via pyfirecrest."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import posixpath
+from typing import Any
+
+from ...errors import Conflict, NotFound, ValidationError
+from ...models import Job, JobRequest, JobState, OutputChunk
+from ..base import JobBackend
+from ..directives import parse_sbatch_directives
+from ..logs import log_chunk
+from .connection import FirecrestConnection
+from .failures import from_response, translated
+from .script import LOGIN_SHELL_NOTE, uses_login_shell, with_directives
+from .states import job_from_record
+
+log = logging.getLogger(__name__)
+
+
+class FirecrestJobs(JobBackend):
+    """Slurm (or PBS) behind FirecREST's compute API."""
+
+    def __init__(self, connection: FirecrestConnection) -> None:
+        self.connection = connection
+        self.facility = connection.facility
+
+    async def _home(self, system: str) -> str:
+        info = await self.connection.system(system)
+        return info.default_workdir or "/"
+
+    async def submit(self, system: str, request: JobRequest) -> Job:
+        if not request.script.strip():
+            raise ValidationError("The batch script is empty.")
+        directives = parse_sbatch_directives(request.script)
+        workdir = request.workdir or directives.get("chdir") or await self._home(system)
+        if not workdir.startswith("/"):
+            raise ValidationError(f"The work directory {workdir!r} must be an absolute path.")
+        for key, value in request.env.items():
+            if not key.isidentifier() or "\x00" in value:
+                raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
+        script = with_directives(request)
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            answer: dict[str, Any] = await client.submit(
+                system, workdir, script_str=script, env_vars=dict(request.env) or None
+            )
+        job_id = str(answer["jobId"])
+        note = None if uses_login_shell(request.script) else LOGIN_SHELL_NOTE
+        try:
+            job = await self.get_job(system, job_id)
+        except NotFound:  # the scheduler's accounting may not know the job yet
+            job = Job(
+                id=job_id,
+                name=request.name or directives.get("job-name") or "",
+                state=JobState.PENDING,
+                raw_state="PENDING",
+                facility=self.facility,
+                system=system,
+                workdir=workdir,
+            )
+        return dataclasses.replace(job, reason=note) if note else job
+
+    async def list_jobs(self, system: str) -> list[Job]:
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            records: list[dict[str, Any]] = await client.job_info(system)
+        return [job_from_record(record, self.facility, system) for record in records]
+
+    async def _metadata(self, system: str, job_id: str) -> dict[str, Any]:
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            found: list[dict[str, Any]] = await client.job_metadata(system, job_id)
+        return found[0] if found else {}
+
+    async def get_job(self, system: str, job_id: str) -> Job:
+        _check_id(job_id)
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            records: list[dict[str, Any]] = await client.job_info(system, job_id)
+        if not records:
+            raise NotFound(f"No job {job_id} on facility {self.facility!r}.")
+        try:
+            metadata = await self._metadata(system, job_id)
+        except NotFound:
+            metadata = {}
+        job = job_from_record(records[0], self.facility, system, metadata)
+        return _resolve_outputs(job)
+
+    async def cancel_job(self, system: str, job_id: str) -> Job:
+        job = await self.get_job(system, job_id)
+        if job.state.is_final:
+            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            await client.cancel_job(system, job_id)
+        cancelled = await self.get_job(system, job_id)
+        if not cancelled.state.is_final:  # scancel is asynchronous: say what was asked
+            cancelled = dataclasses.replace(cancelled, reason="Cancel requested")
+        return cancelled
+
+    async def read_output(
+        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+    ) -> OutputChunk:
+        if stream not in ("stdout", "stderr"):
+            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        if offset < 0:
+            raise ValidationError("offset must not be negative.")
+        job = await self.get_job(system, job_id)
+        path = job.stdout if stream == "stdout" else job.stderr
+        if not path:
+            return OutputChunk(data="", offset=offset, complete=job.state.is_final)
+        info = await self.connection.system(system)
+        size = min(max_bytes, info.direct_limit)
+        data = await self._view(system, path, offset, size)
+        if data is None:  # not written yet
+            return OutputChunk(data="", offset=offset, complete=job.state.is_final)
+        return log_chunk(data, offset, at_end=len(data) < size, final=job.state.is_final)
+
+    async def _view(self, system: str, path: str, offset: int, size: int) -> bytes | None:
+        """Bytes of a remote text file from `offset`; None when it does not exist yet.
+
+        pyfirecrest's `view()` has no offset or size, which FirecREST's `ops/view` takes; this
+        one call goes through its request helper so that the token and retries still apply.
+        """
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            response = await client._get_request(
+                endpoint=f"/filesystem/{system}/ops/view",
+                params={"path": path, "offset": offset, "size": size},
+            )
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise from_response(self.facility, response)
+        with translated(self.facility):
+            output = response.json()["output"]
+        return str(output).encode()
+
+
+def _check_id(job_id: str) -> None:
+    if not job_id or len(job_id) > 64 or not all(c.isalnum() or c in "._-[]" for c in job_id):
+        raise NotFound(f"{job_id!r} is not a job id of this facility.")
+
+
+def _resolve_outputs(job: Job) -> Job:
+    """Output paths as absolute paths (Slurm takes relative ones from the work directory)."""
+    workdir = job.workdir or "/"
+    stdout = posixpath.join(workdir, job.stdout) if job.stdout else None
+    stderr = posixpath.join(workdir, job.stderr) if job.stderr else None
+    return dataclasses.replace(job, stdout=stdout, stderr=stderr)

@@ -1,0 +1,74 @@
+"""FirecREST's job records (Slurm's words, as sacct prints them) as the project's jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...models import Job, JobState
+from ..slurm.states import job_state
+
+
+def raw_state(status: dict[str, Any]) -> str:
+    """The state as FirecREST gives it: a string ("CANCELLED by 1001") or a list of flags."""
+    state = status.get("state")
+    if isinstance(state, list):
+        return ",".join(str(s) for s in state)
+    return str(state or "")
+
+
+def map_state(raw: str) -> JobState:
+    """Slurm's state word (the first one; "CANCELLED by 1001" is CANCELLED) in our vocabulary."""
+    return job_state(raw.split(",")) if raw else JobState.UNKNOWN
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _seconds(value: Any) -> float | None:
+    number = _int(value)
+    return float(number) if number else None
+
+
+def job_from_record(
+    record: dict[str, Any],
+    facility: str,
+    system: str,
+    metadata: dict[str, Any] | None = None,
+) -> Job:
+    """One job of `/compute/{system}/jobs`, with its stdout/stderr from its metadata if given."""
+    status = record.get("status") or {}
+    raw = raw_state(status)
+    state = map_state(raw)
+    times = record.get("time") or {}
+    reason = status.get("stateReason")
+    if reason in (None, "", "None"):
+        reason = None
+    metadata = metadata or {}
+    return Job(
+        id=str(record["jobId"]),
+        name=str(record.get("name") or ""),
+        state=state,
+        raw_state=raw,
+        facility=facility,
+        system=system,
+        user=str(record.get("user") or ""),
+        account=record.get("account") or None,
+        partition=record.get("partition") or None,
+        nodes=_int(record.get("allocationNodes")),
+        submit_time=None,  # FirecREST does not report it
+        start_time=_seconds(times.get("start")),
+        end_time=_seconds(times.get("end")),
+        time_limit=_int(times.get("limit")),
+        exit_code=_int(status.get("exitCode")) if state.is_final else None,
+        workdir=record.get("workingDirectory") or None,
+        stdout=metadata.get("standardOutput") or None,
+        stderr=metadata.get("standardError") or None,
+        reason=reason,
+    )

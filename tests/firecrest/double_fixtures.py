@@ -1,0 +1,72 @@
+"""Fixtures imported by the test modules: the FirecREST double, moto's S3, a facility."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_firecrest import BUCKET, CLIENT_ID, CLIENT_SECRET, FakeFirecrest, start_fake
+
+FACILITY = "alps"
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """moto's S3 API on a free local port, for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server: str) -> Any:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="f7t-local-access-key",
+        aws_secret_access_key="f7t-local-secret-key",
+    )
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if BUCKET not in existing:
+        client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture
+def fake(tmp_path: Path, s3: Any, s3_server: str, jp_asyncio_loop: Any) -> Iterator[FakeFirecrest]:
+    """The running double; fails the test if any request broke the spec."""
+    double = FakeFirecrest(root=tmp_path / "remote", s3=s3, s3_url=s3_server)
+    server = jp_asyncio_loop.run_until_complete(start_fake(double))
+    yield double
+    server.stop()
+    jp_asyncio_loop.run_until_complete(server.close_all_connections())
+    assert double.problems == [], double.problems
+
+
+@pytest.fixture
+def client_secret() -> str:
+    return CLIENT_SECRET
+
+
+@pytest.fixture
+def hpc_facilities(fake: FakeFirecrest, client_secret: str) -> dict[str, Any]:
+    return {
+        FACILITY: {
+            "kind": "firecrest",
+            "url": fake.url,
+            "token_url": fake.url + "/auth/token",
+            "client_id": CLIENT_ID,
+            "client_secret": {"value": client_secret},
+            "timeout": 10,
+            "max_retry_after": 2,
+        }
+    }

@@ -1,0 +1,107 @@
+"""Jobs of a `firecrest` facility through the real server, against the FirecREST double."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from conftest import expect_error
+from double_fixtures import client_secret, fake, hpc_facilities, s3, s3_server  # noqa: F401
+from fake_firecrest import FakeFirecrest
+
+from hpc_jupyter.backends.firecrest.states import job_from_record, map_state
+from hpc_jupyter.models import JobState
+
+API = Callable[..., Awaitable[Any]]
+JOBS = ("facilities", "alps", "jobs")
+LOGIN = "#!/bin/bash -l\necho hi\n"
+
+
+async def test_submit_passes_fields_as_directives_and_env(api: API, fake: FakeFirecrest) -> None:
+    # Given a script with a login shebang and request fields beyond the script
+    body = {
+        "script": LOGIN,
+        "name": "my job",
+        "time_limit": 600,
+        "nodes": 2,
+        "workdir": "/home/hpcuser",
+        "stdout": "out-%j.txt",
+        "env": {"MYVAR": "from-hpc"},
+    }
+
+    # When it is submitted
+    job = await api(*JOBS, method="POST", body=body)
+
+    # Then FirecREST got them as #SBATCH lines after the shebang, and the job is described
+    sent = fake.jobs[job["id"]].script
+    assert sent.startswith('#!/bin/bash -l\n#SBATCH --job-name="my job"\n')
+    assert "#SBATCH --time=00:10:00" in sent
+    assert "#SBATCH --nodes=2" in sent
+    assert job["state"] == "RUNNING"
+    assert job["name"] == "my job"
+    assert job["stdout"] == f"/home/hpcuser/out-{job['id']}.txt"
+    assert job["reason"] is None
+
+
+async def test_submit_without_login_shell_says_so(api: API) -> None:
+    # When a script with a plain bash shebang is submitted
+    job = await api(*JOBS, method="POST", body={"script": "#!/bin/bash\necho hi\n"})
+
+    # Then the answer explains the missing login environment
+    assert "#!/bin/bash -l" in job["reason"]
+
+
+async def test_list_get_output_and_cancel(api: API, fake: FakeFirecrest) -> None:
+    # Given two submitted jobs, one of which finishes
+    first = await api(*JOBS, method="POST", body={"script": LOGIN, "env": {"A": "1"}})
+    second = await api(*JOBS, method="POST", body={"script": LOGIN})
+    fake.finish_job(first["id"])
+
+    # When the jobs are listed, the finished one read and followed, the other cancelled
+    listing = await api(*JOBS)
+    done = await api(*JOBS, first["id"])
+    output = await api(*JOBS, first["id"], "output", params={"offset": "0"})
+    later = await api(*JOBS, first["id"], "output", params={"offset": str(output["offset"])})
+    cancelled = await api(*JOBS, second["id"], method="DELETE")
+    again = await expect_error(api(*JOBS, second["id"], method="DELETE"), 409)
+
+    # Then states, output and errors are in the project's words
+    states = {job["id"]: job["state"] for job in listing["jobs"]}
+    assert states == {first["id"]: "COMPLETED", second["id"]: "RUNNING"}
+    assert done["state"] == "COMPLETED"
+    assert done["exit_code"] == 0
+    assert output["data"] == f"hello from {first['id']}\nA=1\n"
+    assert later == {"data": "", "offset": output["offset"], "complete": True}
+    assert cancelled["state"] == "CANCELLED"
+    assert cancelled["raw_state"] == "CANCELLED by 1001"
+    assert "already ended" in again["message"]
+
+
+async def test_unknown_job_is_not_found(api: API) -> None:
+    # When a job FirecREST does not know is asked for and cancelled
+    got = await expect_error(api(*JOBS, "999999"), 404)
+
+    # Then both are a 404
+    assert got["reason"] == "not_found"
+    await expect_error(api(*JOBS, "999999", method="DELETE"), 404)
+
+
+def test_states_map_from_real_records() -> None:
+    # Given the recorded job records of the live server
+    from fake_firecrest import sample
+
+    running = sample("40")["body"]["jobs"][0]
+    cancelled = sample("44")["body"]["jobs"][0]
+
+    # When they are read
+    job = job_from_record(running, "alps", "localcluster")
+    gone = job_from_record(cancelled, "alps", "localcluster")
+
+    # Then state, times and nodes are ours
+    assert job.state is JobState.RUNNING
+    assert job.nodes == 1
+    assert job.start_time == 1795343696
+    assert job.partition == "debug"
+    assert gone.state is JobState.CANCELLED
+    assert map_state("BOOT_FAIL") is JobState.NODE_FAIL
+    assert map_state("weird") is JobState.UNKNOWN
