@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.hpc-jupyter-installed
 DEMO_DIR ?= .demo
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install lint format typecheck check-auth pytest extension-check wheel-check test demo clean
+.PHONY: help install browser lint format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
 
 help:
 	@echo "make demo   create the environment and start JupyterLab on the quickstart notebook"
@@ -33,8 +34,28 @@ typecheck: install
 check-auth: install
 	$(BIN)/python scripts/check_auth.py
 
-pytest: install
+# The browser test drives Debian's chromium (never a browser downloaded by Playwright). As
+# root (CI containers) it is installed from the Debian archive; otherwise the test is skipped
+# with its reason, except in CI (CI=true), where a missing browser is an error.
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "browser: $(CHROMIUM)"; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends chromium; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "browser: $(CHROMIUM) is missing; run as root or apt-get install chromium" >&2; \
+		exit 1; \
+	else \
+		echo "browser: no $(CHROMIUM), the browser test will be skipped" \
+			"(sudo apt-get install -y --no-install-recommends chromium)" >&2; \
+	fi
+
+pytest: install browser
 	$(BIN)/python -m pytest
+
+browser-test: install browser
+	$(BIN)/python -m pytest -m browser tests/browser
 
 extension-check: install
 	$(BIN)/jupyter server extension list 2>&1 | grep -E "hpc_jupyter .*OK"

@@ -1,5 +1,7 @@
 """IPython magics for hpc-jupyter: %hpc_ls, %%hpc_submit, %hpc_jobs, %hpc_log and friends.
 
+%hpc_files, %hpc_monitor and %hpc_submit_form open the notebook panels (hpc_jupyter.widgets).
+
 Load them with `%load_ext hpc_jupyter`. Each magic returns a Python object (a job handle, a
 listing, a table) that notebooks show as a readable table; errors are one line on stderr.
 """
@@ -12,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
 from IPython.core import magic as _ipython_magic
 from IPython.core import magic_arguments as _ipython_arguments
@@ -24,6 +26,9 @@ from .display import FacilityTable, JobTable, Listing, LogText, format_size, reg
 from .errors import HPCError, ValidationError
 from .models import FileEntry
 from .timefmt import parse_time_limit
+
+if TYPE_CHECKING:
+    from .widgets import FileBrowser, JobMonitor, SubmitForm
 
 __all__ = ["HPCMagics", "load_ipython_extension"]
 
@@ -249,13 +254,13 @@ class HPCMagics(Magics):
                 )
             if not cell.strip():
                 raise ValidationError("The cell is empty: write the batch script in it.")
-            return hpc.submit(cell, **options)
+            return _tracked(hpc.submit(cell, **options))
         if args.script is None:
             raise ValidationError(
                 "Name a local batch script (%hpc_submit job.sh), or use %%hpc_submit with the "
                 "script as the cell."
             )
-        return hpc.submit_file(str(_unquote(args.script)), **options)
+        return _tracked(hpc.submit_file(str(_unquote(args.script)), **options))
 
     @_line_magic
     @_magic_arguments()
@@ -326,6 +331,70 @@ class HPCMagics(Magics):
             print(flush=True)
             raise HPCError(f"Stopped following the {stream} of job {handle.id}.") from None
         return None
+
+    # -- panels --------------------------------------------------------------------------------
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("path", nargs="?", default=None, help="A remote directory (default: home).")
+    @_argument("--system", "-s", default=None, help="The system (default: the facility's).")
+    @_facility_option
+    @_one_line_errors
+    def hpc_files(self, line: str = "") -> FileBrowser | None:
+        """Open a file browser on the facility: navigate, preview, upload, download."""
+        from .widgets import FileBrowser
+
+        args = _parse(self.hpc_files, line)
+        hpc = self._api(args.facility)
+        return FileBrowser(
+            _unquote(args.path),
+            facility=hpc.facility_name,
+            system=args.system or hpc.system,
+            hpc=hpc,
+        )
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument(
+        "--facility", "-f", default=None, help="Only this facility (default: every facility)."
+    )
+    @_argument("--system", "-s", default=None, help="The system (with --facility).")
+    @_one_line_errors
+    def hpc_monitor(self, line: str = "") -> JobMonitor | None:
+        """Open a live job monitor: states, logs, cancel, notifications."""
+        from .widgets import JobMonitor
+
+        args = _parse(self.hpc_monitor, line)
+        if args.system is not None and args.facility is None:
+            raise ValidationError("--system needs --facility.")
+        return JobMonitor(args.facility, system=args.system, hpc=self._api())
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("script", nargs="?", default=None, help="A local batch script to start from.")
+    @_argument("--system", "-s", default=None, help="The system (default: the facility's).")
+    @_facility_option
+    @_one_line_errors
+    def hpc_submit_form(self, line: str = "") -> SubmitForm | None:
+        """Open a form to edit and submit a batch script; submitted jobs show in a monitor."""
+        from .widgets import SubmitForm
+
+        args = _parse(self.hpc_submit_form, line)
+        hpc = self._api(args.facility)
+        return SubmitForm(
+            _unquote(args.script),
+            facility=hpc.facility_name,
+            system=args.system or hpc.system,
+            hpc=hpc,
+        )
+
+
+def _tracked(handle: JobHandle) -> JobHandle:
+    """Remember that this notebook submitted the job, so a job monitor announces its changes."""
+    from .widgets import tracking
+
+    tracking.track(handle.facility, handle.id)
+    return handle
 
 
 def load_ipython_extension(ipython: Any) -> None:
