@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
 from .errors import HPCError, NotFound, ValidationError
-from .models import Capability, FileEntry, FileType, Job, JobState, System
+from .models import Capability, FileEntry, FileType, Job, JobState, Partition, System
 from .timefmt import parse_time_limit
 
 if TYPE_CHECKING:
@@ -603,6 +603,14 @@ class HPC:
         if not isinstance(items, list):
             raise _malformed("job list")
         return JobTable(job_from_dict(item) for item in items)
+
+    def partitions(self) -> list[Partition]:
+        """The partitions (queues) of the facility's system, when it lists them."""
+        data = self.client.request("GET", self._path("partitions"), params=self._params())
+        items = data.get("partitions") if isinstance(data, Mapping) else None
+        if not isinstance(items, list):
+            raise _malformed("partition list")
+        return [_model(Partition, item, "partition") for item in items]
 
     def job(self, job_id: str | int) -> JobHandle:
         """A handle on job `job_id`, with its current state."""

@@ -61,6 +61,7 @@ class Capability(str, enum.Enum):
     JOBS_LIST = "jobs.list"
     JOBS_CANCEL = "jobs.cancel"
     JOBS_OUTPUT = "jobs.output"
+    JOBS_PARTITIONS = "jobs.partitions"
 
 
 def _jsonable(value: Any) -> Any:
@@ -155,6 +156,19 @@ class OutputChunk(Model):
     data: str
     offset: int
     complete: bool
+
+
+@dataclass(frozen=True)
+class Partition(Model):
+    """A partition (queue) jobs can be submitted to."""
+
+    name: str
+    default: bool = False
+    state: str = "UP"
+    max_time: int | None = None
+    """The longest time limit it allows, in seconds; None when unlimited or unknown."""
+    nodes: int | None = None
+    """How many nodes it has, when known."""
 
 
 @dataclass(frozen=True)

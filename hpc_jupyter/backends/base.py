@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import CapabilityError
-from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, System
+from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, Partition, System
 
 
 class ConfigError(ValueError):
@@ -144,6 +144,10 @@ class JobBackend(abc.ABC):
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
         """Read a job's stdout or stderr from a byte offset, for following a log."""
+
+    async def partitions(self, system: str) -> list[Partition]:
+        """The partitions (queues) a job can go to; only with `Capability.JOBS_PARTITIONS`."""
+        raise CapabilityError("This facility does not list its partitions.")
 
 
 class FacilityBackend(abc.ABC):

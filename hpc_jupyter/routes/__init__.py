@@ -6,7 +6,7 @@ from typing import Any
 
 from .facilities import FacilitiesHandler, FacilityHandler, InfoHandler
 from .files import FileContentHandler, FileOperationHandler, FilesHandler, FileStatHandler
-from .jobs import JobHandler, JobOutputHandler, JobsHandler
+from .jobs import JobHandler, JobOutputHandler, JobsHandler, PartitionsHandler
 
 _FACILITY = r"hpc/api/facilities/(?P<facility>[A-Za-z0-9_-]+)"
 _JOB = _FACILITY + r"/jobs/(?P<job_id>[^/]+)"
@@ -20,6 +20,7 @@ HANDLERS: list[tuple[str, Any]] = [
     (_FACILITY + r"/files/content", FileContentHandler),
     (_FACILITY + r"/files/(?P<op>mkdir|move|copy|delete|chmod)", FileOperationHandler),
     (_FACILITY + r"/jobs", JobsHandler),
+    (_FACILITY + r"/partitions", PartitionsHandler),
     (_JOB, JobHandler),
     (_JOB + r"/output", JobOutputHandler),
 ]

@@ -77,3 +77,15 @@ class JobOutputHandler(HPCAPIHandler):
             min(length, MAX_OUTPUT_CHUNK),
         )
         self.write_json(chunk.to_dict())
+
+
+class PartitionsHandler(HPCAPIHandler):
+    """GET .../partitions: the partitions (queues) jobs can be submitted to."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        backend = self.registry.get(facility).require_jobs()
+        system = await self.system(facility)
+        partitions = await backend.partitions(system)
+        self.write_json({"partitions": [partition.to_dict() for partition in partitions]})

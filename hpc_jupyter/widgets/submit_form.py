@@ -145,15 +145,18 @@ class SubmitForm:
             widget.value = ""
 
     def load_partitions(self) -> list[str]:
-        """Offer the partitions the facility has used for your jobs as choices.
+        """Offer the facility's partitions as choices, the default one first.
 
-        The REST API does not list a facility's partitions (yet); the ones of your recent
-        jobs are what it knows. Typing any other name works.
+        A facility that does not list them (no `jobs.partitions` capability) offers the
+        partitions of your recent jobs instead. Typing any other name works.
         """
         api = self.picker.api()
         partitions: list[str] = []
         facility = self.picker.facilities[api.facility_name]
-        if facility.can("jobs.list"):
+        if facility.can("jobs.partitions"):
+            listed = sorted(api.partitions(), key=lambda p: (not p.default, p.name))
+            partitions = [p.name for p in listed]
+        elif facility.can("jobs.list"):
             partitions = sorted({j.partition for j in api.jobs() if j.partition})
         self.partition.options = partitions
         return partitions

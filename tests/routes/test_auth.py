@@ -101,6 +101,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     (F + "/jobs/{job_id}", "get"): {},
     (F + "/jobs/{job_id}", "delete"): {},
     (F + "/jobs/{job_id}/output", "get"): {},
+    (F + "/partitions", "get"): {},
 }
 
 

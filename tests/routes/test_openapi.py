@@ -412,6 +412,16 @@ async def test_file_operations(checked: Call, jp_root_dir: Path) -> None:
     assert (jp_root_dir / "a.txt").read_text() == "alpha"
 
 
+@covers((FACILITY + "/partitions", "get"))
+async def test_partitions(checked: Call) -> None:
+    listing = data(await checked(f"{LOCAL}/partitions", status=200))
+    assert listing == {
+        "partitions": [
+            {"name": "local", "default": True, "state": "UP", "max_time": None, "nodes": 1}
+        ]
+    }
+
+
 @covers((JOBS, "post"), (JOBS, "get"), (JOB, "get"), (JOB + "/output", "get"))
 async def test_submit_list_get_and_follow_output(checked: Call, api: Any) -> None:
     body = {

@@ -231,3 +231,13 @@ async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_
     listing = await api(*jobs)
     waiting = [j for j in listing["jobs"] if j["id"] not in before and j["state"] == "PENDING"]
     assert waiting == []
+
+
+async def test_partitions_list_the_clusters_queues(api: API, facility: str) -> None:
+    facility_info = await api("facilities", facility)
+    assert "jobs.partitions" in facility_info["capabilities"]
+
+    listing = await api("facilities", facility, "partitions")
+
+    debug = {p["name"]: p for p in listing["partitions"]}["debug"]
+    assert debug == {"name": "debug", "default": True, "state": "UP", "max_time": None, "nodes": 1}

@@ -18,7 +18,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from hpc_jupyter.backends.slurm.schema import JobSpec, parse_job, submit_body
+from hpc_jupyter.backends.slurm.schema import JobSpec, parse_job, parse_partition, submit_body
 from hpc_jupyter.models import JobState
 
 SPECS = Path(__file__).parent / "specs"
@@ -153,3 +153,20 @@ def test_a_running_job_that_is_completing_shows_completing(version: int) -> None
     data["job_state"] = ["RUNNING", "COMPLETING"]
     validate(version, f"/components/schemas/v0.0.{version}_job_info", data)
     assert parse_job(data, "c", "c").state is JobState.COMPLETING
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_partition_records_of_each_version_parse(version: int) -> None:
+    data: dict[str, Any] = {
+        "name": "gpu",
+        "nodes": {"total": 12, "configured": "nid[001-012]"},
+        "maximums": {"time": _struct(720)},
+    }
+    if version >= 41:
+        data["partition"] = {"state": ["UP"]}
+    validate(version, f"/components/schemas/v0.0.{version}_partition_info", data)
+
+    partition = parse_partition(data)
+
+    assert (partition.name, partition.max_time, partition.nodes) == ("gpu", 720 * 60, 12)
+    assert partition.state == ("UP" if version >= 41 else "UNKNOWN")

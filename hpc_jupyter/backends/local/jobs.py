@@ -20,7 +20,15 @@ import time
 from pathlib import Path
 
 from ...errors import Conflict, NotFound, ValidationError
-from ...models import FINAL_STATES, Job, JobRequest, JobState, OutputChunk
+from ...models import (
+    FINAL_STATES,
+    Capability,
+    Job,
+    JobRequest,
+    JobState,
+    OutputChunk,
+    Partition,
+)
 from ...timefmt import parse_time_limit
 from ..base import JobBackend
 from ..directives import expand_filename_pattern, parse_sbatch_directives
@@ -58,6 +66,8 @@ def _process_start(pid: int) -> str | None:
 
 class LocalJobs(JobBackend):
     """Runs batch scripts as local processes and keeps their records in a `JobStore`."""
+
+    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS}
 
     def __init__(
         self,
@@ -179,6 +189,10 @@ class LocalJobs(JobBackend):
         data = await asyncio.to_thread(_read_from, path, offset, max_bytes)
         size = await asyncio.to_thread(_size, path)
         return log_chunk(data, offset, at_end=offset + len(data) >= size, final=final)
+
+    async def partitions(self, system: str) -> list[Partition]:
+        # One queue: this machine, any time limit, one node.
+        return [Partition(name="local", default=True, state="UP", max_time=None, nodes=1)]
 
     # -- the follower --------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ...errors import FacilityError, NotFound, ValidationError
-from ...models import Job, JobRequest, JobState
+from ...models import Job, JobRequest, JobState, Partition
+from ...timefmt import parse_time_limit
 from ..base import FileBackend
 from .commands import SlurmCommands
 from .history import accounting_job
@@ -135,6 +136,10 @@ class SlurmCLIJobs(SlurmJobs):
                 return accounting_job(jobs[0], self.facility, system)
         raise NotFound(f"Slurm knows no job {job_id}.")
 
+    async def partitions(self, system: str) -> list[Partition]:
+        text = await self.commands.run("scontrol", "show", "partition", "--oneliner")
+        return [_partition(line) for line in text.splitlines() if line.startswith("PartitionName=")]
+
     async def kill(self, job_id: str) -> None:
         await self.commands.run("scancel", check_job_id(job_id))
 
@@ -154,3 +159,24 @@ def _matches_accounting(entry: dict[str, object], job_id: str) -> bool:
         wanted_array, task = job_id.split("_")
         return str(array.get("job_id")) == wanted_array and str(array.get("task_id")) == task
     return str(entry.get("job_id")) == job_id
+
+
+def _partition(line: str) -> Partition:
+    """One line of `scontrol show partition --oneliner`."""
+    fields = dict(word.split("=", 1) for word in line.split() if "=" in word)
+    max_time = fields.get("MaxTime", "UNLIMITED")
+    nodes = fields.get("TotalNodes", "")
+    return Partition(
+        name=fields["PartitionName"],
+        default=fields.get("Default") == "YES",
+        state=fields.get("State", "UNKNOWN"),
+        max_time=None if max_time in ("UNLIMITED", "INFINITE", "NONE") else _limit(max_time),
+        nodes=int(nodes) if nodes.isdigit() else None,
+    )
+
+
+def _limit(text: str) -> int | None:
+    try:
+        return parse_time_limit(text)
+    except ValidationError:
+        return None

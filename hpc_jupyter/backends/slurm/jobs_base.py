@@ -7,7 +7,7 @@ import asyncio
 import re
 
 from ...errors import CapabilityError, Conflict, NotFound, PermissionDenied, ValidationError
-from ...models import Job, JobState, OutputChunk
+from ...models import Capability, Job, JobState, OutputChunk
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
 
@@ -34,6 +34,8 @@ NEVER_STARTS = {
 
 class SlurmJobs(JobBackend):
     """One user's jobs on one Slurm cluster; subclasses say how to ask the cluster."""
+
+    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS}
 
     def __init__(self, facility: str, user: str, files: FileBackend | None) -> None:
         self.facility = facility

@@ -13,13 +13,13 @@ from ...errors import (
     PermissionDenied,
     ValidationError,
 )
-from ...models import Job, JobRequest
+from ...models import Job, JobRequest, Partition
 from ..base import FileBackend
 from .history import SlurmHistory
 from .jobs_base import SlurmJobs, check_job_id
 from .request import job_spec
 from .rest_client import SlurmRestClient
-from .schema import NEWEST, OLDEST, collection, parse_job, submit_body
+from .schema import NEWEST, OLDEST, collection, parse_job, parse_partition, submit_body
 
 log = logging.getLogger("hpc_jupyter.slurm")
 
@@ -166,6 +166,15 @@ class SlurmRestJobs(SlurmJobs):
         if self.history is None:
             raise NotFound(f"Slurm knows no job {job_id}.")
         return await self.history.job(system, job_id)
+
+    async def partitions(self, system: str) -> list[Partition]:
+        tail = collection(await self.version(), "partitions")
+        data = await self.client.call("GET", await self._path(tail))
+        return [
+            parse_partition(entry)
+            for entry in data.get("partitions") or []
+            if isinstance(entry, dict) and entry.get("name")
+        ]
 
     async def kill(self, job_id: str) -> None:
         await self._delete(job_id)

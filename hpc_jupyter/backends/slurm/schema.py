@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...models import Job, JobState
+from ...models import Job, JobState, Partition
 from ..directives import FilenameFields
 from .outputs import output_path
 from .states import job_state, raw_text
@@ -179,4 +179,33 @@ def parse_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
         reason=None if reason in ("", "None") else reason,
         array_job_id=fields.array_job_id,
         array_task_id=task_text if fields.array_job_id else None,
+    )
+
+
+def parse_partition(data: Mapping[str, Any]) -> Partition:
+    """One partition of GET /partitions, any version."""
+    flags = data.get("flags")
+    state: Any = data.get("state")
+    if state is None and isinstance(data.get("partition"), Mapping):
+        state = data["partition"].get("state")  # v0.0.41 on: a list of flags
+    if isinstance(state, list):
+        state = ",".join(str(word) for word in state)
+    maximums = data.get("maximums")
+    limit = (
+        number(maximums.get("time"))
+        if isinstance(maximums, Mapping)
+        else number(data.get("max_time_limit"))
+    )
+    nodes = data.get("nodes")
+    total = (
+        number(nodes.get("total"))
+        if isinstance(nodes, Mapping)
+        else number(data.get("total_nodes"))
+    )
+    return Partition(
+        name=_text(data.get("name")),
+        default=isinstance(flags, list) and "default" in [str(f).lower() for f in flags],
+        state=str(state or "UNKNOWN"),
+        max_time=limit * 60 if limit else None,
+        nodes=total,
     )
