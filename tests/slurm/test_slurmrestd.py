@@ -5,6 +5,8 @@ Every scenario runs on both kinds; token handling is slurmrestd's alone."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -241,3 +243,25 @@ async def test_partitions_list_the_clusters_queues(api: API, facility: str) -> N
 
     debug = {p["name"]: p for p in listing["partitions"]}["debug"]
     assert debug == {"name": "debug", "default": True, "state": "UP", "max_time": None, "nodes": 1}
+
+
+async def test_the_jwt_appears_in_no_response_or_log_line(
+    api: API, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given verbose logging
+    caplog.set_level(logging.DEBUG)
+
+    # When the facility is used, successfully and not
+    bodies = [
+        json.dumps(await api("facilities", FACILITY)),
+        json.dumps(await api("facilities", FACILITY, "jobs")),
+        json.dumps(await api("facilities", FACILITY, "partitions")),
+        json.dumps(await expect_error(api("facilities", FACILITY, "jobs", "99999999"), 404)),
+        json.dumps(await expect_error(api("facilities", "badtoken", "jobs"), 401)),
+    ]
+
+    # Then no response and no log line holds a token: every JWT starts with "eyJ" ('{"')
+    everything = "\n".join(bodies + [record.getMessage() for record in caplog.records])
+    assert "eyJ" not in everything
+    assert "not.a.token" not in everything
+    assert "X-SLURM-USER-TOKEN" not in everything
