@@ -1,0 +1,91 @@
+"""The `iri` facility kind: the DOE IRI Facility API (ALCF, NERSC), tokens held by the server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...errors import FacilityAuthError, HPCError
+from ...models import System
+from ..base import BackendContext, FacilityBackend
+from .client import IRIClient
+from .files import IRIFiles
+from .jobs import IRIJobs
+from .resources import Resources
+from .settings import IRISettings
+from .tokens import GlobusTokenProvider, TokenProvider, make_provider
+
+__all__ = ["IRIFacility"]
+
+_AVAILABLE = {"up": "available"}
+
+
+class IRIFacility(FacilityBackend):
+    """Options: `url`, `compute_resource`, `storage_resource` (ids or names), `auth`, and
+    optionally `system`, `home`, `queue`, `account`, `filesystems`, `custom_attributes`,
+    `timeout`, `task_timeout`, `max_retries`, `max_retry_after`, `direct_limit`, `page_size`,
+    `max_pages`, `historical`, `verify`.
+
+    The facility has one system, the compute resource; files live on the storage resource.
+    """
+
+    kind = "iri"
+    default_poll_interval = 60.0
+
+    def __init__(self, name: str, settings: IRISettings, provider: TokenProvider) -> None:
+        super().__init__(name)
+        self.settings = settings
+        self.provider = provider
+        self.client = IRIClient(name, settings, provider)
+        self.resources = Resources(self.client)
+        self._files = IRIFiles(self.client, self.resources)
+        self._jobs = IRIJobs(self.client, self.resources, lambda: self._files)
+
+    @classmethod
+    def create(cls, name: str, options: Mapping[str, Any], context: BackendContext) -> IRIFacility:
+        settings = IRISettings.parse(name, options)
+        return cls(name, settings, make_provider(name, settings.auth))
+
+    @property
+    def files(self) -> IRIFiles:
+        return self._files
+
+    @property
+    def jobs(self) -> IRIJobs:
+        return self._jobs
+
+    async def systems(self) -> list[System]:
+        compute, storage = await self.resources.pair()
+        status = _AVAILABLE.get(compute.status, compute.status)
+        if storage.status != "up":
+            status = f"{status}; storage {storage.name} {storage.status}"
+        return [
+            System(
+                name=self.settings.system or compute.group or compute.name,
+                status=status,
+                default=True,
+                home=self.settings.home,
+            )
+        ]
+
+    async def auth_status(self) -> str:
+        try:
+            await self.provider.token()
+        except FacilityAuthError:
+            return "expired" if isinstance(self.provider, GlobusTokenProvider) else "error"
+        except HPCError:
+            return "error"
+        return "ok"
+
+    def auth_message(self, status: str) -> str | None:
+        if status == "expired" and isinstance(self.provider, GlobusTokenProvider):
+            return self.provider.login_message()
+        if status == "error":
+            return (
+                f"The token of facility {self.name!r} cannot be used right now. "
+                f"{self.provider.refused_message()}"
+            )
+        return None
+
+    async def close(self) -> None:
+        await self.client.close()

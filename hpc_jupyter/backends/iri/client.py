@@ -1,0 +1,171 @@
+"""One facility's HTTP client for the IRI API: token on every call, one refresh-and-retry, 429s."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import time
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any
+
+import httpx
+
+from ...errors import FacilityError, Unavailable, UpstreamTimeout
+from .failures import from_response
+from .settings import IRISettings
+from .tokens import TokenProvider
+
+log = logging.getLogger(__name__)
+
+
+class BearerAuth(httpx.Auth):
+    """Adds the token to requests for the API; after a 401/403, one fresh token and one retry."""
+
+    def __init__(self, provider: TokenProvider, api_url: str) -> None:
+        self.provider = provider
+        self.api_url = api_url.rstrip("/") + "/"
+
+    def __repr__(self) -> str:
+        return f"<BearerAuth for {self.api_url}>"
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if not str(request.url).startswith(self.api_url):
+            yield request  # never send the token anywhere else
+            return
+        token = await self.provider.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code not in (401, 403) or not self.provider.can_refresh:
+            return
+        # The token expired or was revoked under us: one fresh token, one retry.
+        await response.aread()
+        self.provider.invalidate(token)
+        token = await self.provider.token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        yield request
+
+
+def retry_after(value: str | None, default: float, cap: float) -> float:
+    """Seconds a `Retry-After` header asks for (seconds or an HTTP date), at most `cap`."""
+    if value is None:
+        return min(default, cap)
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError):
+        return min(default, cap)
+    return max(0.0, min(when - time.time(), cap))
+
+
+class IRIClient:
+    """Requests to one IRI API; every failure comes out as the project's error."""
+
+    def __init__(self, facility: str, settings: IRISettings, provider: TokenProvider) -> None:
+        self.facility = facility
+        self.settings = settings
+        self.provider = provider
+        self._http: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        return f"<IRIClient {self.facility!r} {self.settings.url}>"
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client (created on first use, on the running loop)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.settings.url + "/",
+                timeout=httpx.Timeout(self.settings.timeout),
+                verify=self.settings.verify,
+                auth=BearerAuth(self.provider, self.settings.url),
+                headers={"Accept": "application/json"},
+                follow_redirects=False,
+            )
+        return self._http
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Mapping[str, Any] | None = None,
+    ) -> httpx.Response:
+        """Send one request (relative to the API's URL); an answer of 400 or more is raised."""
+        limited = 0
+        while True:
+            try:
+                response = await self.http.request(
+                    method, path.lstrip("/"), params=params, json=json, files=files
+                )
+            except httpx.TimeoutException:
+                raise UpstreamTimeout(
+                    f"The IRI API of facility {self.facility!r} did not answer in time.",
+                    facility=self.facility,
+                ) from None
+            except httpx.TransportError:
+                raise Unavailable(
+                    f"The IRI API of facility {self.facility!r} cannot be reached.",
+                    facility=self.facility,
+                ) from None
+            if response.status_code == 429 and limited < self.settings.max_retries:
+                limited += 1
+                wait = retry_after(
+                    response.headers.get("Retry-After"),
+                    2.0**limited,
+                    self.settings.max_retry_after,
+                )
+                log.info("hpc-jupyter: the IRI API asked to slow down; retrying in %.1f s", wait)
+                await asyncio.sleep(wait)
+                continue
+            if response.status_code >= 400:
+                raise from_response(self.facility, response, self.provider.refused_message())
+            return response
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The decoded JSON answer of a request."""
+        response = await self.request(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise FacilityError(
+                f"The IRI API of facility {self.facility!r} did not answer in JSON.",
+                facility=self.facility,
+            ) from None
+
+    async def paged(
+        self, method: str, path: str, params: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a list endpoint, page by page (`offset`/`limit`), up to `max_pages`."""
+        items: list[dict[str, Any]] = []
+        size = self.settings.page_size
+        for page in range(self.settings.max_pages):
+            query = {**(params or {}), "offset": page * size, "limit": size}
+            answer = await self.json(method, path, params=query)
+            if not isinstance(answer, list):
+                raise FacilityError(
+                    f"The IRI API of facility {self.facility!r} answered {path} with no list.",
+                    facility=self.facility,
+                )
+            items.extend(item for item in answer if isinstance(item, dict))
+            if len(answer) < size:
+                return items
+        log.warning(
+            "hpc-jupyter: facility %r lists more than %d items at %s; showing the first ones",
+            self.facility,
+            len(items),
+            path,
+        )
+        return items
+
+    async def close(self) -> None:
+        """Close the HTTP client; it is created again on next use."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
