@@ -70,7 +70,9 @@ class Server:
 
 
 @contextlib.contextmanager
-def jupyter_server(work: Path, python: str) -> Iterator[Server]:
+def jupyter_server(
+    work: Path, python: str, facilities: dict[str, object] | None = None
+) -> Iterator[Server]:
     """A `jupyter server` subprocess with hpc-jupyter only, stopped on exit."""
     root, data, config = work / "root", work / "hpc-data", work / "config"
     for folder in (root, data, config):
@@ -96,7 +98,7 @@ def jupyter_server(work: Path, python: str) -> Iterator[Server]:
                     "allow_root": os.geteuid() == 0,
                 },
                 "IdentityProvider": {"token": token},
-                "HPCJupyterApp": {"data_dir": str(data)},
+                "HPCJupyterApp": {"data_dir": str(data), "facilities": facilities or {}},
             }
         )
     )
