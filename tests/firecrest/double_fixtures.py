@@ -57,16 +57,19 @@ def client_secret() -> str:
     return CLIENT_SECRET
 
 
+def facility_options(fake: FakeFirecrest, client_secret: str) -> dict[str, Any]:
+    """The configuration of a `firecrest` facility on the double."""
+    return {
+        "kind": "firecrest",
+        "url": fake.url,
+        "token_url": fake.url + "/auth/token",
+        "client_id": CLIENT_ID,
+        "client_secret": {"value": client_secret},
+        "timeout": 10,
+        "max_retry_after": 2,
+    }
+
+
 @pytest.fixture
 def hpc_facilities(fake: FakeFirecrest, client_secret: str) -> dict[str, Any]:
-    return {
-        FACILITY: {
-            "kind": "firecrest",
-            "url": fake.url,
-            "token_url": fake.url + "/auth/token",
-            "client_id": CLIENT_ID,
-            "client_secret": {"value": client_secret},
-            "timeout": 10,
-            "max_retry_after": 2,
-        }
-    }
+    return {FACILITY: facility_options(fake, client_secret)}

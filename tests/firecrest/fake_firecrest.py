@@ -99,6 +99,8 @@ class FakeFirecrest:
     problems: list[str] = field(default_factory=list)
     """Requests the spec does not allow; every test checks it stays empty."""
     dead: set[int] = field(default_factory=set)
+    partitions: list[dict[str, Any]] | None = None
+    """Rows `/status/{system}/partitions` answers; the recorded ones when None."""
     next_job: int = 100
     url: str = ""
 
@@ -350,6 +352,11 @@ async def route(h: FirecrestHandler, method: str, path: str) -> None:
         await filesystem(h, method, rest)
     elif match.group(1) == "compute":
         compute(h, method, rest)
+    elif rest == "/partitions" and method == "GET":
+        body = copy.deepcopy(sample("04")["body"])
+        if fake.partitions is not None:
+            body["partitions"] = copy.deepcopy(fake.partitions)
+        h.reply(200, body)
     else:
         h.reply(404, {"detail": "Not Found"})
 

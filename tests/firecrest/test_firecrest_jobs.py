@@ -83,6 +83,7 @@ async def test_unknown_job_is_not_found(api: API) -> None:
 
     # Then both are a 404
     assert got["reason"] == "not_found"
+    assert "999999" in got["message"]
     await expect_error(api(*JOBS, "999999", method="DELETE"), 404)
 
 
@@ -105,3 +106,39 @@ def test_states_map_from_real_records() -> None:
     assert gone.state is JobState.CANCELLED
     assert map_state("BOOT_FAIL") is JobState.NODE_FAIL
     assert map_state("weird") is JobState.UNKNOWN
+
+
+async def test_partitions_come_from_the_status_api(api: API, fake: FakeFirecrest) -> None:
+    # Given the recorded partition, and one more whose state is a list of flags
+    recorded = {
+        "name": "debug",
+        "state": "UP",
+        "default": False,
+        "max_time": None,
+        "nodes": 1,
+    }
+
+    # When the client lists partitions, by default and on a named system
+    listed = await api("facilities", "alps", "partitions")
+    fake.partitions = [
+        {"name": "normal", "cpus": 64, "totalNodes": 12, "partition": ["UP"]},
+        {"name": "xfer", "cpus": None, "totalNodes": None, "partition": ["DOWN", "DRAIN"]},
+    ]
+    again = await api("facilities", "alps", "partitions", params={"system": "localcluster"})
+    facility = await api("facilities", "alps")
+
+    # Then they are the project's partitions, asked of FirecREST's status API
+    assert listed == {"partitions": [recorded]}
+    assert [(p["name"], p["state"], p["nodes"]) for p in again["partitions"]] == [
+        ("normal", "UP", 12),
+        ("xfer", "DOWN,DRAIN", None),
+    ]
+    assert "jobs.partitions" in facility["capabilities"]
+    assert ("GET", "/status/localcluster/partitions") in {(m, p) for m, p, _ in fake.requests}
+
+
+async def test_partitions_of_an_unknown_system_are_not_found(api: API) -> None:
+    body = await expect_error(
+        api("facilities", "alps", "partitions", params={"system": "mars"}), 404
+    )
+    assert "mars" in body["message"]

@@ -16,8 +16,9 @@ from double_fixtures import fake, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest import CLIENT_SECRET, FakeFirecrest
 
 from hpc_jupyter.backends.base import ConfigError
-from hpc_jupyter.backends.firecrest.secret import read_secret
+from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
 from hpc_jupyter.backends.firecrest.transport import retry_after_seconds
+from hpc_jupyter.errors import FacilityAuthError
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alps", "files")
@@ -138,7 +139,17 @@ def test_retry_after_reads_seconds_and_dates_with_a_cap() -> None:
     assert retry_after_seconds("soon", 5, 30) == 5
 
 
-def test_secret_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _settings(secret: Any) -> FirecrestSettings:
+    options = {
+        "url": "https://f7t.example/v2",
+        "token_url": "https://auth.example/token",
+        "client_id": "c",
+        "client_secret": secret,
+    }
+    return FirecrestSettings.parse("f", options)
+
+
+async def test_secret_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given a secret in the environment, a private file and a readable file
     monkeypatch.setenv("F7T_TEST_SECRET", "from-env")
     private = tmp_path / "private"
@@ -148,15 +159,33 @@ def test_secret_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     shared.write_text("x")
     shared.chmod(0o644)
 
-    # When each source is read
-    # Then private ones give the secret, redacted when shown; a readable file is refused
-    assert read_secret("f", "client_secret", {"env": "F7T_TEST_SECRET"}).reveal() == "from-env"
-    from_file = read_secret("f", "client_secret", {"file": str(private)})
-    assert from_file.reveal() == "from-file"
+    # When each source is configured and read
+    from_env = _settings({"env": "F7T_TEST_SECRET"}).client_secret
+    from_file = _settings({"file": str(private)}).client_secret
+    unset = _settings({"env": "F7T_NOT_THERE"}).client_secret
+
+    # Then private ones give the secret, redacted when shown; the rest are refused clearly
+    assert await from_env.read() == "from-env"
+    assert await from_file.read() == "from-file"
     assert "from-file" not in repr(from_file)
+    assert "from-value" not in repr(_settings({"value": "from-value"}))
     with pytest.raises(ConfigError, match="chmod 600"):
-        read_secret("f", "client_secret", {"file": str(shared)})
-    with pytest.raises(ConfigError, match="not set"):
-        read_secret("f", "client_secret", {"env": "F7T_NOT_THERE"})
-    with pytest.raises(ConfigError, match="exactly one"):
-        read_secret("f", "client_secret", "plain-text")
+        _settings({"file": str(shared)})
+    with pytest.raises(FacilityAuthError, match="F7T_NOT_THERE is not set"):
+        await unset.read()
+    with pytest.raises(ConfigError, match="unknown source 'command'"):
+        _settings({"command": "echo hi"})
+    with pytest.raises(ConfigError, match="must be one of"):
+        _settings("plain-text")
+
+
+def test_api_version_1_is_refused_saying_why() -> None:
+    options = {
+        "url": "https://f7t.example/v1",
+        "token_url": "https://auth.example/token",
+        "client_id": "c",
+        "client_secret": {"value": "x"},
+        "api_version": 1,
+    }
+    with pytest.raises(ConfigError, match=r"v1 is not supported yet .*no recorded v1 responses"):
+        FirecrestSettings.parse("f", options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,8 @@ from .jobs import FirecrestJobs
 from .settings import FirecrestSettings
 
 __all__ = ["FirecrestFacility"]
+
+log = logging.getLogger(__name__)
 
 
 class FirecrestFacility(FacilityBackend):
@@ -32,6 +35,7 @@ class FirecrestFacility(FacilityBackend):
         self.connection = FirecrestConnection(name, settings)
         self._files = FirecrestFiles(self.connection, spool_dir)
         self._jobs = FirecrestJobs(self.connection)
+        self._auth_problem: str | None = None
 
     @classmethod
     def create(
@@ -67,15 +71,17 @@ class FirecrestFacility(FacilityBackend):
     async def auth_status(self) -> str:
         try:
             await self.connection.provider.token()
-        except FacilityAuthError:
+        except FacilityAuthError as err:
+            self._auth_problem = err.message  # says which source or refusal; never the secret
             return "error"
         except HPCError:
             return "unknown"
+        self._auth_problem = None
         return "ok"
 
     def auth_message(self, status: str) -> str | None:
         if status == "error":
-            return (
+            return self._auth_problem or (
                 f"FirecREST's token service refused the client credentials of facility "
                 f"{self.name!r}: check your client credentials (client_id and client_secret)."
             )
@@ -87,6 +93,12 @@ class FirecrestFacility(FacilityBackend):
         spool = self._files.spool_dir
         if spool is not None:
             os.makedirs(spool, mode=0o700, exist_ok=True)
+        # Read the secret once now, so a missing variable or unreadable file shows at start;
+        # the server still starts, and the facility's auth status repeats the problem.
+        try:
+            await self.settings.client_secret.read()
+        except FacilityAuthError as err:
+            log.warning("hpc-jupyter facility %r, key 'client_secret': %s", self.name, err.message)
 
     async def close(self) -> None:
         await self.connection.close()

@@ -8,7 +8,7 @@ import posixpath
 from typing import Any
 
 from ...errors import Conflict, NotFound, ValidationError
-from ...models import Job, JobRequest, JobState, OutputChunk
+from ...models import Capability, Job, JobRequest, JobState, OutputChunk, Partition
 from ..base import JobBackend
 from ..directives import parse_sbatch_directives
 from ..logs import log_chunk
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 class FirecrestJobs(JobBackend):
     """Slurm (or PBS) behind FirecREST's compute API."""
+
+    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS}
 
     def __init__(self, connection: FirecrestConnection) -> None:
         self.connection = connection
@@ -69,6 +71,12 @@ class FirecrestJobs(JobBackend):
             records: list[dict[str, Any]] = await client.job_info(system)
         return [job_from_record(record, self.facility, system) for record in records]
 
+    async def partitions(self, system: str) -> list[Partition]:
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            rows: list[dict[str, Any]] = await client.partitions(system)
+            return [partition_from_record(row) for row in rows]
+
     async def _metadata(self, system: str, job_id: str) -> dict[str, Any]:
         client = await self.connection.for_system(system)
         with translated(self.facility):
@@ -78,8 +86,11 @@ class FirecrestJobs(JobBackend):
     async def get_job(self, system: str, job_id: str) -> Job:
         _check_id(job_id)
         client = await self.connection.for_system(system)
-        with translated(self.facility):
-            records: list[dict[str, Any]] = await client.job_info(system, job_id)
+        try:
+            with translated(self.facility):
+                records: list[dict[str, Any]] = await client.job_info(system, job_id)
+        except NotFound:  # FirecREST's own message does not say which job
+            records = []
         if not records:
             raise NotFound(f"No job {job_id} on facility {self.facility!r}.")
         try:
@@ -138,6 +149,23 @@ class FirecrestJobs(JobBackend):
         with translated(self.facility):
             output = response.json()["output"]
         return str(output).encode()
+
+
+def partition_from_record(row: dict[str, Any]) -> Partition:
+    """One entry of `/status/{system}/partitions`.
+
+    FirecREST reports a partition's name, state (`partition`: a word or a list of flags), CPUs
+    and node count; not which one is the default nor its time limit, so those stay unknown.
+    """
+    state = row.get("partition")
+    if isinstance(state, list):
+        state = ",".join(str(word) for word in state)
+    nodes = row.get("totalNodes")
+    return Partition(
+        name=str(row["name"]),
+        state=str(state or "UNKNOWN"),
+        nodes=nodes if isinstance(nodes, int) and not isinstance(nodes, bool) else None,
+    )
 
 
 def _check_id(job_id: str) -> None:

@@ -10,7 +10,7 @@ from collections.abc import AsyncGenerator
 import httpx
 
 from ...errors import FacilityAuthError, Unavailable, UpstreamTimeout
-from .secret import Secret
+from ..credentials import SecretSource
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class ClientCredentialsProvider:
         facility: str,
         token_url: str,
         client_id: str,
-        client_secret: Secret,
+        client_secret: SecretSource,
         http: httpx.AsyncClient,
         margin: float = REFRESH_MARGIN,
     ) -> None:
@@ -72,10 +72,17 @@ class ClientCredentialsProvider:
             self._token = None
 
     async def _fetch(self) -> None:
+        try:
+            secret = await self._secret.read()  # read each time: a rotated secret is picked up
+        except FacilityAuthError as err:
+            raise FacilityAuthError(
+                f"Facility {self.facility!r} has no usable client_secret: {err.message}",
+                facility=self.facility,
+            ) from None
         data = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
-            "client_secret": self._secret.reveal(),
+            "client_secret": secret,
         }
         try:
             response = await self._http.post(self.token_url, data=data)
