@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends.base import BackendContext, ConfigError, FacilityBackend
-from .errors import NotFound, ValidationError
+from .errors import FacilityAuthError, HPCError, NotFound, ValidationError
 from .models import System
 
 log = logging.getLogger(__name__)
@@ -74,15 +74,26 @@ class FacilityRegistry:
     async def describe(self, name: str) -> dict[str, Any]:
         """A facility as the REST API shows it: never a credential."""
         facility = self.get(name)
-        systems = await self.systems(name)
-        status = await facility.auth_status()
+        # A facility that cannot be reached or refuses its credentials is still described,
+        # with what went wrong, so that one broken facility never hides the others.
+        systems: list[System] = []
+        default: str | None = None
+        try:
+            systems = await self.systems(name)
+            default = await self.resolve_system(name, None)
+            status = await facility.auth_status()
+            message = facility.auth_message(status)
+        except FacilityAuthError as err:
+            status, message = "expired", err.message
+        except HPCError as err:
+            status, message = "error", err.message
         return {
             "name": name,
             "kind": facility.kind,
-            "default_system": await self.resolve_system(name, None),
+            "default_system": default,
             "systems": [system.to_dict() for system in systems],
             "capabilities": sorted(cap.value for cap in facility.capabilities),
-            "auth": {"status": status, "message": facility.auth_message(status)},
+            "auth": {"status": status, "message": message},
             "poll_interval": self.intervals[name],
         }
 

@@ -23,12 +23,18 @@ def client_secret() -> str:
 async def test_bad_secret_asks_to_check_client_credentials(
     api: API, fake: FakeFirecrest, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # When the facility is used with a client secret the token service refuses
-    body = await expect_error(api("facilities", "alps"), 401)
+    # When the facility is described, alone and in the list, then used
+    facility = await api("facilities", "alps")
+    listing = await api("facilities")
+    body = await expect_error(api("facilities", "alps", "files"), 401)
 
-    # Then the user is told to check the client credentials, and the secret is nowhere
+    # Then it is still described, saying what is wrong; using it is a 401 that says the same
+    assert facility["auth"]["status"] == "expired"
+    assert "check your client credentials" in facility["auth"]["message"]
+    assert facility["systems"] == [] and facility["default_system"] is None
+    assert [f["name"] for f in listing["facilities"]] == ["alps"]
     assert body["reason"] == "facility_auth"
     assert "check your client credentials" in body["message"]
     assert fake.token_requests[0]["client_secret"] == WRONG
-    assert WRONG not in json.dumps(body)
-    assert WRONG not in caplog.text
+    for text in (json.dumps(facility), json.dumps(listing), json.dumps(body), caplog.text):
+        assert WRONG not in text
