@@ -6,16 +6,20 @@ STAMP := $(VENV)/.hpc-jupyter-installed
 DEMO_DIR ?= .demo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install browser lint format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
+.PHONY: help install labextension labextension-lint jest labextension-check browser lint format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
 
 help:
 	@echo "make demo   create the environment and start JupyterLab on the quickstart notebook"
 	@echo "make test   lint, type-check, auth check, tests, extension and wheel checks (what CI runs)"
 
+# The editable install also builds the labextension (hatch-jupyter-builder runs npm); the
+# develop step then links the venv's share/jupyter/labextensions/hpc-jupyter to the build
+# output, so a rebuild (`make labextension`) is what JupyterLab loads next time.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-builder develop --overwrite . >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -34,6 +38,33 @@ typecheck: install
 check-auth: install
 	$(BIN)/python scripts/check_auth.py
 
+# The JupyterLab side panel (labextension/, TypeScript): npm dependencies, build, lint, jest.
+LABEXT := labextension
+NPM ?= npm
+LABEXT_DEPS := $(LABEXT)/node_modules/.package-lock.json
+LABEXT_BUILT := hpc_jupyter/labextension/package.json
+LABEXT_SOURCES := $(shell find $(LABEXT)/src $(LABEXT)/style -type f -not -path '*/__tests__/*' 2>/dev/null) \
+	$(LABEXT)/package.json $(LABEXT)/tsconfig.json
+
+$(LABEXT_DEPS): $(LABEXT)/package.json $(wildcard $(LABEXT)/package-lock.json)
+	cd $(LABEXT) && $(NPM) install --no-audit --no-fund
+	touch $@
+
+$(LABEXT_BUILT): $(LABEXT_DEPS) $(LABEXT_SOURCES) | install
+	cd $(LABEXT) && PATH="$(abspath $(BIN)):$$PATH" $(NPM) run build:prod
+	touch $@
+
+labextension: $(LABEXT_BUILT)
+	$(BIN)/jupyter labextension list 2>&1 | grep -E "hpc-jupyter .*enabled.*OK"
+
+labextension-lint: $(LABEXT_DEPS)
+	cd $(LABEXT) && $(NPM) run --silent lint
+
+jest: $(LABEXT_DEPS)
+	cd $(LABEXT) && $(NPM) test --silent -- --ci
+
+labextension-check: labextension-lint jest labextension
+
 # The browser test drives Debian's chromium (never a browser downloaded by Playwright). As
 # root (CI containers) it is installed from the Debian archive; otherwise the test is skipped
 # with its reason, except in CI (CI=true), where a missing browser is an error.
@@ -51,21 +82,21 @@ browser:
 			"(sudo apt-get install -y --no-install-recommends chromium)" >&2; \
 	fi
 
-pytest: install browser
+pytest: install browser labextension
 	$(BIN)/python -m pytest
 
-browser-test: install browser
+browser-test: install browser labextension
 	$(BIN)/python -m pytest -m browser tests/browser
 
 extension-check: install
 	$(BIN)/jupyter server extension list 2>&1 | grep -E "hpc_jupyter .*OK"
 
-wheel-check: install
+wheel-check: install labextension
 	rm -rf dist
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 	$(BIN)/python scripts/check_wheel.py dist/*.whl
 
-test: lint typecheck check-auth extension-check wheel-check pytest
+test: lint typecheck check-auth labextension-check extension-check wheel-check pytest
 
 demo: install
 	mkdir -p $(DEMO_DIR)
@@ -74,3 +105,4 @@ demo: install
 
 clean:
 	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension

@@ -18,6 +18,11 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     return [{"module": "hpc_jupyter", "app": HPCJupyterApp}]
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """The prebuilt JupyterLab side panel (`jupyter labextension develop` links it)."""
+    return [{"src": "labextension", "dest": "hpc-jupyter"}]
+
+
 def load_ipython_extension(ipython: Any) -> None:
     """`%load_ext hpc_jupyter`: register the %hpc_* magics."""
     from .magics import load_ipython_extension as load

@@ -11,6 +11,10 @@ REQUIRED = (
     "hpc_jupyter/event_schemas/job_state/v1.yaml",
     "hpc_jupyter/backends/local/__init__.py",
     "etc/jupyter/jupyter_server_config.d/hpc_jupyter.json",
+    # the prebuilt JupyterLab side panel
+    "share/jupyter/labextensions/hpc-jupyter/package.json",
+    "share/jupyter/labextensions/hpc-jupyter/static/style.js",
+    "share/jupyter/labextensions/hpc-jupyter/install.json",
 )
 
 

@@ -1,0 +1,124 @@
+import { filterJobs, formatDuration, JobTracker, sortJobs } from '../jobs';
+import type { HPC } from '../tokens';
+
+function job(
+  id: string,
+  state: HPC.JobState,
+  extra: Partial<HPC.IJob> = {}
+): HPC.IJob {
+  return {
+    id,
+    name: `job-${id}`,
+    state,
+    raw_state: state,
+    facility: 'local',
+    system: 'localhost',
+    user: 'u',
+    account: null,
+    partition: null,
+    nodes: 1,
+    submit_time: Number(id),
+    start_time: null,
+    end_time: null,
+    time_limit: null,
+    exit_code: null,
+    workdir: null,
+    stdout: null,
+    stderr: null,
+    reason: null,
+    array_job_id: null,
+    array_task_id: null,
+    ...extra
+  };
+}
+
+describe('JobTracker', () => {
+  it('announces each notable state of a tracked job once', () => {
+    const tracker = new JobTracker();
+    tracker.track(job('1', 'PENDING'));
+    expect(tracker.update('local', 'localhost', '1', 'PENDING')).toBeNull();
+    expect(tracker.update('local', 'localhost', '1', 'RUNNING')).toMatchObject({
+      id: '1',
+      name: 'job-1',
+      state: 'RUNNING'
+    });
+    expect(tracker.update('local', 'localhost', '1', 'RUNNING')).toBeNull();
+    expect(
+      tracker.update('local', 'localhost', '1', 'COMPLETED', undefined, 0)
+    ).toMatchObject({
+      state: 'COMPLETED',
+      exitCode: 0
+    });
+    // ended: forgotten, so a late listing or event says nothing more
+    expect(tracker.size).toBe(0);
+    expect(tracker.update('local', 'localhost', '1', 'COMPLETED')).toBeNull();
+  });
+
+  it('ignores jobs not started here and states not worth a notification', () => {
+    const tracker = new JobTracker();
+    expect(tracker.update('local', 'localhost', '9', 'RUNNING')).toBeNull();
+    tracker.track(job('2', 'PENDING'));
+    expect(tracker.update('local', 'localhost', '2', 'SUSPENDED')).toBeNull();
+    expect(tracker.update('local', 'localhost', '2', 'CANCELLED')).toBeNull();
+    expect(tracker.size).toBe(0);
+  });
+
+  it('takes whole listings and survives a reload', () => {
+    const tracker = new JobTracker();
+    tracker.track(job('1', 'PENDING'));
+    tracker.track(job('2', 'PENDING'));
+    const saved = JSON.parse(JSON.stringify(tracker.toJSON()));
+    const restored = new JobTracker();
+    restored.restore(saved);
+    const changes = restored.updateAll([
+      job('1', 'FAILED', { exit_code: 3 }),
+      job('2', 'PENDING'),
+      job('3', 'RUNNING')
+    ]);
+    expect(changes).toEqual([
+      {
+        facility: 'local',
+        system: 'localhost',
+        id: '1',
+        name: 'job-1',
+        state: 'FAILED',
+        exitCode: 3
+      }
+    ]);
+    expect(restored.isTracked('local', 'localhost', '2')).toBe(true);
+  });
+
+  it('restores nothing from garbage', () => {
+    const tracker = new JobTracker();
+    tracker.restore(null);
+    tracker.restore({ x: { name: 'n', state: 42 as unknown as HPC.JobState } });
+    expect(tracker.size).toBe(0);
+  });
+});
+
+describe('job lists', () => {
+  const jobs = [
+    job('1', 'COMPLETED'),
+    job('2', 'RUNNING', { partition: 'gpu' }),
+    job('3', 'PENDING', { reason: 'Priority' })
+  ];
+
+  it('filters on id, name, state, partition and reason', () => {
+    expect(filterJobs(jobs, 'gpu').map(j => j.id)).toEqual(['2']);
+    expect(filterJobs(jobs, 'priority').map(j => j.id)).toEqual(['3']);
+    expect(filterJobs(jobs, 'completed').map(j => j.id)).toEqual(['1']);
+    expect(filterJobs(jobs, '  ').length).toBe(3);
+  });
+
+  it('sorts active jobs first, newest first', () => {
+    expect(sortJobs(jobs).map(j => j.id)).toEqual(['3', '2', '1']);
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(42)).toBe('42s');
+    expect(formatDuration(185)).toBe('3m 05s');
+    expect(formatDuration(7260)).toBe('2h 01m');
+    expect(formatDuration(100800)).toBe('1d 04h');
+    expect(formatDuration(-5)).toBe('0s');
+  });
+});

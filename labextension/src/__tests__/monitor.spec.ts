@@ -1,0 +1,149 @@
+import { Signal } from '@lumino/signaling';
+
+import type { ITransition } from '../jobs';
+import { JobMonitor } from '../monitor';
+import { HPCRequestError, type HPCService } from '../service';
+import { HPC } from '../tokens';
+
+function job(id: string, state: HPC.JobState): HPC.IJob {
+  return {
+    id,
+    name: `job-${id}`,
+    state,
+    raw_state: state,
+    facility: 'local',
+    system: 'localhost',
+    user: 'u',
+    account: null,
+    partition: null,
+    nodes: 1,
+    submit_time: 1,
+    start_time: null,
+    end_time: null,
+    time_limit: null,
+    exit_code: state === 'COMPLETED' ? 0 : null,
+    workdir: null,
+    stdout: null,
+    stderr: null,
+    reason: null,
+    array_job_id: null,
+    array_task_id: null
+  };
+}
+
+const FACILITY: HPC.IFacility = {
+  name: 'local',
+  kind: 'local',
+  default_system: 'localhost',
+  systems: [],
+  capabilities: ['jobs.list', 'jobs.submit'],
+  auth: { status: 'none', message: null },
+  poll_interval: 1
+};
+
+/** A service whose job listing answers from `listing` (or fails with `failure`). */
+class FakeService {
+  listing: HPC.IJob[] = [];
+  failure: HPCRequestError | null = null;
+  calls = 0;
+  async listJobs(facility: string): Promise<HPC.IJob[]> {
+    this.calls++;
+    if (this.failure) {
+      throw this.failure;
+    }
+    return this.listing.filter(j => j.facility === facility);
+  }
+}
+
+class EventSource {
+  constructor() {
+    this.stream = new Signal<this, { schema_id: string }>(this);
+  }
+  readonly stream: Signal<this, { schema_id: string }>;
+}
+
+function setup() {
+  const service = new FakeService();
+  const events = new EventSource();
+  const monitor = new JobMonitor({
+    service: service as unknown as HPCService,
+    events: events.stream
+  });
+  const listings: JobMonitor.IListing[] = [];
+  const transitions: ITransition[] = [];
+  monitor.listed.connect((_, listing) => listings.push(listing));
+  monitor.transition.connect((_, change) => transitions.push(change));
+  return { service, events, monitor, listings, transitions };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+  expect(check()).toBe(true);
+}
+
+describe('JobMonitor', () => {
+  it('lists the chosen facility and reports failures', async () => {
+    const { service, monitor, listings } = setup();
+    service.listing = [job('1', 'RUNNING')];
+    monitor.facility = FACILITY;
+    await until(() => listings.length > 0);
+    expect(listings[0].facility).toBe('local');
+    expect(listings[0].jobs.map(j => j.id)).toEqual(['1']);
+
+    service.failure = new HPCRequestError(401, 'facility_auth', 'log in');
+    await monitor.refresh();
+    await until(() => listings.some(l => l.error !== null));
+    expect(listings[listings.length - 1].error?.isFacilityAuth).toBe(true);
+    monitor.dispose();
+  });
+
+  it('announces state events of jobs submitted here, once', async () => {
+    const { events, monitor, transitions } = setup();
+    monitor.track(job('7', 'PENDING'));
+    const emit = (state: HPC.JobState) =>
+      events.stream.emit({
+        schema_id: HPC.JOB_STATE_EVENT,
+        facility: 'local',
+        system: 'localhost',
+        job_id: '7',
+        state
+      } as { schema_id: string });
+    emit('RUNNING');
+    emit('RUNNING');
+    events.stream.emit({ schema_id: 'https://example.org/other' });
+    emit('COMPLETED');
+    expect(transitions.map(t => t.state)).toEqual(['RUNNING', 'COMPLETED']);
+    monitor.dispose();
+  });
+
+  it('finds a change in a listing when no event came', async () => {
+    const { service, monitor, transitions } = setup();
+    service.listing = [job('3', 'PENDING')];
+    monitor.track(job('3', 'PENDING'));
+    service.listing = [job('3', 'COMPLETED')];
+    await monitor.refresh();
+    await until(() => transitions.length > 0);
+    expect(transitions[0]).toMatchObject({
+      id: '3',
+      state: 'COMPLETED',
+      exitCode: 0
+    });
+    monitor.dispose();
+  });
+});
+
+describe('JobMonitor while hidden', () => {
+  it('lists only facilities with jobs submitted here', async () => {
+    const { service, monitor, listings } = setup();
+    monitor.visible = false;
+    monitor.facility = FACILITY;
+    await monitor.refresh();
+    expect(service.calls).toBe(0);
+    monitor.visible = true;
+    await until(() => listings.length > 0);
+    expect(service.calls).toBeGreaterThan(0);
+    monitor.dispose();
+  });
+});

@@ -1,0 +1,223 @@
+import {
+  HPCRequestError,
+  HPCService,
+  IRequester,
+  IRequestInit,
+  parseError,
+  query
+} from '../service';
+
+interface ICall {
+  endPoint: string;
+  init?: IRequestInit;
+}
+
+/** A requester answering from a table of end points, recording every call. */
+function fake(answers: Record<string, () => Response>): {
+  requester: IRequester;
+  calls: ICall[];
+} {
+  const calls: ICall[] = [];
+  const requester: IRequester = {
+    async request(endPoint, init) {
+      calls.push({ endPoint, init });
+      const answer = answers[endPoint];
+      if (!answer) {
+        throw parseError(404, '{"message": "no route", "reason": null}');
+      }
+      const response = answer();
+      if (!response.ok) {
+        throw parseError(response.status, await response.text());
+      }
+      return response;
+    },
+    async upload(endPoint, data, onProgress) {
+      calls.push({ endPoint });
+      onProgress(data.size, data.size);
+      return { name: 'x', path: 'x' };
+    }
+  };
+  return { requester, calls };
+}
+
+const json =
+  (body: unknown, status = 200) =>
+  () =>
+    new Response(JSON.stringify(body), { status });
+
+describe('query', () => {
+  it('encodes defined values only', () => {
+    expect(query({ path: 'a b/c&d', system: undefined, offset: 0 })).toBe(
+      '?path=a%20b%2Fc%26d&offset=0'
+    );
+    expect(query({ path: undefined, x: null, y: '' })).toBe('');
+  });
+});
+
+describe('parseError', () => {
+  it('reads the API error body', () => {
+    const error = parseError(
+      401,
+      '{"message": "log in again", "reason": "facility_auth"}'
+    );
+    expect(error).toBeInstanceOf(HPCRequestError);
+    expect(error.status).toBe(401);
+    expect(error.message).toBe('log in again');
+    expect(error.isFacilityAuth).toBe(true);
+  });
+
+  it('copes with an HTML page', () => {
+    const error = parseError(502, '<html>Bad gateway</html>');
+    expect(error.message).toBe('HTTP 502');
+    expect(error.reason).toBeNull();
+    expect(error.isFacilityAuth).toBe(false);
+  });
+});
+
+describe('handshake', () => {
+  it('is ok with the same API version', async () => {
+    const { requester } = fake({
+      info: json({ version: '0.1.0', api_version: 1 })
+    });
+    expect(await new HPCService(requester).handshake()).toEqual({
+      kind: 'ok',
+      info: { version: '0.1.0', api_version: 1 }
+    });
+  });
+
+  it('says the server extension is missing on 404', async () => {
+    const { requester } = fake({});
+    expect(await new HPCService(requester).handshake()).toEqual({
+      kind: 'missing'
+    });
+  });
+
+  it('reports another API version', async () => {
+    const { requester } = fake({
+      info: json({ version: '9.0.0', api_version: 2 })
+    });
+    const result = await new HPCService(requester).handshake();
+    expect(result.kind).toBe('mismatch');
+  });
+
+  it('reports other failures', async () => {
+    const { requester } = fake({
+      info: json({ message: 'boom', reason: 'error' }, 500)
+    });
+    const result = await new HPCService(requester).handshake();
+    expect(result).toMatchObject({
+      kind: 'error',
+      error: { status: 500, message: 'boom' }
+    });
+  });
+});
+
+describe('HPCService', () => {
+  it('lists facilities, files and jobs on the documented end points', async () => {
+    const { requester, calls } = fake({
+      facilities: json({ facilities: [{ name: 'local' }] }),
+      'facilities/local/files?path=data%2Fa%20b': json({
+        path: 'data/a b',
+        entries: []
+      }),
+      'facilities/local/jobs': json({ jobs: [{ id: '7' }] })
+    });
+    const service = new HPCService(requester);
+    expect((await service.facilities())[0].name).toBe('local');
+    expect((await service.listFiles('local', 'data/a b')).path).toBe(
+      'data/a b'
+    );
+    expect((await service.listJobs('local'))[0].id).toBe('7');
+    expect(calls.map(c => c.init?.method ?? 'GET')).toEqual([
+      'GET',
+      'GET',
+      'GET'
+    ]);
+  });
+
+  it('posts file operations as JSON and deletes with a 204', async () => {
+    const { requester, calls } = fake({
+      'facilities/local/files/mkdir': json({ path: 'new' }, 201),
+      'facilities/local/files/move': json({ path: 'b' }),
+      'facilities/local/files/delete': () => new Response(null, { status: 204 })
+    });
+    const service = new HPCService(requester);
+    await service.mkdir('local', 'new');
+    await service.move('local', 'a', 'b');
+    await service.remove('local', 'dir', true);
+    expect(calls.map(c => [c.init?.method, c.init?.json])).toEqual([
+      ['POST', { path: 'new' }],
+      ['POST', { source: 'a', target: 'b' }],
+      ['POST', { path: 'dir', recursive: true }]
+    ]);
+  });
+
+  it('submits with an idempotency key and cancels with DELETE', async () => {
+    const { requester, calls } = fake({
+      'facilities/local/jobs': json({ id: '1', state: 'PENDING' }, 201),
+      'facilities/local/jobs/1?system=localhost': json({
+        id: '1',
+        state: 'CANCELLED'
+      })
+    });
+    const service = new HPCService(requester);
+    const job = await service.submitJob('local', { script: 'echo' }, 'key-1');
+    expect(job.id).toBe('1');
+    expect(calls[0].init).toEqual({
+      method: 'POST',
+      json: { script: 'echo' },
+      headers: { 'Idempotency-Key': 'key-1' }
+    });
+    const cancelled = await service.cancelJob('local', '1', 'localhost');
+    expect(cancelled.state).toBe('CANCELLED');
+    expect(calls[1].init?.method).toBe('DELETE');
+  });
+
+  it('reads file bytes and log pieces from an offset', async () => {
+    const { requester } = fake({
+      'facilities/local/files/content?path=f.txt&offset=4&length=2': () =>
+        new Response('ef'),
+      'facilities/local/jobs/5/output?stream=stderr&offset=10': json({
+        data: 'x',
+        offset: 11,
+        complete: true
+      })
+    });
+    const service = new HPCService(requester);
+    const bytes = await service.readFile('local', 'f.txt', 4, 2);
+    expect(new TextDecoder().decode(bytes)).toBe('ef');
+    const chunk = await service.readOutput('local', '5', 'stderr', 10);
+    expect(chunk).toEqual({ data: 'x', offset: 11, complete: true });
+  });
+
+  it('uploads through the requester with progress', async () => {
+    const { requester, calls } = fake({});
+    const progress: number[] = [];
+    await new HPCService(requester).upload(
+      'local',
+      'dir/f.bin',
+      new Blob(['12345']),
+      loaded => progress.push(loaded)
+    );
+    expect(calls[0].endPoint).toBe(
+      'facilities/local/files/content?path=dir%2Ff.bin'
+    );
+    expect(progress).toEqual([5]);
+  });
+
+  it('turns API errors into HPCRequestError with the server message', async () => {
+    const { requester } = fake({
+      'facilities/x/jobs': json(
+        { message: 'credentials expired', reason: 'facility_auth' },
+        401
+      )
+    });
+    await expect(new HPCService(requester).listJobs('x')).rejects.toMatchObject(
+      {
+        status: 401,
+        isFacilityAuth: true,
+        message: 'credentials expired'
+      }
+    );
+  });
+});

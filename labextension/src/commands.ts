@@ -1,0 +1,396 @@
+/**
+ * The commands of hpc-jupyter: open a remote file or a job log in a tab, and submit a
+ * batch script (from Lab's file browser or the open editor) to a facility.
+ */
+import type { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  MainAreaWidget,
+  Notification,
+  showDialog,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import type { IDocumentWidget } from '@jupyterlab/docregistry';
+import type { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { UUID } from '@lumino/coreutils';
+
+import { toBase64 } from './bytes';
+import { isBatchScript, jobRequest, prefill } from './directives';
+import { isFinal, ITransition, NOTIFIED } from './jobs';
+import type { JobMonitor } from './monitor';
+import type { HPCService } from './service';
+import type { HPC } from './tokens';
+import { JobLogViewer, RemoteFileViewer } from './widgets/viewer';
+import { SubmitForm } from './widgets/submit';
+
+export namespace CommandIDs {
+  export const openFile = 'hpc:open-remote-file';
+  export const openLog = 'hpc:open-job-log';
+  export const submitFile = 'hpc:submit-file';
+  export const submitEditor = 'hpc:submit-editor';
+  export const download = 'hpc:copy-remote-file-to-lab';
+}
+
+/** The largest file copied into Lab's workspace: one contents request, without chunks. */
+export const MAX_COPY_TO_LAB = 15 * 1024 * 1024;
+
+export interface ICommandContext {
+  app: JupyterFrontEnd;
+  service: HPCService;
+  monitor: JobMonitor;
+  trans: TranslationBundle;
+  fileBrowser: IDefaultFileBrowser | null;
+  files: WidgetTracker<MainAreaWidget<RemoteFileViewer>>;
+  logs: WidgetTracker<MainAreaWidget<JobLogViewer>>;
+}
+
+/** The selected file of Lab's file browser, if exactly one file is selected. */
+function selectedFile(browser: IDefaultFileBrowser | null): string | null {
+  if (!browser) {
+    return null;
+  }
+  const items = Array.from(browser.selectedItems());
+  return items.length === 1 && items[0].type !== 'directory'
+    ? items[0].path
+    : null;
+}
+
+export function registerCommands(context: ICommandContext): void {
+  const { app, service, monitor, trans, fileBrowser, files, logs } = context;
+  const { commands } = app;
+
+  commands.addCommand(CommandIDs.openFile, {
+    label: trans.__('Open Remote File (read-only)'),
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          facility: { type: 'string' },
+          path: { type: 'string' }
+        }
+      }
+    },
+    execute: args => {
+      const facility = String(args.facility);
+      const path = String(args.path);
+      const open = files.find(
+        w => w.content.facility === facility && w.content.path === path
+      );
+      if (open) {
+        app.shell.activateById(open.id);
+        return open;
+      }
+      const content = new RemoteFileViewer({ service, trans, facility, path });
+      const widget = new MainAreaWidget({ content });
+      widget.id = `hpc-file-${UUID.uuid4()}`;
+      widget.title.label = PathExt.basename(path);
+      widget.title.caption = trans.__('%1 on %2 (read-only)', path, facility);
+      widget.title.closable = true;
+      void files.add(widget);
+      app.shell.add(widget, 'main');
+      return widget;
+    }
+  });
+
+  commands.addCommand(CommandIDs.openLog, {
+    label: trans.__('Open Job Log'),
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          facility: { type: 'string' },
+          system: { type: 'string' },
+          jobId: { type: 'string' }
+        }
+      }
+    },
+    execute: args => {
+      const facility = String(args.facility);
+      const system = String(args.system);
+      const jobId = String(args.jobId);
+      const open = logs.find(
+        w =>
+          w.content.facility === facility &&
+          w.content.system === system &&
+          w.content.jobId === jobId
+      );
+      if (open) {
+        app.shell.activateById(open.id);
+        return open;
+      }
+      const content = new JobLogViewer({
+        service,
+        trans,
+        facility,
+        system,
+        jobId
+      });
+      const widget = new MainAreaWidget({ content });
+      widget.id = `hpc-log-${UUID.uuid4()}`;
+      widget.title.label = trans.__('Job %1 log', jobId);
+      widget.title.caption = trans.__('Log of job %1 on %2', jobId, facility);
+      widget.title.closable = true;
+      void logs.add(widget);
+      app.shell.add(widget, 'main');
+      return widget;
+    }
+  });
+
+  commands.addCommand(CommandIDs.submitFile, {
+    label: trans.__('Submit to HPC facility…'),
+    describedBy: {
+      args: { type: 'object', properties: { path: { type: 'string' } } }
+    },
+    isVisible: args => {
+      const path =
+        (args.path as string | undefined) ?? selectedFile(fileBrowser);
+      return !!path && isBatchScript(path);
+    },
+    execute: async args => {
+      const path =
+        (args.path as string | undefined) ?? selectedFile(fileBrowser);
+      if (!path) {
+        return;
+      }
+      const model = await app.serviceManager.contents.get(path, {
+        type: 'file',
+        format: 'text',
+        content: true
+      });
+      await submitScript(context, path, String(model.content));
+    }
+  });
+
+  const currentDocument = (): IDocumentWidget | null => {
+    const widget = app.shell.currentWidget as IDocumentWidget | null;
+    return widget && widget.context && typeof widget.context.path === 'string'
+      ? widget
+      : null;
+  };
+  commands.addCommand(CommandIDs.submitEditor, {
+    label: trans.__('Submit Current File to HPC facility…'),
+    describedBy: { args: { type: 'object', properties: {} } },
+    isEnabled: () => {
+      const widget = currentDocument();
+      return !!widget && isBatchScript(widget.context.path);
+    },
+    execute: async () => {
+      const widget = currentDocument();
+      if (!widget) {
+        return;
+      }
+      await submitScript(
+        context,
+        widget.context.path,
+        widget.context.model.toString()
+      );
+    }
+  });
+
+  commands.addCommand(CommandIDs.download, {
+    label: trans.__("Copy Remote File to Lab's Current Folder"),
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          facility: { type: 'string' },
+          path: { type: 'string' },
+          size: { type: 'number' }
+        }
+      }
+    },
+    execute: async args => {
+      const facility = String(args.facility);
+      const path = String(args.path);
+      const size = Number(args.size ?? 0);
+      const name = PathExt.basename(path);
+      if (size > MAX_COPY_TO_LAB) {
+        Notification.error(
+          trans.__(
+            '%1 is larger than %2 MiB; copying such files into Lab is not supported yet.',
+            name,
+            String(MAX_COPY_TO_LAB / 1024 / 1024)
+          )
+        );
+        return;
+      }
+      const dir = fileBrowser?.model.path ?? '';
+      const target = PathExt.join(dir, name);
+      const contents = app.serviceManager.contents;
+      const exists = await contents.get(target, { content: false }).then(
+        () => true,
+        () => false
+      );
+      if (exists) {
+        const answer = await showDialog({
+          title: trans.__('Replace %1?', target || name),
+          body: trans.__(
+            '%1 already exists in Lab and will be replaced by %2 from %3.',
+            target,
+            path,
+            facility
+          ),
+          buttons: [
+            Dialog.cancelButton({ label: trans.__('Cancel') }),
+            Dialog.warnButton({ label: trans.__('Replace') })
+          ]
+        });
+        if (!answer.button.accept) {
+          return;
+        }
+      }
+      try {
+        const bytes = await service.readFile(facility, path, 0, size);
+        await contents.save(target, {
+          type: 'file',
+          format: 'base64',
+          content: toBase64(new Uint8Array(bytes))
+        });
+        Notification.success(
+          trans.__('Copied %1 from %2 to %3.', path, facility, target),
+          { autoClose: 5000 }
+        );
+      } catch (error) {
+        Notification.error(
+          trans.__('Copying %1 failed: %2', path, (error as Error).message)
+        );
+      }
+    }
+  });
+
+  monitor.transition.connect((_, change) => notify(context, change));
+}
+
+/** Ask for the facility and the job's settings, then submit `script`. */
+export async function submitScript(
+  context: ICommandContext,
+  path: string,
+  script: string
+): Promise<HPC.IJob | null> {
+  const { service, monitor, trans, app } = context;
+  const name = PathExt.basename(path);
+  let facilities: HPC.IFacility[];
+  try {
+    facilities = (await service.facilities()).filter(f =>
+      f.capabilities.includes('jobs.submit')
+    );
+  } catch (error) {
+    Notification.error(
+      trans.__('Could not load the facilities: %1', (error as Error).message)
+    );
+    return null;
+  }
+  if (!facilities.length) {
+    Notification.error(trans.__('No facility here can take a batch job.'));
+    return null;
+  }
+  const dir = PathExt.dirname(path);
+  const form = new SubmitForm({
+    trans,
+    facilities,
+    facility: monitor.facility?.name ?? null,
+    fields: prefill(script),
+    // A `local` facility's root is this server's root, so the script's own folder is
+    // there too; elsewhere the facility's home is the sensible default.
+    workdirFor: facility => (facility.kind === 'local' && dir ? dir : '')
+  });
+  const result = await showDialog({
+    title: trans.__('Submit %1 to an HPC facility', name),
+    body: form,
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Submit') })
+    ]
+  });
+  if (!result.button.accept || !result.value) {
+    return null;
+  }
+  const { facility, fields } = result.value;
+  let request: HPC.IJobRequest;
+  try {
+    request = jobRequest(script, fields);
+  } catch (error) {
+    Notification.error(
+      (error as Error).message === 'nodes'
+        ? trans.__('Nodes must be a whole number of at least 1.')
+        : trans.__(
+            'The time limit must be minutes, MM:SS, HH:MM:SS or D-HH:MM:SS.'
+          )
+    );
+    return null;
+  }
+  try {
+    const job = await service.submitJob(facility, request, UUID.uuid4());
+    monitor.track(job);
+    Notification.success(
+      trans.__('Submitted %1 as job %2 on %3.', name, job.id, facility),
+      {
+        autoClose: 5000,
+        actions: [
+          {
+            label: trans.__('Open log'),
+            callback: () =>
+              void app.commands.execute(CommandIDs.openLog, {
+                facility: job.facility,
+                system: job.system,
+                jobId: job.id
+              })
+          }
+        ]
+      }
+    );
+    return job;
+  } catch (error) {
+    Notification.error(
+      trans.__('Submitting %1 failed: %2', name, (error as Error).message)
+    );
+    return null;
+  }
+}
+
+/** Tell the user that a job started from this Lab changed state. */
+function notify(context: ICommandContext, change: ITransition): void {
+  const { trans, app } = context;
+  const label = change.name ? `${change.id} (${change.name})` : change.id;
+  let message: string;
+  switch (change.state) {
+    case 'RUNNING':
+      message = trans.__('Job %1 on %2 is running.', label, change.facility);
+      break;
+    case 'COMPLETED':
+      message = trans.__('Job %1 on %2 completed.', label, change.facility);
+      break;
+    case 'TIMEOUT':
+      message = trans.__(
+        'Job %1 on %2 reached its time limit.',
+        label,
+        change.facility
+      );
+      break;
+    default:
+      message = trans.__(
+        'Job %1 on %2 ended: %3 (exit code %4).',
+        label,
+        change.facility,
+        change.state,
+        change.exitCode === null ? '—' : String(change.exitCode)
+      );
+  }
+  Notification.emit(message, NOTIFIED[change.state] ?? 'info', {
+    // An ending stays until dismissed; "running" goes by.
+    autoClose: isFinal(change.state) ? false : 5000,
+    actions: [
+      {
+        label: trans.__('Open log'),
+        callback: () =>
+          void app.commands.execute(CommandIDs.openLog, {
+            facility: change.facility,
+            system: change.system,
+            jobId: change.id
+          })
+      }
+    ]
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * Job states, filters and the tracker behind notifications: which jobs were started from
+ * this Lab, and which of their state changes a user hears about.
+ */
+import type { HPC } from './tokens';
+
+/** States after which a job never changes again. */
+export const FINAL_STATES: ReadonlySet<HPC.JobState> = new Set<HPC.JobState>([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'OUT_OF_MEMORY',
+  'NODE_FAIL'
+]);
+
+/** States a notification is shown for, and how it looks. */
+export const NOTIFIED: Readonly<
+  Partial<Record<HPC.JobState, 'info' | 'success' | 'error' | 'warning'>>
+> = {
+  RUNNING: 'info',
+  COMPLETED: 'success',
+  FAILED: 'error',
+  TIMEOUT: 'warning',
+  OUT_OF_MEMORY: 'error',
+  NODE_FAIL: 'error'
+};
+
+export function isFinal(state: HPC.JobState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+/** A job's key across facilities and systems. */
+export function jobKey(facility: string, system: string, id: string): string {
+  return `${facility}\u0000${system}\u0000${id}`;
+}
+
+/** Jobs whose id, name, state, partition or reason contains `text` (case-insensitive). */
+export function filterJobs(
+  jobs: readonly HPC.IJob[],
+  text: string
+): HPC.IJob[] {
+  const needle = text.trim().toLowerCase();
+  if (!needle) {
+    return [...jobs];
+  }
+  return jobs.filter(job =>
+    [job.id, job.name, job.state, job.partition ?? '', job.reason ?? '']
+      .join('\n')
+      .toLowerCase()
+      .includes(needle)
+  );
+}
+
+/** Active jobs first, then by submit time, newest first. */
+export function sortJobs(jobs: readonly HPC.IJob[]): HPC.IJob[] {
+  return [...jobs].sort((a, b) => {
+    const finalA = isFinal(a.state) ? 1 : 0;
+    const finalB = isFinal(b.state) ? 1 : 0;
+    if (finalA !== finalB) {
+      return finalA - finalB;
+    }
+    return (b.submit_time ?? 0) - (a.submit_time ?? 0);
+  });
+}
+
+/** A duration for people: `42s`, `3m 05s`, `2h 01m`, `1d 04h`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const two = (value: number) => String(value).padStart(2, '0');
+  if (s < 60) {
+    return `${s}s`;
+  }
+  if (s < 3600) {
+    return `${Math.floor(s / 60)}m ${two(s % 60)}s`;
+  }
+  if (s < 86400) {
+    return `${Math.floor(s / 3600)}h ${two(Math.floor((s % 3600) / 60))}m`;
+  }
+  return `${Math.floor(s / 86400)}d ${two(Math.floor((s % 86400) / 3600))}h`;
+}
+
+/** A change worth telling the user about. */
+export interface ITransition {
+  facility: string;
+  system: string;
+  id: string;
+  name: string;
+  state: HPC.JobState;
+  exitCode: number | null;
+}
+
+/** What the tracker keeps between reloads. */
+export interface ITrackerState {
+  [key: string]: { name: string; state: HPC.JobState };
+}
+
+/**
+ * The jobs submitted from this Lab and the last state the user was told of. Server
+ * events and job listings both feed it; a state is announced once, whichever came first.
+ */
+export class JobTracker {
+  private jobs = new Map<string, { name: string; state: HPC.JobState }>();
+
+  /** Start following a job just submitted. */
+  track(job: HPC.IJob): void {
+    this.jobs.set(jobKey(job.facility, job.system, job.id), {
+      name: job.name,
+      state: job.state
+    });
+  }
+
+  isTracked(facility: string, system: string, id: string): boolean {
+    return this.jobs.has(jobKey(facility, system, id));
+  }
+
+  /** The number of jobs followed. */
+  get size(): number {
+    return this.jobs.size;
+  }
+
+  /**
+   * Record a job's state; return the transition to announce, if any. A job that has
+   * ended is forgotten once announced.
+   */
+  update(
+    facility: string,
+    system: string,
+    id: string,
+    state: HPC.JobState,
+    name?: string,
+    exitCode: number | null = null
+  ): ITransition | null {
+    const key = jobKey(facility, system, id);
+    const known = this.jobs.get(key);
+    if (!known || known.state === state) {
+      return null;
+    }
+    const jobName = name || known.name;
+    if (isFinal(state)) {
+      this.jobs.delete(key);
+    } else {
+      this.jobs.set(key, { name: jobName, state });
+    }
+    if (!(state in NOTIFIED)) {
+      return null;
+    }
+    return { facility, system, id, name: jobName, state, exitCode };
+  }
+
+  /** Feed a whole listing of one facility and system; return the transitions. */
+  updateAll(jobs: readonly HPC.IJob[]): ITransition[] {
+    const transitions: ITransition[] = [];
+    for (const job of jobs) {
+      const change = this.update(
+        job.facility,
+        job.system,
+        job.id,
+        job.state,
+        job.name,
+        job.exit_code
+      );
+      if (change) {
+        transitions.push(change);
+      }
+    }
+    return transitions;
+  }
+
+  toJSON(): ITrackerState {
+    return Object.fromEntries(this.jobs);
+  }
+
+  restore(state: ITrackerState | null | undefined): void {
+    this.jobs.clear();
+    for (const [key, value] of Object.entries(state ?? {})) {
+      if (value && typeof value.state === 'string') {
+        this.jobs.set(key, {
+          name: String(value.name ?? ''),
+          state: value.state
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * JobMonitor: the live job list of the facility shown in the panel, and the watch over
+ * jobs submitted from this Lab.
+ *
+ * Live through the server's `job_state` events (the job watcher's), with polling of the
+ * jobs listing as the fallback and the refresh after each event. The server lists a
+ * facility at most once per poll interval however many clients ask, so polling is cheap.
+ */
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+import type { IDisposable } from '@lumino/disposable';
+
+import { ITransition, JobTracker } from './jobs';
+import { HPCRequestError, type HPCService } from './service';
+import { HPC } from './tokens';
+
+/** The slowest polling gets when the server keeps failing, in ms. */
+const MAX_INTERVAL = 60 * 1000;
+
+export namespace JobMonitor {
+  export interface IOptions {
+    service: HPCService;
+    /** The server's event stream (app.serviceManager.events.stream), if any. */
+    events?: ISignal<unknown, { schema_id: string }>;
+  }
+
+  /** One facility's jobs, or why they could not be listed. */
+  export interface IListing {
+    facility: string;
+    jobs: HPC.IJob[];
+    error: HPCRequestError | null;
+    updated: Date;
+  }
+}
+
+export class JobMonitor implements IDisposable {
+  constructor(options: JobMonitor.IOptions) {
+    this._service = options.service;
+    this._events = options.events ?? null;
+    this._events?.connect(this._onEvent, this);
+    this._poll = new Poll({
+      factory: () => this._tick(),
+      frequency: { interval: 5000, backoff: true, max: MAX_INTERVAL },
+      standby: 'when-hidden',
+      name: 'hpc-jupyter:jobs'
+    });
+  }
+
+  /** The jobs of the watched facility, after every listing. */
+  get listed(): ISignal<this, JobMonitor.IListing> {
+    return this._listed;
+  }
+
+  /** A job submitted from this Lab reached a state worth telling. */
+  get transition(): ISignal<this, ITransition> {
+    return this._transition;
+  }
+
+  readonly tracker = new JobTracker();
+
+  /** The tracked jobs changed (to be saved). */
+  get trackerChanged(): ISignal<this, void> {
+    return this._trackerChanged;
+  }
+
+  /** The facility whose jobs are listed, or null for none. */
+  get facility(): HPC.IFacility | null {
+    return this._facility;
+  }
+
+  set facility(facility: HPC.IFacility | null) {
+    this._facility = facility;
+    if (facility) {
+      // The facility's own poll interval, never faster than 2 s.
+      const interval = Math.max(2, facility.poll_interval) * 1000;
+      this._poll.frequency = { interval, backoff: true, max: MAX_INTERVAL };
+    }
+    void this.refresh();
+  }
+
+  /**
+   * Whether the job list is on screen. While it is not, only facilities with jobs
+   * submitted from this Lab are listed (for their notifications).
+   */
+  get visible(): boolean {
+    return this._visible;
+  }
+
+  set visible(visible: boolean) {
+    const shown = visible && !this._visible;
+    this._visible = visible;
+    if (shown) {
+      void this.refresh();
+    }
+  }
+
+  /** List now (after a submit or a cancel, or on the user's Refresh). */
+  async refresh(): Promise<void> {
+    await this._poll.refresh();
+  }
+
+  /** Follow a job submitted from this Lab and show it at once. */
+  track(job: HPC.IJob): void {
+    this.tracker.track(job);
+    this._trackerChanged.emit();
+    void this.refresh();
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._events?.disconnect(this._onEvent, this);
+    // Poll.dispose() leaves a scheduled tick's timer behind; stopping first clears it.
+    void this._poll.stop().finally(() => this._poll.dispose());
+    Signal.clearData(this);
+  }
+
+  private _onEvent(_: unknown, emission: { schema_id: string }): void {
+    if (emission.schema_id !== HPC.JOB_STATE_EVENT) {
+      return;
+    }
+    const event = emission as unknown as HPC.IJobStateEvent;
+    this._announce(
+      this.tracker.update(
+        event.facility,
+        event.system,
+        event.job_id,
+        event.state,
+        event.name,
+        event.exit_code ?? null
+      )
+    );
+    if (event.facility === this._facility?.name) {
+      void this._poll.refresh();
+    }
+  }
+
+  private _announce(change: ITransition | null): void {
+    if (change) {
+      this._trackerChanged.emit();
+      this._transition.emit(change);
+    }
+  }
+
+  private async _tick(): Promise<void> {
+    // The panel's facility, and every other facility a tracked job still runs on.
+    const names = new Set<string>();
+    if (this._visible && this._facility?.capabilities.includes('jobs.list')) {
+      names.add(this._facility.name);
+    }
+    for (const key of Object.keys(this.tracker.toJSON())) {
+      names.add(key.split('\u0000', 1)[0]);
+    }
+    let failure: unknown = null;
+    for (const name of names) {
+      let jobs: HPC.IJob[] = [];
+      let error: HPCRequestError | null = null;
+      try {
+        jobs = await this._service.listJobs(name);
+        for (const change of this.tracker.updateAll(jobs)) {
+          this._announce(change);
+        }
+      } catch (caught) {
+        error =
+          caught instanceof HPCRequestError
+            ? caught
+            : new HPCRequestError(0, null, String(caught));
+        failure = caught;
+      }
+      if (name === this._facility?.name) {
+        this._listed.emit({ facility: name, jobs, error, updated: new Date() });
+      }
+    }
+    if (failure) {
+      throw failure; // the poll backs off
+    }
+  }
+
+  private _service: HPCService;
+  private _events: ISignal<unknown, { schema_id: string }> | null;
+  private _poll: Poll;
+  private _facility: HPC.IFacility | null = null;
+  private _isDisposed = false;
+  private _visible = true;
+  private _listed = new Signal<this, JobMonitor.IListing>(this);
+  private _transition = new Signal<this, ITransition>(this);
+  private _trackerChanged = new Signal<this, void>(this);
+}

@@ -1,0 +1,580 @@
+/**
+ * RemoteFiles: a facility's files in the side panel: breadcrumbs, sort, refresh, open,
+ * upload (button or drag and drop from the desktop) with progress, mkdir, rename, delete.
+ */
+import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import {
+  deleteIcon,
+  downloadIcon,
+  editIcon,
+  fileIcon,
+  fileUploadIcon,
+  folderIcon,
+  newFolderIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
+
+import {
+  breadcrumbs,
+  formatSize,
+  isValidName,
+  joinPath,
+  parentPath,
+  sortEntries,
+  SortKey
+} from '../paths';
+import { HPCRequestError, type HPCService } from '../service';
+import type { HPC } from '../tokens';
+import { h, iconButton } from './dom';
+
+export namespace RemoteFiles {
+  export interface IOptions {
+    service: HPCService;
+    trans: TranslationBundle;
+    /** Open a remote file read-only in a Lab tab. */
+    openFile: (facility: string, path: string) => void;
+    /** Copy a remote file into the folder of Lab's file browser. */
+    download: (facility: string, entry: HPC.IFileEntry) => void;
+  }
+
+  /** What is restored on reload. */
+  export interface IState {
+    paths: Record<string, string>;
+    sortKey: SortKey;
+    ascending: boolean;
+  }
+}
+
+export class RemoteFiles extends Widget {
+  constructor(options: RemoteFiles.IOptions) {
+    super();
+    this.addClass('hpc-RemoteFiles');
+    this._service = options.service;
+    this._trans = options.trans;
+    this._openFile = options.openFile;
+    this._download = options.download;
+    const trans = this._trans;
+
+    this._upload = h('input', {
+      type: 'file',
+      multiple: '',
+      class: 'hpc-RemoteFiles-uploadInput'
+    });
+    this._upload.addEventListener('change', () => {
+      const files = Array.from(this._upload.files ?? []);
+      this._upload.value = '';
+      void this.uploadFiles(files);
+    });
+    this._toolbar = h(
+      'div',
+      { class: 'hpc-Toolbar' },
+      iconButton(
+        refreshIcon.element({ tag: 'span' }),
+        trans.__('Refresh'),
+        'hpc-RemoteFiles-refresh',
+        () => void this.refresh()
+      ),
+      iconButton(
+        newFolderIcon.element({ tag: 'span' }),
+        trans.__('New folder'),
+        'hpc-RemoteFiles-mkdir hpc-mod-write',
+        () => void this._mkdir()
+      ),
+      iconButton(
+        fileUploadIcon.element({ tag: 'span' }),
+        trans.__('Upload files from this computer'),
+        'hpc-RemoteFiles-upload hpc-mod-write',
+        () => this._upload.click()
+      ),
+      this._upload
+    );
+    this._crumbs = h('div', { class: 'hpc-RemoteFiles-crumbs' });
+    this._status = h('div', {
+      class: 'hpc-RemoteFiles-status',
+      role: 'status'
+    });
+    this._progress = h('div', { class: 'hpc-RemoteFiles-progress' });
+    this._header = h('div', { class: 'hpc-RemoteFiles-header' });
+    this._list = h('ul', {
+      class: 'hpc-RemoteFiles-list',
+      'aria-label': trans.__('Remote files')
+    });
+    this.node.append(
+      this._toolbar,
+      this._crumbs,
+      this._status,
+      this._header,
+      this._list,
+      this._progress
+    );
+    this._renderHeader();
+    this._list.addEventListener('dragover', event => {
+      if (this._canWrite() && event.dataTransfer?.types.includes('Files')) {
+        event.preventDefault();
+        this._list.classList.add('hpc-mod-dropTarget');
+      }
+    });
+    this._list.addEventListener('dragleave', () =>
+      this._list.classList.remove('hpc-mod-dropTarget')
+    );
+    this._list.addEventListener('drop', event => {
+      this._list.classList.remove('hpc-mod-dropTarget');
+      if (!this._canWrite() || !event.dataTransfer?.files.length) {
+        return;
+      }
+      event.preventDefault();
+      void this.uploadFiles(Array.from(event.dataTransfer.files));
+    });
+  }
+
+  /** Saved state changed. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  get state(): RemoteFiles.IState {
+    return {
+      paths: { ...this._paths },
+      sortKey: this._sortKey,
+      ascending: this._ascending
+    };
+  }
+
+  restore(state: Partial<RemoteFiles.IState> | null | undefined): void {
+    if (!state) {
+      return;
+    }
+    this._paths = { ...(state.paths ?? {}) };
+    if (state.sortKey) {
+      this._sortKey = state.sortKey;
+    }
+    if (typeof state.ascending === 'boolean') {
+      this._ascending = state.ascending;
+    }
+    this._renderHeader();
+  }
+
+  /** The directory shown, or null before the first listing. */
+  get path(): string | null {
+    return this._listing?.path ?? null;
+  }
+
+  /** Show another facility's files (null for none). */
+  setFacility(facility: HPC.IFacility | null): void {
+    this._facility = facility;
+    this._listing = null;
+    const readable = !!facility?.capabilities.includes('files.read');
+    this.node.classList.toggle('hpc-mod-writable', this._canWrite());
+    this.setHidden(!readable);
+    if (readable && facility) {
+      void this.navigate(this._paths[facility.name] ?? null);
+    }
+  }
+
+  /** List `path` (the home directory for null). */
+  async navigate(path: string | null): Promise<void> {
+    const facility = this._facility;
+    if (!facility) {
+      return;
+    }
+    this._status.textContent = this._trans.__('Loading…');
+    try {
+      const listing = await this._service.listFiles(
+        facility.name,
+        path ?? undefined
+      );
+      if (this._facility !== facility) {
+        return; // the user chose another facility meanwhile
+      }
+      this._listing = listing;
+      this._paths[facility.name] = listing.path;
+      this._status.textContent = '';
+      this._status.classList.remove('hpc-mod-error');
+      this._stateChanged.emit();
+      this._render();
+    } catch (error) {
+      this._showError(error);
+    }
+  }
+
+  async refresh(): Promise<void> {
+    await this.navigate(this.path);
+  }
+
+  /** Upload files into the directory shown, with progress; confirm replacing a file. */
+  async uploadFiles(files: File[]): Promise<void> {
+    const facility = this._facility;
+    const dir = this.path;
+    if (!facility || dir === null || !files.length) {
+      return;
+    }
+    const trans = this._trans;
+    const existing = new Set(this._listing?.entries.map(entry => entry.name));
+    const replacing = files.filter(file => existing.has(file.name));
+    if (replacing.length) {
+      const answer = await showDialog({
+        title: trans.__('Replace files?'),
+        body: trans.__(
+          'These already exist in %1 and will be replaced: %2',
+          dir,
+          replacing.map(file => file.name).join(', ')
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.warnButton({ label: trans.__('Replace') })
+        ]
+      });
+      if (!answer.button.accept) {
+        return;
+      }
+    }
+    await Promise.all(files.map(file => this._uploadOne(facility, dir, file)));
+    await this.refresh();
+  }
+
+  private async _uploadOne(
+    facility: HPC.IFacility,
+    dir: string,
+    file: File
+  ): Promise<void> {
+    const bar = h('progress', { max: '100', value: '0' });
+    const label = h('span', { class: 'hpc-RemoteFiles-progressLabel' });
+    const row = h(
+      'div',
+      { class: 'hpc-RemoteFiles-upload', 'data-name': file.name },
+      label,
+      bar
+    );
+    const show = (percent: number) => {
+      bar.value = percent;
+      label.textContent = this._trans.__(
+        'Uploading %1: %2%',
+        file.name,
+        percent
+      );
+    };
+    show(0);
+    this._progress.append(row);
+    try {
+      await this._service.upload(
+        facility.name,
+        joinPath(dir, file.name),
+        file,
+        (loaded, total) => show(Math.round((100 * loaded) / Math.max(total, 1)))
+      );
+      show(100);
+      row.classList.add('hpc-mod-done');
+      label.textContent = this._trans.__('Uploaded %1', file.name);
+      setTimeout(() => row.remove(), 4000);
+    } catch (error) {
+      row.classList.add('hpc-mod-error');
+      label.textContent = this._trans.__(
+        'Upload of %1 failed: %2',
+        file.name,
+        (error as Error).message
+      );
+      setTimeout(() => row.remove(), 15000);
+    }
+  }
+
+  private _canWrite(): boolean {
+    return !!this._facility?.capabilities.includes('files.write');
+  }
+
+  private async _mkdir(): Promise<void> {
+    const facility = this._facility;
+    const dir = this.path;
+    if (!facility || dir === null) {
+      return;
+    }
+    const trans = this._trans;
+    const answer = await InputDialog.getText({
+      title: trans.__('New folder in %1', dir),
+      placeholder: trans.__('Folder name'),
+      okLabel: trans.__('Create')
+    });
+    const name = answer.value?.trim() ?? '';
+    if (!answer.button.accept || !name) {
+      return;
+    }
+    if (!isValidName(name)) {
+      this._status.textContent = trans.__('"%1" cannot name a folder.', name);
+      return;
+    }
+    await this._run(() =>
+      this._service.mkdir(facility.name, joinPath(dir, name))
+    );
+  }
+
+  private async _rename(entry: HPC.IFileEntry): Promise<void> {
+    const facility = this._facility;
+    if (!facility) {
+      return;
+    }
+    const trans = this._trans;
+    const answer = await InputDialog.getText({
+      title: trans.__('Rename %1', entry.name),
+      text: entry.name,
+      okLabel: trans.__('Rename')
+    });
+    const name = answer.value?.trim() ?? '';
+    if (!answer.button.accept || !name || name === entry.name) {
+      return;
+    }
+    if (!isValidName(name)) {
+      this._status.textContent = trans.__('"%1" cannot name a file.', name);
+      return;
+    }
+    const target = joinPath(parentPath(entry.path), name);
+    await this._run(() =>
+      this._service.move(facility.name, entry.path, target)
+    );
+  }
+
+  private async _delete(entry: HPC.IFileEntry): Promise<void> {
+    const facility = this._facility;
+    if (!facility) {
+      return;
+    }
+    const trans = this._trans;
+    const isDir = entry.type === 'directory';
+    const answer = await showDialog({
+      title: trans.__('Delete %1?', entry.name),
+      body: isDir
+        ? trans.__(
+            'The folder %1 and everything in it will be deleted on %2. This cannot be undone.',
+            entry.path,
+            facility.name
+          )
+        : trans.__(
+            '%1 will be deleted on %2. This cannot be undone.',
+            entry.path,
+            facility.name
+          ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Delete') })
+      ]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    await this._run(() =>
+      this._service.remove(facility.name, entry.path, isDir)
+    );
+  }
+
+  /** Run a file operation, show its error if any, then list again. */
+  private async _run(operation: () => Promise<unknown>): Promise<void> {
+    try {
+      await operation();
+    } catch (error) {
+      this._showError(error);
+      return;
+    }
+    await this.refresh();
+  }
+
+  private _showError(error: unknown): void {
+    const trans = this._trans;
+    const failure = error as HPCRequestError;
+    this._status.textContent =
+      failure instanceof HPCRequestError && failure.isFacilityAuth
+        ? trans.__('Not logged in to this facility: %1', failure.message)
+        : trans.__('Error: %1', failure?.message ?? String(error));
+    this._status.classList.add('hpc-mod-error');
+  }
+
+  private _renderHeader(): void {
+    const trans = this._trans;
+    const columns: [SortKey, string][] = [
+      ['name', trans.__('Name')],
+      ['size', trans.__('Size')],
+      ['modified', trans.__('Modified')]
+    ];
+    this._header.replaceChildren(
+      ...columns.map(([key, label]) => {
+        const active = key === this._sortKey;
+        const arrow = active ? (this._ascending ? ' ▲' : ' ▼') : '';
+        const cell = h(
+          'button',
+          {
+            type: 'button',
+            class: `hpc-RemoteFiles-sort hpc-RemoteFiles-col-${key}`,
+            'data-sort': key,
+            'aria-sort': active
+              ? this._ascending
+                ? 'ascending'
+                : 'descending'
+              : undefined,
+            title: trans.__('Sort by %1', label)
+          },
+          label + arrow
+        );
+        cell.addEventListener('click', () => {
+          if (this._sortKey === key) {
+            this._ascending = !this._ascending;
+          } else {
+            this._sortKey = key;
+            this._ascending = true;
+          }
+          this._renderHeader();
+          this._render();
+          this._stateChanged.emit();
+        });
+        return cell;
+      })
+    );
+  }
+
+  private _render(): void {
+    const listing = this._listing;
+    const facility = this._facility;
+    if (!listing || !facility) {
+      this._crumbs.replaceChildren();
+      this._list.replaceChildren();
+      return;
+    }
+    const trans = this._trans;
+    this._crumbs.replaceChildren(
+      ...breadcrumbs(listing.path, facility.name)
+        .map((crumb, index, all) => {
+          const link = h(
+            'button',
+            {
+              type: 'button',
+              class: 'hpc-RemoteFiles-crumb',
+              'data-path': crumb.path,
+              title: crumb.path
+            },
+            crumb.label
+          );
+          link.addEventListener('click', () => void this.navigate(crumb.path));
+          return index < all.length - 1 && crumb.label !== '/'
+            ? [link, h('span', { class: 'hpc-RemoteFiles-sep' }, '/')]
+            : [link];
+        })
+        .flat()
+    );
+    const writable = this._canWrite();
+    const entries = sortEntries(
+      listing.entries,
+      this._sortKey,
+      this._ascending
+    );
+    if (!entries.length) {
+      this._list.replaceChildren(
+        h(
+          'li',
+          { class: 'hpc-RemoteFiles-empty' },
+          trans.__('This folder is empty.')
+        )
+      );
+      return;
+    }
+    this._list.replaceChildren(
+      ...entries.map(entry => {
+        const isDir = entry.type === 'directory';
+        const icon = (isDir ? folderIcon : fileIcon).element({
+          tag: 'span',
+          className: 'hpc-RemoteFiles-icon'
+        });
+        const modified = new Date(entry.modified * 1000);
+        const row = h(
+          'li',
+          {
+            class: 'hpc-RemoteFiles-item',
+            'data-name': entry.name,
+            'data-path': entry.path,
+            'data-type': entry.type,
+            tabindex: '0',
+            title: isDir
+              ? trans.__('Open folder %1', entry.name)
+              : trans.__('Open %1 (read-only)', entry.name)
+          },
+          icon,
+          h('span', { class: 'hpc-RemoteFiles-name' }, entry.name),
+          h(
+            'span',
+            { class: 'hpc-RemoteFiles-size' },
+            isDir ? '' : formatSize(entry.size)
+          ),
+          h(
+            'span',
+            {
+              class: 'hpc-RemoteFiles-modified',
+              title: modified.toLocaleString()
+            },
+            modified.toLocaleDateString()
+          ),
+          h(
+            'span',
+            { class: 'hpc-RemoteFiles-actions' },
+            entry.type === 'file' &&
+              iconButton(
+                downloadIcon.element({ tag: 'span' }),
+                trans.__("Copy %1 to Lab's current folder", entry.name),
+                'hpc-RemoteFiles-download',
+                () => this._download(facility.name, entry)
+              ),
+            writable &&
+              iconButton(
+                editIcon.element({ tag: 'span' }),
+                trans.__('Rename %1', entry.name),
+                'hpc-RemoteFiles-rename',
+                () => void this._rename(entry)
+              ),
+            writable &&
+              iconButton(
+                deleteIcon.element({ tag: 'span' }),
+                trans.__('Delete %1', entry.name),
+                'hpc-RemoteFiles-delete',
+                () => void this._delete(entry)
+              )
+          )
+        );
+        const open = () => {
+          if (isDir) {
+            void this.navigate(entry.path);
+          } else {
+            this._openFile(facility.name, entry.path);
+          }
+        };
+        row.addEventListener('dblclick', open);
+        row.addEventListener('keydown', event => {
+          if (event.key === 'Enter') {
+            open();
+          }
+        });
+        row.addEventListener('click', () => {
+          this._list
+            .querySelectorAll('.jp-mod-selected')
+            .forEach(node => node.classList.remove('jp-mod-selected'));
+          row.classList.add('jp-mod-selected');
+        });
+        return row;
+      })
+    );
+  }
+
+  private _service: HPCService;
+  private _trans: TranslationBundle;
+  private _openFile: (facility: string, path: string) => void;
+  private _download: (facility: string, entry: HPC.IFileEntry) => void;
+  private _facility: HPC.IFacility | null = null;
+  private _listing: HPC.IListing | null = null;
+  private _paths: Record<string, string> = {};
+  private _sortKey: SortKey = 'name';
+  private _ascending = true;
+  private _stateChanged = new Signal<this, void>(this);
+  private _toolbar: HTMLDivElement;
+  private _crumbs: HTMLDivElement;
+  private _status: HTMLDivElement;
+  private _header: HTMLDivElement;
+  private _list: HTMLUListElement;
+  private _progress: HTMLDivElement;
+  private _upload: HTMLInputElement;
+}

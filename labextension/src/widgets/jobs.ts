@@ -1,0 +1,276 @@
+/**
+ * RemoteJobs: the user's jobs on the panel's facility, live (see JobMonitor), with a
+ * filter, details, cancel with confirmation and a button to follow a job's log.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+
+import { filterJobs, formatDuration, isFinal, sortJobs } from '../jobs';
+import type { JobMonitor } from '../monitor';
+import { HPCRequestError, type HPCService } from '../service';
+import type { HPC } from '../tokens';
+import { h, iconButton } from './dom';
+
+export namespace RemoteJobs {
+  export interface IOptions {
+    service: HPCService;
+    monitor: JobMonitor;
+    trans: TranslationBundle;
+    /** Open a job's log in a tab that follows it. */
+    openLog: (job: HPC.IJob) => void;
+  }
+}
+
+export class RemoteJobs extends Widget {
+  constructor(options: RemoteJobs.IOptions) {
+    super();
+    this.addClass('hpc-RemoteJobs');
+    this._service = options.service;
+    this._monitor = options.monitor;
+    this._trans = options.trans;
+    this._openLog = options.openLog;
+    const trans = this._trans;
+    this._filter = h('input', {
+      type: 'search',
+      class: 'hpc-RemoteJobs-filter jp-mod-styled',
+      placeholder: trans.__('Filter jobs'),
+      'aria-label': trans.__('Filter jobs')
+    });
+    this._filter.addEventListener('input', () => this._render());
+    this._status = h('div', { class: 'hpc-RemoteJobs-status', role: 'status' });
+    this._list = h('ul', {
+      class: 'hpc-RemoteJobs-list',
+      'aria-label': trans.__('Jobs')
+    });
+    this.node.append(
+      h(
+        'div',
+        { class: 'hpc-Toolbar' },
+        h('span', { class: 'hpc-SectionTitle' }, trans.__('Jobs')),
+        this._filter,
+        iconButton(
+          refreshIcon.element({ tag: 'span' }),
+          trans.__('Refresh jobs'),
+          'hpc-RemoteJobs-refresh',
+          () => void this._monitor.refresh()
+        )
+      ),
+      this._status,
+      this._list
+    );
+    this._monitor.listed.connect(this._onListed, this);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._monitor.listed.disconnect(this._onListed, this);
+    super.dispose();
+  }
+
+  /** The facility changed: forget the other facility's jobs. */
+  setFacility(facility: HPC.IFacility | null): void {
+    this._facility = facility;
+    this._jobs = [];
+    const listable = !!facility?.capabilities.includes('jobs.list');
+    this.setHidden(!listable);
+    this._status.textContent = listable ? this._trans.__('Loading…') : '';
+    this._render();
+  }
+
+  private _onListed(_: JobMonitor, listing: JobMonitor.IListing): void {
+    if (listing.facility !== this._facility?.name) {
+      return;
+    }
+    const trans = this._trans;
+    if (listing.error) {
+      this._status.textContent = listing.error.isFacilityAuth
+        ? trans.__('Not logged in to this facility: %1', listing.error.message)
+        : trans.__('Could not list jobs: %1', listing.error.message);
+      this._status.classList.add('hpc-mod-error');
+      return;
+    }
+    this._status.classList.remove('hpc-mod-error');
+    this._status.textContent = trans.__(
+      'Updated %1',
+      listing.updated.toLocaleTimeString()
+    );
+    this._jobs = listing.jobs;
+    this._render();
+  }
+
+  private async _cancel(job: HPC.IJob): Promise<void> {
+    const trans = this._trans;
+    const answer = await showDialog({
+      title: trans.__('Cancel job %1?', job.id),
+      body: trans.__(
+        'Job %1 (%2) on %3 will be cancelled; its work so far may be lost.',
+        job.id,
+        job.name,
+        job.facility
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Keep it') }),
+        Dialog.warnButton({ label: trans.__('Cancel job') })
+      ]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      await this._service.cancelJob(job.facility, job.id, job.system);
+    } catch (error) {
+      const failure = error as HPCRequestError;
+      this._status.textContent = trans.__(
+        'Could not cancel job %1: %2',
+        job.id,
+        failure.message
+      );
+      this._status.classList.add('hpc-mod-error');
+    }
+    await this._monitor.refresh();
+  }
+
+  private _render(): void {
+    const trans = this._trans;
+    const facility = this._facility;
+    const jobs = sortJobs(filterJobs(this._jobs, this._filter.value));
+    if (!facility) {
+      this._list.replaceChildren();
+      return;
+    }
+    if (!jobs.length) {
+      this._list.replaceChildren(
+        h(
+          'li',
+          { class: 'hpc-RemoteJobs-empty' },
+          this._jobs.length ? trans.__('No job matches.') : trans.__('No jobs.')
+        )
+      );
+      return;
+    }
+    const canCancel = facility.capabilities.includes('jobs.cancel');
+    const canLog = facility.capabilities.includes('jobs.output');
+    const now = Date.now() / 1000;
+    this._list.replaceChildren(
+      ...jobs.map(job => {
+        const active = !isFinal(job.state);
+        const elapsed =
+          job.start_time !== null
+            ? formatDuration((job.end_time ?? now) - job.start_time)
+            : '';
+        const row = h(
+          'li',
+          {
+            class: 'hpc-RemoteJobs-item',
+            'data-job-id': job.id,
+            'data-state': job.state
+          },
+          h(
+            'div',
+            { class: 'hpc-RemoteJobs-summary' },
+            h(
+              'span',
+              {
+                class: `hpc-JobState hpc-JobState-${job.state}`,
+                title: job.raw_state
+              },
+              job.state
+            ),
+            h('span', { class: 'hpc-RemoteJobs-id' }, job.id),
+            h(
+              'span',
+              { class: 'hpc-RemoteJobs-name', title: job.name },
+              job.name
+            ),
+            h('span', { class: 'hpc-RemoteJobs-elapsed' }, elapsed),
+            canLog &&
+              this._button(trans.__('Log'), 'hpc-RemoteJobs-log', () =>
+                this._openLog(job)
+              ),
+            canCancel &&
+              active &&
+              this._button(trans.__('Cancel'), 'hpc-RemoteJobs-cancel', () =>
+                this._cancel(job)
+              )
+          ),
+          this._expanded.has(job.id) && this._details(job)
+        );
+        row.addEventListener('click', () => {
+          if (this._expanded.has(job.id)) {
+            this._expanded.delete(job.id);
+          } else {
+            this._expanded.add(job.id);
+          }
+          this._render();
+        });
+        return row;
+      })
+    );
+  }
+
+  private _button(
+    label: string,
+    className: string,
+    onClick: () => unknown
+  ): HTMLButtonElement {
+    const button = h(
+      'button',
+      { type: 'button', class: `jp-mod-styled hpc-TextButton ${className}` },
+      label
+    );
+    button.addEventListener('click', event => {
+      event.stopPropagation();
+      void onClick();
+    });
+    return button;
+  }
+
+  private _details(job: HPC.IJob): HTMLElement {
+    const trans = this._trans;
+    const time = (value: number | null) =>
+      value === null ? '—' : new Date(value * 1000).toLocaleString();
+    const rows: [string, string][] = [
+      [trans.__('State'), `${job.state} (${job.raw_state})`],
+      [trans.__('Reason'), job.reason ?? '—'],
+      [trans.__('Partition'), job.partition ?? '—'],
+      [trans.__('Account'), job.account ?? '—'],
+      [trans.__('Nodes'), job.nodes === null ? '—' : String(job.nodes)],
+      [trans.__('Submitted'), time(job.submit_time)],
+      [trans.__('Started'), time(job.start_time)],
+      [trans.__('Ended'), time(job.end_time)],
+      [
+        trans.__('Time limit'),
+        job.time_limit === null ? '—' : formatDuration(job.time_limit)
+      ],
+      [
+        trans.__('Exit code'),
+        job.exit_code === null ? '—' : String(job.exit_code)
+      ],
+      [trans.__('Work directory'), job.workdir ?? '—'],
+      [trans.__('Output'), job.stdout ?? '—']
+    ];
+    return h(
+      'dl',
+      { class: 'hpc-RemoteJobs-details' },
+      ...rows.flatMap(([term, value]) => [
+        h('dt', {}, term),
+        h('dd', {}, value)
+      ])
+    );
+  }
+
+  private _service: HPCService;
+  private _monitor: JobMonitor;
+  private _trans: TranslationBundle;
+  private _openLog: (job: HPC.IJob) => void;
+  private _facility: HPC.IFacility | null = null;
+  private _jobs: HPC.IJob[] = [];
+  private _expanded = new Set<string>();
+  private _filter: HTMLInputElement;
+  private _status: HTMLDivElement;
+  private _list: HTMLUListElement;
+}

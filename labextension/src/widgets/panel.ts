@@ -1,0 +1,242 @@
+/**
+ * HPCPanel: the left sidebar panel: facility picker with its credential status, the
+ * facility's files (RemoteFiles) and its jobs (RemoteJobs).
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
+import type { Message } from '@lumino/messaging';
+import { Panel, Widget } from '@lumino/widgets';
+
+import type { JobMonitor } from '../monitor';
+import type { Handshake, HPCService } from '../service';
+import { HPC } from '../tokens';
+import { h } from './dom';
+import { RemoteFiles } from './files';
+import { RemoteJobs } from './jobs';
+
+export namespace HPCPanel {
+  export interface IOptions {
+    service: HPCService;
+    monitor: JobMonitor;
+    trans: TranslationBundle;
+    openFile: (facility: string, path: string) => void;
+    download: (facility: string, entry: HPC.IFileEntry) => void;
+    openLog: (job: HPC.IJob) => void;
+  }
+
+  /** What is restored on reload. */
+  export interface IState {
+    facility: string | null;
+    files: RemoteFiles.IState;
+  }
+}
+
+export class HPCPanel extends Panel {
+  constructor(options: HPCPanel.IOptions) {
+    super();
+    this.id = 'hpc-jupyter-panel';
+    this.addClass('hpc-Panel');
+    this._service = options.service;
+    this._monitor = options.monitor;
+    this._trans = options.trans;
+    const trans = this._trans;
+
+    this._picker = h('select', {
+      class: 'hpc-Panel-facility jp-mod-styled',
+      'aria-label': trans.__('Facility')
+    });
+    this._picker.addEventListener('change', () =>
+      this._select(this._picker.value)
+    );
+    this._auth = h('div', { class: 'hpc-Panel-auth', role: 'status' });
+    this._message = h('div', { class: 'hpc-Panel-message', role: 'alert' });
+    const header = new Widget({
+      node: h(
+        'div',
+        { class: 'hpc-Panel-header' },
+        h('h2', { class: 'hpc-Panel-title' }, trans.__('HPC facilities')),
+        this._message,
+        h(
+          'label',
+          { class: 'hpc-Panel-picker' },
+          h('span', {}, trans.__('Facility')),
+          this._picker
+        ),
+        this._auth
+      )
+    });
+    this.files = new RemoteFiles({
+      service: this._service,
+      trans,
+      openFile: options.openFile,
+      download: options.download
+    });
+    this.jobs = new RemoteJobs({
+      service: this._service,
+      monitor: this._monitor,
+      trans,
+      openLog: options.openLog
+    });
+    this.addWidget(header);
+    this.addWidget(this.files);
+    this.addWidget(this.jobs);
+    this.files.setHidden(true);
+    this.jobs.setHidden(true);
+    this.files.stateChanged.connect(this._emitState, this);
+  }
+
+  readonly files: RemoteFiles;
+  readonly jobs: RemoteJobs;
+
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  get state(): HPCPanel.IState {
+    return { facility: this._facility?.name ?? null, files: this.files.state };
+  }
+
+  /** The facility shown, or null. */
+  get facility(): HPC.IFacility | null {
+    return this._facility;
+  }
+
+  /**
+   * Start: show the handshake's outcome and, when the server extension answers, load
+   * the facilities and show the saved (or first) one.
+   */
+  async start(
+    handshake: Handshake,
+    state: Partial<HPCPanel.IState> | null
+  ): Promise<void> {
+    const trans = this._trans;
+    this.files.restore(state?.files);
+    if (handshake.kind !== 'ok') {
+      this._showMessage(handshakeMessage(handshake, trans));
+      this._picker.disabled = true;
+      return;
+    }
+    try {
+      this._facilities = await this._service.facilities();
+    } catch (error) {
+      this._showMessage(
+        trans.__('Could not load the facilities: %1', (error as Error).message)
+      );
+      return;
+    }
+    this._picker.replaceChildren(
+      ...this._facilities.map(facility =>
+        h(
+          'option',
+          { value: facility.name },
+          `${facility.name} (${facility.kind})`
+        )
+      )
+    );
+    if (!this._facilities.length) {
+      this._showMessage(trans.__('No facility is configured on this server.'));
+      return;
+    }
+    const saved = this._facilities.find(f => f.name === state?.facility);
+    this._select((saved ?? this._facilities[0]).name);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._monitor.visible = true;
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._monitor.visible = false;
+  }
+
+  private _select(name: string): void {
+    const facility = this._facilities.find(f => f.name === name) ?? null;
+    this._facility = facility;
+    this._picker.value = name;
+    this._showAuth(facility);
+    this.files.setFacility(facility);
+    this.jobs.setFacility(facility);
+    this._monitor.facility = facility;
+    this._emitState();
+  }
+
+  /** The facility's credential status, with what to do when it fails. */
+  private _showAuth(facility: HPC.IFacility | null): void {
+    const trans = this._trans;
+    this._auth.className = 'hpc-Panel-auth';
+    if (!facility) {
+      this._auth.textContent = '';
+      return;
+    }
+    const { status, message } = facility.auth;
+    this._auth.classList.add(`hpc-mod-auth-${status}`);
+    this._auth.dataset.status = status;
+    switch (status) {
+      case 'none':
+        this._auth.textContent = trans.__('No login needed.');
+        break;
+      case 'ok':
+        this._auth.textContent = trans.__('Logged in.');
+        break;
+      case 'expired':
+        this._auth.textContent = trans.__(
+          'Not logged in: the credentials have expired. %1',
+          message ?? ''
+        );
+        break;
+      default:
+        this._auth.textContent = trans.__(
+          'Credentials rejected. %1',
+          message ?? ''
+        );
+    }
+  }
+
+  private _showMessage(text: string): void {
+    this._message.textContent = text;
+    this._message.classList.toggle('hpc-mod-visible', !!text);
+  }
+
+  private _emitState(): void {
+    this._stateChanged.emit();
+  }
+
+  private _service: HPCService;
+  private _monitor: JobMonitor;
+  private _trans: TranslationBundle;
+  private _facilities: HPC.IFacility[] = [];
+  private _facility: HPC.IFacility | null = null;
+  private _picker: HTMLSelectElement;
+  private _auth: HTMLDivElement;
+  private _message: HTMLDivElement;
+  private _stateChanged = new Signal<this, void>(this);
+}
+
+/** What the user reads when the server extension is missing or of another version. */
+export function handshakeMessage(
+  handshake: Handshake,
+  trans: TranslationBundle
+): string {
+  switch (handshake.kind) {
+    case 'ok':
+      return '';
+    case 'missing':
+      return trans.__(
+        'The hpc-jupyter server extension is not running on this Jupyter server. Install the hpc-jupyter package in the environment of the server, check that `jupyter server extension list` shows hpc_jupyter enabled, and restart the server.'
+      );
+    case 'mismatch':
+      return trans.__(
+        'This JupyterLab extension speaks version %1 of the hpc-jupyter API but the server has version %2 (hpc-jupyter %3). Install the same hpc-jupyter version for JupyterLab and the server, then reload.',
+        String(HPC.API_VERSION),
+        handshake.info.api_version,
+        handshake.info.version
+      );
+    default:
+      return trans.__(
+        'The hpc-jupyter server extension did not answer: %1',
+        handshake.error.message
+      );
+  }
+}

@@ -1,0 +1,360 @@
+"""The JupyterLab side panel (labextension/) in a real browser against a real JupyterLab.
+
+The panel lists a directory, copies a file into Lab, opens a file, uploads one, makes,
+renames and deletes a folder; a script submitted from Lab's file browser context menu
+reaches COMPLETED with a notification and its log opens; another job is cancelled; the
+panel's state survives a reload. No credential held by the server (the kernel token, a
+facility's token) appears in any response or event the browser receives.
+
+Debian's chromium driven by Playwright with `executable_path` (see test_lab_panels.py for
+the launch rules). Screenshots go to artifacts/browser/sidebar-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_lab_panels import CHROMIUM, CHROMIUM_ARGS, SECOND, _free_port, _require_browser
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+LABEXTENSION = ROOT / "hpc_jupyter" / "labextension" / "package.json"
+
+pytestmark = pytest.mark.browser
+
+QUICK = """#!/bin/bash
+#SBATCH --job-name=quick
+#SBATCH --time=00:05:00
+echo "Hello from quick on $(hostname)"
+"""
+
+SLOW = """#!/bin/bash
+#SBATCH --job-name=slow
+echo "slow started"
+sleep 300
+"""
+
+FACILITY_SECRET = "jwt-" + secrets.token_hex(16)
+
+
+class Lab:
+    """A running JupyterLab: its URL, token, root directory and runtime directory."""
+
+    def __init__(self, url: str, token: str, root: Path, runtime: Path) -> None:
+        self.url, self.token, self.root, self.runtime = url, token, root, runtime
+
+    def kernel_token(self) -> str:
+        """The kernel token the extension wrote for kernels (a credential the server holds)."""
+        files = list(self.runtime.glob("hpc-jupyter-*.json"))
+        assert files, "the extension wrote no runtime file"
+        token: str = json.loads(files[0].read_text())["token"]
+        return token
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    """JupyterLab with the local facility and one that holds a (fake) token."""
+    _require_browser()
+    if not LABEXTENSION.exists():
+        pytest.fail("The labextension is not built: run `make labextension` (or make install).")
+    root, config, runtime = tmp_path / "root", tmp_path / "config", tmp_path / "runtime"
+    for path in (root, config, root / "data"):
+        path.mkdir()
+    (root / "notes.txt").write_text(
+        "hello remote world\n" + "".join(f"line {i}\n" for i in range(50))
+    )
+    (root / "data" / "a.txt").write_text("a\n")
+    (root / "quick.sh").write_text(QUICK)
+    (root / "slow.sh").write_text(SLOW)
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}},
+                "HPCJupyterApp": {
+                    "data_dir": str(tmp_path / "hpc-data"),
+                    "facilities": {
+                        "local": {"kind": "local"},
+                        # Never reached: it is here so its token can be looked for.
+                        "vault": {
+                            "kind": "slurmrestd",
+                            "url": "http://127.0.0.1:9",
+                            "user": "alice",
+                            "token": {"env": "HPC_TEST_VAULT_JWT"},
+                        },
+                    },
+                },
+            }
+        )
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(config),
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "HPC_TEST_VAULT_JWT": FACILITY_SECRET,
+    }
+    env.pop("HPC_JUPYTER_URL", None)
+    env.pop("HPC_JUPYTER_TOKEN", None)
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+    ]
+    log_path = tmp_path / "lab.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status = httpx.get(f"{url}api/status", params={"token": token}, timeout=2)
+                if status.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("JupyterLab did not start:\n" + log_path.read_text())
+            time.sleep(0.3)
+        yield Lab(url, token, root, runtime)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        if os.environ.get("CI") == "true":
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "sidebar-lab.log").write_bytes(log_path.read_bytes())
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"sidebar-{name}.png"))
+
+
+class Seen:
+    """Every response body and event frame the browser received, to look for secrets in."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+        self.frames: list[str] = []
+
+    def watch(self, page: Any) -> None:
+        page.on("response", self._response)
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _response(self, response: Any) -> None:
+        try:
+            self.bodies.append(str(response.headers) + response.text())
+        except Exception:  # a redirect or an aborted request has no body
+            self.bodies.append(str(response.headers))
+
+    def _frame(self, payload: Any) -> None:
+        text = payload if isinstance(payload, str) else repr(payload)
+        self.frames.append(text)
+        self.bodies.append(text)
+
+
+def test_the_side_panel_browses_submits_and_follows_jobs(lab: Lab) -> None:
+    from playwright.sync_api import sync_playwright
+
+    seen = Seen()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        seen.watch(page)
+        try:
+            _drive(page, lab)
+        except BaseException:
+            _shot(page, "failure")
+            raise
+        finally:
+            browser.close()
+
+    # Then job states came live, as server events over the events websocket
+    assert any("events/job_state/v1" in body for body in seen.frames), "no job_state event"
+    # and no credential the server holds reached the browser
+    assert len(seen.bodies) > 50
+    for secret, what in ((lab.kernel_token(), "kernel token"), (FACILITY_SECRET, "facility token")):
+        leaks = [body[:200] for body in seen.bodies if secret in body]
+        assert not leaks, f"the {what} reached the browser: {leaks}"
+
+
+def _open_panel(page: Any, expect: Any) -> Any:
+    panel = page.locator("#hpc-jupyter-panel")
+    if not panel.is_visible():
+        page.locator(".jp-SideBar .lm-TabBar-tab[title='HPC facilities']").click()
+    expect(panel).to_be_visible(timeout=30 * SECOND)
+    return panel
+
+
+def _toast(page: Any, text: str | re.Pattern[str]) -> Any:
+    return page.locator(".Toastify__toast", has_text=text)
+
+
+def _submit_from_file_browser(page: Any, expect: Any, name: str, job_name: str) -> str:
+    """Right-click `name` in Lab's file browser, submit it; return the new job's id."""
+    page.locator(".jp-SideBar .lm-TabBar-tab[title^='File Browser']").click()
+    item = page.locator(".jp-DirListing-item", has_text=name)
+    expect(item).to_be_visible(timeout=30 * SECOND)
+    item.click()
+    item.click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Submit to HPC facility…").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog.locator(".hpc-SubmitForm")).to_be_visible(timeout=30 * SECOND)
+    # pre-filled from the script's #SBATCH lines
+    expect(dialog.locator("input[name='name']")).to_have_value(job_name)
+    expect(dialog.locator("select[name='facility']")).to_have_value("local")
+    _shot(page, f"submit-{job_name}")
+    dialog.locator(".jp-mod-accept").click()
+    submitted = _toast(page, re.compile(rf"Submitted {re.escape(name)} as job \S+ on local"))
+    expect(submitted.first).to_be_visible(timeout=30 * SECOND)
+    text = submitted.first.inner_text()
+    return re.search(r"as job (\S+) on", text).group(1)  # type: ignore[union-attr]
+
+
+def _drive(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{lab.url}lab?token={lab.token}")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
+
+    # Given the HPC panel, opened from its own sidebar icon
+    panel = _open_panel(page, expect)
+    picker = panel.locator("select.hpc-Panel-facility")
+    expect(picker).to_have_value("local", timeout=30 * SECOND)
+    expect(picker.locator("option")).to_have_count(2)
+    expect(panel.locator(".hpc-Panel-auth")).to_have_text("No login needed.")
+    files = panel.locator(".hpc-RemoteFiles")
+
+    # The directory is listed, a folder opens, the breadcrumbs lead back
+    notes = files.locator(".hpc-RemoteFiles-item[data-name='notes.txt']")
+    expect(notes).to_be_visible(timeout=30 * SECOND)
+    files.locator(".hpc-RemoteFiles-item[data-name='data']").dblclick()
+    expect(files.locator(".hpc-RemoteFiles-item[data-name='a.txt']")).to_be_visible()
+    expect(files.locator(".hpc-RemoteFiles-crumb").last).to_have_text("data")
+    _shot(page, "1-folder")
+
+    # A remote file is copied into the folder of Lab's file browser (its root here)
+    remote_a = files.locator(".hpc-RemoteFiles-item[data-name='a.txt']")
+    remote_a.hover()
+    remote_a.locator(".hpc-RemoteFiles-download").click()
+    expect(_toast(page, "Copied data/a.txt from local to a.txt.").first).to_be_visible(
+        timeout=30 * SECOND
+    )
+    assert (lab.root / "a.txt").read_text() == "a\n"
+    files.locator(".hpc-RemoteFiles-crumb").first.click()
+    expect(notes).to_be_visible()
+
+    # Sorting by size puts the larger file last among files
+    files.locator(".hpc-RemoteFiles-sort[data-sort='size']").click()
+    expect(files.locator(".hpc-RemoteFiles-sort[data-sort='size']")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+    names = files.locator(".hpc-RemoteFiles-item").evaluate_all(
+        "rows => rows.map(r => r.dataset.name)"
+    )
+    assert names[0] == "data" and names[-1] == "notes.txt", names
+
+    # A remote file opens read-only in a Lab tab
+    notes.dblclick()
+    viewer = page.locator(".hpc-FileViewer")
+    expect(viewer.locator(".hpc-Viewer-text")).to_contain_text(
+        "hello remote world", timeout=30 * SECOND
+    )
+    expect(viewer.locator(".hpc-Viewer-status")).to_contain_text("End of file")
+    _shot(page, "2-file-open")
+
+    # A file uploads from the desktop, with progress
+    payload = os.urandom(3 * 1024 * 1024)
+    page.set_input_files(
+        ".hpc-RemoteFiles-uploadInput",
+        files=[{"name": "upload.bin", "mimeType": "application/octet-stream", "buffer": payload}],
+    )
+    uploaded = files.locator(".hpc-RemoteFiles-item[data-name='upload.bin']")
+    expect(uploaded).to_be_visible(timeout=60 * SECOND)
+    expect(uploaded.locator(".hpc-RemoteFiles-size")).to_have_text("3.0 MiB")
+    assert (lab.root / "upload.bin").read_bytes() == payload
+    _shot(page, "3-uploaded")
+
+    # A folder is made, renamed and deleted, each through a dialog
+    files.locator(".hpc-RemoteFiles-mkdir").click()
+    page.locator(".jp-Dialog input").fill("results")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    made = files.locator(".hpc-RemoteFiles-item[data-name='results']")
+    expect(made).to_be_visible(timeout=30 * SECOND)
+    made.hover()
+    made.locator(".hpc-RemoteFiles-rename").click()
+    page.locator(".jp-Dialog input").fill("results-v2")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    renamed = files.locator(".hpc-RemoteFiles-item[data-name='results-v2']")
+    expect(renamed).to_be_visible(timeout=30 * SECOND)
+    assert (lab.root / "results-v2").is_dir()
+    renamed.hover()
+    renamed.locator(".hpc-RemoteFiles-delete").click()
+    expect(page.locator(".jp-Dialog")).to_contain_text("This cannot be undone")
+    _shot(page, "4-delete-confirmation")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    expect(renamed).to_have_count(0, timeout=30 * SECOND)
+    assert not (lab.root / "results-v2").exists()
+
+    # A script submitted from Lab's file browser reaches COMPLETED, with a notification
+    job_id = _submit_from_file_browser(page, expect, "quick.sh", "quick")
+    done = _toast(page, f"Job {job_id} (quick) on local completed.")
+    expect(done.first).to_be_visible(timeout=90 * SECOND)
+    panel = _open_panel(page, expect)
+    row = panel.locator(f".hpc-RemoteJobs-item[data-job-id='{job_id}']")
+    expect(row).to_have_attribute("data-state", "COMPLETED", timeout=60 * SECOND)
+    _shot(page, "5-job-completed")
+
+    # Its log opens in a tab
+    row.locator(".hpc-RemoteJobs-log").click()
+    log = page.locator(".hpc-LogViewer")
+    expect(log.locator(".hpc-Viewer-text")).to_contain_text("Hello from quick", timeout=30 * SECOND)
+    expect(log).to_have_attribute("data-complete", "true", timeout=30 * SECOND)
+    _shot(page, "6-job-log")
+
+    # Another job is cancelled after a confirmation
+    slow_id = _submit_from_file_browser(page, expect, "slow.sh", "slow")
+    panel = _open_panel(page, expect)
+    slow = panel.locator(f".hpc-RemoteJobs-item[data-job-id='{slow_id}']")
+    expect(slow).to_have_attribute("data-state", "RUNNING", timeout=60 * SECOND)
+    slow.locator(".hpc-RemoteJobs-cancel").click()
+    expect(page.locator(".jp-Dialog")).to_contain_text(f"Job {slow_id} (slow)")
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    expect(slow).to_have_attribute("data-state", "CANCELLED", timeout=60 * SECOND)
+    _shot(page, "7-job-cancelled")
+
+    # The panel's state (open, facility, folder) survives a reload
+    panel.locator(".hpc-RemoteFiles-item[data-name='data']").dblclick()
+    expect(panel.locator(".hpc-RemoteFiles-crumb").last).to_have_text("data")
+    time.sleep(1.5)  # the state database saves on a short debounce
+    page.reload()
+    page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
+    panel = page.locator("#hpc-jupyter-panel")
+    expect(panel).to_be_visible(timeout=30 * SECOND)
+    expect(panel.locator(".hpc-RemoteFiles-crumb").last).to_have_text("data", timeout=30 * SECOND)
+    expect(panel.locator(".hpc-RemoteFiles-item[data-name='a.txt']")).to_be_visible()
+    _shot(page, "8-restored")
