@@ -101,3 +101,28 @@ def iri_options(fake: FakeIRI, token_file: Path) -> dict[str, Any]:
 @pytest.fixture
 def hpc_facilities(iri_options: dict[str, Any]) -> dict[str, Any]:
     return {FACILITY: iri_options}
+
+
+@pytest.fixture
+def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A listening server, and a kernel's environment as the server would start it."""
+    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
+    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
+    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
+    return hpc_app
+
+
+@pytest.fixture
+def issued(fake: FakeIRI, token_file: Path, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """Every access and refresh token the double hands out, from the token file's first pair on."""
+    secrets = set(fake.tokens) | fake.refresh_tokens
+    secrets |= {"auth-access-not-ours", "auth-refresh-not-ours"}  # the file's other tokens
+    hand_out = fake.new_pair
+
+    def new_pair(ttl: float | None = None) -> tuple[str, str]:
+        pair = hand_out(ttl)
+        secrets.update(pair)
+        return pair
+
+    monkeypatch.setattr(fake, "new_pair", new_pair)
+    return secrets

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from conftest import expect_error
 from fake_iri import HOME, FakeIRI, FakeJob, sample
-from iri_fixtures import access_ttl, fake, hpc_facilities, iri_options, token_file  # noqa: F401
+from iri_fixtures import (  # noqa: F401
+    access_ttl,
+    fake,
+    hpc_facilities,
+    iri_options,
+    kernel_env,
+    token_file,
+)
 
 import hpc_jupyter
 from hpc_jupyter.backends.iri.states import job_from_record, map_state
@@ -157,15 +163,6 @@ def test_recorded_records_map_to_our_states() -> None:
     assert map_state("failed", "PBS: job killed: walltime 3600 exceeded") is JobState.TIMEOUT
     assert map_state("canceled") is JobState.CANCELLED
     assert map_state("weird") is JobState.UNKNOWN
-
-
-@pytest.fixture
-def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A listening server, and a kernel's environment as the server would start it."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
-    return hpc_app
 
 
 async def test_python_api_files_and_jobs(kernel_env: Any, fake: FakeIRI) -> None:

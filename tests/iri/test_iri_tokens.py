@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import stat
@@ -12,18 +13,23 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from fake_iri import FakeIRI
+from fake_iri import CLIENT_ID, FakeIRI
 from iri_fixtures import (  # noqa: F401
     access_ttl,
     fake,
     hpc_facilities,
     iri_options,
+    issued,
+    kernel_env,
     stored,
     token_file,
     write_token_file,
 )
 
+from hpc_jupyter.api import HPC
+from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import FacilityAuthError
+from hpc_jupyter.models import JobState
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alcf", "files")
@@ -58,6 +64,102 @@ class TestExpiringAccessToken:
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         assert token_file.stat().st_ino != inode
         assert sorted(p.name for p in token_file.parent.iterdir()) == ["tokens.json"]
+
+
+class TestExpiredAccessTokenInThePythonAPI:
+    @pytest.fixture
+    def access_ttl(self) -> float:
+        return -60.0  # expired a minute ago: the API refuses it too
+
+    async def test_one_call_refreshes_and_writes_back_unnoticed(
+        self, kernel_env: Any, fake: FakeIRI, token_file: Path
+    ) -> None:
+        # Given a kernel whose facility's token file holds an expired access token
+        before = stored(token_file)
+        with HPCClient() as client:
+            hpc = HPC(client, "alcf")  # asks the server nothing yet
+
+            # When the notebook makes one call
+            listing = await asyncio.to_thread(hpc.ls, HOME)
+
+            # Then the call simply worked: Globus was asked once, the new pair is in the file
+            assert listing.path == HOME
+            assert len(fake.token_requests) == 1
+            after = stored(token_file)
+            assert after["access_token"] != before["access_token"]
+            assert after["access_token"] in fake.tokens
+            assert after["refresh_token"] in fake.refresh_tokens  # the rotated one
+            assert after["expires_at_seconds"] > time.time() + 47 * 3600
+            assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+            assert sorted(p.name for p in token_file.parent.iterdir()) == ["tokens.json"]
+
+            # When the API later refuses that token mid-session, and the notebook submits a job
+            fake.revoke_all()
+            job = await asyncio.to_thread(hpc.submit, "#!/bin/bash\necho hi\n", name="again")
+
+            # Then the submission went through once, after a second unnoticed refresh
+            assert job.info.state is JobState.PENDING  # as submitted (`.state` would ask again)
+            assert list(fake.jobs) == [job.id]
+            assert len(fake.token_requests) == 2
+            assert stored(token_file)["access_token"] in fake.tokens
+
+
+class TestRefreshTokenFromConfig:
+    @pytest.fixture
+    def hpc_facilities(
+        self, iri_options: dict[str, Any], fake: FakeIRI, tmp_path: Path
+    ) -> dict[str, Any]:
+        _, refresh = fake.new_pair()
+        secret = tmp_path / "secrets" / "iri-refresh-token"
+        secret.parent.mkdir()
+        secret.write_text(refresh + "\n")
+        secret.chmod(0o600)
+        auth = {
+            "refresh_token": {"file": str(secret)},
+            "client_id": CLIENT_ID,
+            "auth_url": fake.url + "/auth",
+        }
+        return {"alcf": iri_options | {"auth": auth}}
+
+    async def test_is_refreshed_with_globus_and_kept_in_memory_only(
+        self, api: API, fake: FakeIRI, issued: set[str], tmp_path: Path, token_file: Path
+    ) -> None:
+        # Given a refresh token in a private file (no access token yet), and what is on disk
+        secret = tmp_path / "secrets" / "iri-refresh-token"
+        configured = secret.read_text().strip()
+        secret_stat = secret.stat()
+        token_file_text = token_file.read_text()
+        known = set(issued)
+
+        # When files are listed, the API then refuses the access token, and files are listed again
+        first = await api(*FILES, params={"path": HOME})
+        fake.revoke_all()
+        second = await api(*FILES, params={"path": HOME})
+        described = await api("facilities", "alcf")
+
+        # Then both worked: Globus was asked first with the configured refresh token, then with
+        # the one it rotated to, which only the server's memory held
+        assert first["path"] == second["path"] == HOME
+        assert described["auth"] == {"status": "ok", "message": None}
+        grants = fake.token_requests
+        assert [g["grant_type"] for g in grants] == ["refresh_token", "refresh_token"]
+        assert {g["client_id"] for g in grants} == {CLIENT_ID}
+        assert grants[0]["refresh_token"] == configured
+        assert grants[1]["refresh_token"] not in (configured, "")
+        assert grants[1]["refresh_token"] in issued
+
+        # And nothing was written back: the secret file and the token file are untouched, and
+        # no token Globus gave is in any file under the test's directories (HOME included)
+        assert secret.read_text().strip() == configured
+        assert secret.stat().st_mtime_ns == secret_stat.st_mtime_ns
+        assert token_file.read_text() == token_file_text
+        new = issued - known
+        assert len(new) == 4  # two access and two refresh tokens
+        for path in tmp_path.rglob("*"):
+            if path.is_file():
+                content = path.read_bytes()
+                for token in new:
+                    assert token.encode() not in content, path
 
 
 async def test_refused_token_is_refreshed_and_the_call_retried_once(
