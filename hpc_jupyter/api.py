@@ -562,6 +562,38 @@ class HPC:
         text = format(mode, "o") if isinstance(mode, int) else mode
         return self._entry("POST", ("files", "chmod"), {"path": os.fspath(path), "mode": text})
 
+    def chown(
+        self, path: RemotePath, owner: str | None = None, group: str | None = None
+    ) -> FileEntry:
+        """Change the owner and/or group (by name) of a file; None leaves one as it is."""
+        body = {"path": os.fspath(path), "owner": owner, "group": group}
+        return self._entry("POST", ("files", "chown"), {k: v for k, v in body.items() if v})
+
+    def _lines(self, end: str, path: RemotePath, lines: int) -> str:
+        params = self._params(path=os.fspath(path), lines=lines)
+        data = self.client.request("GET", self._path("files", end), params=params)
+        text = data.get("data") if isinstance(data, Mapping) else None
+        if not isinstance(text, str):
+            raise _malformed(f"file {end}")
+        return text
+
+    def head(self, path: RemotePath, lines: int = 10) -> str:
+        """The first `lines` lines of a text file (at most 1 MiB of them), like `head -n`."""
+        return self._lines("head", path, lines)
+
+    def tail(self, path: RemotePath, lines: int = 10) -> str:
+        """The last `lines` lines of a text file (at most 1 MiB of them), like `tail -n`."""
+        return self._lines("tail", path, lines)
+
+    def checksum(self, path: RemotePath) -> str:
+        """The SHA-256 of a file, computed at the facility, as lowercase hex."""
+        params = self._params(path=os.fspath(path))
+        data = self.client.request("GET", self._path("files", "checksum"), params=params)
+        digest = data.get("checksum") if isinstance(data, Mapping) else None
+        if not isinstance(digest, str):
+            raise _malformed("checksum")
+        return digest
+
     # -- jobs ----------------------------------------------------------------------------------
 
     def _handle(self, data: Any) -> JobHandle:

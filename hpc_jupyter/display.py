@@ -18,6 +18,7 @@ __all__ = [
     "AUTH_COLOURS",
     "STATE_COLOURS",
     "FacilityTable",
+    "FileText",
     "JobTable",
     "Listing",
     "LogText",
@@ -313,6 +314,15 @@ class LogText(str):
 
     def _repr_pretty_(self, printer: _Pretty, cycle: bool) -> None:
         printer.text(str(self) if self else "(the log is empty)")
+
+
+class FileText(str):
+    """Lines of a remote file: a `str` that IPython shows as the raw text."""
+
+    __slots__ = ()
+
+    def _repr_pretty_(self, printer: _Pretty, cycle: bool) -> None:
+        printer.text(str(self) if self else "(no lines: the file is empty)")
 
 
 def register_formatters(shell: Any) -> None:

@@ -1,4 +1,4 @@
-"""IPython magics for hpc-jupyter: %hpc_ls, %%hpc_submit, %hpc_jobs, %hpc_log and friends.
+"""IPython magics for hpc-jupyter: %hpc_ls, %hpc_tail, %%hpc_submit, %hpc_jobs, %hpc_log and more.
 
 %hpc_files, %hpc_monitor and %hpc_submit_form open the notebook panels (hpc_jupyter.widgets).
 
@@ -22,7 +22,15 @@ from IPython.core.magic import Magics, magics_class
 
 from .api import HPC, Facility, JobHandle, SubmitOptions, connect
 from .client import HPCClient, default_client
-from .display import FacilityTable, JobTable, Listing, LogText, format_size, register_formatters
+from .display import (
+    FacilityTable,
+    FileText,
+    JobTable,
+    Listing,
+    LogText,
+    format_size,
+    register_formatters,
+)
 from .errors import HPCError, ValidationError
 from .models import FileEntry
 from .timefmt import parse_time_limit
@@ -211,6 +219,28 @@ class HPCMagics(Magics):
             return self._api(args.facility).download(str(remote), str(local), progress)
         finally:
             progress.finish()
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("path", help="A remote text file.")
+    @_argument("-n", "--lines", type=int, default=10, help="How many lines (default 10).")
+    @_facility_option
+    @_one_line_errors
+    def hpc_head(self, line: str = "") -> FileText | None:
+        """Show the first lines of a remote text file, like `head -n`."""
+        args = _parse(self.hpc_head, line)
+        return FileText(self._api(args.facility).head(str(_unquote(args.path)), args.lines))
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("path", help="A remote text file.")
+    @_argument("-n", "--lines", type=int, default=10, help="How many lines (default 10).")
+    @_facility_option
+    @_one_line_errors
+    def hpc_tail(self, line: str = "") -> FileText | None:
+        """Show the last lines of a remote text file, like `tail -n`."""
+        args = _parse(self.hpc_tail, line)
+        return FileText(self._api(args.facility).tail(str(_unquote(args.path)), args.lines))
 
     # -- jobs ----------------------------------------------------------------------------------
 

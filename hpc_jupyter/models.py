@@ -57,6 +57,9 @@ class Capability(str, enum.Enum):
     FILES_READ = "files.read"
     FILES_WRITE = "files.write"
     FILES_CHMOD = "files.chmod"
+    FILES_CHOWN = "files.chown"
+    FILES_CHECKSUM = "files.checksum"
+    FILES_HEAD_TAIL = "files.head_tail"
     JOBS_SUBMIT = "jobs.submit"
     JOBS_LIST = "jobs.list"
     JOBS_CANCEL = "jobs.cancel"
@@ -99,6 +102,49 @@ class FileEntry(Model):
     group: str
     modified: float
     link_target: str | None = None
+
+
+MAX_EXCERPT_LINES = 10_000
+"""The most lines a head or tail of a file may ask for."""
+MAX_EXCERPT_BYTES = 1024 * 1024
+"""The most bytes of text a head or tail of a file returns; longer excerpts are cut."""
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines ending in `\n` (kept), the last one possibly without; only `\n` ends a line."""
+    parts = [part + "\n" for part in text.split("\n")]
+    parts[-1] = parts[-1][:-1]
+    return parts if parts[-1] else parts[:-1]
+
+
+@dataclass(frozen=True)
+class FileExcerpt(Model):
+    """The first or last lines of a text file, as `head -n` or `tail -n` show them."""
+
+    data: str
+    lines: int
+    """How many lines `data` holds (a last line without `\n` counts)."""
+    truncated: bool
+    """True when `data` was cut at `MAX_EXCERPT_BYTES`: the lines asked for are longer."""
+
+    @classmethod
+    def of(
+        cls, text: str, lines: int, *, from_end: bool, max_bytes: int = MAX_EXCERPT_BYTES
+    ) -> FileExcerpt:
+        """The first (or last) `lines` lines of `text`, at most `max_bytes` of UTF-8.
+
+        Facilities may send more than was asked for; this keeps exactly what the API promises.
+        """
+        parts = _split_lines(text)
+        parts = parts[-lines:] if from_end else parts[:lines]
+        encoded = "".join(parts).encode()
+        truncated = len(encoded) > max_bytes
+        if truncated:  # cut at a byte, dropping a character split by the cut
+            kept = encoded[-max_bytes:] if from_end else encoded[:max_bytes]
+            data = kept.decode(errors="ignore")
+        else:
+            data = "".join(parts)
+        return cls(data=data, lines=len(_split_lines(data)), truncated=truncated)
 
 
 @dataclass(frozen=True)

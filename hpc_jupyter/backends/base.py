@@ -110,6 +110,28 @@ class FileBackend(abc.ABC):
     async def chmod(self, system: str, path: str, mode: str) -> FileEntry:
         """Change permissions; `mode` is octal, like `755`."""
 
+    # Optional operations: a backend that implements one declares its capability.
+
+    async def head(self, system: str, path: str, lines: int = 10) -> str:
+        """The first `lines` lines of a text file; only with `Capability.FILES_HEAD_TAIL`.
+
+        Need not be exact: the route keeps `lines` lines and `MAX_EXCERPT_BYTES` bytes at most,
+        so a backend reading a file itself should stop soon after either.
+        """
+        raise CapabilityError("This facility does not show the first or last lines of files.")
+
+    async def tail(self, system: str, path: str, lines: int = 10) -> str:
+        """The last `lines` lines of a text file; only with `Capability.FILES_HEAD_TAIL`."""
+        raise CapabilityError("This facility does not show the first or last lines of files.")
+
+    async def checksum(self, system: str, path: str) -> str:
+        """A file's SHA-256, as lowercase hex; only with `Capability.FILES_CHECKSUM`."""
+        raise CapabilityError("This facility does not compute checksums of files.")
+
+    async def chown(self, system: str, path: str, owner: str, group: str) -> FileEntry:
+        """Change owner and/or group (names; `""` leaves one as it is); `Capability.FILES_CHOWN`."""
+        raise CapabilityError("This facility does not change the owner of files.")
+
 
 class JobBackend(abc.ABC):
     """A facility's batch scheduler, as the user sees it."""

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from .facilities import FacilitiesHandler, FacilityHandler, InfoHandler
-from .files import FileContentHandler, FileOperationHandler, FilesHandler, FileStatHandler
+from .files import (
+    FileChecksumHandler,
+    FileContentHandler,
+    FileLinesHandler,
+    FileOperationHandler,
+    FilesHandler,
+    FileStatHandler,
+)
 from .jobs import JobHandler, JobOutputHandler, JobsHandler, PartitionsHandler
 
 _FACILITY = r"hpc/api/facilities/(?P<facility>[A-Za-z0-9_-]+)"
@@ -18,7 +25,9 @@ HANDLERS: list[tuple[str, Any]] = [
     (_FACILITY + r"/files", FilesHandler),
     (_FACILITY + r"/files/stat", FileStatHandler),
     (_FACILITY + r"/files/content", FileContentHandler),
-    (_FACILITY + r"/files/(?P<op>mkdir|move|copy|delete|chmod)", FileOperationHandler),
+    (_FACILITY + r"/files/(?P<end>head|tail)", FileLinesHandler),
+    (_FACILITY + r"/files/checksum", FileChecksumHandler),
+    (_FACILITY + r"/files/(?P<op>mkdir|move|copy|delete|chmod|chown)", FileOperationHandler),
     (_FACILITY + r"/jobs", JobsHandler),
     (_FACILITY + r"/partitions", PartitionsHandler),
     (_JOB, JobHandler),

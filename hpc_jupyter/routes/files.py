@@ -1,4 +1,4 @@
-"""Routes for a facility's files: list, stat, stream down, stream up, and file operations."""
+"""Routes for a facility's files: list, stat, stream down, stream up, head/tail, checksum, ops."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tornado.iostream import StreamClosedError
 
 from ..backends.base import UploadSink
 from ..errors import HPCError, TooLarge, ValidationError
+from ..models import MAX_EXCERPT_LINES, FileExcerpt
 from ..sizefmt import format_size
 from .base import HPCAPIHandler
 
@@ -41,6 +42,33 @@ class FileStatHandler(HPCAPIHandler):
         files = self.registry.get(facility).require_files()
         entry = await files.stat(await self.system(facility), self.get_query_argument("path"))
         self.write_json(entry.to_dict())
+
+
+class FileLinesHandler(HPCAPIHandler):
+    """GET .../files/head or .../files/tail?path=P&lines=N: first or last lines of a text file."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str, end: str) -> None:
+        files = self.registry.get(facility).require_files()
+        lines = self.int_argument("lines", 10) or 0
+        if not 1 <= lines <= MAX_EXCERPT_LINES:
+            raise ValidationError(f"lines must be from 1 to {MAX_EXCERPT_LINES}.")
+        system, path = await self.system(facility), self.get_query_argument("path")
+        read = files.tail if end == "tail" else files.head
+        text = await read(system, path, lines)
+        self.write_json(FileExcerpt.of(text, lines, from_end=end == "tail").to_dict())
+
+
+class FileChecksumHandler(HPCAPIHandler):
+    """GET .../files/checksum?path=P: a file's SHA-256."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        files = self.registry.get(facility).require_files()
+        digest = await files.checksum(await self.system(facility), self.get_query_argument("path"))
+        self.write_json({"algorithm": "sha256", "checksum": digest})
 
 
 @web.stream_request_body
@@ -145,7 +173,7 @@ class FileContentHandler(HPCAPIHandler):
 
 
 class FileOperationHandler(HPCAPIHandler):
-    """POST .../files/{op} with a JSON body: mkdir, move, copy, delete, chmod."""
+    """POST .../files/{op} with a JSON body: mkdir, move, copy, delete, chmod, chown."""
 
     @web.authenticated
     @authorized
@@ -169,7 +197,13 @@ class FileOperationHandler(HPCAPIHandler):
         elif op == "chmod":
             entry = await files.chmod(system, _text(body, "path"), _text(body, "mode"))
             self.write_json(entry.to_dict())
-        else:  # the route pattern admits only the five above
+        elif op == "chown":
+            owner, group = _optional_text(body, "owner"), _optional_text(body, "group")
+            if not owner and not group:
+                raise ValidationError("The request needs 'owner', 'group' or both.")
+            entry = await files.chown(system, _text(body, "path"), owner, group)
+            self.write_json(entry.to_dict())
+        else:  # the route pattern admits only the six above
             raise ValidationError(f"Unknown file operation {op!r}.")
 
 
@@ -177,6 +211,16 @@ def _text(body: dict[str, Any], key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value:
         raise ValidationError(f"The request needs {key!r}: a non-empty string.")
+    return value
+
+
+def _optional_text(body: dict[str, Any], key: str) -> str:
+    """A string that may be absent (then `""`)."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError(f"{key!r} must be a string.")
     return value
 
 

@@ -407,6 +407,24 @@ async def filesystem(h: FirecrestHandler, method: str, op: str) -> None:
             handle.seek(offset)
             data = handle.read(size)
         h.reply(200, {"output": data.decode("utf-8", errors="replace")})
+    elif op in ("/ops/head", "/ops/tail"):
+        where = h.query("path")
+        local = h.remote(where)
+        if local is None or where is None:
+            return
+        if not local.is_file():
+            h.missing(op[len("/ops/") :], where)
+            return
+        count = int(h.query("lines") or 10)
+        lines = local.read_bytes().decode(errors="replace").splitlines(keepends=True)
+        head = op == "/ops/head"
+        answer = copy.deepcopy(sample("15" if head else "18")["body"])
+        answer["output"].update(
+            content="".join(lines[:count] if head else lines[-count:]),
+            startPosition=0 if head else -count,
+            endPosition=count if head else -1,
+        )
+        h.reply(200, answer)
     elif op == "/ops/checksum":
         where = h.query("path")
         local = h.remote(where)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import datetime
+import hashlib
 import json
 import os
 import secrets
@@ -385,7 +386,7 @@ def _existing(h: IRIHandler, path: str | None) -> Path:
 
 def filesystem(h: IRIHandler, op: str) -> Any:
     fake = h.fake
-    if op in ("ls", "stat", "view", "head", "tail", "download", "rm", "upload"):
+    if op in ("ls", "stat", "view", "head", "tail", "download", "rm", "upload", "checksum"):
         where = h.query("path")
     else:
         body = h.body_json()
@@ -426,6 +427,13 @@ def filesystem(h: IRIHandler, op: str) -> Any:
         text = "".join(lines[:count] if op == "head" else lines[-count:])
         shape = copy.deepcopy(sample("37")["body"]["result"]["output"])
         shape.update(content=text, end_position=len(text.encode()))
+        return shape
+    if op == "checksum":
+        local = _existing(h, where)
+        if local.is_dir():
+            raise Failed(f"Error: 400: Is a directory: {where}")
+        shape = copy.deepcopy(sample("41")["body"]["result"]["output"])
+        shape.update(checksum=hashlib.sha256(local.read_bytes()).hexdigest())
         return shape
     if op == "upload":
         local = _where(h, where)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import grp
 import json
 import os
 import re
@@ -76,6 +77,7 @@ def _id(operation: tuple[str, str, str]) -> str:
 
 
 F = "/hpc/api/facilities/{facility}"
+OWN_GROUP = grp.getgrgid(os.getegid()).gr_name  # chown to it needs no root
 OCTET = {"Content-Type": "application/octet-stream"}
 # A request for every operation that succeeds with a credential and would change something
 # (or show something) if it were let through without one.
@@ -96,6 +98,10 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     (F + "/files/copy", "post"): {"body": {"source": "a.txt", "target": "copied.txt"}},
     (F + "/files/delete", "post"): {"body": {"path": "a.txt"}},
     (F + "/files/chmod", "post"): {"body": {"path": "a.txt", "mode": "600"}},
+    (F + "/files/chown", "post"): {"body": {"path": "a.txt", "group": OWN_GROUP}},
+    (F + "/files/head", "get"): {"params": {"path": "a.txt", "lines": "1"}},
+    (F + "/files/tail", "get"): {"params": {"path": "a.txt", "lines": "1"}},
+    (F + "/files/checksum", "get"): {"params": {"path": "a.txt"}},
     (F + "/jobs", "get"): {},
     (F + "/jobs", "post"): {"body": {"script": "#!/bin/bash\ntouch submitted\n"}},
     (F + "/jobs/{job_id}", "get"): {},

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import grp
+import hashlib
 import json
+import os
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -26,7 +29,16 @@ from tornado.httpclient import HTTPRequest, HTTPResponse
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from hpc_jupyter.errors import ERRORS_BY_REASON
-from hpc_jupyter.models import Capability, FileEntry, FileType, Job, JobState, OutputChunk, System
+from hpc_jupyter.models import (
+    Capability,
+    FileEntry,
+    FileExcerpt,
+    FileType,
+    Job,
+    JobState,
+    OutputChunk,
+    System,
+)
 from hpc_jupyter.registry import NAME_PATTERN
 from hpc_jupyter.routes import HANDLERS
 from hpc_jupyter.submission import _KNOWN as JOB_REQUEST_FIELDS
@@ -293,6 +305,7 @@ def test_enums_and_models_match_the_code() -> None:
         ("FileEntry", FileEntry),
         ("System", System),
         ("OutputChunk", OutputChunk),
+        ("FileExcerpt", FileExcerpt),
     ]:
         assert set(schemas[name]["properties"]) == fields(model), name
         assert set(schemas[name]["required"]) == fields(model), name
@@ -410,6 +423,40 @@ async def test_file_operations(checked: Call, jp_root_dir: Path) -> None:
     assert deleted.body == b""
     assert not (jp_root_dir / "out").exists()
     assert (jp_root_dir / "a.txt").read_text() == "alpha"
+
+
+@covers((FILES + "/head", "get"), (FILES + "/tail", "get"), (FILES + "/checksum", "get"))
+async def test_head_tail_and_checksum(checked: Call, jp_root_dir: Path) -> None:
+    (jp_root_dir / "log.txt").write_text("".join(f"line {n}\n" for n in range(1, 21)))
+
+    head = data(await checked(f"{LOCAL}/files/head", params={"path": "log.txt"}, status=200))
+    tail = data(
+        await checked(f"{LOCAL}/files/tail", params={"path": "log.txt", "lines": 2}, status=200)
+    )
+    digest = data(await checked(f"{LOCAL}/files/checksum", params={"path": "log.txt"}, status=200))
+
+    assert (head["lines"], head["truncated"]) == (10, False)
+    assert head["data"].startswith("line 1\n") and head["data"].endswith("line 10\n")
+    assert tail == {"data": "line 19\nline 20\n", "lines": 2, "truncated": False}
+    content = (jp_root_dir / "log.txt").read_bytes()
+    assert digest == {"algorithm": "sha256", "checksum": hashlib.sha256(content).hexdigest()}
+
+
+@covers((FILES + "/chown", "post"))
+async def test_chown(checked: Call, jp_root_dir: Path) -> None:
+    (jp_root_dir / "a.txt").write_text("alpha")
+    group = grp.getgrgid(os.getegid()).gr_name  # one's own group: allowed without root
+
+    changed = data(
+        await checked(
+            f"{LOCAL}/files/chown",
+            method="POST",
+            body={"path": "a.txt", "group": group},
+            status=200,
+        )
+    )
+
+    assert (changed["path"], changed["group"]) == ("a.txt", group)
 
 
 @covers((FACILITY + "/partitions", "get"))

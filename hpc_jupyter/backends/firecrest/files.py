@@ -6,7 +6,7 @@ import posixpath
 from typing import Any
 
 from ...errors import Conflict, NotFound, ValidationError
-from ...models import FileEntry, FileType
+from ...models import Capability, FileEntry, FileType
 from ..base import FileBackend, ReadStream, UploadSink
 from .connection import FirecrestConnection
 from .entries import from_listing, from_stat
@@ -24,6 +24,12 @@ def _absolute(path: str) -> str:
 
 class FirecrestFiles(FileBackend):
     """Files on a FirecREST system; large files move through its staged transfers."""
+
+    capabilities = FileBackend.capabilities | {
+        Capability.FILES_HEAD_TAIL,
+        Capability.FILES_CHECKSUM,
+        Capability.FILES_CHOWN,
+    }
 
     def __init__(self, connection: FirecrestConnection, spool_dir: str | None = None) -> None:
         self.connection = connection
@@ -172,3 +178,25 @@ class FirecrestFiles(FileBackend):
         with translated(self.facility):
             result: dict[str, Any] = await client.checksum(system, path)
         return str(result["checksum"]).lower()
+
+    async def head(self, system: str, path: str, lines: int = 10) -> str:
+        """The first `lines` lines of a text file (FirecREST's `head`)."""
+        path = _absolute(path)
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            output: dict[str, Any] = await client.head(system, path, num_lines=lines)
+        return _content(output)
+
+    async def tail(self, system: str, path: str, lines: int = 10) -> str:
+        """The last `lines` lines of a text file (FirecREST's `tail`)."""
+        path = _absolute(path)
+        client = await self.connection.for_system(system)
+        with translated(self.facility):
+            output: dict[str, Any] = await client.tail(system, path, num_lines=lines)
+        return _content(output)
+
+
+def _content(output: Any) -> str:
+    """The text of a head/tail answer (`{"content": ..., "contentType": "lines", ...}`)."""
+    content = output.get("content") if isinstance(output, dict) else None
+    return content if isinstance(content, str) else ""

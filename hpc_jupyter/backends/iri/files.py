@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import posixpath
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
 from ...errors import Conflict, FacilityError, NotFound, TooLarge, ValidationError
-from ...models import FileEntry, FileType
+from ...models import Capability, FileEntry, FileType
 from ...sizefmt import format_size
 from ..base import FileBackend, ReadStream, UploadSink
 from .client import IRIClient
@@ -35,6 +36,12 @@ def _too_large(size: int, limit: int, what: str) -> TooLarge:
 
 class IRIFiles(FileBackend):
     """Files on the storage resource (e.g. Eagle); contents move directly, a few MiB at most."""
+
+    capabilities = FileBackend.capabilities | {
+        Capability.FILES_HEAD_TAIL,
+        Capability.FILES_CHECKSUM,
+        Capability.FILES_CHOWN,
+    }
 
     def __init__(self, client: IRIClient, resources: Resources) -> None:
         self.client = client
@@ -78,8 +85,8 @@ class IRIFiles(FileBackend):
             return await self._stat_endpoint(path)
         # A listing of the parent names the owner and a link's target, which stat does not.
         for entry in await self.list_dir(system, parent or "."):
-            if entry.name == name:
-                return entry
+            if entry.name == name:  # as asked: `a.txt`, not the listing's `./a.txt`
+                return dataclasses.replace(entry, path=path)
         raise NotFound(f"No such file or directory: {path!r}.")
 
     async def _exists(self, system: str, path: str) -> bool:
@@ -218,6 +225,18 @@ class IRIFiles(FileBackend):
         output = await self._task("GET", op, params={"path": clean_path(path), "lines": lines})
         content = output.get("content") if isinstance(output, dict) else None
         return content if isinstance(content, str) else ""
+
+    async def checksum(self, system: str, path: str) -> str:
+        """The SHA-256 of a file, as lowercase hex."""
+        path = clean_path(path)
+        output = await self._task("GET", "checksum", params={"path": path})
+        if not isinstance(output, dict):
+            raise FacilityError(f"The IRI API sent no checksum of {path!r}.")
+        algorithm = str(output.get("algorithm", "")).replace("-", "").lower()
+        digest = str(output.get("checksum", "")).lower()
+        if algorithm != "sha256" or len(digest) != 64 or set(digest) - set("0123456789abcdef"):
+            raise FacilityError(f"The IRI API sent no SHA-256 checksum of {path!r}.")
+        return digest
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import grp
+import hashlib
 import os
 import pwd
 import secrets
@@ -16,11 +17,12 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
-from ...models import FileEntry, FileType
+from ...models import MAX_EXCERPT_BYTES, Capability, FileEntry, FileType
 from ..base import FileBackend, ReadStream, UploadSink
 from .paths import RootedPaths
 
 CHUNK_SIZE = 1024 * 1024
+TAIL_BLOCK = 64 * 1024
 _T = TypeVar("_T")
 
 
@@ -69,6 +71,12 @@ def _os_error(err: OSError, path: str) -> HPCError:
 
 class LocalFiles(FileBackend):
     """Files under `root`, every path checked by `RootedPaths`."""
+
+    capabilities = FileBackend.capabilities | {
+        Capability.FILES_HEAD_TAIL,
+        Capability.FILES_CHECKSUM,
+        Capability.FILES_CHOWN,
+    }
 
     def __init__(self, root: Path) -> None:
         self.paths = RootedPaths(root)
@@ -226,6 +234,52 @@ class LocalFiles(FileBackend):
 
         return await self._run(path, change)
 
+    def _regular(self, path: str) -> Path:
+        real = self.paths.existing(path)
+        if real.is_dir():
+            raise ValidationError(f"{path!r} is a directory.")
+        if not real.is_file():
+            raise ValidationError(f"{path!r} is not a regular file.")
+        return real
+
+    async def head(self, system: str, path: str, lines: int = 10) -> str:
+        real = self._regular(path)
+        data = await self._run(path, lambda: _head_bytes(real, lines, MAX_EXCERPT_BYTES))
+        return data.decode(errors="replace")
+
+    async def tail(self, system: str, path: str, lines: int = 10) -> str:
+        real = self._regular(path)
+        data = await self._run(path, lambda: _tail_bytes(real, lines, MAX_EXCERPT_BYTES))
+        return data.decode(errors="replace")
+
+    async def checksum(self, system: str, path: str) -> str:
+        real = self._regular(path)
+
+        def digest() -> str:
+            with real.open("rb") as handle:  # file_digest reads in chunks, never the whole file
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+
+        return await self._run(path, digest)
+
+    async def chown(self, system: str, path: str, owner: str, group: str) -> FileEntry:
+        uid = _user_id(owner) if owner else -1
+        gid = _group_id(group) if group else -1
+        real = self.paths.existing(path)
+
+        def change() -> FileEntry:
+            os.chown(real, uid, gid)
+            return self._entry(real)
+
+        try:
+            return await asyncio.to_thread(change)
+        except PermissionError:
+            raise PermissionDenied(
+                f"Not allowed to change the owner of {path!r}: only root may give a file to "
+                "another user, and a file's group must be one of the owner's groups."
+            ) from None
+        except OSError as err:
+            raise _os_error(err, path) from None
+
     def _free_target(self, target: str) -> Path:
         dst = self.paths.resolve(target, follow=False)
         if dst.exists() or dst.is_symlink():
@@ -288,6 +342,60 @@ class LocalUpload(UploadSink):
             self._handle.close()
             self._handle = None
         self._temp.unlink(missing_ok=True)
+
+
+def _head_bytes(real: Path, lines: int, limit: int) -> bytes:
+    """The first `lines` lines, reading no more than `limit` + 1 bytes."""
+    parts: list[bytes] = []
+    budget = limit + 1  # one byte more than allowed tells the caller to mark it cut
+    with real.open("rb") as handle:
+        while len(parts) < lines and budget > 0:
+            line = handle.readline(budget)
+            if not line:
+                break
+            parts.append(line)
+            budget -= len(line)
+    return b"".join(parts)
+
+
+def _tail_bytes(real: Path, lines: int, limit: int) -> bytes:
+    """The last `lines` lines, read backwards from the end in blocks, `limit` + 1 bytes at most."""
+    with real.open("rb") as handle:
+        position = handle.seek(0, os.SEEK_END)
+        data = b""
+        while position > 0 and len(data) <= limit:
+            step = min(TAIL_BLOCK, position)
+            position -= step
+            handle.seek(position)
+            data = handle.read(step) + data
+            # A final newline ends the last line; it does not start another.
+            if data.count(b"\n", 0, len(data) - data.endswith(b"\n")) >= lines:
+                break
+    body_end = len(data) - data.endswith(b"\n")
+    start = body_end
+    for _ in range(lines):
+        start = data.rfind(b"\n", 0, start)
+        if start < 0:
+            return data[-(limit + 1) :]
+    return data[start + 1 :]
+
+
+def _user_id(name: str) -> int:
+    try:
+        return pwd.getpwnam(name).pw_uid
+    except KeyError:
+        if name.isdigit():
+            return int(name)
+        raise ValidationError(f"There is no user {name!r} on this machine.") from None
+
+
+def _group_id(name: str) -> int:
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        if name.isdigit():
+            return int(name)
+        raise ValidationError(f"There is no group {name!r} on this machine.") from None
 
 
 def _umask() -> int:
