@@ -21,10 +21,14 @@ export namespace HPC {
     | 'files.read'
     | 'files.write'
     | 'files.chmod'
+    | 'files.chown'
+    | 'files.checksum'
+    | 'files.head_tail'
     | 'jobs.submit'
     | 'jobs.list'
     | 'jobs.cancel'
-    | 'jobs.output';
+    | 'jobs.output'
+    | 'jobs.partitions';
 
   export interface ISystem {
     name: string;
