@@ -98,7 +98,7 @@ wheel-check: install labextension
 
 test: lint typecheck check-auth labextension-check extension-check wheel-check pytest
 
-demo: install
+demo: install labextension
 	mkdir -p $(DEMO_DIR)
 	test -f $(DEMO_DIR)/quickstart.ipynb || cp notebooks/quickstart.ipynb $(DEMO_DIR)/
 	cd $(DEMO_DIR) && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
