@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from double_server import DoubleHandler, load_sample, serve, take_failure
 from spec_check import violations
-from tornado import web
 from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 
 from hpc_jupyter.backends.directives import expand_filename_pattern, parse_sbatch_directives
 
@@ -41,9 +40,7 @@ BUCKET = "firecrest-staging"
 
 def sample(name: str) -> dict[str, Any]:
     """A recorded exchange (`{request, status, headers, body}`) by its file name's start."""
-    (path,) = DATA.glob(f"{name}*.json")
-    recorded: dict[str, Any] = json.loads(path.read_text())
-    return recorded
+    return load_sample(DATA, f"{name}*.json")
 
 
 def error_body(name: str, message: str | None = None) -> dict[str, Any]:
@@ -186,16 +183,8 @@ class FakeFirecrest:
         }
 
 
-class FirecrestHandler(web.RequestHandler):
+class FirecrestHandler(DoubleHandler[FakeFirecrest]):
     """Every request: connection faults, spec check, token check, injected failures, routes."""
-
-    fake: FakeFirecrest
-
-    def initialize(self, fake: FakeFirecrest) -> None:
-        self.fake = fake
-
-    def check_xsrf_cookie(self) -> None:
-        return
 
     def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         self.set_status(status)
@@ -242,21 +231,16 @@ class FirecrestHandler(web.RequestHandler):
             return
         if not self.authorised():
             return
-        for failure in list(fake.failures):
-            if failure.method == method and path.startswith(failure.path):
-                failure.times -= 1
-                if failure.times <= 0:
-                    fake.failures.remove(failure)
-                self.reply(failure.status, failure.body, failure.headers)
-                if failure.drop_connection:
-                    self.drop_after()
-                return
+        failure = take_failure(fake.failures, method, path)
+        if failure is not None:
+            self.reply(failure.status, failure.body, failure.headers)
+            if failure.drop_connection:
+                self.drop_after()
+            return
         await route(self, method, path)
 
-    get = post = put = delete = dispatch  # type: ignore[assignment]
-
     def token(self) -> None:
-        form = {k: v[0].decode() for k, v in self.request.body_arguments.items()}
+        form = self.form()
         self.fake.token_requests.append(form)
         if (
             form.get("grant_type") != "client_credentials"
@@ -296,9 +280,6 @@ class FirecrestHandler(web.RequestHandler):
         return True
 
     # -- request parts --------------------------------------------------------------------
-
-    def query(self, name: str, default: str | None = None) -> str | None:
-        return self.get_query_argument(name, default)
 
     def flag(self, name: str) -> bool:
         return (self.query(name) or "false").lower() == "true"
@@ -656,11 +637,7 @@ def compute(h: FirecrestHandler, method: str, rest: str) -> None:
 
 async def start_fake(fake: FakeFirecrest) -> HTTPServer:
     """Serve the double on a free port of 127.0.0.1; `fake.url` says where."""
-    app = web.Application([(r"/.*", FirecrestHandler, {"fake": fake})])
-    server = HTTPServer(app, max_body_size=64 * 1024 * 1024)
-    sockets = bind_sockets(0, "127.0.0.1")
-    server.add_sockets(sockets)
-    fake.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+    server, fake.url = await serve(FirecrestHandler, fake, max_body_size=64 * 1024 * 1024)
     for home in ("home/" + USER, "tmp"):
         (fake.root / home).mkdir(parents=True, exist_ok=True)
     return server

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
 
 from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.exceptions import OpenAPIError
+from spec_validation import spec_violations
 from tornado.httputil import HTTPServerRequest
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 SPEC = Path(__file__).parent / "data" / "openapi-v2.json"
 
@@ -57,38 +53,10 @@ def normalise_body(value: Any, top: bool = True) -> Any:
     return value
 
 
-class _Request:
-    def __init__(self, request: HTTPServerRequest, body: bytes | None) -> None:
-        self.host_url = f"{request.protocol}://{request.host}"
-        self.path = request.path
-        self.method = request.method.lower() if request.method else "get"
-        self.body = body
-        self.content_type = request.headers.get("Content-Type", "").lower()
-        self.parameters = RequestParameters(
-            query=ImmutableMultiDict(parse_qsl(request.query, keep_blank_values=True)),
-            header=Headers(list(request.headers.get_all())),
-            cookie=ImmutableMultiDict(),
-        )
-
-
-_CHMOD_LIKE = re.compile(r"^/filesystem/[^/]+/ops/(chmod|chown)$")
-
-
 def violations(request: HTTPServerRequest) -> list[str]:
     """What is wrong with a request by the spec (empty when it is fine)."""
     body: bytes | None = request.body or None
     content = request.headers.get("Content-Type", "")
     if body and content.startswith("application/json"):
         body = json.dumps(normalise_body(json.loads(body))).encode()
-    try:
-        _openapi().validate_request(_Request(request, body))
-    except OpenAPIError as err:
-        causes = [str(err)]
-        inner = err.__cause__
-        while inner is not None:
-            causes.append(str(inner))
-            for sub in getattr(inner, "schema_errors", []) or []:
-                causes.append(str(getattr(sub, "message", sub)))
-            inner = inner.__cause__
-        return causes
-    return []
+    return spec_violations(_openapi(), request, body)

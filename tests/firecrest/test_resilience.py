@@ -17,7 +17,7 @@ from fake_firecrest import CLIENT_SECRET, FakeFirecrest
 
 from hpc_jupyter.backends.base import ConfigError
 from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
-from hpc_jupyter.backends.firecrest.transport import retry_after_seconds
+from hpc_jupyter.backends.http import retry_after_seconds
 from hpc_jupyter.errors import FacilityAuthError
 
 API = Callable[..., Awaitable[Any]]

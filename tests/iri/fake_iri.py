@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from double_server import DoubleHandler, load_sample, serve, take_failure
 from iri_spec import violations
-from tornado import web
 from tornado.httpserver import HTTPServer
-from tornado.netutil import bind_sockets
 
 DATA = Path(__file__).parent / "data"
 PREFIX = "/api/v1"
@@ -42,9 +41,7 @@ STORAGE_ID = "bcc15dde-0ab6-5d31-9f20-7336adb60968"  # "hpss", as the demo's fil
 
 def sample(name: str) -> dict[str, Any]:
     """A recorded exchange (`{request, status, headers, body}`) by its file name's start."""
-    (path,) = DATA.glob(f"{name}-*.json")
-    recorded: dict[str, Any] = json.loads(path.read_text())
-    return recorded
+    return load_sample(DATA, f"{name}-*.json")
 
 
 def problem(name: str, detail: str | None = None, status: int | None = None) -> dict[str, Any]:
@@ -196,16 +193,8 @@ class Failed(Exception):
         self.output = output
 
 
-class IRIHandler(web.RequestHandler):
+class IRIHandler(DoubleHandler[FakeIRI]):
     """Every request: Globus token grants, spec check, token check, injected failures, routes."""
-
-    fake: FakeIRI
-
-    def initialize(self, fake: FakeIRI) -> None:
-        self.fake = fake
-
-    def check_xsrf_cookie(self) -> None:
-        return
 
     def reply(self, status: int, body: Any = None) -> None:
         self.set_status(status)
@@ -232,19 +221,14 @@ class IRIHandler(web.RequestHandler):
             return
         if not path.startswith(PREFIX + "/status/") and not self.authorised():
             return
-        for failure in list(fake.failures):
-            if failure.method == method and path.startswith(failure.path):
-                failure.times -= 1
-                if failure.times <= 0:
-                    fake.failures.remove(failure)
-                self.reply(failure.status, failure.body)
-                return
+        failure = take_failure(fake.failures, method, path)
+        if failure is not None:
+            self.reply(failure.status, failure.body)
+            return
         route(self, method, path[len(PREFIX) :])
 
-    get = post = put = delete = dispatch  # type: ignore[assignment]
-
     def globus_token(self) -> None:
-        form = {k: v[0].decode() for k, v in self.request.body_arguments.items()}
+        form = self.form()
         self.fake.token_requests.append(form)
         refresh = form.get("refresh_token", "")
         if (
@@ -277,9 +261,6 @@ class IRIHandler(web.RequestHandler):
             self.reply(401, problem("70"))
             return False
         return True
-
-    def query(self, name: str, default: str | None = None) -> str | None:
-        return self.get_query_argument(name, default)
 
     def body_json(self) -> dict[str, Any]:
         body: dict[str, Any] = json.loads(self.request.body or b"{}")
@@ -478,10 +459,5 @@ def filesystem(h: IRIHandler, op: str) -> Any:
 
 async def start_fake(fake: FakeIRI) -> HTTPServer:
     """Serve the double on a free local port; `fake.url` says where."""
-    app = web.Application([(r"/.*", IRIHandler, {"fake": fake})])
-    sockets = bind_sockets(0, "127.0.0.1")
-    server = HTTPServer(app)
-    server.add_sockets(sockets)
-    port = sockets[0].getsockname()[1]
-    fake.url = f"http://127.0.0.1:{port}"
+    server, fake.url = await serve(IRIHandler, fake)
     return server

@@ -10,9 +10,10 @@ import httpx
 from firecrest.v2 import AsyncFirecrest
 
 from ...errors import NotFound
+from ..http import BearerAuth
 from .failures import translated
 from .settings import FirecrestSettings
-from .tokens import BearerAuth, ClientCredentialsProvider
+from .tokens import ClientCredentialsProvider
 from .transport import RetryTransport
 
 DEFAULT_DIRECT_LIMIT = 5 * 1024 * 1024

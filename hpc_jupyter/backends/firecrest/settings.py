@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from ..base import ConfigError
 from ..credentials import SecretSource
+from ..options import check_keys, number_option, verify_option
 
 SECRET_KINDS = ("env", "file", "value")
 """The sources the `client_secret` option accepts."""
@@ -50,9 +51,7 @@ class FirecrestSettings:
     @classmethod
     def parse(cls, facility: str, options: Mapping[str, Any]) -> FirecrestSettings:
         """Check every option; `ConfigError` names the key at fault."""
-        for key in options:
-            if key not in _OPTIONS:
-                raise ConfigError(facility, key, f"unknown option; known: {sorted(_OPTIONS)}")
+        check_keys(facility, options, _OPTIONS)
         url = _url(facility, "url", options.get("url"))
         token_url = _url(facility, "token_url", options.get("token_url"))
         client_id = options.get("client_id")
@@ -85,12 +84,14 @@ class FirecrestSettings:
             client_secret=secret,
             api_version=2,
             system=system,
-            timeout=_number(facility, "timeout", options.get("timeout", 30.0), 0.1),
-            max_retries=int(_number(facility, "max_retries", options.get("max_retries", 3), 0)),
-            max_retry_after=_number(
+            timeout=number_option(facility, "timeout", options.get("timeout", 30.0), 0.1),
+            max_retries=int(
+                number_option(facility, "max_retries", options.get("max_retries", 3), 0)
+            ),
+            max_retry_after=number_option(
                 facility, "max_retry_after", options.get("max_retry_after", 30.0), 0
             ),
-            verify=_verify(facility, options.get("verify", True)),
+            verify=verify_option(facility, options.get("verify", True)),
         )
 
 
@@ -103,15 +104,3 @@ def _url(facility: str, key: str, value: Any) -> str:
     if parts.username or parts.password:
         raise ConfigError(facility, key, "must not carry credentials; use client_secret")
     return value
-
-
-def _number(facility: str, key: str, value: Any, minimum: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(facility, key, f"must be a number, {minimum} or more")
-    return float(value)
-
-
-def _verify(facility: str, value: Any) -> bool | str:
-    if isinstance(value, bool) or (isinstance(value, str) and value):
-        return value
-    raise ConfigError(facility, "verify", "true, false, or the path of a CA bundle")

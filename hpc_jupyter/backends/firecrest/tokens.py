@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator
 
 import httpx
 
@@ -128,38 +127,3 @@ class ClientCredentialsProvider:
         self._expires = time.monotonic() + lifetime
         self.refreshes += 1
         log.debug("hpc-jupyter: new token for facility %r, valid %.0f s", self.facility, lifetime)
-
-
-class BearerAuth(httpx.Auth):
-    """Adds the facility's token to requests for its API only, refreshing once on a 401.
-
-    Requests to other hosts (presigned S3 URLs) never get the token.
-    """
-
-    def __init__(self, provider: ClientCredentialsProvider, api_url: str) -> None:
-        self.provider = provider
-        self.api_url = api_url.rstrip("/") + "/"
-
-    def __repr__(self) -> str:
-        return f"<BearerAuth for {self.api_url}>"
-
-    def _is_api(self, request: httpx.Request) -> bool:
-        return str(request.url).startswith(self.api_url)
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if not self._is_api(request):
-            yield request
-            return
-        token = await self.provider.token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code != 401:
-            return
-        # The token expired or was revoked under us: one fresh token, one retry.
-        await response.aread()
-        self.provider.invalidate(token)
-        token = await self.provider.token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        yield request

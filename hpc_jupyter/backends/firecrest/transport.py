@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
 
 import httpx
+
+from ..http import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def retry_after_seconds(value: str | None, default: float, cap: float) -> float:
-    """Seconds to wait from a `Retry-After` header (seconds or an HTTP date), at most `cap`."""
-    if value is None:
-        return min(default, cap)
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), cap)
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return min(default, cap)
-    return max(0.0, min(when - time.time(), cap))
 
 
 class RetryTransport(httpx.AsyncBaseTransport):

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
-import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from ...errors import FacilityError, Unavailable, UpstreamTimeout
+from ..http import BearerAuth, retry_after_seconds
 from .failures import from_response
 from .settings import IRISettings
 from .tokens import TokenProvider
@@ -19,47 +18,13 @@ from .tokens import TokenProvider
 log = logging.getLogger(__name__)
 
 
-class BearerAuth(httpx.Auth):
-    """Adds the token to requests for the API; after a 401/403, one fresh token and one retry."""
+class IRIBearerAuth(BearerAuth):
+    """The token on requests for the API; after a 401/403, one fresh token and one retry."""
 
-    def __init__(self, provider: TokenProvider, api_url: str) -> None:
-        self.provider = provider
-        self.api_url = api_url.rstrip("/") + "/"
+    provider: TokenProvider
 
-    def __repr__(self) -> str:
-        return f"<BearerAuth for {self.api_url}>"
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if not str(request.url).startswith(self.api_url):
-            yield request  # never send the token anywhere else
-            return
-        token = await self.provider.token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code not in (401, 403) or not self.provider.can_refresh:
-            return
-        # The token expired or was revoked under us: one fresh token, one retry.
-        await response.aread()
-        self.provider.invalidate(token)
-        token = await self.provider.token()
-        request.headers["Authorization"] = f"Bearer {token}"
-        yield request
-
-
-def retry_after(value: str | None, default: float, cap: float) -> float:
-    """Seconds a `Retry-After` header asks for (seconds or an HTTP date), at most `cap`."""
-    if value is None:
-        return min(default, cap)
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), cap)
-    try:
-        when = email.utils.parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError):
-        return min(default, cap)
-    return max(0.0, min(when - time.time(), cap))
+    def should_refresh(self, response: httpx.Response) -> bool:
+        return response.status_code in (401, 403) and self.provider.can_refresh
 
 
 class IRIClient:
@@ -82,7 +47,7 @@ class IRIClient:
                 base_url=self.settings.url + "/",
                 timeout=httpx.Timeout(self.settings.timeout),
                 verify=self.settings.verify,
-                auth=BearerAuth(self.provider, self.settings.url),
+                auth=IRIBearerAuth(self.provider, self.settings.url),
                 headers={"Accept": "application/json"},
                 follow_redirects=False,
             )
@@ -116,7 +81,7 @@ class IRIClient:
                 ) from None
             if response.status_code == 429 and limited < self.settings.max_retries:
                 limited += 1
-                wait = retry_after(
+                wait = retry_after_seconds(
                     response.headers.get("Retry-After"),
                     2.0**limited,
                     self.settings.max_retry_after,

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..base import ConfigError
+from ..options import check_keys, number_option, verify_option
 from .auth_config import AuthSettings, parse_auth
 
 _OPTIONS = frozenset(
@@ -68,9 +69,7 @@ class IRISettings:
     @classmethod
     def parse(cls, facility: str, options: Mapping[str, Any]) -> IRISettings:
         """Check every option; `ConfigError` names the key at fault."""
-        for key in options:
-            if key not in _OPTIONS:
-                raise ConfigError(facility, key, f"unknown option; known: {sorted(_OPTIONS)}")
+        check_keys(facility, options, _OPTIONS)
         if "auth" not in options:
             raise ConfigError(
                 facility, "auth", 'required, e.g. {"token_file": "~/.globus/app/.../tokens.json"}'
@@ -83,7 +82,7 @@ class IRISettings:
         historical = options.get("historical", True)
         if not isinstance(historical, bool):
             raise ConfigError(facility, "historical", "must be true or false")
-        num = _number
+        num = number_option
         return cls(
             url=_url(facility, options.get("url")),
             compute_resource=_text(facility, "compute_resource", options, required=True) or "",
@@ -107,7 +106,7 @@ class IRISettings:
             page_size=int(num(facility, "page_size", options.get("page_size", 100), 1)),
             max_pages=int(num(facility, "max_pages", options.get("max_pages", 20), 1)),
             historical=historical,
-            verify=_verify(facility, options.get("verify", True)),
+            verify=verify_option(facility, options.get("verify", True)),
         )
 
 
@@ -135,15 +134,3 @@ def _text(
             "required: a non-empty string" if required else "must be a non-empty string",
         )
     return value.strip()
-
-
-def _number(facility: str, key: str, value: Any, minimum: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(facility, key, f"must be a number, {minimum} or more")
-    return float(value)
-
-
-def _verify(facility: str, value: Any) -> bool | str:
-    if isinstance(value, bool) or (isinstance(value, str) and value):
-        return value
-    raise ConfigError(facility, "verify", "true, false, or the path of a CA bundle")

@@ -6,26 +6,19 @@ import getpass
 from collections.abc import Mapping
 from typing import Any
 
-from ...models import System
-from ..base import BackendContext, ConfigError, FacilityBackend, FileBackend, JobBackend
+from ..base import BackendContext, ConfigError
+from ..options import check_keys, days_option, seconds_option, text_option
 from .cli_jobs import SlurmCLIJobs
 from .commands import SlurmCommands
-from .options import (
-    check_keys,
-    days_option,
-    files_option,
-    home_option,
-    seconds_option,
-    text_option,
-)
+from .facility import SlurmFacility
+from .options import files_option, home_option
 
 
-class SlurmCLIFacility(FacilityBackend):
+class SlurmCLIFacility(SlurmFacility):
     """Options (all optional): `user`, `prefix` (e.g. `["ssh", "login01"]`), `partition`,
     `account`, `files`, `home`, `system`, `history_days` (0: no sacct), `timeout`."""
 
     kind = "slurm-cli"
-    default_poll_interval = 5.0
     _OPTIONS = frozenset(
         {
             "user",
@@ -39,15 +32,6 @@ class SlurmCLIFacility(FacilityBackend):
             "timeout",
         }
     )
-
-    def __init__(
-        self, name: str, jobs: SlurmCLIJobs, files: FileBackend | None, system: str, home: str
-    ) -> None:
-        super().__init__(name)
-        self._jobs = jobs
-        self._files = files
-        self.system = system
-        self.home = home
 
     @classmethod
     def create(
@@ -73,14 +57,3 @@ class SlurmCLIFacility(FacilityBackend):
             history_days=days,
         )
         return cls(name, jobs, files, text_option(name, options, "system") or name, home)
-
-    @property
-    def files(self) -> FileBackend | None:
-        return self._files
-
-    @property
-    def jobs(self) -> JobBackend:
-        return self._jobs
-
-    async def systems(self) -> list[System]:
-        return [System(name=self.system, status="available", default=True, home=self.home)]

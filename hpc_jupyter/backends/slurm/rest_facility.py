@@ -7,18 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
-from ...models import System
-from ..base import BackendContext, ConfigError, FacilityBackend, FileBackend, JobBackend
+from ..base import BackendContext, ConfigError, FileBackend
 from ..credentials import SecretSource
+from ..options import check_keys, days_option, seconds_option, text_option
+from .facility import SlurmFacility
 from .history import SlurmHistory
-from .options import (
-    check_keys,
-    days_option,
-    files_option,
-    home_option,
-    seconds_option,
-    text_option,
-)
+from .options import files_option, home_option
 from .rest_client import SlurmRestClient
 from .rest_jobs import SlurmRestJobs
 from .schema import NEWEST, OLDEST, collection
@@ -27,12 +21,11 @@ from .token import SlurmToken
 _VERSION = re.compile(r"^(?:v?0\.0\.)?(\d+)$")
 
 
-class SlurmRestFacility(FacilityBackend):
+class SlurmRestFacility(SlurmFacility):
     """Options: `url`, `user`, `token` (required); `api_version`, `partition`, `account`,
     `files`, `home`, `system`, `history_days` (0 turns history off), `timeout`."""
 
     kind = "slurmrestd"
-    default_poll_interval = 5.0
     _OPTIONS = frozenset(
         {
             "url",
@@ -58,12 +51,9 @@ class SlurmRestFacility(FacilityBackend):
         system: str,
         home: str,
     ) -> None:
-        super().__init__(name)
+        super().__init__(name, jobs, files, system, home)
         self.client = client
-        self._jobs = jobs
-        self._files = files
-        self.system = system
-        self.home = home
+        self._rest_jobs = jobs
 
     @classmethod
     def create(
@@ -103,20 +93,9 @@ class SlurmRestFacility(FacilityBackend):
         system = text_option(name, options, "system") or name
         return cls(name, client, jobs, files, system, home)
 
-    @property
-    def files(self) -> FileBackend | None:
-        return self._files
-
-    @property
-    def jobs(self) -> JobBackend:
-        return self._jobs
-
-    async def systems(self) -> list[System]:
-        return [System(name=self.system, status="available", default=True, home=self.home)]
-
     async def auth_status(self) -> str:
         try:
-            version = await self._jobs.version()
+            version = await self._rest_jobs.version()
             await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, 'ping')}")
         except FacilityAuthError:
             return "expired"
