@@ -16,10 +16,11 @@ import type { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { UUID } from '@lumino/coreutils';
 
-import { toBase64 } from './bytes';
+import { chunkedCopy } from './copy';
 import { isBatchScript, jobRequest, prefill } from './directives';
 import { isFinal, ITransition, NOTIFIED } from './jobs';
 import type { JobMonitor } from './monitor';
+import { formatSize } from './paths';
 import type { HPCService } from './service';
 import type { HPC } from './tokens';
 import { JobLogViewer, RemoteFileViewer } from './widgets/viewer';
@@ -32,9 +33,6 @@ export namespace CommandIDs {
   export const submitEditor = 'hpc:submit-editor';
   export const download = 'hpc:copy-remote-file-to-lab';
 }
-
-/** The largest file copied into Lab's workspace: one contents request, without chunks. */
-export const MAX_COPY_TO_LAB = 15 * 1024 * 1024;
 
 export interface ICommandContext {
   app: JupyterFrontEnd;
@@ -204,18 +202,7 @@ export function registerCommands(context: ICommandContext): void {
     execute: async args => {
       const facility = String(args.facility);
       const path = String(args.path);
-      const size = Number(args.size ?? 0);
       const name = PathExt.basename(path);
-      if (size > MAX_COPY_TO_LAB) {
-        Notification.error(
-          trans.__(
-            '%1 is larger than %2 MiB; copying such files into Lab is not supported yet.',
-            name,
-            String(MAX_COPY_TO_LAB / 1024 / 1024)
-          )
-        );
-        return;
-      }
       const dir = fileBrowser?.model.path ?? '';
       const target = PathExt.join(dir, name);
       const contents = app.serviceManager.contents;
@@ -241,27 +228,78 @@ export function registerCommands(context: ICommandContext): void {
           return;
         }
       }
+      let size = Number(args.size ?? NaN);
+      let started = false;
+      const progress = Notification.emit(
+        trans.__('Copying %1 from %2…', path, facility),
+        'in-progress',
+        { autoClose: false, progress: 0 }
+      );
       try {
-        const bytes = await service.readFile(facility, path, 0, size);
-        await contents.save(target, {
-          type: 'file',
-          format: 'base64',
-          content: toBase64(new Uint8Array(bytes))
+        if (!Number.isFinite(size) || size < 0) {
+          size = (await service.stat(facility, path)).size;
+        }
+        await chunkedCopy({
+          size,
+          read: (offset, length) =>
+            service.readFile(facility, path, offset, length),
+          save: (content, chunk) => {
+            started = true;
+            return contents.save(target, {
+              type: 'file',
+              format: 'base64',
+              content,
+              ...(chunk === undefined ? {} : { chunk })
+            });
+          },
+          onProgress: (copied, total) =>
+            void Notification.update({
+              id: progress,
+              message: trans.__(
+                'Copying %1 from %2: %3 of %4',
+                path,
+                facility,
+                formatSize(copied),
+                formatSize(total)
+              ),
+              progress: total ? copied / total : 1
+            })
         });
-        Notification.success(
-          trans.__('Copied %1 from %2 to %3.', path, facility, target),
-          { autoClose: 5000 }
-        );
+        Notification.update({
+          id: progress,
+          type: 'success',
+          message: trans.__('Copied %1 from %2 to %3.', path, facility, target),
+          autoClose: 5000,
+          progress: undefined
+        });
       } catch (error) {
-        Notification.error(
-          trans.__('Copying %1 failed: %2', path, (error as Error).message)
-        );
+        // A partial copy is worse than none: it looks like the file.
+        if (started) {
+          await contents.delete(target).catch(() => undefined);
+        }
+        Notification.update({
+          id: progress,
+          type: 'error',
+          message: trans.__(
+            'Copying %1 failed: %2',
+            path,
+            (error as Error).message
+          ),
+          autoClose: false,
+          progress: undefined
+        });
       }
     }
   });
 
   monitor.transition.connect((_, change) => notify(context, change));
 }
+
+/**
+ * The partitions asked for per facility, for the page's lifetime: they change rarely and
+ * a dialog should not wait for them each time.
+ */
+const partitionCache = new Map<string, Promise<HPC.IPartition[]>>();
 
 /** Ask for the facility and the job's settings, then submit `script`. */
 export async function submitScript(
@@ -294,7 +332,20 @@ export async function submitScript(
     fields: prefill(script),
     // A `local` facility's root is this server's root, so the script's own folder is
     // there too; elsewhere the facility's home is the sensible default.
-    workdirFor: facility => (facility.kind === 'local' && dir ? dir : '')
+    workdirFor: facility => (facility.kind === 'local' && dir ? dir : ''),
+    partitionsFor: facility => {
+      if (!facility.capabilities.includes('jobs.partitions')) {
+        return null;
+      }
+      let pending = partitionCache.get(facility.name);
+      if (!pending) {
+        pending = service.partitions(facility.name);
+        partitionCache.set(facility.name, pending);
+        // A failure is not kept: the next dialog asks again.
+        pending.catch(() => partitionCache.delete(facility.name));
+      }
+      return pending;
+    }
   });
   const result = await showDialog({
     title: trans.__('Submit %1 to an HPC facility', name),

@@ -183,3 +183,66 @@ export class JobTracker {
     }
   }
 }
+
+/** Which jobs the panel lists: active ones, finished ones (history) or all. */
+export type JobView = 'all' | 'active' | 'history';
+
+export const JOB_VIEWS: readonly JobView[] = ['all', 'active', 'history'];
+
+/** The jobs of a view. */
+export function viewJobs(jobs: readonly HPC.IJob[], view: JobView): HPC.IJob[] {
+  switch (view) {
+    case 'active':
+      return jobs.filter(job => !isFinal(job.state));
+    case 'history':
+      return jobs.filter(job => isFinal(job.state));
+    default:
+      return [...jobs];
+  }
+}
+
+/** How long a job waited, ran and may still run, in seconds (null when unknown). */
+export interface IJobTimes {
+  /** From submit to start (to now while pending). */
+  waited: number | null;
+  /** From start to end (to now while running). */
+  elapsed: number | null;
+  /** What is left of the time limit while the job runs. */
+  remaining: number | null;
+}
+
+/** The durations of `job` at `now` (Unix seconds). */
+export function jobTimes(job: HPC.IJob, now: number): IJobTimes {
+  const final = isFinal(job.state);
+  const start =
+    job.start_time !== null && job.start_time > 0 ? job.start_time : null;
+  let waited: number | null = null;
+  if (job.submit_time !== null) {
+    if (start !== null) {
+      waited = Math.max(0, start - job.submit_time);
+    } else if (!final) {
+      waited = Math.max(0, now - job.submit_time);
+    }
+  }
+  // A job that ended without an end time (cancelled, say) ran for an unknown time.
+  const end = job.end_time ?? (final ? null : now);
+  const elapsed =
+    start !== null && end !== null ? Math.max(0, end - start) : null;
+  const remaining =
+    elapsed !== null &&
+    !final &&
+    job.end_time === null &&
+    job.time_limit !== null
+      ? Math.max(0, job.time_limit - elapsed)
+      : null;
+  return { waited, elapsed, remaining };
+}
+
+/** Why a pending job waits, as the facility says it (`Priority`, `Resources`, ...). */
+export function pendingReason(job: HPC.IJob): string | null {
+  if (job.state !== 'PENDING' || !job.reason) {
+    return null;
+  }
+  const reason = job.reason.trim();
+  return reason && reason.toLowerCase() !== 'none' ? reason : null;
+}

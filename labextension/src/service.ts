@@ -229,6 +229,17 @@ export class HPCService {
     return body.jobs;
   }
 
+  /** The partitions (queues) of a facility with the `jobs.partitions` capability. */
+  async partitions(
+    facility: string,
+    system?: string
+  ): Promise<HPC.IPartition[]> {
+    const body = await this.json<{ partitions: HPC.IPartition[] }>(
+      facilityPath(facility, '/partitions' + query({ system }))
+    );
+    return body.partitions;
+  }
+
   /** Submit a batch script; `idempotencyKey` makes a retried submit safe. */
   submitJob(
     facility: string,

@@ -108,6 +108,17 @@ export namespace HPC {
     array_task_id: string | null;
   }
 
+  /** A partition (queue) jobs can be submitted to (GET .../partitions). */
+  export interface IPartition {
+    name: string;
+    /** Jobs that name no partition go here. */
+    default: boolean;
+    state: string;
+    /** The longest time limit allowed, in seconds; null when unlimited or unknown. */
+    max_time: number | null;
+    nodes: number | null;
+  }
+
   export interface IJobRequest {
     script: string;
     name?: string;

@@ -1,4 +1,12 @@
-import { filterJobs, formatDuration, JobTracker, sortJobs } from '../jobs';
+import {
+  filterJobs,
+  formatDuration,
+  jobTimes,
+  JobTracker,
+  pendingReason,
+  sortJobs,
+  viewJobs
+} from '../jobs';
 import type { HPC } from '../tokens';
 
 function job(
@@ -120,5 +128,86 @@ describe('job lists', () => {
     expect(formatDuration(7260)).toBe('2h 01m');
     expect(formatDuration(100800)).toBe('1d 04h');
     expect(formatDuration(-5)).toBe('0s');
+  });
+});
+
+describe('viewJobs', () => {
+  const jobs = [
+    job('1', 'RUNNING'),
+    job('2', 'COMPLETED'),
+    job('3', 'PENDING')
+  ];
+
+  it('shows active jobs, finished jobs (history) or all', () => {
+    expect(viewJobs(jobs, 'active').map(j => j.id)).toEqual(['1', '3']);
+    expect(viewJobs(jobs, 'history').map(j => j.id)).toEqual(['2']);
+    expect(viewJobs(jobs, 'all')).toHaveLength(3);
+  });
+});
+
+describe('jobTimes', () => {
+  it('counts the wait of a pending job up to now', () => {
+    const pending = job('1', 'PENDING', { submit_time: 100 });
+    expect(jobTimes(pending, 160)).toEqual({
+      waited: 60,
+      elapsed: null,
+      remaining: null
+    });
+  });
+
+  it('counts a running job up to now and what is left of its limit', () => {
+    const running = job('1', 'RUNNING', {
+      submit_time: 100,
+      start_time: 130,
+      time_limit: 600
+    });
+    expect(jobTimes(running, 230)).toEqual({
+      waited: 30,
+      elapsed: 100,
+      remaining: 500
+    });
+  });
+
+  it('counts a finished job from start to end, with nothing left', () => {
+    const done = job('1', 'COMPLETED', {
+      submit_time: 100,
+      start_time: 110,
+      end_time: 170,
+      time_limit: 600
+    });
+    expect(jobTimes(done, 9999)).toEqual({
+      waited: 10,
+      elapsed: 60,
+      remaining: null
+    });
+  });
+
+  it('does not guess the run time of a job that ended without an end time', () => {
+    const cancelled = job('1', 'CANCELLED', {
+      submit_time: 100,
+      start_time: 110
+    });
+    expect(jobTimes(cancelled, 9999).elapsed).toBeNull();
+  });
+
+  it('knows nothing of a job cancelled before it started', () => {
+    const cancelled = job('1', 'CANCELLED', { submit_time: 100 });
+    expect(jobTimes(cancelled, 9999)).toEqual({
+      waited: null,
+      elapsed: null,
+      remaining: null
+    });
+  });
+});
+
+describe('pendingReason', () => {
+  it("is a pending job's reason, unless it says none", () => {
+    expect(pendingReason(job('1', 'PENDING', { reason: 'Priority' }))).toBe(
+      'Priority'
+    );
+    expect(pendingReason(job('1', 'PENDING', { reason: 'None' }))).toBeNull();
+    expect(
+      pendingReason(job('1', 'RUNNING', { reason: 'Priority' }))
+    ).toBeNull();
   });
 });

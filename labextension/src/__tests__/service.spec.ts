@@ -221,3 +221,21 @@ describe('HPCService', () => {
     );
   });
 });
+
+describe('HPCService.partitions', () => {
+  it('lists the partitions of a facility and system', async () => {
+    const { requester, calls } = fake({
+      'facilities/local/partitions?system=login': json({
+        partitions: [
+          { name: 'p', default: true, state: 'UP', max_time: null, nodes: 1 }
+        ]
+      })
+    });
+    const partitions = await new HPCService(requester).partitions(
+      'local',
+      'login'
+    );
+    expect(partitions.map(p => p.name)).toEqual(['p']);
+    expect(calls[0].init?.method ?? 'GET').toBe('GET');
+  });
+});

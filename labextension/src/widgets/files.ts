@@ -1,6 +1,10 @@
 /**
  * RemoteFiles: a facility's files in the side panel: breadcrumbs, sort, refresh, open,
  * upload (button or drag and drop from the desktop) with progress, mkdir, rename, delete.
+ *
+ * The list is windowed: only the rows on screen (and a few either side) are in the DOM,
+ * placed at their offset in a sizer as tall as the whole list, so a directory of tens of
+ * thousands of entries scrolls without building tens of thousands of nodes.
  */
 import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -28,7 +32,11 @@ import {
 } from '../paths';
 import { HPCRequestError, type HPCService } from '../service';
 import type { HPC } from '../tokens';
+import { scrollToRow, visibleRows } from '../window';
 import { h, iconButton } from './dom';
+
+/** Every row's height in px (the windowing needs equal rows; style/base.css agrees). */
+export const ROW_HEIGHT = 24;
 
 export namespace RemoteFiles {
   export interface IOptions {
@@ -98,10 +106,20 @@ export class RemoteFiles extends Widget {
     });
     this._progress = h('div', { class: 'hpc-RemoteFiles-progress' });
     this._header = h('div', { class: 'hpc-RemoteFiles-header' });
-    this._list = h('ul', {
+    this._list = h('div', {
       class: 'hpc-RemoteFiles-list',
+      role: 'list',
+      tabindex: '0',
       'aria-label': trans.__('Remote files')
     });
+    this._sizer = h('div', { class: 'hpc-RemoteFiles-sizer' });
+    this._list.append(this._sizer);
+    this._list.addEventListener('scroll', () => this._scheduleRows());
+    this._list.addEventListener('keydown', event => this._onKey(event));
+    if (typeof ResizeObserver !== 'undefined') {
+      this._resizeObserver = new ResizeObserver(() => this._scheduleRows());
+      this._resizeObserver.observe(this._list);
+    }
     this.node.append(
       this._toolbar,
       this._crumbs,
@@ -128,6 +146,14 @@ export class RemoteFiles extends Widget {
       event.preventDefault();
       void this.uploadFiles(Array.from(event.dataTransfer.files));
     });
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._resizeObserver?.disconnect();
+    super.dispose();
   }
 
   /** Saved state changed. */
@@ -188,6 +214,10 @@ export class RemoteFiles extends Widget {
       );
       if (this._facility !== facility) {
         return; // the user chose another facility meanwhile
+      }
+      if (listing.path !== this._listing?.path) {
+        this._list.scrollTop = 0;
+        this._selected = null;
       }
       this._listing = listing;
       this._paths[facility.name] = listing.path;
@@ -435,10 +465,10 @@ export class RemoteFiles extends Widget {
     const facility = this._facility;
     if (!listing || !facility) {
       this._crumbs.replaceChildren();
-      this._list.replaceChildren();
+      this._entries = [];
+      this._renderRows(true);
       return;
     }
-    const trans = this._trans;
     this._crumbs.replaceChildren(
       ...breadcrumbs(listing.path, facility.name)
         .map((crumb, index, all) => {
@@ -459,105 +489,232 @@ export class RemoteFiles extends Widget {
         })
         .flat()
     );
-    const writable = this._canWrite();
-    const entries = sortEntries(
+    this._entries = sortEntries(
       listing.entries,
       this._sortKey,
       this._ascending
     );
-    if (!entries.length) {
-      this._list.replaceChildren(
-        h(
-          'li',
-          { class: 'hpc-RemoteFiles-empty' },
-          trans.__('This folder is empty.')
-        )
-      );
+    this._list.dataset.count = String(this._entries.length);
+    this._renderRows(true);
+  }
+
+  /** Render the rows on screen at the next frame (scroll and resize come in bursts). */
+  private _scheduleRows(): void {
+    if (this._frame) {
       return;
     }
-    this._list.replaceChildren(
-      ...entries.map(entry => {
-        const isDir = entry.type === 'directory';
-        const icon = (isDir ? folderIcon : fileIcon).element({
-          tag: 'span',
-          className: 'hpc-RemoteFiles-icon'
-        });
-        const modified = new Date(entry.modified * 1000);
-        const row = h(
-          'li',
-          {
-            class: 'hpc-RemoteFiles-item',
-            'data-name': entry.name,
-            'data-path': entry.path,
-            'data-type': entry.type,
-            tabindex: '0',
-            title: isDir
-              ? trans.__('Open folder %1', entry.name)
-              : trans.__('Open %1 (read-only)', entry.name)
-          },
-          icon,
-          h('span', { class: 'hpc-RemoteFiles-name' }, entry.name),
-          h(
-            'span',
-            { class: 'hpc-RemoteFiles-size' },
-            isDir ? '' : formatSize(entry.size)
-          ),
-          h(
-            'span',
-            {
-              class: 'hpc-RemoteFiles-modified',
-              title: modified.toLocaleString()
-            },
-            modified.toLocaleDateString()
-          ),
-          h(
-            'span',
-            { class: 'hpc-RemoteFiles-actions' },
-            entry.type === 'file' &&
-              iconButton(
-                downloadIcon.element({ tag: 'span' }),
-                trans.__("Copy %1 to Lab's current folder", entry.name),
-                'hpc-RemoteFiles-download',
-                () => this._download(facility.name, entry)
-              ),
-            writable &&
-              iconButton(
-                editIcon.element({ tag: 'span' }),
-                trans.__('Rename %1', entry.name),
-                'hpc-RemoteFiles-rename',
-                () => void this._rename(entry)
-              ),
-            writable &&
-              iconButton(
-                deleteIcon.element({ tag: 'span' }),
-                trans.__('Delete %1', entry.name),
-                'hpc-RemoteFiles-delete',
-                () => void this._delete(entry)
-              )
-          )
-        );
-        const open = () => {
-          if (isDir) {
-            void this.navigate(entry.path);
-          } else {
-            this._openFile(facility.name, entry.path);
-          }
-        };
-        row.addEventListener('dblclick', open);
-        row.addEventListener('keydown', event => {
-          if (event.key === 'Enter') {
-            open();
-          }
-        });
-        row.addEventListener('click', () => {
-          this._list
-            .querySelectorAll('.jp-mod-selected')
-            .forEach(node => node.classList.remove('jp-mod-selected'));
-          row.classList.add('jp-mod-selected');
-        });
-        return row;
-      })
+    this._frame = requestAnimationFrame(() => {
+      this._frame = 0;
+      this._renderRows(false);
+    });
+  }
+
+  /** Put the rows on screen in the DOM; unless `force`, only when the window moved. */
+  private _renderRows(force: boolean): void {
+    const entries = this._entries;
+    const facility = this._facility;
+    const list = this._list;
+    if (!this._listing || !facility) {
+      this._sizer.style.height = '0px';
+      this._sizer.replaceChildren();
+      this._window = { start: 0, end: 0 };
+      return;
+    }
+    if (!entries.length) {
+      this._sizer.style.height = 'auto';
+      this._sizer.replaceChildren(
+        h(
+          'div',
+          { class: 'hpc-RemoteFiles-empty' },
+          this._trans.__('This folder is empty.')
+        )
+      );
+      this._window = { start: 0, end: 0 };
+      return;
+    }
+    const range = visibleRows(
+      list.scrollTop,
+      list.clientHeight,
+      ROW_HEIGHT,
+      entries.length
     );
+    if (
+      !force &&
+      range.start === this._window.start &&
+      range.end === this._window.end
+    ) {
+      return;
+    }
+    this._window = range;
+    const hadFocus =
+      list.contains(document.activeElement) && list !== document.activeElement;
+    this._sizer.style.height = `${entries.length * ROW_HEIGHT}px`;
+    const writable = this._canWrite();
+    const rows: HTMLElement[] = [];
+    for (let index = range.start; index < range.end; index++) {
+      rows.push(this._row(facility, entries[index], index, writable));
+    }
+    this._sizer.replaceChildren(...rows);
+    if (hadFocus) {
+      this._focusSelected();
+    }
+  }
+
+  private _row(
+    facility: HPC.IFacility,
+    entry: HPC.IFileEntry,
+    index: number,
+    writable: boolean
+  ): HTMLElement {
+    const trans = this._trans;
+    const isDir = entry.type === 'directory';
+    const icon = (isDir ? folderIcon : fileIcon).element({
+      tag: 'span',
+      className: 'hpc-RemoteFiles-icon'
+    });
+    const modified = new Date(entry.modified * 1000);
+    const row = h(
+      'div',
+      {
+        class:
+          'hpc-RemoteFiles-item' +
+          (entry.path === this._selected ? ' jp-mod-selected' : ''),
+        role: 'listitem',
+        style: `top: ${index * ROW_HEIGHT}px; height: ${ROW_HEIGHT}px`,
+        'data-index': String(index),
+        'data-name': entry.name,
+        'data-path': entry.path,
+        'data-type': entry.type,
+        tabindex: '-1',
+        title: isDir
+          ? trans.__('Open folder %1', entry.name)
+          : trans.__('Open %1 (read-only)', entry.name)
+      },
+      icon,
+      h('span', { class: 'hpc-RemoteFiles-name' }, entry.name),
+      h(
+        'span',
+        { class: 'hpc-RemoteFiles-size' },
+        isDir ? '' : formatSize(entry.size)
+      ),
+      h(
+        'span',
+        {
+          class: 'hpc-RemoteFiles-modified',
+          title: modified.toLocaleString()
+        },
+        modified.toLocaleDateString()
+      ),
+      h(
+        'span',
+        { class: 'hpc-RemoteFiles-actions' },
+        entry.type === 'file' &&
+          iconButton(
+            downloadIcon.element({ tag: 'span' }),
+            trans.__("Copy %1 to Lab's current folder", entry.name),
+            'hpc-RemoteFiles-download',
+            () => this._download(facility.name, entry)
+          ),
+        writable &&
+          iconButton(
+            editIcon.element({ tag: 'span' }),
+            trans.__('Rename %1', entry.name),
+            'hpc-RemoteFiles-rename',
+            () => void this._rename(entry)
+          ),
+        writable &&
+          iconButton(
+            deleteIcon.element({ tag: 'span' }),
+            trans.__('Delete %1', entry.name),
+            'hpc-RemoteFiles-delete',
+            () => void this._delete(entry)
+          )
+      )
+    );
+    row.addEventListener('dblclick', () => this._open(entry));
+    row.addEventListener('click', () => this._select(index));
+    return row;
+  }
+
+  private _open(entry: HPC.IFileEntry): void {
+    const facility = this._facility;
+    if (!facility) {
+      return;
+    }
+    if (entry.type === 'directory') {
+      void this.navigate(entry.path);
+    } else {
+      this._openFile(facility.name, entry.path);
+    }
+  }
+
+  /** Select the entry at `index`, scrolled into view. */
+  private _select(index: number): void {
+    const entry = this._entries[index];
+    if (!entry) {
+      return;
+    }
+    this._selected = entry.path;
+    const list = this._list;
+    list.scrollTop = scrollToRow(
+      index,
+      list.scrollTop,
+      list.clientHeight,
+      ROW_HEIGHT
+    );
+    // Rows are re-made only when the window moved: a click's row must survive for the
+    // double click that may follow.
+    this._renderRows(false);
+    this._sizer
+      .querySelectorAll<HTMLElement>('.hpc-RemoteFiles-item')
+      .forEach(node =>
+        node.classList.toggle(
+          'jp-mod-selected',
+          node.dataset.path === entry.path
+        )
+      );
+    this._focusSelected();
+  }
+
+  private _focusSelected(): void {
+    const row = Array.from(
+      this._sizer.querySelectorAll<HTMLElement>('.hpc-RemoteFiles-item')
+    ).find(node => node.dataset.path === this._selected);
+    row?.focus({ preventScroll: true });
+  }
+
+  /** Up, down, Home, End move the selection; Enter opens it. */
+  private _onKey(event: KeyboardEvent): void {
+    const count = this._entries.length;
+    if (!count) {
+      return;
+    }
+    const current = this._entries.findIndex(e => e.path === this._selected);
+    let next: number | null = null;
+    switch (event.key) {
+      case 'ArrowDown':
+        next = Math.min(count - 1, current + 1);
+        break;
+      case 'ArrowUp':
+        next = Math.max(0, current - 1);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = count - 1;
+        break;
+      case 'Enter':
+        if (current >= 0) {
+          event.preventDefault();
+          this._open(this._entries[current]);
+        }
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    this._select(next);
   }
 
   private _service: HPCService;
@@ -574,7 +731,13 @@ export class RemoteFiles extends Widget {
   private _crumbs: HTMLDivElement;
   private _status: HTMLDivElement;
   private _header: HTMLDivElement;
-  private _list: HTMLUListElement;
+  private _list: HTMLDivElement;
+  private _sizer: HTMLDivElement;
+  private _entries: HPC.IFileEntry[] = [];
+  private _selected: string | null = null;
+  private _window = { start: 0, end: 0 };
+  private _frame = 0;
+  private _resizeObserver: ResizeObserver | null = null;
   private _progress: HTMLDivElement;
   private _upload: HTMLInputElement;
 }

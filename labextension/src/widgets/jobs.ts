@@ -1,13 +1,26 @@
 /**
  * RemoteJobs: the user's jobs on the panel's facility, live (see JobMonitor), with a
- * filter, details, cancel with confirmation and a button to follow a job's log.
+ * filter, a view of active jobs, finished ones (history, as long as the facility reports
+ * them) or all, details (pending reason, nodes, times, limits), cancel with confirmation
+ * and a button to follow a job's log.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
+import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-import { filterJobs, formatDuration, isFinal, sortJobs } from '../jobs';
+import {
+  filterJobs,
+  formatDuration,
+  isFinal,
+  JOB_VIEWS,
+  jobTimes,
+  JobView,
+  pendingReason,
+  sortJobs,
+  viewJobs
+} from '../jobs';
 import type { JobMonitor } from '../monitor';
 import { HPCRequestError, type HPCService } from '../service';
 import type { HPC } from '../tokens';
@@ -20,6 +33,11 @@ export namespace RemoteJobs {
     trans: TranslationBundle;
     /** Open a job's log in a tab that follows it. */
     openLog: (job: HPC.IJob) => void;
+  }
+
+  /** What is restored on reload. */
+  export interface IState {
+    view: JobView;
   }
 }
 
@@ -39,6 +57,25 @@ export class RemoteJobs extends Widget {
       'aria-label': trans.__('Filter jobs')
     });
     this._filter.addEventListener('input', () => this._render());
+    const viewLabels: Record<JobView, string> = {
+      all: trans.__('All'),
+      active: trans.__('Active'),
+      history: trans.__('History')
+    };
+    this._view = h('select', {
+      class: 'hpc-RemoteJobs-view jp-mod-styled',
+      'aria-label': trans.__('Which jobs'),
+      title: trans.__(
+        'Active jobs, finished jobs (as long as the facility reports them) or all'
+      )
+    });
+    this._view.append(
+      ...JOB_VIEWS.map(view => h('option', { value: view }, viewLabels[view]))
+    );
+    this._view.addEventListener('change', () => {
+      this._render();
+      this._stateChanged.emit();
+    });
     this._status = h('div', { class: 'hpc-RemoteJobs-status', role: 'status' });
     this._list = h('ul', {
       class: 'hpc-RemoteJobs-list',
@@ -49,6 +86,7 @@ export class RemoteJobs extends Widget {
         'div',
         { class: 'hpc-Toolbar' },
         h('span', { class: 'hpc-SectionTitle' }, trans.__('Jobs')),
+        this._view,
         this._filter,
         iconButton(
           refreshIcon.element({ tag: 'span' }),
@@ -69,6 +107,22 @@ export class RemoteJobs extends Widget {
     }
     this._monitor.listed.disconnect(this._onListed, this);
     super.dispose();
+  }
+
+  /** Saved state changed. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  get state(): RemoteJobs.IState {
+    return { view: this._view.value as JobView };
+  }
+
+  restore(state: Partial<RemoteJobs.IState> | null | undefined): void {
+    if (state?.view && JOB_VIEWS.includes(state.view)) {
+      this._view.value = state.view;
+      this._render();
+    }
   }
 
   /** The facility changed: forget the other facility's jobs. */
@@ -137,7 +191,9 @@ export class RemoteJobs extends Widget {
   private _render(): void {
     const trans = this._trans;
     const facility = this._facility;
-    const jobs = sortJobs(filterJobs(this._jobs, this._filter.value));
+    const view = this._view.value as JobView;
+    const inView = viewJobs(this._jobs, view);
+    const jobs = sortJobs(filterJobs(inView, this._filter.value));
     if (!facility) {
       this._list.replaceChildren();
       return;
@@ -147,7 +203,15 @@ export class RemoteJobs extends Widget {
         h(
           'li',
           { class: 'hpc-RemoteJobs-empty' },
-          this._jobs.length ? trans.__('No job matches.') : trans.__('No jobs.')
+          this._filter.value.trim() && inView.length
+            ? trans.__('No job matches.')
+            : view === 'history'
+              ? trans.__(
+                  'No finished jobs: the facility reports none (it keeps them for a limited time).'
+                )
+              : view === 'active'
+                ? trans.__('No active jobs.')
+                : trans.__('No jobs.')
         )
       );
       return;
@@ -158,10 +222,10 @@ export class RemoteJobs extends Widget {
     this._list.replaceChildren(
       ...jobs.map(job => {
         const active = !isFinal(job.state);
+        const times = jobTimes(job, now);
         const elapsed =
-          job.start_time !== null
-            ? formatDuration((job.end_time ?? now) - job.start_time)
-            : '';
+          times.elapsed !== null ? formatDuration(times.elapsed) : '';
+        const reason = pendingReason(job);
         const row = h(
           'li',
           {
@@ -186,7 +250,14 @@ export class RemoteJobs extends Widget {
               { class: 'hpc-RemoteJobs-name', title: job.name },
               job.name
             ),
-            h('span', { class: 'hpc-RemoteJobs-elapsed' }, elapsed),
+            h(
+              'span',
+              {
+                class: 'hpc-RemoteJobs-elapsed',
+                title: reason ? trans.__('Pending: %1', reason) : undefined
+              },
+              reason ? `(${reason})` : elapsed
+            ),
             canLog &&
               this._button(trans.__('Log'), 'hpc-RemoteJobs-log', () =>
                 this._openLog(job)
@@ -233,32 +304,63 @@ export class RemoteJobs extends Widget {
     const trans = this._trans;
     const time = (value: number | null) =>
       value === null ? '—' : new Date(value * 1000).toLocaleString();
-    const rows: [string, string][] = [
-      [trans.__('State'), `${job.state} (${job.raw_state})`],
-      [trans.__('Reason'), job.reason ?? '—'],
-      [trans.__('Partition'), job.partition ?? '—'],
-      [trans.__('Account'), job.account ?? '—'],
-      [trans.__('Nodes'), job.nodes === null ? '—' : String(job.nodes)],
-      [trans.__('Submitted'), time(job.submit_time)],
-      [trans.__('Started'), time(job.start_time)],
-      [trans.__('Ended'), time(job.end_time)],
+    const duration = (value: number | null) =>
+      value === null ? '—' : formatDuration(value);
+    const times = jobTimes(job, Date.now() / 1000);
+    const limit =
+      job.time_limit === null
+        ? '—'
+        : times.remaining !== null
+          ? trans.__(
+              '%1 (%2 left)',
+              formatDuration(job.time_limit),
+              formatDuration(times.remaining)
+            )
+          : formatDuration(job.time_limit);
+    const array =
+      job.array_job_id !== null
+        ? `${job.array_job_id}_${job.array_task_id ?? '*'}`
+        : null;
+    const rows: [string, string, string][] = [
+      ['state', trans.__('State'), `${job.state} (${job.raw_state})`],
       [
-        trans.__('Time limit'),
-        job.time_limit === null ? '—' : formatDuration(job.time_limit)
+        'reason',
+        job.state === 'PENDING'
+          ? trans.__('Pending reason')
+          : trans.__('Reason'),
+        job.reason ?? '—'
       ],
+      ['partition', trans.__('Partition'), job.partition ?? '—'],
+      ['account', trans.__('Account'), job.account ?? '—'],
       [
+        'nodes',
+        trans.__('Nodes'),
+        job.nodes === null ? '—' : String(job.nodes)
+      ],
+      ['submitted', trans.__('Submitted'), time(job.submit_time)],
+      ['started', trans.__('Started'), time(job.start_time)],
+      ['ended', trans.__('Ended'), time(job.end_time)],
+      ['waited', trans.__('Waited'), duration(times.waited)],
+      ['elapsed', trans.__('Run time'), duration(times.elapsed)],
+      ['limit', trans.__('Time limit'), limit],
+      [
+        'exit',
         trans.__('Exit code'),
         job.exit_code === null ? '—' : String(job.exit_code)
       ],
-      [trans.__('Work directory'), job.workdir ?? '—'],
-      [trans.__('Output'), job.stdout ?? '—']
+      ['workdir', trans.__('Work directory'), job.workdir ?? '—'],
+      ['stdout', trans.__('Output'), job.stdout ?? '—'],
+      ['stderr', trans.__('Errors'), job.stderr ?? '—']
     ];
+    if (array) {
+      rows.splice(1, 0, ['array', trans.__('Array task'), array]);
+    }
     return h(
       'dl',
       { class: 'hpc-RemoteJobs-details' },
-      ...rows.flatMap(([term, value]) => [
-        h('dt', {}, term),
-        h('dd', {}, value)
+      ...rows.flatMap(([key, term, value]) => [
+        h('dt', { 'data-field': key }, term),
+        h('dd', { 'data-field': key }, value)
       ])
     );
   }
@@ -271,6 +373,8 @@ export class RemoteJobs extends Widget {
   private _jobs: HPC.IJob[] = [];
   private _expanded = new Set<string>();
   private _filter: HTMLInputElement;
+  private _view: HTMLSelectElement;
+  private _stateChanged = new Signal<this, void>(this);
   private _status: HTMLDivElement;
   private _list: HTMLUListElement;
 }

@@ -28,6 +28,7 @@ export namespace HPCPanel {
   export interface IState {
     facility: string | null;
     files: RemoteFiles.IState;
+    jobs: RemoteJobs.IState;
   }
 }
 
@@ -83,6 +84,7 @@ export class HPCPanel extends Panel {
     this.files.setHidden(true);
     this.jobs.setHidden(true);
     this.files.stateChanged.connect(this._emitState, this);
+    this.jobs.stateChanged.connect(this._emitState, this);
   }
 
   readonly files: RemoteFiles;
@@ -93,7 +95,11 @@ export class HPCPanel extends Panel {
   }
 
   get state(): HPCPanel.IState {
-    return { facility: this._facility?.name ?? null, files: this.files.state };
+    return {
+      facility: this._facility?.name ?? null,
+      files: this.files.state,
+      jobs: this.jobs.state
+    };
   }
 
   /** The facility shown, or null. */
@@ -111,6 +117,7 @@ export class HPCPanel extends Panel {
   ): Promise<void> {
     const trans = this._trans;
     this.files.restore(state?.files);
+    this.jobs.restore(state?.jobs);
     if (handshake.kind !== 'ok') {
       this._showMessage(handshakeMessage(handshake, trans));
       this._picker.disabled = true;

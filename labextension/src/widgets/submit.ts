@@ -6,8 +6,17 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { IJobFields } from '../directives';
+import { formatDuration } from '../jobs';
+import {
+  initialPartition,
+  IPartitionChoice,
+  partitionChoices
+} from '../partitions';
 import type { HPC } from '../tokens';
 import { h } from './dom';
+
+/** The choice that shows the free text field for a partition the list does not have. */
+const OTHER = '\u0000other';
 
 export namespace SubmitForm {
   export interface IOptions {
@@ -20,6 +29,13 @@ export namespace SubmitForm {
     fields: IJobFields;
     /** The work directory to offer for a facility when the script names none. */
     workdirFor: (facility: HPC.IFacility) => string;
+    /**
+     * The partitions of a facility, or null when it cannot list them (the form then
+     * offers a text field).
+     */
+    partitionsFor?: (
+      facility: HPC.IFacility
+    ) => Promise<HPC.IPartition[]> | null;
   }
 
   export interface IValue {
@@ -33,7 +49,10 @@ export class SubmitForm extends Widget {
     super();
     this.addClass('hpc-SubmitForm');
     const trans = options.trans;
+    this._trans = trans;
     this._facilities = options.facilities;
+    this._partitionsFor = options.partitionsFor ?? (() => null);
+    this._scriptPartition = options.fields.partition;
     this._workdirFor = options.workdirFor;
     this._picker = h('select', { name: 'facility', class: 'jp-mod-styled' });
     this._picker.append(
@@ -72,7 +91,12 @@ export class SubmitForm extends Widget {
       row(trans.__('Job name'), input('name', trans.__('from the script'))),
       row(
         trans.__('Partition / queue'),
-        input('partition', trans.__('default'))
+        h(
+          'span',
+          { class: 'hpc-SubmitForm-partition' },
+          this._partitionChoice,
+          input('partition', trans.__('default'))
+        )
       ),
       row(trans.__('Account'), input('account', trans.__('default'))),
       row(trans.__('Nodes'), input('nodes', trans.__('default'))),
@@ -85,11 +109,28 @@ export class SubmitForm extends Widget {
         input('workdir', trans.__("the facility's home"))
       )
     );
+    this._inputs.partition!.addEventListener('input', () => {
+      this._partitionTyped = true;
+    });
     this._inputs.workdir!.addEventListener('input', () => {
       this._workdirEdited = true;
     });
-    this._picker.addEventListener('change', () => this._offerWorkdir());
+    this._picker.addEventListener('change', () => {
+      this._offerWorkdir();
+      void this._loadPartitions();
+    });
+    this._partitionChoice.addEventListener('change', () => {
+      const other = this._partitionChoice.value === OTHER;
+      const text = this._inputs.partition!;
+      text.hidden = !other;
+      if (other) {
+        text.focus();
+      } else {
+        text.value = this._partitionChoice.value;
+      }
+    });
     this._offerWorkdir();
+    void this._loadPartitions();
   }
 
   getValue(): SubmitForm.IValue {
@@ -109,6 +150,89 @@ export class SubmitForm extends Widget {
     this._inputs.workdir!.value = facility ? this._workdirFor(facility) : '';
   }
 
+  /**
+   * Offer the chosen facility's partitions as a choice list (default first, "Other…" for
+   * free text); keep the text field when the facility cannot list them or fails to.
+   */
+  private _loadPartitions(): Promise<void> {
+    const request = ++this._partitionRequest;
+    if (!this._partitionTyped) {
+      // A choice made for the other facility means nothing here.
+      this._inputs.partition!.value = this._scriptPartition;
+    }
+    this._showPartitions(null);
+    const facility = this._facilities.find(f => f.name === this._picker.value);
+    const pending = facility ? this._partitionsFor(facility) : null;
+    return (pending ?? Promise.resolve(null)).then(
+      partitions => {
+        if (request === this._partitionRequest && partitions) {
+          this._showPartitions(
+            partitionChoices(partitions, this._scriptPartition)
+          );
+        }
+      },
+      () => undefined // the text field stays
+    );
+  }
+
+  private _showPartitions(choices: IPartitionChoice[] | null): void {
+    const text = this._inputs.partition!;
+    const select = this._partitionChoice;
+    if (!choices || !choices.length) {
+      select.hidden = true;
+      select.replaceChildren();
+      text.hidden = false;
+      return;
+    }
+    const trans = this._trans;
+    const label = (choice: IPartitionChoice) => {
+      const notes: string[] = [];
+      if (choice.isDefault) {
+        notes.push(trans.__('default'));
+      }
+      if (choice.fromScript) {
+        notes.push(trans.__('from the script'));
+      }
+      if (choice.state) {
+        notes.push(choice.state);
+      }
+      if (choice.maxTime !== null) {
+        notes.push(trans.__('max %1', formatDuration(choice.maxTime)));
+      }
+      return notes.length
+        ? `${choice.name} (${notes.join(', ')})`
+        : choice.name;
+    };
+    const options = choices.map(choice =>
+      h('option', { value: choice.name }, label(choice))
+    );
+    if (!choices.some(choice => choice.isDefault)) {
+      options.unshift(
+        h('option', { value: '' }, trans.__("facility's default"))
+      );
+    }
+    options.push(h('option', { value: OTHER }, trans.__('Other…')));
+    select.replaceChildren(...options);
+    const wanted = text.value.trim() || initialPartition(choices);
+    const listed = choices.some(choice => choice.name === wanted) || !wanted;
+    select.value = listed ? wanted : OTHER;
+    text.value = wanted;
+    select.hidden = false;
+    text.hidden = listed;
+  }
+
+  private _trans: SubmitForm.IOptions['trans'];
+  private _partitionsFor: (
+    facility: HPC.IFacility
+  ) => Promise<HPC.IPartition[]> | null;
+  private _scriptPartition: string;
+  private _partitionChoice = h('select', {
+    name: 'partition-choice',
+    class: 'jp-mod-styled',
+    hidden: ''
+  });
+  private _partitionRequest = 0;
+  private _partitionTyped = false;
   private _facilities: HPC.IFacility[];
   private _workdirFor: (facility: HPC.IFacility) => string;
   private _picker: HTMLSelectElement;
