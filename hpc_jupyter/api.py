@@ -201,6 +201,23 @@ class JobHandle:
         self._job = job_from_dict(data)
         return self._job
 
+    def hold(self) -> Job:
+        """Keep the pending job from starting until `release`; the facility needs `jobs.hold`."""
+        return self._act("hold")
+
+    def release(self) -> Job:
+        """Let the held job start again."""
+        return self._act("release")
+
+    def requeue(self) -> Job:
+        """Stop the running job and put it back in the queue; the facility needs `jobs.requeue`."""
+        return self._act("requeue")
+
+    def _act(self, action: str) -> Job:
+        data = self._client.request("POST", self._path(action), params=self._params())
+        self._job = job_from_dict(data)
+        return self._job
+
     def _delays(self, poll: float | None) -> Callable[[], float]:
         """Seconds to sleep between checks: from 0.5 s growing to the poll interval (5 s max)."""
         cap = min(max(poll if poll is not None else self.poll_interval, FIRST_POLL), MAX_POLL)
@@ -653,6 +670,22 @@ class HPC:
         """Cancel job `job_id`; returns the job as the facility reports it afterwards."""
         path = self._path("jobs", str(job_id))
         return job_from_dict(self.client.request("DELETE", path, params=self._params()))
+
+    def hold(self, job_id: str | int) -> Job:
+        """Keep pending job `job_id` from starting until released (capability `jobs.hold`)."""
+        return self._act(job_id, "hold")
+
+    def release(self, job_id: str | int) -> Job:
+        """Let held job `job_id` start again (capability `jobs.hold`)."""
+        return self._act(job_id, "release")
+
+    def requeue(self, job_id: str | int) -> Job:
+        """Put running job `job_id` back in the queue (capability `jobs.requeue`)."""
+        return self._act(job_id, "requeue")
+
+    def _act(self, job_id: str | int, action: str) -> Job:
+        path = self._path("jobs", str(job_id), action)
+        return job_from_dict(self.client.request("POST", path, params=self._params()))
 
 
 def _create_temp(target: Path) -> Path:

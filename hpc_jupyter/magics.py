@@ -326,6 +326,39 @@ class HPCMagics(Magics):
     @_line_magic
     @_magic_arguments()
     @_argument("job_id", help="The job's id.")
+    @_facility_option
+    @_one_line_errors
+    def hpc_hold(self, line: str = "") -> JobHandle | None:
+        """Hold a pending job so that it does not start; returns a handle on it."""
+        return self._act(self.hpc_hold, line, "hold")
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("job_id", help="The job's id.")
+    @_facility_option
+    @_one_line_errors
+    def hpc_release(self, line: str = "") -> JobHandle | None:
+        """Release a held job; returns a handle on it."""
+        return self._act(self.hpc_release, line, "release")
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("job_id", help="The job's id.")
+    @_facility_option
+    @_one_line_errors
+    def hpc_requeue(self, line: str = "") -> JobHandle | None:
+        """Put a running job back in the queue; returns a handle on it."""
+        return self._act(self.hpc_requeue, line, "requeue")
+
+    def _act(self, magic: Callable[..., Any], line: str, action: str) -> JobHandle:
+        args = _parse(magic, line)
+        handle = self._api(args.facility).job(args.job_id)
+        getattr(handle, action)()
+        return handle
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("job_id", help="The job's id.")
     @_argument("--timeout", type=float, default=None, help="Seconds to wait at most.")
     @_facility_option
     @_one_line_errors

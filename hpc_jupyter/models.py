@@ -65,6 +65,10 @@ class Capability(str, enum.Enum):
     JOBS_CANCEL = "jobs.cancel"
     JOBS_OUTPUT = "jobs.output"
     JOBS_PARTITIONS = "jobs.partitions"
+    JOBS_HOLD = "jobs.hold"
+    """Hold a pending job and release it again."""
+    JOBS_REQUEUE = "jobs.requeue"
+    """Put a running job back in the queue."""
 
 
 def _jsonable(value: Any) -> Any:

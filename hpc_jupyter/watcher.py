@@ -139,7 +139,7 @@ class JobWatcher:
         return await self.registry.get(facility).require_jobs().get_job(system, job_id)
 
     def changed(self, facility: str, system: str, job: Job) -> None:
-        """A job was submitted or cancelled through us: publish it and list again soon."""
+        """A job changed through us (submit, cancel, hold...): publish it and list again soon."""
         watch = self._watch(facility, system)
         # Before the first listing there is no baseline yet; publish anyway (a submission is a
         # state change) and remember it so the first listing compares this job against it.

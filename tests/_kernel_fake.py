@@ -296,6 +296,23 @@ class FakeHPCServer(httpx.BaseTransport):
 
     # -- jobs --------------------------------------------------------------------------------------
 
+    def _job_action(self, job: FakeJob, action: str) -> httpx.Response:
+        """Slurm's rules: hold a pending job, release a held one, requeue a running one."""
+        state, held = job.data["state"], job.data["reason"] == "JobHeldUser"
+        allowed = {
+            "hold": state == "PENDING",
+            "release": state == "PENDING" and held,
+            "requeue": state == "RUNNING",
+        }[action]
+        if not allowed:
+            return self._error(
+                409, "conflict", f"Job {job.data['id']} is {state}: cannot {action}."
+            )
+        reason = "JobHeldUser" if action == "hold" else None
+        job.states = ["PENDING"]
+        job.data.update(state="PENDING", raw_state="PENDING", reason=reason)
+        return httpx.Response(200, json=job.data)
+
     def _jobs(self, method: str, rest: list[str], seen: Seen, facility: str) -> httpx.Response:
         if not rest and method == "GET":
             return httpx.Response(200, json={"jobs": [j.data for j in self.jobs.values()]})
@@ -333,6 +350,8 @@ class FakeHPCServer(httpx.BaseTransport):
             job.states = ["CANCELLED"]
             job.data["state"] = job.data["raw_state"] = "CANCELLED"
             return httpx.Response(200, json=job.data)
+        if len(rest) == 2 and rest[1] in ("hold", "release", "requeue") and method == "POST":
+            return self._job_action(job, rest[1])
         if rest[1:] == ["output"] and method == "GET":
             text = job.stdout if seen.params.get("stream", "stdout") == "stdout" else job.stderr
             offset = int(seen.params.get("offset", "0"))

@@ -14,8 +14,8 @@ from _kernel_fake import HOME, FakeHPCServer
 from IPython.core.error import UsageError
 from IPython.testing import globalipapp
 
-from hpc_jupyter.api import Facility, JobHandle
-from hpc_jupyter.client import HPCClient, set_default_client
+from hpc_jupyter.api import Facility, JobHandle, connect
+from hpc_jupyter.client import HPCClient, default_client, set_default_client
 from hpc_jupyter.display import (
     STATE_COLOURS,
     FacilityTable,
@@ -97,6 +97,9 @@ def test_load_ext_registers_line_and_cell_magics(ip: Any) -> None:
         "hpc_jobs",
         "hpc_job",
         "hpc_cancel",
+        "hpc_hold",
+        "hpc_release",
+        "hpc_requeue",
         "hpc_log",
         "hpc_wait",
         "hpc_upload",
@@ -347,6 +350,37 @@ def test_cancel(ip: Any, fake: FakeHPCServer, capsys: pytest.CaptureFixture[str]
     assert "CANCELLED" in html(ip, handle)
     assert again is None
     assert one_error_line(capsys) == f"hpc-jupyter: Job {job.data['id']} has already ended."
+
+
+def test_hold_release_and_requeue(
+    ip: Any, fake: FakeHPCServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pending = fake.add_job(["PENDING"])
+    running = fake.add_job(["RUNNING"])
+
+    held = ip.run_line_magic("hpc_hold", pending.data["id"])
+    held_info = held.info
+    released = ip.run_line_magic("hpc_release", pending.data["id"])
+    requeued = ip.run_line_magic("hpc_requeue", running.data["id"])
+    not_held = ip.run_line_magic("hpc_release", pending.data["id"])
+
+    assert (held_info.state, held_info.reason) == (JobState.PENDING, "JobHeldUser")
+    assert (released.info.state, released.info.reason) == (JobState.PENDING, None)
+    assert requeued.info.state is JobState.PENDING
+    assert not_held is None
+    assert one_error_line(capsys) == (
+        f"hpc-jupyter: Job {pending.data['id']} is PENDING: cannot release."
+    )
+
+
+def test_python_api_hold_release_requeue(fake: FakeHPCServer) -> None:
+    job = fake.add_job(["PENDING"])
+    hpc = connect(client=default_client())
+
+    assert hpc.hold(job.data["id"]).reason == "JobHeldUser"
+    assert hpc.release(int(job.data["id"])).reason is None
+    fake.jobs[job.data["id"]].data["state"] = "RUNNING"
+    assert hpc.requeue(job.data["id"]).state is JobState.PENDING
 
 
 def test_server_failures_never_show_a_traceback(

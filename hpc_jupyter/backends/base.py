@@ -171,6 +171,27 @@ class JobBackend(abc.ABC):
         """The partitions (queues) a job can go to; only with `Capability.JOBS_PARTITIONS`."""
         raise CapabilityError("This facility does not list its partitions.")
 
+    async def hold(self, system: str, job_id: str) -> Job:
+        """Keep a pending job from starting; only with `Capability.JOBS_HOLD`.
+
+        `Conflict` when the job is not pending.
+        """
+        raise CapabilityError("This facility does not hold jobs.")
+
+    async def release(self, system: str, job_id: str) -> Job:
+        """Let a held job start again; only with `Capability.JOBS_HOLD`.
+
+        `Conflict` when the job is not held.
+        """
+        raise CapabilityError("This facility does not release held jobs.")
+
+    async def requeue(self, system: str, job_id: str) -> Job:
+        """Stop a running job and put it back in the queue; only with `Capability.JOBS_REQUEUE`.
+
+        `Conflict` when the job is not running or may not be requeued.
+        """
+        raise CapabilityError("This facility does not requeue jobs.")
+
 
 class FacilityBackend(abc.ABC):
     """One configured facility: its systems, auth state, files and jobs."""

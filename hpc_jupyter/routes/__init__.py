@@ -13,7 +13,13 @@ from .files import (
     FilesHandler,
     FileStatHandler,
 )
-from .jobs import JobHandler, JobOutputHandler, JobsHandler, PartitionsHandler
+from .jobs import (
+    JobActionHandler,
+    JobHandler,
+    JobOutputHandler,
+    JobsHandler,
+    PartitionsHandler,
+)
 
 _FACILITY = r"hpc/api/facilities/(?P<facility>[A-Za-z0-9_-]+)"
 _JOB = _FACILITY + r"/jobs/(?P<job_id>[^/]+)"
@@ -32,4 +38,5 @@ HANDLERS: list[tuple[str, Any]] = [
     (_FACILITY + r"/partitions", PartitionsHandler),
     (_JOB, JobHandler),
     (_JOB + r"/output", JobOutputHandler),
+    (_JOB + r"/(?P<action>hold|release|requeue)", JobActionHandler),
 ]

@@ -1,4 +1,4 @@
-"""Routes for a facility's jobs: list, submit, get, cancel, and follow output."""
+"""Routes for a facility's jobs: list, submit, get, cancel, hold/release/requeue, follow output."""
 
 from __future__ import annotations
 
@@ -53,6 +53,24 @@ class JobHandler(HPCAPIHandler):
         backend = self.registry.get(facility).require_jobs()
         system = await self.system(facility)
         job = await backend.cancel_job(system, job_id)
+        self.watcher.changed(facility, system, job)
+        self.write_json(job.to_dict())
+
+
+class JobActionHandler(HPCAPIHandler):
+    """POST .../jobs/{id}/hold|release|requeue: change a job's place in the queue."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, facility: str, job_id: str, action: str) -> None:
+        backend = self.registry.get(facility).require_jobs()
+        system = await self.system(facility)
+        operation = {
+            "hold": backend.hold,
+            "release": backend.release,
+            "requeue": backend.requeue,
+        }[action]
+        job = await operation(system, job_id)
         self.watcher.changed(facility, system, job)
         self.write_json(job.to_dict())
 

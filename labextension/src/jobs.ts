@@ -30,6 +30,35 @@ export function isFinal(state: HPC.JobState): boolean {
   return FINAL_STATES.has(state);
 }
 
+/** A change of a job's place in the queue (POST .../jobs/{id}/{action}). */
+export type JobAction = 'hold' | 'release' | 'requeue';
+
+/**
+ * The queue actions a job offers now: hold a pending job, release one its user held,
+ * requeue a running or suspended one; each only where the facility declares it.
+ */
+export function jobActions(
+  job: HPC.IJob,
+  capabilities: readonly HPC.Capability[]
+): JobAction[] {
+  const actions: JobAction[] = [];
+  if (capabilities.includes('jobs.hold') && job.state === 'PENDING') {
+    // An administrator's hold (JobHeldAdmin) is not the user's to release.
+    if (job.reason === 'JobHeldUser') {
+      actions.push('release');
+    } else if (job.reason !== 'JobHeldAdmin') {
+      actions.push('hold');
+    }
+  }
+  if (
+    capabilities.includes('jobs.requeue') &&
+    (job.state === 'RUNNING' || job.state === 'SUSPENDED')
+  ) {
+    actions.push('requeue');
+  }
+  return actions;
+}
+
 /** A job's key across facilities and systems. */
 export function jobKey(facility: string, system: string, id: string): string {
   return `${facility}\u0000${system}\u0000${id}`;

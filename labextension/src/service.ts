@@ -4,6 +4,7 @@
  * Free of JupyterLab imports so jest can run it; `request.ts` supplies the requester that
  * goes through ServerConnection.
  */
+import type { JobAction } from './jobs';
 import { HPC } from './tokens';
 
 /** What a request may carry. */
@@ -277,6 +278,22 @@ export class HPCService {
         `/jobs/${encodeURIComponent(jobId)}` + query({ system })
       ),
       { method: 'DELETE' }
+    );
+  }
+
+  /** Hold, release or requeue a job; the facility must declare `jobs.hold` / `jobs.requeue`. */
+  jobAction(
+    facility: string,
+    jobId: string,
+    action: JobAction,
+    system?: string
+  ): Promise<HPC.IJob> {
+    return this.json<HPC.IJob>(
+      facilityPath(
+        facility,
+        `/jobs/${encodeURIComponent(jobId)}/${action}` + query({ system })
+      ),
+      { method: 'POST' }
     );
   }
 

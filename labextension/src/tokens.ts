@@ -28,7 +28,9 @@ export namespace HPC {
     | 'jobs.list'
     | 'jobs.cancel'
     | 'jobs.output'
-    | 'jobs.partitions';
+    | 'jobs.partitions'
+    | 'jobs.hold'
+    | 'jobs.requeue';
 
   export interface ISystem {
     name: string;

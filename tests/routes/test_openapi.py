@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import grp
@@ -28,6 +29,9 @@ from openapi_spec_validator import validate as validate_spec
 from tornado.httpclient import HTTPRequest, HTTPResponse
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from hpc_jupyter.backends.local import LocalFacility
+from hpc_jupyter.backends.local.jobs import LocalJobs
+from hpc_jupyter.backends.local.paths import RootedPaths
 from hpc_jupyter.errors import ERRORS_BY_REASON
 from hpc_jupyter.models import (
     Capability,
@@ -510,6 +514,96 @@ async def test_cancel(checked: Call, api: Any) -> None:
 
     assert cancelled["state"] == "CANCELLED"
     assert cancelled["end_time"] is not None
+
+
+class RequeueingJobs(LocalJobs):
+    """Local jobs that "requeue" by answering the job as it is: a stand-in for the response
+    shape only (tests/slurm/test_job_control.py requeues on a real Slurm)."""
+
+    capabilities = LocalJobs.capabilities | {Capability.JOBS_REQUEUE}
+
+    async def requeue(self, system: str, job_id: str) -> Job:
+        return await self.get_job(system, job_id)
+
+
+class OneSlotFacility(LocalFacility):
+    """The local facility with one job slot, so a second job stays pending; it requeues."""
+
+    def __init__(self, name: str, root: Path, data_dir: Path, max_running: int) -> None:
+        super().__init__(name, root, data_dir, max_running)
+        self._jobs = RequeueingJobs(name, "localhost", RootedPaths(root), data_dir, 1)
+
+
+class TestJobControl:
+    """Hold, release and requeue, with a job running and one waiting behind it."""
+
+    @pytest.fixture
+    def hpc_facilities(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+        monkeypatch.setattr("hpc_jupyter.app.discover_backends", lambda: {"local": OneSlotFacility})
+        return {"local": {"kind": "local"}}
+
+    @covers((JOB + "/hold", "post"), (JOB + "/release", "post"), (JOB + "/requeue", "post"))
+    async def test_hold_release_requeue(self, checked: Call, api: Any) -> None:
+        # Given a running job and a job waiting for its slot
+        running = await submit(api, "#!/bin/bash\nsleep 60\n")
+        waiting = await submit(api, "#!/bin/bash\necho ran\n")
+        try:
+            # When the waiting job is held, the running one ends, and the held one is released
+            held = data(
+                await checked(
+                    f"{LOCAL}/jobs/{waiting['id']}/hold", method="POST", body="", status=200
+                )
+            )
+            still_running = data(
+                await checked(
+                    f"{LOCAL}/jobs/{running['id']}/hold", method="POST", body="", status=409
+                )
+            )
+            requeued = data(
+                await checked(
+                    f"{LOCAL}/jobs/{running['id']}/requeue", method="POST", body="", status=200
+                )
+            )
+            await api("facilities", "local", "jobs", running["id"], method="DELETE")
+            await asyncio.sleep(1.0)  # the slot is free: a held job must not take it
+            while_held = await api("facilities", "local", "jobs", waiting["id"])
+            released = data(
+                await checked(
+                    f"{LOCAL}/jobs/{waiting['id']}/release", method="POST", body="", status=200
+                )
+            )
+            not_held = data(
+                await checked(
+                    f"{LOCAL}/jobs/{waiting['id']}/release", method="POST", body="", status=409
+                )
+            )
+            done = await wait_until_final(api, waiting["id"])
+        finally:
+            for job in (running, waiting):
+                with contextlib.suppress(Exception):
+                    await api("facilities", "local", "jobs", job["id"], method="DELETE")
+
+        # Then the held job waited while the slot was free, and ran once released
+        assert (held["state"], held["reason"]) == ("PENDING", "JobHeldUser")
+        assert still_running["reason"] == "conflict"
+        assert "only a pending job can be held" in still_running["message"]
+        assert requeued["id"] == running["id"]
+        assert (while_held["state"], while_held["reason"]) == ("PENDING", "JobHeldUser")
+        assert released["reason"] != "JobHeldUser"
+        assert not_held["reason"] == "conflict" and "not held" in not_held["message"]
+        assert done["state"] == "COMPLETED"
+
+
+async def test_requeue_is_400_where_the_facility_cannot(checked: Call, api: Any) -> None:
+    job = await submit(api, "#!/bin/bash\nsleep 60\n")
+
+    refused = data(
+        await checked(f"{LOCAL}/jobs/{job['id']}/requeue", method="POST", body="", status=400)
+    )
+    await api("facilities", "local", "jobs", job["id"], method="DELETE")
+
+    assert refused["reason"] == "not_supported"
+    assert "requeue" in refused["message"]
 
 
 # -- errors, validated --------------------------------------------------------------------------

@@ -47,6 +47,8 @@ _LAUNCHER = (
 )
 _ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})
 _FINAL = frozenset(state.value for state in FINAL_STATES)
+HELD = "JobHeldUser"
+"""The pending reason of a held job, as Slurm says it."""
 KILL_GRACE = 3.0
 """Seconds between SIGTERM and SIGKILL when a job is cancelled or times out."""
 
@@ -67,7 +69,7 @@ def _process_start(pid: int) -> str | None:
 class LocalJobs(JobBackend):
     """Runs batch scripts as local processes and keeps their records in a `JobStore`."""
 
-    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS}
+    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS, Capability.JOBS_HOLD}
 
     def __init__(
         self,
@@ -176,6 +178,23 @@ class LocalJobs(JobBackend):
         )
         return self._job(self._record(record.id))
 
+    # A held job stays PENDING with Slurm's reason until released; the follower skips it. Both
+    # run on the event loop between two follower steps, so a job cannot start in between.
+    async def hold(self, system: str, job_id: str) -> Job:
+        record = self._record(_job_number(job_id))
+        if record.state != JobState.PENDING.value:
+            raise Conflict(f"Job {job_id} is {record.state}: only a pending job can be held.")
+        self.store.update(record.id, reason=HELD)
+        return self._job(self._record(record.id))
+
+    async def release(self, system: str, job_id: str) -> Job:
+        record = self._record(_job_number(job_id))
+        if record.state != JobState.PENDING.value or record.reason != HELD:
+            raise Conflict(f"Job {job_id} is not held ({record.state}): nothing to release.")
+        self.store.update(record.id, reason="Resources")
+        self._wake.set()
+        return self._job(self._record(record.id))
+
     async def read_output(
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
@@ -216,7 +235,11 @@ class LocalJobs(JobBackend):
         for record in self.store.select(states=frozenset({JobState.RUNNING.value})):
             if self._check_running(record, now):
                 running += 1
-        pending = self.store.select(states=frozenset({JobState.PENDING.value}))
+        pending = [
+            record
+            for record in self.store.select(states=frozenset({JobState.PENDING.value}))
+            if record.reason != HELD
+        ]
         for record in sorted(pending, key=lambda r: r.id):
             if running >= self.max_running:
                 break

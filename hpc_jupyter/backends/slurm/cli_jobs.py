@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...errors import FacilityError, NotFound, ValidationError
-from ...models import Job, JobRequest, JobState, Partition
+from ...models import Capability, Job, JobRequest, JobState, Partition
 from ...timefmt import parse_time_limit
 from ..base import FileBackend
 from .commands import SlurmCommands
@@ -17,7 +17,9 @@ def _time(seconds: int) -> str:
 
 
 class SlurmCLIJobs(SlurmJobs):
-    """sbatch, squeue, scancel and sacct as the user the commands run as."""
+    """sbatch, squeue, scancel, scontrol and sacct as the user the commands run as."""
+
+    capabilities = SlurmJobs.capabilities | {Capability.JOBS_HOLD, Capability.JOBS_REQUEUE}
 
     def __init__(
         self,
@@ -142,6 +144,11 @@ class SlurmCLIJobs(SlurmJobs):
 
     async def kill(self, job_id: str) -> None:
         await self.commands.run("scancel", check_job_id(job_id))
+
+    async def control(self, action: str, job_id: str) -> None:
+        if action not in ("hold", "release", "requeue"):
+            raise ValidationError(f"Unknown job action {action!r}.")
+        await self.commands.run("scontrol", action, check_job_id(job_id))
 
 
 def _matches(entry: dict[str, object], job_id: str) -> bool:

@@ -49,6 +49,27 @@ _KNOWN: tuple[tuple[str, type[HPCError], str], ...] = (
         "The job asks for more than the partition can ever offer.",
     ),
     ("Unable to contact slurm controller", Unavailable, "The Slurm controller does not answer."),
+    (
+        "Job is no longer pending execution",
+        Conflict,
+        "The job is no longer pending: only a pending job can be held or released.",
+    ),
+    (
+        "Job is pending execution",
+        Conflict,
+        "The job has not started yet: only a running job can be requeued.",
+    ),
+    (
+        "Requested operation is presently disabled",
+        Conflict,
+        "Slurm does not allow this for the job: a job can only be requeued if it was "
+        "submitted with --requeue (and the cluster allows requeueing).",
+    ),
+    (
+        "Only batch jobs are accepted or processed",
+        Conflict,
+        "Only batch jobs (sbatch) can be requeued.",
+    ),
 )
 
 

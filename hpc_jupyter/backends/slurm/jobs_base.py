@@ -1,12 +1,20 @@
-"""What every Slurm facility kind does alike: merging live jobs with history, cancel, logs."""
+"""What every Slurm facility kind does alike: merging live jobs with history, cancel, hold, logs."""
 
 from __future__ import annotations
 
 import abc
 import asyncio
 import re
+from collections.abc import Callable
 
-from ...errors import CapabilityError, Conflict, NotFound, PermissionDenied, ValidationError
+from ...errors import (
+    CapabilityError,
+    Conflict,
+    FacilityError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from ...models import Capability, Job, JobState, OutputChunk
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
@@ -22,6 +30,12 @@ def check_job_id(job_id: str) -> str:
         )
     return job_id
 
+
+HELD_REASONS = frozenset({"JobHeldUser", "JobHeldAdmin"})
+"""Pending reasons of a held job (priority 0 until released)."""
+
+REQUEUEABLE = frozenset({JobState.RUNNING, JobState.SUSPENDED})
+"""States a job can be requeued from through hpc-jupyter."""
 
 NEVER_STARTS = {
     "PartitionConfig": "asks for more than the partition can ever offer (nodes, CPUs or memory)",
@@ -61,6 +75,70 @@ class SlurmJobs(JobBackend):
     @abc.abstractmethod
     async def kill(self, job_id: str) -> None:
         """Ask Slurm to cancel a job."""
+
+    async def control(self, action: str, job_id: str) -> None:
+        """Ask Slurm to `hold`, `release` or `requeue` a job (a subclass that can declares
+        `Capability.JOBS_HOLD` / `Capability.JOBS_REQUEUE`)."""
+        raise CapabilityError(f"Facility {self.facility!r} cannot {action} jobs.")
+
+    async def hold(self, system: str, job_id: str) -> Job:
+        job = await self._own_job(system, job_id, "hold")
+        if job.state is not JobState.PENDING:
+            raise Conflict(f"Job {job_id} is {job.state.value}: only a pending job can be held.")
+        if job.reason in HELD_REASONS:
+            return job
+        await self.control("hold", job_id)
+        return await self._settle(system, job_id, lambda job: job.reason in HELD_REASONS)
+
+    async def release(self, system: str, job_id: str) -> Job:
+        job = await self._own_job(system, job_id, "release")
+        if job.state is not JobState.PENDING or job.reason not in HELD_REASONS:
+            raise Conflict(f"Job {job_id} is not held ({_describe(job)}): nothing to release.")
+        if job.reason == "JobHeldAdmin":
+            raise PermissionDenied(
+                f"Job {job_id} was held by an administrator; only an administrator can release it."
+            )
+        await self.control("release", job_id)
+        return await self._settle(system, job_id, lambda job: job.reason not in HELD_REASONS)
+
+    async def requeue(self, system: str, job_id: str) -> Job:
+        job = await self._own_job(system, job_id, "requeue")
+        if job.state not in REQUEUEABLE:
+            raise Conflict(
+                f"Job {job_id} is {job.state.value}: only a running or suspended job can be "
+                "requeued."
+            )
+        await self.control("requeue", job_id)
+        return await self._settle(system, job_id, lambda job: job.state is not JobState.RUNNING)
+
+    async def _own_job(self, system: str, job_id: str, action: str) -> Job:
+        check_job_id(job_id)
+        needed = Capability.JOBS_REQUEUE if action == "requeue" else Capability.JOBS_HOLD
+        if needed not in self.capabilities:
+            raise CapabilityError(f"Facility {self.facility!r} cannot {action} jobs.")
+        job = await self.get_job(system, job_id)
+        if job.state.is_final:
+            raise Conflict(f"Job {job_id} has already ended ({job.state.value}).")
+        if job.user and job.user != self.user:
+            raise PermissionDenied(
+                f"Job {job_id} belongs to {job.user}; only its owner can {action} it."
+            )
+        return job
+
+    async def _settle(self, system: str, job_id: str, done: Callable[[Job], bool]) -> Job:
+        """The job once Slurm reports the change (it records it at once, reports it late)."""
+        job = await self.get_job(system, job_id)
+        for _ in range(30):
+            if done(job):
+                break
+            await asyncio.sleep(0.1)
+            job = await self.get_job(system, job_id)
+        else:
+            raise FacilityError(
+                f"Slurm accepted the request for job {job_id} but still reports it as "
+                f"{_describe(job)}."
+            )
+        return job
 
     async def withdraw_if_impossible(self, job: Job) -> Job:
         """Cancel a job just submitted that Slurm says can never start, and say why (400)."""
@@ -118,6 +196,10 @@ class SlurmJobs(JobBackend):
                 "(its accounting record does not keep it)."
             )
         return await read_log(self.files, system, path, offset, max_bytes, job.state.is_final)
+
+
+def _describe(job: Job) -> str:
+    return f"{job.state.value}, {job.reason}" if job.reason else job.state.value
 
 
 def _newest_first(job: Job) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from ...errors import (
+    CapabilityError,
     Conflict,
     FacilityError,
     HPCError,
@@ -13,7 +14,7 @@ from ...errors import (
     PermissionDenied,
     ValidationError,
 )
-from ...models import Job, JobRequest, Partition
+from ...models import Capability, Job, JobRequest, Partition
 from ..base import FileBackend
 from .history import SlurmHistory
 from .jobs_base import SlurmJobs, check_job_id
@@ -34,6 +35,9 @@ ALREADY_DONE = 2021
 
 class SlurmRestJobs(SlurmJobs):
     """One user's jobs on one cluster behind slurmrestd."""
+
+    # slurmrestd's job update (POST /job/{id}) takes `hold`; there is no requeue operation.
+    capabilities = SlurmJobs.capabilities | {Capability.JOBS_HOLD}
 
     def __init__(
         self,
@@ -178,6 +182,17 @@ class SlurmRestJobs(SlurmJobs):
 
     async def kill(self, job_id: str) -> None:
         await self._delete(job_id)
+
+    async def control(self, action: str, job_id: str) -> None:
+        if action not in ("hold", "release"):
+            raise CapabilityError(f"slurmrestd cannot {action} jobs.")
+        check_job_id(job_id)
+        await self.client.call(
+            "POST",
+            await self._path(f"/job/{job_id}"),
+            body={"hold": action == "hold"},
+            errors=_user_error,
+        )
 
     async def _delete(self, job_id: str) -> None:
         check_job_id(job_id)

@@ -1,6 +1,7 @@
 import {
   filterJobs,
   formatDuration,
+  jobActions,
   jobTimes,
   JobTracker,
   pendingReason,
@@ -209,5 +210,34 @@ describe('pendingReason', () => {
     expect(
       pendingReason(job('1', 'RUNNING', { reason: 'Priority' }))
     ).toBeNull();
+  });
+});
+
+describe('jobActions', () => {
+  const all: HPC.Capability[] = ['jobs.cancel', 'jobs.hold', 'jobs.requeue'];
+
+  it('offers hold for a pending job and release for one its user held', () => {
+    expect(
+      jobActions(job('1', 'PENDING', { reason: 'Resources' }), all)
+    ).toEqual(['hold']);
+    expect(
+      jobActions(job('1', 'PENDING', { reason: 'JobHeldUser' }), all)
+    ).toEqual(['release']);
+    expect(
+      jobActions(job('1', 'PENDING', { reason: 'JobHeldAdmin' }), all)
+    ).toEqual([]);
+  });
+
+  it('offers requeue for running and suspended jobs only', () => {
+    expect(jobActions(job('1', 'RUNNING'), all)).toEqual(['requeue']);
+    expect(jobActions(job('1', 'SUSPENDED'), all)).toEqual(['requeue']);
+    expect(jobActions(job('1', 'COMPLETING'), all)).toEqual([]);
+    expect(jobActions(job('1', 'COMPLETED'), all)).toEqual([]);
+  });
+
+  it('offers nothing the facility does not declare', () => {
+    expect(jobActions(job('1', 'PENDING'), ['jobs.cancel'])).toEqual([]);
+    expect(jobActions(job('1', 'RUNNING'), ['jobs.hold'])).toEqual([]);
+    expect(jobActions(job('1', 'PENDING'), ['jobs.requeue'])).toEqual([]);
   });
 });

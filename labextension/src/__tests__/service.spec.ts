@@ -173,6 +173,27 @@ describe('HPCService', () => {
     expect(calls[1].init?.method).toBe('DELETE');
   });
 
+  it('holds, releases and requeues with a POST to the action', async () => {
+    const { requester, calls } = fake({
+      'facilities/slurm/jobs/7/hold?system=vm': json({
+        id: '7',
+        state: 'PENDING',
+        reason: 'JobHeldUser'
+      }),
+      'facilities/slurm/jobs/7/requeue': json(
+        { message: 'Job 7 is PENDING: only a running job can be requeued.' },
+        409
+      )
+    });
+    const service = new HPCService(requester);
+    const held = await service.jobAction('slurm', '7', 'hold', 'vm');
+    expect(held.reason).toBe('JobHeldUser');
+    expect(calls[0].init).toEqual({ method: 'POST' });
+    await expect(service.jobAction('slurm', '7', 'requeue')).rejects.toThrow(
+      'only a running job can be requeued'
+    );
+  });
+
   it('reads file bytes and log pieces from an offset', async () => {
     const { requester } = fake({
       'facilities/local/files/content?path=f.txt&offset=4&length=2': () =>

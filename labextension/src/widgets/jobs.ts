@@ -1,8 +1,9 @@
 /**
  * RemoteJobs: the user's jobs on the panel's facility, live (see JobMonitor), with a
  * filter, a view of active jobs, finished ones (history, as long as the facility reports
- * them) or all, details (pending reason, nodes, times, limits), cancel with confirmation
- * and a button to follow a job's log.
+ * them) or all, details (pending reason, nodes, times, limits), cancel with confirmation,
+ * hold / release / requeue (requeue confirmed) where the facility offers them, and a button
+ * to follow a job's log.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -15,6 +16,8 @@ import {
   formatDuration,
   isFinal,
   JOB_VIEWS,
+  JobAction,
+  jobActions,
   jobTimes,
   JobView,
   pendingReason,
@@ -188,6 +191,71 @@ export class RemoteJobs extends Widget {
     await this._monitor.refresh();
   }
 
+  private async _act(job: HPC.IJob, action: JobAction): Promise<void> {
+    const trans = this._trans;
+    if (action === 'requeue') {
+      const answer = await showDialog({
+        title: trans.__('Requeue job %1?', job.id),
+        body: trans.__(
+          'Job %1 (%2) on %3 will be stopped and put back in the queue; it starts again from the beginning.',
+          job.id,
+          job.name,
+          job.facility
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Keep it running') }),
+          Dialog.warnButton({ label: trans.__('Requeue job') })
+        ]
+      });
+      if (!answer.button.accept) {
+        return;
+      }
+    }
+    try {
+      await this._service.jobAction(job.facility, job.id, action, job.system);
+    } catch (error) {
+      const failure = error as HPCRequestError;
+      const failed = {
+        hold: trans.__('Could not hold job %1: %2', job.id, failure.message),
+        release: trans.__(
+          'Could not release job %1: %2',
+          job.id,
+          failure.message
+        ),
+        requeue: trans.__(
+          'Could not requeue job %1: %2',
+          job.id,
+          failure.message
+        )
+      };
+      this._status.textContent = failed[action];
+      this._status.classList.add('hpc-mod-error');
+    }
+    await this._monitor.refresh();
+  }
+
+  private _actions(job: HPC.IJob): HTMLElement | false {
+    const actions = jobActions(job, this._facility?.capabilities ?? []);
+    if (!actions.length) {
+      return false;
+    }
+    const trans = this._trans;
+    const labels: Record<JobAction, string> = {
+      hold: trans.__('Hold'),
+      release: trans.__('Release'),
+      requeue: trans.__('Requeue…')
+    };
+    return h(
+      'div',
+      { class: 'hpc-RemoteJobs-actions' },
+      ...actions.map(action =>
+        this._button(labels[action], `hpc-RemoteJobs-${action}`, () =>
+          this._act(job, action)
+        )
+      )
+    );
+  }
+
   private _render(): void {
     const trans = this._trans;
     const facility = this._facility;
@@ -268,6 +336,7 @@ export class RemoteJobs extends Widget {
                 this._cancel(job)
               )
           ),
+          this._expanded.has(job.id) && this._actions(job),
           this._expanded.has(job.id) && this._details(job)
         );
         row.addEventListener('click', () => {
