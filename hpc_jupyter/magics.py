@@ -318,10 +318,7 @@ class HPCMagics(Magics):
     @_one_line_errors
     def hpc_cancel(self, line: str = "") -> JobHandle | None:
         """Cancel a job; returns a handle on it."""
-        args = _parse(self.hpc_cancel, line)
-        handle = self._api(args.facility).job(args.job_id)
-        handle.cancel()
-        return handle
+        return self._act(self.hpc_cancel, line, "cancel")
 
     @_line_magic
     @_magic_arguments()

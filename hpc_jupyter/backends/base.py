@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import CapabilityError
+from ..errors import CapabilityError, NotFound
 from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, Partition, System
 
 
@@ -79,6 +79,14 @@ class FileBackend(abc.ABC):
     @abc.abstractmethod
     async def stat(self, system: str, path: str) -> FileEntry:
         """One entry, not following a final symbolic link."""
+
+    async def exists(self, system: str, path: str) -> bool:
+        """Whether anything is at `path` (a `stat` that finds nothing is False)."""
+        try:
+            await self.stat(system, path)
+        except NotFound:
+            return False
+        return True
 
     @abc.abstractmethod
     async def open_read(

@@ -1,131 +1,36 @@
 """The three panels in JupyterLab in a real browser: notebooks/panels.ipynb, run and clicked.
 
-Debian's chromium (`/usr/bin/chromium`, installed by `make browser`) driven by Playwright with
-`executable_path`; Playwright's own browser download is never used. Without chromium the test
-is skipped locally and fails in CI (`CI=true`). Screenshots go to artifacts/browser/.
+Debian's chromium driven by Playwright (see lab_server.py for the launch rules). Screenshots go
+to artifacts/browser/.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, jupyter_lab, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOK = ROOT / "notebooks" / "panels.ipynb"
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = Path(os.environ.get("HPC_JUPYTER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SECOND = 1000  # Playwright counts milliseconds
-
 pytestmark = pytest.mark.browser
-
-
-def _require_browser() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (`make browser`, or apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (pip install -e '.[test]')")
-    if missing:
-        reason = "The browser test needs " + " and ".join(missing) + "."
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A JupyterLab with hpc-jupyter on a fresh root holding panels.ipynb: (url, token)."""
-    _require_browser()
-    root, config = tmp_path / "root", tmp_path / "config"
+    require_browser()
+    root = tmp_path / "root"
     root.mkdir()
-    config.mkdir()
     shutil.copy(NOTEBOOK, root / "panels.ipynb")
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}},
-                "HPCJupyterApp": {"data_dir": str(tmp_path / "hpc-data")},
-            }
-        )
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-    }
-    env.pop("HPC_JUPYTER_URL", None)
-    env.pop("HPC_JUPYTER_TOKEN", None)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--allow-root",  # CI containers run as root
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-    ]
-    log = (tmp_path / "lab.log").open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status = httpx.get(f"{url}api/status", params={"token": token}, timeout=2)
-                if status.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    "JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text()
-                )
-            time.sleep(0.3)
-        yield url, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with jupyter_lab(tmp_path, root, {"data_dir": str(tmp_path / "hpc-data")}) as running:
+        yield running.url, running.token
 
 
 def _button(scope: Any, label: str) -> Any:

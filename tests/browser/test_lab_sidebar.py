@@ -8,7 +8,7 @@ panel's state survives a reload. A directory of 20000 files scrolls with few row
 DOM, and a 40 MiB file is copied into Lab in chunks. No credential held by the server (the
 kernel token, a facility's token) appears in any response or event the browser receives.
 
-Debian's chromium driven by Playwright with `executable_path` (see test_lab_panels.py for
+Debian's chromium driven by Playwright with `executable_path` (see lab_server.py for
 the launch rules). Screenshots go to artifacts/browser/sidebar-*.png.
 """
 
@@ -18,16 +18,13 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from test_lab_panels import CHROMIUM, CHROMIUM_ARGS, SECOND, _free_port, _require_browser
+from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, jupyter_lab, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -69,11 +66,11 @@ class Lab:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     """JupyterLab with the local facility and one that holds a (fake) token."""
-    _require_browser()
+    require_browser()
     if not LABEXTENSION.exists():
         pytest.fail("The labextension is not built: run `make labextension` (or make install).")
-    root, config, runtime = tmp_path / "root", tmp_path / "config", tmp_path / "runtime"
-    for path in (root, config, root / "data"):
+    root, runtime = tmp_path / "root", tmp_path / "runtime"
+    for path in (root, root / "data"):
         path.mkdir()
     (root / "notes.txt").write_text(
         "hello remote world\n" + "".join(f"line {i}\n" for i in range(50))
@@ -81,74 +78,26 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
     (root / "data" / "a.txt").write_text("a\n")
     (root / "quick.sh").write_text(QUICK)
     (root / "slow.sh").write_text(SLOW)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}},
-                "HPCJupyterApp": {
-                    "data_dir": str(tmp_path / "hpc-data"),
-                    "facilities": {
-                        "local": {"kind": "local"},
-                        # Never reached: it is here so its token can be looked for.
-                        "vault": {
-                            "kind": "slurmrestd",
-                            "url": "http://127.0.0.1:9",
-                            "user": "alice",
-                            "token": {"env": "HPC_TEST_VAULT_JWT"},
-                        },
-                    },
-                },
-            }
-        )
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_RUNTIME_DIR": str(runtime),
-        "HPC_TEST_VAULT_JWT": FACILITY_SECRET,
+    hpc_config = {
+        "data_dir": str(tmp_path / "hpc-data"),
+        "facilities": {
+            "local": {"kind": "local"},
+            # Never reached: it is here so its token can be looked for.
+            "vault": {
+                "kind": "slurmrestd",
+                "url": "http://127.0.0.1:9",
+                "user": "alice",
+                "token": {"env": "HPC_TEST_VAULT_JWT"},
+            },
+        },
     }
-    env.pop("HPC_JUPYTER_URL", None)
-    env.pop("HPC_JUPYTER_TOKEN", None)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--allow-root",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-    ]
+    env = {"HPC_TEST_VAULT_JWT": FACILITY_SECRET}
     log_path = tmp_path / "lab.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status = httpx.get(f"{url}api/status", params={"token": token}, timeout=2)
-                if status.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("JupyterLab did not start:\n" + log_path.read_text())
-            time.sleep(0.3)
-        yield Lab(url, token, root, runtime)
+        with jupyter_lab(tmp_path, root, hpc_config, env) as running:
+            yield Lab(running.url, running.token, root, runtime)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        if os.environ.get("CI") == "true":
+        if os.environ.get("CI") == "true" and log_path.exists():
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             (ARTIFACTS / "sidebar-lab.log").write_bytes(log_path.read_bytes())
 

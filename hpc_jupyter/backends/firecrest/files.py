@@ -63,13 +63,6 @@ class FirecrestFiles(FileBackend):
                 return entry
         raise NotFound(f"No such file or directory: {path!r}.")
 
-    async def _exists(self, system: str, path: str) -> bool:
-        try:
-            await self.stat(system, path)
-        except NotFound:
-            return False
-        return True
-
     async def open_read(
         self, system: str, path: str, offset: int = 0, length: int | None = None
     ) -> ReadStream:
@@ -113,7 +106,7 @@ class FirecrestFiles(FileBackend):
 
     async def _free_target(self, system: str, target: str) -> str:
         target = _absolute(target)
-        if await self._exists(system, target):
+        if await self.exists(system, target):
             raise Conflict(f"{target!r} already exists; choose another name or delete it first.")
         if not await self._is_directory(system, posixpath.dirname(target)):
             raise NotFound(f"The directory of {target!r} does not exist.")

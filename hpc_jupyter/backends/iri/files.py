@@ -89,13 +89,6 @@ class IRIFiles(FileBackend):
                 return dataclasses.replace(entry, path=path)
         raise NotFound(f"No such file or directory: {path!r}.")
 
-    async def _exists(self, system: str, path: str) -> bool:
-        try:
-            await self.stat(system, path)
-        except NotFound:
-            return False
-        return True
-
     async def open_read(
         self, system: str, path: str, offset: int = 0, length: int | None = None
     ) -> ReadStream:
@@ -168,7 +161,7 @@ class IRIFiles(FileBackend):
 
     async def _free_target(self, system: str, target: str) -> str:
         target = clean_path(target)
-        if await self._exists(system, target):
+        if await self.exists(system, target):
             raise Conflict(f"{target!r} already exists; choose another name or delete it first.")
         return target
 

@@ -47,7 +47,7 @@ class SlurmHistory:
             allow_errors=frozenset({NOTHING_FOUND}),
         )
         jobs = [
-            self.parse(entry, system)
+            accounting_job(entry, self.facility, system)
             for entry in data.get("jobs") or []
             if isinstance(entry, dict) and _user(entry) == self.client.user
         ]
@@ -64,11 +64,7 @@ class SlurmHistory:
         records = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
         if not records:
             raise NotFound(f"Slurm knows no job {job_id}, not even in its accounting.")
-        return self.parse(records[0], system)
-
-    def parse(self, data: Mapping[str, Any], system: str) -> Job:
-        """One accounting record in the project's vocabulary."""
-        return accounting_job(data, self.facility, system)
+        return accounting_job(records[0], self.facility, system)
 
 
 def accounting_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
