@@ -46,6 +46,13 @@ class _Watch:
             self._inflight.add_done_callback(self._clear)
         return await asyncio.shield(self._inflight)
 
+    async def stop(self) -> None:
+        """Cancel a listing in flight and wait until it has cleaned up."""
+        if self._inflight is not None:
+            self._inflight.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._inflight
+
     def _clear(self, future: asyncio.Future[list[Job]]) -> None:
         self._inflight = None
         if not future.cancelled():
@@ -162,12 +169,14 @@ class JobWatcher:
         self._task = asyncio.create_task(self._run(), name="hpc-job-watcher")
 
     async def stop(self) -> None:
-        """Stop the background loop."""
+        """Stop the background loop and any listing in flight (its commands and requests)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for watch in self._watches.values():
+            await watch.stop()
 
     async def _run(self) -> None:
         while True:

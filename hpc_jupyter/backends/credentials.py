@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import FacilityAuthError
 from .base import ConfigError
+from .process import run_process
 
 COMMAND_TIMEOUT = 30.0
 
@@ -90,30 +91,21 @@ class SecretSource:
 
     async def _run_command(self) -> str:
         try:
-            process = await asyncio.create_subprocess_exec(
-                *shlex.split(self._where),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
+            done = await run_process(shlex.split(self._where), None, COMMAND_TIMEOUT)
         except OSError as err:
             raise FacilityAuthError(f"Cannot run the {self.describe()}: {err.strerror}.") from None
-        try:
-            out, err_out = await asyncio.wait_for(process.communicate(), COMMAND_TIMEOUT)
         except asyncio.TimeoutError:
-            process.kill()
-            await process.wait()
             raise FacilityAuthError(
                 f"The {self.describe()} did not finish within {COMMAND_TIMEOUT:.0f} s."
             ) from None
-        if process.returncode != 0:
+        if done.returncode != 0:
             # stderr explains failures and is not the secret (that goes to stdout).
-            detail = err_out.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            detail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
             raise FacilityAuthError(
-                f"The {self.describe()} failed with exit code {process.returncode}"
+                f"The {self.describe()} failed with exit code {done.returncode}"
                 + (f": {detail[0][:200]}" if detail[0] else ".")
             )
-        value = out.decode(errors="replace").strip()
+        value = done.stdout.decode(errors="replace").strip()
         if not value:
             raise FacilityAuthError(f"The {self.describe()} printed nothing.")
         return value

@@ -18,6 +18,7 @@ from ...errors import (
     UpstreamTimeout,
     ValidationError,
 )
+from ..process import run_process
 
 log = logging.getLogger("hpc_jupyter.slurm")
 
@@ -85,30 +86,21 @@ class SlurmCommands:
         """A command's standard output; a failure becomes the error it describes."""
         argv = [*self.prefix, *args]
         try:
-            process = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
+            done = await run_process(
+                argv, stdin.encode() if stdin is not None else None, self.timeout
             )
         except OSError as err:
             raise Unavailable(
                 f"Cannot run {argv[0]!r} for facility {self.facility!r}: {err.strerror}."
             ) from None
-        try:
-            out, err_out = await asyncio.wait_for(
-                process.communicate(stdin.encode() if stdin is not None else None), self.timeout
-            )
         except asyncio.TimeoutError:
-            process.kill()
-            await process.wait()
             raise UpstreamTimeout(
                 f"`{args[0]}` did not finish within {self.timeout:.0f} s on facility "
                 f"{self.facility!r}."
             ) from None
-        if process.returncode != 0:
-            raise command_error(args[0], err_out.decode(errors="replace"))
-        return out.decode(errors="replace")
+        if done.returncode != 0:
+            raise command_error(args[0], done.stderr.decode(errors="replace"))
+        return done.stdout.decode(errors="replace")
 
     async def json(self, *args: str) -> dict[str, Any]:
         """A command's `--json` output."""

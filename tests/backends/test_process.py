@@ -1,0 +1,46 @@
+"""Commands run for backends never outlive the call: not after a timeout, not after a cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from hpc_jupyter.backends.process import run_process
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_output_and_exit_code_come_back() -> None:
+    done = asyncio.run(run_process(["sh", "-c", "cat; echo oops >&2; exit 3"], b"in", 10))
+    assert (done.returncode, done.stdout, done.stderr) == (3, b"in", b"oops\n")
+
+
+@pytest.mark.parametrize("how", ["timeout", "cancel"])
+def test_the_process_is_killed_when_the_wait_ends_early(tmp_path: Path, how: str) -> None:
+    pid_file = tmp_path / "pid"
+
+    async def scenario() -> None:
+        call = asyncio.ensure_future(
+            run_process(
+                ["sh", "-c", f"echo $$ > {pid_file}; exec sleep 30"],
+                None,
+                0.5 if how == "timeout" else 30,
+            )
+        )
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            await asyncio.sleep(0.05)
+        if how == "cancel":
+            call.cancel()
+        with pytest.raises(asyncio.TimeoutError if how == "timeout" else asyncio.CancelledError):
+            await call
+
+    asyncio.run(scenario())
+    assert not _alive(int(pid_file.read_text()))
