@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,19 +24,29 @@ async def run_process(argv: Sequence[str], stdin: bytes | None, timeout: float) 
 
     Raises `OSError` when it cannot start and `asyncio.TimeoutError` after `timeout` seconds.
     However the wait ends (a timeout, or the caller being cancelled, e.g. at server shutdown),
-    a process still running is killed and reaped, so no process or pipe outlives the call.
+    a command still running is killed and reaped, so no process or pipe outlives the call.
+    The command runs in its own process group and the whole group is killed: a prefix such as
+    `runuser -u alice --` or `ssh login01` has a child that holds the output pipes, and
+    killing the prefix alone would leave that child (and the wait for the pipes) behind.
     """
     process = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin), timeout)
     finally:
         if process.returncode is None:
-            process.kill()
+            _kill_group(process.pid)
             await asyncio.shield(process.wait())
     assert process.returncode is not None
     return Finished(process.returncode, out, err)
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the process group led by `pid` (the command and everything it started)."""
+    with contextlib.suppress(ProcessLookupError):  # already gone
+        os.killpg(pid, signal.SIGKILL)

@@ -44,3 +44,21 @@ def test_the_process_is_killed_when_the_wait_ends_early(tmp_path: Path, how: str
 
     asyncio.run(scenario())
     assert not _alive(int(pid_file.read_text()))
+
+
+def test_a_child_holding_the_output_is_killed_with_the_command(tmp_path: Path) -> None:
+    """Like `runuser -u alice -- sacct`: the command's child writes to the pipes we read."""
+    pid_file = tmp_path / "pid"
+
+    async def scenario() -> None:
+        call = asyncio.ensure_future(
+            run_process(["sh", "-c", f"sleep 30 & echo $! > {pid_file}; wait"], None, 30)
+        )
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            await asyncio.sleep(0.05)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(call, 10)  # without the group kill, this waits 30 s
+
+    asyncio.run(scenario())
+    assert not _alive(int(pid_file.read_text()))
