@@ -26,6 +26,7 @@ import { JobMonitor } from './monitor';
 import { serverRequester } from './request';
 import { HPCService } from './service';
 import { IHPCService } from './tokens';
+import { labFileReader, registerLabUpload } from './upload';
 import { handshakeMessage, HPCPanel } from './widgets/panel';
 import type { JobLogViewer, RemoteFileViewer } from './widgets/viewer';
 
@@ -97,6 +98,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
           path: entry.path,
           size: entry.size
         }),
+      readLabFiles: labFileReader(app),
       openLog: job =>
         void app.commands.execute(CommandIDs.openLog, {
           facility: job.facility,
@@ -137,6 +139,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       selector: '.jp-DirListing-item[data-isdir="false"]',
       rank: 3
     });
+    registerLabUpload(app, trans, fileBrowser, panel);
     palette?.addItem({
       command: CommandIDs.submitEditor,
       category: trans.__('HPC')

@@ -1,6 +1,7 @@
 /**
  * RemoteFiles: a facility's files in the side panel: breadcrumbs, sort, refresh, open,
- * upload (button or drag and drop from the desktop) with progress, mkdir, rename, delete.
+ * upload (button, drag and drop from the desktop or from Lab's file browser) with
+ * progress, mkdir, rename, delete.
  *
  * The list is windowed: only the rows on screen (and a few either side) are in the DOM,
  * placed at their offset in a sizer as tall as the whole list, so a directory of tens of
@@ -18,6 +19,7 @@ import {
   newFolderIcon,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import type { Drag } from '@lumino/dragdrop';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
@@ -30,6 +32,7 @@ import {
   sortEntries,
   SortKey
 } from '../paths';
+import type { ILabFiles } from '../labfiles';
 import { HPCRequestError, type HPCService } from '../service';
 import type { HPC } from '../tokens';
 import { scrollToRow, visibleRows } from '../window';
@@ -37,6 +40,15 @@ import { h, iconButton } from './dom';
 
 /** Every row's height in px (the windowing needs equal rows; style/base.css agrees). */
 export const ROW_HEIGHT = 24;
+
+/** Reads Lab's workspace items by path (the types, when known, spare asking for them). */
+export type ReadLabFiles = (
+  paths: string[],
+  knownTypes?: Record<string, string>
+) => Promise<ILabFiles>;
+
+/** What Lab's file browser puts in a drag: the dragged items' contents paths. */
+export const LAB_CONTENTS_MIME = 'application/x-jupyter-icontents';
 
 export namespace RemoteFiles {
   export interface IOptions {
@@ -46,6 +58,8 @@ export namespace RemoteFiles {
     openFile: (facility: string, path: string) => void;
     /** Copy a remote file into the folder of Lab's file browser. */
     download: (facility: string, entry: HPC.IFileEntry) => void;
+    /** Read files of Lab's workspace dragged here from Lab's file browser. */
+    readLabFiles?: ReadLabFiles;
   }
 
   /** What is restored on reload. */
@@ -64,6 +78,7 @@ export class RemoteFiles extends Widget {
     this._trans = options.trans;
     this._openFile = options.openFile;
     this._download = options.download;
+    this._readLabFiles = options.readLabFiles ?? null;
     const trans = this._trans;
 
     this._upload = h('input', {
@@ -146,6 +161,30 @@ export class RemoteFiles extends Widget {
       event.preventDefault();
       void this.uploadFiles(Array.from(event.dataTransfer.files));
     });
+    // Lab's own file browser drags with lumino's drag events, not the DOM's.
+    for (const type of [
+      'lm-dragenter',
+      'lm-dragover',
+      'lm-dragleave',
+      'lm-drop'
+    ]) {
+      this._list.addEventListener(type, event =>
+        this._onLabDrag(event as Drag.Event)
+      );
+    }
+  }
+
+  /** Whether files can be uploaded here now: a writable facility with a folder shown. */
+  get canUpload(): boolean {
+    return this._canWrite() && this.path !== null;
+  }
+
+  /** Where uploads go now: the facility and folder shown, if writable. */
+  get uploadTarget(): { facility: string; path: string } | null {
+    const path = this.path;
+    return this._facility && this.canUpload && path !== null
+      ? { facility: this._facility.name, path }
+      : null;
   }
 
   dispose(): void {
@@ -308,6 +347,71 @@ export class RemoteFiles extends Widget {
       );
       setTimeout(() => row.remove(), 15000);
     }
+  }
+
+  /** Lab's file browser drags items over the list or drops them: upload their files. */
+  private _onLabDrag(event: Drag.Event): void {
+    const accepted =
+      !!this._readLabFiles &&
+      this.canUpload &&
+      event.mimeData.hasData(LAB_CONTENTS_MIME);
+    if (event.type === 'lm-dragleave' || !accepted) {
+      this._list.classList.remove('hpc-mod-dropTarget');
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    // Lab's drags offer only "move"; what happens here is a copy (the source stays).
+    event.dropAction = event.proposedAction;
+    if (event.type !== 'lm-drop') {
+      this._list.classList.add('hpc-mod-dropTarget');
+      return;
+    }
+    this._list.classList.remove('hpc-mod-dropTarget');
+    const paths = event.mimeData.getData(LAB_CONTENTS_MIME) as string[];
+    void this.uploadLabFiles(paths);
+  }
+
+  /** Upload files of Lab's workspace (by their contents paths) to the folder shown. */
+  async uploadLabFiles(
+    paths: string[],
+    knownTypes?: Record<string, string>
+  ): Promise<void> {
+    if (!this._readLabFiles || !paths.length) {
+      return;
+    }
+    const trans = this._trans;
+    let read: ILabFiles;
+    try {
+      read = await this._readLabFiles(paths, knownTypes);
+    } catch (error) {
+      this._note(
+        trans.__('Could not read %1', (error as Error).message),
+        'hpc-mod-error'
+      );
+      return;
+    }
+    if (read.folders.length) {
+      this._note(
+        trans.__(
+          'Folders are not uploaded, only files: %1',
+          read.folders.join(', ')
+        ),
+        'hpc-mod-error'
+      );
+    }
+    await this.uploadFiles(read.files);
+  }
+
+  /** A line in the progress area that goes away by itself. */
+  private _note(text: string, className: string): void {
+    const row = h(
+      'div',
+      { class: `hpc-RemoteFiles-upload ${className}` },
+      h('span', { class: 'hpc-RemoteFiles-progressLabel' }, text)
+    );
+    this._progress.append(row);
+    setTimeout(() => row.remove(), 15000);
   }
 
   private _canWrite(): boolean {
@@ -720,6 +824,7 @@ export class RemoteFiles extends Widget {
   private _service: HPCService;
   private _trans: TranslationBundle;
   private _openFile: (facility: string, path: string) => void;
+  private _readLabFiles: ReadLabFiles | null;
   private _download: (facility: string, entry: HPC.IFileEntry) => void;
   private _facility: HPC.IFacility | null = null;
   private _listing: HPC.IListing | null = null;

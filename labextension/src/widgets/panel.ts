@@ -11,7 +11,7 @@ import type { JobMonitor } from '../monitor';
 import type { Handshake, HPCService } from '../service';
 import { HPC } from '../tokens';
 import { h } from './dom';
-import { RemoteFiles } from './files';
+import { RemoteFiles, type ReadLabFiles } from './files';
 import { RemoteJobs } from './jobs';
 
 export namespace HPCPanel {
@@ -22,6 +22,8 @@ export namespace HPCPanel {
     openFile: (facility: string, path: string) => void;
     download: (facility: string, entry: HPC.IFileEntry) => void;
     openLog: (job: HPC.IJob) => void;
+    /** Read files of Lab's workspace, for uploads from Lab's file browser. */
+    readLabFiles?: ReadLabFiles;
   }
 
   /** What is restored on reload. */
@@ -70,7 +72,8 @@ export class HPCPanel extends Panel {
       service: this._service,
       trans,
       openFile: options.openFile,
-      download: options.download
+      download: options.download,
+      readLabFiles: options.readLabFiles
     });
     this.jobs = new RemoteJobs({
       service: this._service,
