@@ -249,15 +249,12 @@ class LocalJobs(JobBackend):
 
     def _check_running(self, record: JobRecord, now: float) -> bool:
         """Finish a running job that has ended or run out of time; True if it still runs."""
-        exit_file = self._job_dir(record.id) / "exit_code"
-        if exit_file.exists():
-            code = int(exit_file.read_text().strip() or "1")
-            state = JobState.COMPLETED if code == 0 else JobState.FAILED
-            self.store.update(
-                record.id, state=state.value, exit_code=code, end_time=exit_file.stat().st_mtime
-            )
+        if self._finish_from_exit_file(record):
             return False
         if not self._alive(record):
+            # It may have written its exit status and exited since the first look.
+            if self._finish_from_exit_file(record):
+                return False
             self.store.update(
                 record.id,
                 state=JobState.FAILED.value,
@@ -272,6 +269,18 @@ class LocalJobs(JobBackend):
                 record.id, state=JobState.TIMEOUT.value, reason="TimeLimit", end_time=now
             )
             return False
+        return True
+
+    def _finish_from_exit_file(self, record: JobRecord) -> bool:
+        """Finish the job from the exit status its wrapper wrote, if it has; True if so."""
+        exit_file = self._job_dir(record.id) / "exit_code"
+        try:
+            code = int(exit_file.read_text().strip() or "1")
+            ended = exit_file.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        state = JobState.COMPLETED if code == 0 else JobState.FAILED
+        self.store.update(record.id, state=state.value, exit_code=code, end_time=ended)
         return True
 
     def _launch(self, record: JobRecord) -> None:
