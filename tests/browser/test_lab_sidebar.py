@@ -226,7 +226,8 @@ def _drive(page: Any, lab: Lab) -> None:
     picker = panel.locator("select.hpc-Panel-facility")
     expect(picker).to_have_value("local", timeout=30 * SECOND)
     expect(picker.locator("option")).to_have_count(2)
-    expect(panel.locator(".hpc-Panel-auth")).to_have_text("No login needed.")
+    expect(panel.locator(".hpc-Panel-authText")).to_have_text("No login needed.")
+    expect(panel.locator(".hpc-Panel-recheck")).to_be_hidden()
     files = panel.locator(".hpc-RemoteFiles")
 
     # The directory is listed, a folder opens, the breadcrumbs lead back

@@ -200,6 +200,11 @@ export class RemoteFiles extends Widget {
     return this._stateChanged;
   }
 
+  /** The facility refused our credentials (with its message). */
+  get authFailed(): ISignal<this, string> {
+    return this._authFailed;
+  }
+
   get state(): RemoteFiles.IState {
     return {
       paths: { ...this._paths },
@@ -515,11 +520,15 @@ export class RemoteFiles extends Widget {
   private _showError(error: unknown): void {
     const trans = this._trans;
     const failure = error as HPCRequestError;
-    this._status.textContent =
-      failure instanceof HPCRequestError && failure.isFacilityAuth
-        ? trans.__('Not logged in to this facility: %1', failure.message)
-        : trans.__('Error: %1', failure?.message ?? String(error));
+    const auth = failure instanceof HPCRequestError && failure.isFacilityAuth;
+    // The panel's header says what to do about the login; once is enough.
+    this._status.textContent = auth
+      ? trans.__('Not logged in to this facility (see above).')
+      : trans.__('Error: %1', failure?.message ?? String(error));
     this._status.classList.add('hpc-mod-error');
+    if (auth) {
+      this._authFailed.emit(failure.message);
+    }
   }
 
   private _renderHeader(): void {
@@ -825,6 +834,7 @@ export class RemoteFiles extends Widget {
   private _trans: TranslationBundle;
   private _openFile: (facility: string, path: string) => void;
   private _readLabFiles: ReadLabFiles | null;
+  private _authFailed = new Signal<this, string>(this);
   private _download: (facility: string, entry: HPC.IFileEntry) => void;
   private _facility: HPC.IFacility | null = null;
   private _listing: HPC.IListing | null = null;

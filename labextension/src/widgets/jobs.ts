@@ -145,7 +145,7 @@ export class RemoteJobs extends Widget {
     const trans = this._trans;
     if (listing.error) {
       this._status.textContent = listing.error.isFacilityAuth
-        ? trans.__('Not logged in to this facility: %1', listing.error.message)
+        ? trans.__('Not logged in to this facility (see above).')
         : trans.__('Could not list jobs: %1', listing.error.message);
       this._status.classList.add('hpc-mod-error');
       return;

@@ -51,7 +51,22 @@ export class HPCPanel extends Panel {
     this._picker.addEventListener('change', () =>
       this._select(this._picker.value)
     );
-    this._auth = h('div', { class: 'hpc-Panel-auth', role: 'status' });
+    this._authText = h('span', { class: 'hpc-Panel-authText' });
+    this._recheck = h(
+      'button',
+      {
+        class: 'hpc-Panel-recheck jp-mod-styled',
+        title: trans.__('Ask the facility again, after logging in')
+      },
+      trans.__('Check again')
+    );
+    this._recheck.addEventListener('click', () => void this.recheckAuth());
+    this._auth = h(
+      'div',
+      { class: 'hpc-Panel-auth', role: 'status' },
+      this._authText,
+      this._recheck
+    );
     this._message = h('div', { class: 'hpc-Panel-message', role: 'alert' });
     const header = new Widget({
       node: h(
@@ -87,6 +102,15 @@ export class HPCPanel extends Panel {
     this.files.setHidden(true);
     this.jobs.setHidden(true);
     this.files.stateChanged.connect(this._emitState, this);
+    this.files.authFailed.connect((_, message) => this._authFailed(message));
+    this._monitor.listed.connect((_, listing) => {
+      if (
+        listing.facility === this._facility?.name &&
+        listing.error?.isFacilityAuth
+      ) {
+        this._authFailed(listing.error.message);
+      }
+    }, this);
     this.jobs.stateChanged.connect(this._emitState, this);
   }
 
@@ -172,36 +196,99 @@ export class HPCPanel extends Panel {
     this._emitState();
   }
 
+  /**
+   * Ask the server for the facility's credential status again (after the user logged in,
+   * e.g. renewed a token file); once they work, list its files and jobs again.
+   */
+  async recheckAuth(): Promise<void> {
+    const current = this._facility;
+    if (!current) {
+      return;
+    }
+    const trans = this._trans;
+    this._recheck.disabled = true;
+    this._authText.textContent = trans.__('Checking…');
+    let fresh: HPC.IFacility;
+    try {
+      fresh = await this._service.facility(current.name);
+    } catch (error) {
+      this._recheck.disabled = false;
+      this._authText.textContent = trans.__(
+        'Could not ask the server: %1',
+        (error as Error).message
+      );
+      return;
+    }
+    this._recheck.disabled = false;
+    this._facilities = this._facilities.map(f =>
+      f.name === fresh.name ? fresh : f
+    );
+    if (this._facility?.name !== fresh.name) {
+      return; // another facility was chosen meanwhile
+    }
+    if (fresh.auth.status === 'ok' || fresh.auth.status === 'none') {
+      this._select(fresh.name); // lists its files and jobs again
+    } else {
+      this._facility = fresh;
+      this._showAuth(fresh);
+    }
+  }
+
   /** The facility's credential status, with what to do when it fails. */
   private _showAuth(facility: HPC.IFacility | null): void {
     const trans = this._trans;
     this._auth.className = 'hpc-Panel-auth';
     if (!facility) {
-      this._auth.textContent = '';
+      this._setAuth('', '', false);
       return;
     }
     const { status, message } = facility.auth;
-    this._auth.classList.add(`hpc-mod-auth-${status}`);
-    this._auth.dataset.status = status;
     switch (status) {
       case 'none':
-        this._auth.textContent = trans.__('No login needed.');
+        this._setAuth(status, trans.__('No login needed.'), false);
         break;
       case 'ok':
-        this._auth.textContent = trans.__('Logged in.');
+        this._setAuth(status, trans.__('Logged in.'), false);
         break;
       case 'expired':
-        this._auth.textContent = trans.__(
-          'Not logged in: the credentials have expired. %1',
-          message ?? ''
+        this._setAuth(
+          status,
+          trans.__(
+            'Not logged in: the credentials have expired. %1',
+            message ?? ''
+          ),
+          true
         );
         break;
       default:
-        this._auth.textContent = trans.__(
-          'Credentials rejected. %1',
-          message ?? ''
+        // Rejected credentials, or a facility that cannot be asked: its message says which.
+        this._setAuth(
+          status,
+          message
+            ? trans.__('Cannot use this facility now: %1', message)
+            : trans.__("The facility's credentials could not be checked."),
+          true
         );
     }
+  }
+
+  /** A call was refused for our credentials: say so, whatever the last check said. */
+  private _authFailed(message: string): void {
+    this._setAuth(
+      'error',
+      this._trans.__('Not logged in to this facility: %1', message),
+      true
+    );
+  }
+
+  private _setAuth(status: string, text: string, recheck: boolean): void {
+    this._auth.className = 'hpc-Panel-auth';
+    if (status) {
+      this._auth.classList.add(`hpc-mod-auth-${status}`);
+    }
+    this._auth.dataset.status = status;
+    this._authText.textContent = text;
+    this._recheck.hidden = !recheck;
   }
 
   private _showMessage(text: string): void {
@@ -220,6 +307,8 @@ export class HPCPanel extends Panel {
   private _facility: HPC.IFacility | null = null;
   private _picker: HTMLSelectElement;
   private _auth: HTMLDivElement;
+  private _authText: HTMLSpanElement;
+  private _recheck: HTMLButtonElement;
   private _message: HTMLDivElement;
   private _stateChanged = new Signal<this, void>(this);
 }
