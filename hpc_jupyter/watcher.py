@@ -34,6 +34,8 @@ class _Watch:
         self.states: dict[str, str] | None = None
         self.unlisted: dict[str, str] = {}
         """States published by `JobWatcher.changed()` before the first listing."""
+        self.touched: dict[str, tuple[Job, float]] = {}
+        """Jobs changed through us (`JobWatcher.changed()`), and when."""
         self.fetched_at = 0.0
         self.asked_at = 0.0
         self.fetches = 0
@@ -61,11 +63,26 @@ class _Watch:
     async def _fetch(self, emit: Emit) -> list[Job]:
         backend = self.registry.get(self.facility).require_jobs()
         self.fetches += 1
-        jobs = await backend.list_jobs(self.system)
+        asked = time.monotonic()
+        jobs = self._with_newer(await backend.list_jobs(self.system), asked)
         self._publish_changes(jobs, emit)
         self.jobs = jobs
         self.fetched_at = time.monotonic()
         return jobs
+
+    def _with_newer(self, jobs: list[Job], asked: float) -> list[Job]:
+        """The listing, with the jobs changed through us since it was asked for.
+
+        A listing asked for before a submit or a cancel can arrive after it, without the new
+        job or with the cancelled one still running: what the change said is newer. Changes
+        older than the listing are left to it (it is the newer word on them).
+        """
+        self.touched = {job_id: seen for job_id, seen in self.touched.items() if seen[1] >= asked}
+        newer = {job_id: job for job_id, (job, _) in self.touched.items()}
+        if not newer:
+            return jobs
+        listed = [newer.pop(job.id, job) for job in jobs]
+        return [*newer.values(), *listed]
 
     def _publish_changes(self, jobs: list[Job], emit: Emit) -> None:
         previous = self.states
@@ -156,6 +173,7 @@ class JobWatcher:
             known[job.id] = job.state.value
             self.emit(_event(job, previous))
         watch.jobs = [job, *(j for j in watch.jobs if j.id != job.id)]
+        watch.touched[job.id] = (job, time.monotonic())
         watch.fetched_at = 0.0  # the next reader gets a fresh listing
         watch.asked_at = time.monotonic()
         self._wake.set()

@@ -161,3 +161,70 @@ async def test_a_failed_job_event_carries_its_exit_code(
 
     failed = next(e for e in job_events if e["job_id"] == job["id"] and e["state"] == "FAILED")
     assert failed["exit_code"] == 7
+
+
+@pytest.fixture
+def stale_listing(hpc_app: Any, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """The facility answers a listing 0.5 s after it was asked, with the jobs as they were then.
+
+    The event is set whenever a listing is asked of the facility.
+    """
+    backend = hpc_app.registry.get("local").jobs
+    real_list_jobs = backend.list_jobs
+    asked = asyncio.Event()
+
+    async def stale_list_jobs(system: str) -> Any:
+        jobs = await real_list_jobs(system)
+        asked.set()
+        await asyncio.sleep(0.5)
+        return jobs
+
+    monkeypatch.setattr(backend, "list_jobs", stale_list_jobs)
+    return asked
+
+
+async def test_a_listing_older_than_a_submit_neither_hides_nor_republishes_the_job(
+    api: API, stale_listing: asyncio.Event, job_events: list[dict[str, Any]]
+) -> None:
+    # Given a listing asked of the facility just before a submit, answered just after it
+    listing = asyncio.ensure_future(api(*JOBS))
+    await asyncio.wait_for(stale_listing.wait(), 5)
+    job = await submit(api, "sleep 1\n")
+    late = await listing
+
+    # Then the job is in that late answer and in every listing after it
+    assert job["id"] in [j["id"] for j in late["jobs"]]
+    assert job["id"] in [j["id"] for j in (await api(*JOBS))["jobs"]]
+
+    # and its life is published once, without a second "new job" when the listings catch up
+    # (each event starting where the last one ended; a short RUNNING may fall between polls)
+    assert await wait_until(
+        lambda: any(state == "COMPLETED" for _, state in transitions(job_events, job["id"])),
+        timeout=15,
+    ), job_events
+    life = transitions(job_events, job["id"])
+    assert life[0] == (None, "PENDING") and life[-1][1] == "COMPLETED", life
+    assert [before for before, _ in life[1:]] == [after for _, after in life[:-1]], life
+
+
+async def test_a_listing_older_than_a_cancel_does_not_bring_the_job_back(
+    api: API, stale_listing: asyncio.Event, job_events: list[dict[str, Any]]
+) -> None:
+    # Given a running job, and a listing asked of the facility just before it is cancelled
+    job = await submit(api, "sleep 120\n")
+    assert await wait_until(
+        lambda: ("PENDING", "RUNNING") in transitions(job_events, job["id"]), timeout=15
+    ), job_events
+    stale_listing.clear()
+    await asyncio.wait_for(stale_listing.wait(), 5)  # the watcher keeps listing an active job
+    await api(*JOBS, job["id"], method="DELETE")
+
+    # Then the job stays CANCELLED for clients and in the events, however late listings come
+    await asyncio.sleep(1.5)
+    listed = {j["id"]: j["state"] for j in (await api(*JOBS))["jobs"]}
+    assert listed[job["id"]] == "CANCELLED"
+    assert transitions(job_events, job["id"]) == [
+        (None, "PENDING"),
+        ("PENDING", "RUNNING"),
+        ("RUNNING", "CANCELLED"),
+    ]
