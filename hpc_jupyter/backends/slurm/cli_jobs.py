@@ -78,18 +78,16 @@ class SlurmCLIJobs(SlurmJobs):
         job_id = output.strip().split(";")[0]
         if not job_id.isdigit():
             raise FacilityError("sbatch accepted the job but did not print its id.")
-        try:
-            return await self.withdraw_if_impossible(await self.get_job(system, job_id))
-        except NotFound:
-            return Job(
-                id=job_id,
-                name=request.name or "",
-                state=JobState.PENDING,
-                raw_state="PENDING",
-                facility=self.facility,
-                system=system,
-                user=self.user,
-            )
+        as_submitted = Job(
+            id=job_id,
+            name=request.name or "",
+            state=JobState.PENDING,
+            raw_state="PENDING",
+            facility=self.facility,
+            system=system,
+            user=self.user,
+        )
+        return await self.just_submitted(system, as_submitted)
 
     # In Slurm 22.05 `squeue --json` ignores its filters and `sacct --json` its --user: every
     # listing is filtered here as well.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import re
+import time
 from collections.abc import Callable
 
 from ...errors import (
@@ -45,6 +46,12 @@ NEVER_STARTS = {
 }
 """Pending reasons Slurm gives at submission to a job that can never start as it is."""
 
+HISTORY_MAX_AGE = 120.0
+"""Seconds a listing of finished jobs from accounting is reused. A finished job stays in
+slurmctld's own listing (with its final state) for MinJobAge, and accounting is asked again
+as soon as slurmctld forgets a job, so reuse never hides a job; it spares slurmdbd a query
+on every poll."""
+
 
 class SlurmJobs(JobBackend):
     """One user's jobs on one Slurm cluster; subclasses say how to ask the cluster."""
@@ -55,6 +62,9 @@ class SlurmJobs(JobBackend):
         self.facility = facility
         self.user = user
         self.files = files
+        self.history_max_age = HISTORY_MAX_AGE
+        self._history: dict[str, tuple[float, list[Job]]] = {}
+        self._current_ids: dict[str, set[str]] = {}
 
     @abc.abstractmethod
     async def current_jobs(self, system: str) -> list[Job]:
@@ -140,6 +150,17 @@ class SlurmJobs(JobBackend):
             )
         return job
 
+    async def just_submitted(self, system: str, stand_in: Job) -> Job:
+        """The job just submitted as Slurm reports it, withdrawn if it can never start.
+
+        `stand_in` (the job as submitted) when Slurm has already forgotten it: a very short
+        job on a busy controller, without accounting to fall back on.
+        """
+        try:
+            return await self.withdraw_if_impossible(await self.get_job(system, stand_in.id))
+        except NotFound:
+            return stand_in
+
     async def withdraw_if_impossible(self, job: Job) -> Job:
         """Cancel a job just submitted that Slurm says can never start, and say why (400)."""
         why = NEVER_STARTS.get(job.reason or "") if job.state is JobState.PENDING else None
@@ -154,8 +175,19 @@ class SlurmJobs(JobBackend):
     async def list_jobs(self, system: str) -> list[Job]:
         jobs = await self.current_jobs(system)
         known = {job.id for job in jobs}
-        jobs += [job for job in await self.finished_jobs(system) if job.id not in known]
+        forgotten = bool(self._current_ids.get(system, set()) - known)
+        self._current_ids[system] = known
+        finished = await self._finished(system, fresh=forgotten)
+        jobs += [job for job in finished if job.id not in known]
         return sorted(jobs, key=_newest_first)
+
+    async def _finished(self, system: str, fresh: bool) -> list[Job]:
+        """Finished jobs from accounting, reused for `history_max_age` unless `fresh`."""
+        cached = self._history.get(system)
+        if fresh or cached is None or time.monotonic() - cached[0] > self.history_max_age:
+            cached = (time.monotonic(), await self.finished_jobs(system))
+            self._history[system] = cached
+        return cached[1]
 
     async def get_job(self, system: str, job_id: str) -> Job:
         check_job_id(job_id)

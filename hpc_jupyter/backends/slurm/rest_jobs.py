@@ -127,22 +127,16 @@ class SlurmRestJobs(SlurmJobs):
                 "The job asks for more than the partition can ever offer (nodes, CPUs or "
                 "memory); Slurm would keep it pending forever, so it was withdrawn."
             )
-        try:
-            return await self.withdraw_if_impossible(await self.get_job(system, job_id))
-        except NotFound:  # gone already (a very short job on a busy controller)
-            return parse_job(
-                {
-                    "job_id": int(job_id),
-                    "job_state": "PENDING",
-                    "name": spec.name,
-                    "user_name": self.client.user,
-                    "current_working_directory": spec.workdir,
-                    "standard_output": spec.stdout or "",
-                    "standard_error": spec.stderr or "",
-                },
-                self.facility,
-                system,
-            )
+        as_submitted = {
+            "job_id": int(job_id),
+            "job_state": "PENDING",
+            "name": spec.name,
+            "user_name": self.client.user,
+            "current_working_directory": spec.workdir,
+            "standard_output": spec.stdout or "",
+            "standard_error": spec.stderr or "",
+        }
+        return await self.just_submitted(system, parse_job(as_submitted, self.facility, system))
 
     async def current_jobs(self, system: str) -> list[Job]:
         tail = collection(await self.version(), "jobs")
