@@ -70,7 +70,8 @@ class FirecrestSettings:
                 facility,
                 "api_version",
                 "FirecREST v1 is not supported yet (no recorded v1 responses to test it "
-                "against); use a FirecREST v2 endpoint with api_version 2",
+                "against); use a FirecREST v2 endpoint with api_version 2 (CSCS's Alps "
+                "offers only v2 since December 2025)",
             )
         if api_version not in (2, "2"):
             raise ConfigError(facility, "api_version", "must be 2 (FirecREST v2)")
