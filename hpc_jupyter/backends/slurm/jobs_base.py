@@ -126,6 +126,10 @@ class SlurmJobs(JobBackend):
         needed = Capability.JOBS_REQUEUE if action == "requeue" else Capability.JOBS_HOLD
         if needed not in self.capabilities:
             raise CapabilityError(f"Facility {self.facility!r} cannot {action} jobs.")
+        return await self._own_active_job(system, job_id, action)
+
+    async def _own_active_job(self, system: str, job_id: str, action: str) -> Job:
+        """The job, if it has not ended and is the user's own; else why `action` cannot be done."""
         job = await self.get_job(system, job_id)
         if job.state.is_final:
             raise Conflict(f"Job {job_id} has already ended ({job.state.value}).")
@@ -195,13 +199,7 @@ class SlurmJobs(JobBackend):
         return job if job is not None else await self.finished_job(system, job_id)
 
     async def cancel_job(self, system: str, job_id: str) -> Job:
-        job = await self.get_job(system, job_id)
-        if job.state.is_final:
-            raise Conflict(f"Job {job_id} has already ended ({job.state.value}).")
-        if job.user and job.user != self.user:
-            raise PermissionDenied(
-                f"Job {job_id} belongs to {job.user}; only its owner can cancel it."
-            )
+        await self._own_active_job(system, job_id, "cancel")
         await self.kill(job_id)
         for _ in range(30):  # slurmctld records the cancellation at once, but reports it late
             job = await self.get_job(system, job_id)
