@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SECOND = 1000  # Playwright counts milliseconds
+ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "artifacts" / "browser"
+"""Where browser tests save screenshots (kept by CI as artifacts)."""
 
 
 def require_browser() -> None:
@@ -137,3 +139,28 @@ def jupyter_lab(
             process.kill()
             process.wait()
         log.close()
+
+
+def screenshot(page: Any, name: str, full_page: bool = False) -> None:
+    """Save the page as ARTIFACTS/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def open_panel(page: Any) -> Any:
+    """The HPC side panel, opened from its sidebar icon unless it shows already."""
+    from playwright.sync_api import expect
+
+    panel = page.locator("#hpc-jupyter-panel")
+    if not panel.is_visible():
+        page.locator(".jp-SideBar .lm-TabBar-tab[title='HPC facilities']").click()
+    expect(panel).to_be_visible(timeout=30 * SECOND)
+    return panel
+
+
+def response_text(response: Any) -> str:
+    """A response's headers and body as the browser got them, to look for secrets in."""
+    try:
+        return str(response.headers) + response.text()
+    except Exception:  # a redirect or an aborted request has no body
+        return str(response.headers)

@@ -23,13 +23,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, RunningLab, jupyter_lab, require_browser
+from lab_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SECOND,
+    RunningLab,
+    jupyter_lab,
+    open_panel,
+    require_browser,
+    response_text,
+    screenshot,
+)
 
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS / "iri"))  # the IRI double lives with the IRI tests
 from fake_iri import CLIENT_ID, HOME, STORAGE_ID, FakeIRI, start_fake  # noqa: E402
-
-ARTIFACTS = TESTS.parent / "artifacts" / "browser"
 
 pytestmark = pytest.mark.browser
 
@@ -92,8 +100,7 @@ def setup(tmp_path: Path, fake: FakeIRI) -> Iterator[Setup]:
 
 
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"login-{name}.png"))
+    screenshot(page, f"login-{name}")
 
 
 def test_the_panel_says_how_to_log_in_and_sees_a_new_login(setup: Setup) -> None:
@@ -105,14 +112,11 @@ def test_the_panel_says_how_to_log_in_and_sees_a_new_login(setup: Setup) -> None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("response", lambda response: bodies.append(_body(response)))
+        page.on("response", lambda response: bodies.append(response_text(response)))
         try:
             page.goto(f"{running.url}lab?token={running.token}")
             page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
-            panel = page.locator("#hpc-jupyter-panel")
-            if not panel.is_visible():
-                page.locator(".jp-SideBar .lm-TabBar-tab[title='HPC facilities']").click()
-            expect(panel).to_be_visible(timeout=30 * SECOND)
+            panel = open_panel(page)
             auth = panel.locator(".hpc-Panel-auth")
             recheck = panel.locator(".hpc-Panel-recheck")
 
@@ -161,10 +165,3 @@ def test_the_panel_says_how_to_log_in_and_sees_a_new_login(setup: Setup) -> None
 
     assert bodies
     assert not [body[:200] for body in bodies if access in body], "the token reached the browser"
-
-
-def _body(response: Any) -> str:
-    try:
-        return str(response.headers) + response.text()
-    except Exception:  # a redirect or an aborted request has no body
-        return str(response.headers)

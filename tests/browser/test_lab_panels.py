@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, jupyter_lab, require_browser
+from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, jupyter_lab, require_browser, screenshot
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOK = ROOT / "notebooks" / "panels.ipynb"
-ARTIFACTS = ROOT / "artifacts" / "browser"
 pytestmark = pytest.mark.browser
 
 
@@ -40,8 +39,7 @@ def _button(scope: Any, label: str) -> Any:
 
 
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(page, name, full_page=True)
 
 
 def test_the_panels_render_and_respond_in_jupyterlab(lab: tuple[str, str]) -> None:

@@ -24,10 +24,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, jupyter_lab, require_browser
+from lab_server import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SECOND,
+    jupyter_lab,
+    open_panel,
+    require_browser,
+    response_text,
+    screenshot,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-ARTIFACTS = ROOT / "artifacts" / "browser"
 LABEXTENSION = ROOT / "hpc_jupyter" / "labextension" / "package.json"
 
 pytestmark = pytest.mark.browser
@@ -103,8 +112,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 
 
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"sidebar-{name}.png"))
+    screenshot(page, f"sidebar-{name}")
 
 
 class Seen:
@@ -119,10 +127,7 @@ class Seen:
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _response(self, response: Any) -> None:
-        try:
-            self.bodies.append(str(response.headers) + response.text())
-        except Exception:  # a redirect or an aborted request has no body
-            self.bodies.append(str(response.headers))
+        self.bodies.append(response_text(response))
 
     def _frame(self, payload: Any) -> None:
         text = payload if isinstance(payload, str) else repr(payload)
@@ -153,14 +158,6 @@ def test_the_side_panel_browses_submits_and_follows_jobs(lab: Lab) -> None:
     for secret, what in ((lab.kernel_token(), "kernel token"), (FACILITY_SECRET, "facility token")):
         leaks = [body[:200] for body in seen.bodies if secret in body]
         assert not leaks, f"the {what} reached the browser: {leaks}"
-
-
-def _open_panel(page: Any, expect: Any) -> Any:
-    panel = page.locator("#hpc-jupyter-panel")
-    if not panel.is_visible():
-        page.locator(".jp-SideBar .lm-TabBar-tab[title='HPC facilities']").click()
-    expect(panel).to_be_visible(timeout=30 * SECOND)
-    return panel
 
 
 def _toast(page: Any, text: str | re.Pattern[str]) -> Any:
@@ -222,7 +219,7 @@ def _drive(page: Any, lab: Lab) -> None:
     page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
 
     # Given the HPC panel, opened from its own sidebar icon
-    panel = _open_panel(page, expect)
+    panel = open_panel(page)
     picker = panel.locator("select.hpc-Panel-facility")
     expect(picker).to_have_value("local", timeout=30 * SECOND)
     expect(picker.locator("option")).to_have_count(2)
@@ -307,7 +304,7 @@ def _drive(page: Any, lab: Lab) -> None:
     )
     done = _toast(page, f"Job {job_id} (quick) on local completed.")
     expect(done.first).to_be_visible(timeout=90 * SECOND)
-    panel = _open_panel(page, expect)
+    panel = open_panel(page)
     row = panel.locator(f".hpc-RemoteJobs-item[data-job-id='{job_id}']")
     expect(row).to_have_attribute("data-state", "COMPLETED", timeout=60 * SECOND)
     # Its details: partition, nodes, times and limit
@@ -330,7 +327,7 @@ def _drive(page: Any, lab: Lab) -> None:
     slow_id = _submit_from_file_browser(
         page, expect, "slow.sh", "slow", "special", "special (from the script)"
     )
-    panel = _open_panel(page, expect)
+    panel = open_panel(page)
     slow = panel.locator(f".hpc-RemoteJobs-item[data-job-id='{slow_id}']")
     expect(slow).to_have_attribute("data-state", "RUNNING", timeout=60 * SECOND)
     slow.locator(".hpc-RemoteJobs-cancel").click()
@@ -384,7 +381,7 @@ def test_large_directories_scroll_and_large_files_copy(lab: Lab) -> None:
         try:
             page.goto(f"{lab.url}lab?token={lab.token}")
             page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
-            panel = _open_panel(page, expect)
+            panel = open_panel(page)
             files = panel.locator(".hpc-RemoteFiles")
             rows = files.locator(".hpc-RemoteFiles-item")
             listing = files.locator(".hpc-RemoteFiles-list")

@@ -18,10 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, RunningLab, jupyter_lab, require_browser
-
-ROOT = Path(__file__).resolve().parent.parent.parent
-ARTIFACTS = ROOT / "artifacts" / "browser"
+from lab_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SECOND,
+    RunningLab,
+    jupyter_lab,
+    require_browser,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -61,8 +66,7 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
 
 
 def _shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"workspace-{name}.png"))
+    screenshot(page, f"workspace-{name}")
 
 
 def test_lab_files_upload_to_the_panel_folder_and_jobs_hold_and_release(lab: Lab) -> None:
