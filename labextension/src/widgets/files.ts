@@ -174,15 +174,10 @@ export class RemoteFiles extends Widget {
     }
   }
 
-  /** Whether files can be uploaded here now: a writable facility with a folder shown. */
-  get canUpload(): boolean {
-    return this._canWrite() && this.path !== null;
-  }
-
-  /** Where uploads go now: the facility and folder shown, if writable. */
+  /** Where uploads go now: the facility and folder shown, if writable; else null. */
   get uploadTarget(): { facility: string; path: string } | null {
     const path = this.path;
-    return this._facility && this.canUpload && path !== null
+    return this._facility && this._canWrite() && path !== null
       ? { facility: this._facility.name, path }
       : null;
   }
@@ -358,7 +353,7 @@ export class RemoteFiles extends Widget {
   private _onLabDrag(event: Drag.Event): void {
     const accepted =
       !!this._readLabFiles &&
-      this.canUpload &&
+      this.uploadTarget !== null &&
       event.mimeData.hasData(LAB_CONTENTS_MIME);
     if (event.type === 'lm-dragleave' || !accepted) {
       this._list.classList.remove('hpc-mod-dropTarget');

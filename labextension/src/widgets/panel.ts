@@ -237,7 +237,6 @@ export class HPCPanel extends Panel {
   /** The facility's credential status, with what to do when it fails. */
   private _showAuth(facility: HPC.IFacility | null): void {
     const trans = this._trans;
-    this._auth.className = 'hpc-Panel-auth';
     if (!facility) {
       this._setAuth('', '', false);
       return;
