@@ -10,11 +10,9 @@ import httpx
 from firecrest.v2 import AsyncFirecrest
 
 from ...errors import NotFound
-from ..http import BearerAuth
 from .failures import translated
+from .session import FirecrestSession
 from .settings import FirecrestSettings
-from .tokens import ClientCredentialsProvider
-from .transport import RetryTransport
 
 DEFAULT_DIRECT_LIMIT = 5 * 1024 * 1024
 """FirecREST's default `max_ops_file_size`: larger files go through staged transfers."""
@@ -61,64 +59,18 @@ def system_info(raw: dict[str, Any]) -> SystemInfo:
     )
 
 
-class FirecrestConnection:
-    """The shared parts of a facility: one HTTP client, one token provider, systems' details.
+class FirecrestConnection(FirecrestSession):
+    """A FirecREST v2 facility: its session, systems' details and pyfirecrest clients.
 
     pyfirecrest decides between direct and staged transfers from a per-client size, so each
     system gets its own `AsyncFirecrest`; they all share one HTTP client and one token.
     """
 
     def __init__(self, facility: str, settings: FirecrestSettings) -> None:
-        self.facility = facility
-        self.settings = settings
-        self._http: httpx.AsyncClient | None = None
-        self._token_http: httpx.AsyncClient | None = None
-        self._provider: ClientCredentialsProvider | None = None
+        super().__init__(facility, settings)
         self._clients: dict[str, AsyncFirecrest] = {}
         self._systems: dict[str, SystemInfo] | None = None
         self._systems_lock = asyncio.Lock()
-
-    def __repr__(self) -> str:
-        return f"<FirecrestConnection {self.facility!r} {self.settings.url}>"
-
-    def _timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(self.settings.timeout)
-
-    def _transport(self) -> RetryTransport:
-        inner = httpx.AsyncHTTPTransport(verify=self.settings.verify, retries=1)
-        return RetryTransport(
-            inner,
-            timeout=self.settings.timeout,
-            max_retries=self.settings.max_retries,
-            max_retry_after=self.settings.max_retry_after,
-        )
-
-    @property
-    def provider(self) -> ClientCredentialsProvider:
-        """The facility's token provider (created on first use, on the running loop)."""
-        if self._provider is None:
-            self._token_http = httpx.AsyncClient(
-                transport=self._transport(), timeout=self._timeout()
-            )
-            self._provider = ClientCredentialsProvider(
-                self.facility,
-                self.settings.token_url,
-                self.settings.client_id,
-                self.settings.client_secret,
-                self._token_http,
-            )
-        return self._provider
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """The HTTP client for FirecREST and its staging area; adds the token to API calls only."""
-        if self._http is None:
-            self._http = httpx.AsyncClient(
-                transport=self._transport(),
-                timeout=self._timeout(),
-                auth=BearerAuth(self.provider, self.settings.url),
-            )
-        return self._http
 
     def client(self, system: str | None = None) -> AsyncFirecrest:
         """The pyfirecrest client for `system` (or for calls about no system in particular)."""
@@ -127,7 +79,7 @@ class FirecrestConnection:
         if client is None:
             client = AsyncFirecrest(self.settings.url, authorization=_HeadersFromAuth())
             _replace_session(client, self.http)
-            client.timeout = self._timeout()
+            client.timeout = self.timeout()
             client.disable_client_logging = True  # it logs presigned URLs; we log ourselves
             client.num_retries_rate_limit = 0  # RetryTransport waits, with a cap
             if system is not None and self._systems and system in self._systems:
@@ -159,11 +111,7 @@ class FirecrestConnection:
 
     async def close(self) -> None:
         """Close the HTTP clients; the connection can be used again afterwards."""
-        for http in (self._http, self._token_http):
-            if http is not None:
-                await http.aclose()
-        self._http = self._token_http = None
-        self._provider = None
+        await super().close()
         self._clients.clear()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import hashlib
@@ -20,44 +21,40 @@ from ...models import FileEntry
 from ..base import ReadStream, UploadSink
 from .connection import FirecrestConnection
 from .failures import from_response, translated
+from .session import FirecrestSession
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 1024 * 1024
 
 
-def _spool(spool_dir: str | None) -> IO[bytes]:
+def spool_file(spool_dir: str | None) -> IO[bytes]:
+    """A new private temporary file in `spool_dir`, kept after closing (the caller removes it)."""
     return tempfile.NamedTemporaryFile(prefix="hpc-firecrest-", dir=spool_dir, delete=False)
 
 
-class FirecrestUpload(UploadSink):
-    """Bytes spooled to a private local file, then sent to FirecREST and checked by checksum.
-
-    A staged upload lands under a hidden temporary name beside the target and is renamed only
-    once its checksum matches, so a failure never leaves a partial file under the target name.
-    """
+class SpooledUpload(UploadSink):
+    """Bytes spooled to a private local file and hashed as they come, then sent by `send`."""
 
     def __init__(
         self,
-        connection: FirecrestConnection,
+        facility: str,
         system: str,
         path: str,
-        direct_limit: int,
         spool_dir: str | None,
         stat: Callable[[str, str], Awaitable[FileEntry]],
     ) -> None:
-        self.connection = connection
-        self._stat = stat
-        self.facility = connection.facility
+        self.facility = facility
         self.system = system
         self.path = path
-        self.direct_limit = direct_limit
-        self._file: IO[bytes] | None = _spool(spool_dir)
-        self._spool_path = self._file.name
+        self._stat = stat
+        self._file: IO[bytes] | None = spool_file(spool_dir)
+        self.spool_path = self._file.name
         self._hash = hashlib.sha256()
         self.size = 0
 
     def __repr__(self) -> str:
-        return f"<FirecrestUpload {self.facility}:{self.system}:{self.path} {self.size} bytes>"
+        where = f"{self.facility}:{self.system}:{self.path}"
+        return f"<{type(self).__name__} {where} {self.size} bytes>"
 
     async def write(self, chunk: bytes) -> None:
         if self._file is None:
@@ -72,42 +69,23 @@ class FirecrestUpload(UploadSink):
         self._file.close()
         self._file = None
         try:
-            client = await self.connection.for_system(self.system)
-            if self.size < self.direct_limit:
-                await self._direct(client)
-            else:
-                await self._staged(client)
+            await self.send()
             return await self._stat(self.system, self.path)
         finally:
-            _remove(self._spool_path)
+            remove_quietly(self.spool_path)
 
-    async def _direct(self, client: AsyncFirecrest) -> None:
+    @abc.abstractmethod
+    async def send(self) -> None:
+        """Put the spooled bytes at `path` on the facility, checked by their checksum."""
+
+    def staging_name(self) -> str:
+        """A hidden name beside the target for a staged upload, renamed once it is complete."""
         directory, name = posixpath.split(self.path)
-        with translated(self.facility):
-            await client.upload(self.system, self._spool_path, directory, name)
-        await self._verify(client, self.path)
+        return posixpath.join(directory, f".{name[:48]}.hpc-upload-{secrets.token_hex(6)}")
 
-    async def _staged(self, client: AsyncFirecrest) -> None:
-        directory, name = posixpath.split(self.path)
-        temporary = f".{name[:48]}.hpc-upload-{secrets.token_hex(6)}"
-        staged = posixpath.join(directory, temporary)
-        log.info(
-            "hpc-jupyter: staged upload of %d bytes to %s:%s", self.size, self.system, self.path
-        )
-        try:
-            with translated(self.facility):
-                await client.upload(self.system, self._spool_path, directory, temporary)
-            await self._verify(client, staged)
-            with translated(self.facility):
-                await client.mv(self.system, staged, self.path)
-        except BaseException:
-            await _discard(client, self.system, staged)
-            raise
-
-    async def _verify(self, client: AsyncFirecrest, remote: str) -> None:
-        with translated(self.facility):
-            result: dict[str, Any] = await client.checksum(self.system, remote)
-        if str(result.get("checksum", "")).lower() != self._hash.hexdigest():
+    def check_digest(self, digest: Any) -> None:
+        """Raise unless the facility's SHA-256 of the uploaded file is that of what was sent."""
+        if str(digest or "").lower() != self._hash.hexdigest():
             raise FacilityError(
                 f"FirecREST ({self.facility}): the uploaded file's checksum does not match what "
                 "was sent; the upload was not kept.",
@@ -118,7 +96,62 @@ class FirecrestUpload(UploadSink):
         if self._file is not None:
             self._file.close()
             self._file = None
-        _remove(self._spool_path)
+        remove_quietly(self.spool_path)
+
+
+class FirecrestUpload(SpooledUpload):
+    """An upload to FirecREST v2: direct below the system's limit, through S3 above it.
+
+    A staged upload lands under a hidden temporary name beside the target and is renamed only
+    once its checksum matches, so a failure never leaves a partial file under the target name.
+    """
+
+    def __init__(
+        self,
+        connection: FirecrestConnection,
+        system: str,
+        path: str,
+        direct_limit: int,
+        spool_dir: str | None,
+        stat: Callable[[str, str], Awaitable[FileEntry]],
+    ) -> None:
+        super().__init__(connection.facility, system, path, spool_dir, stat)
+        self.connection = connection
+        self.direct_limit = direct_limit
+
+    async def send(self) -> None:
+        client = await self.connection.for_system(self.system)
+        if self.size < self.direct_limit:
+            await self._direct(client)
+        else:
+            await self._staged(client)
+
+    async def _direct(self, client: AsyncFirecrest) -> None:
+        directory, name = posixpath.split(self.path)
+        with translated(self.facility):
+            await client.upload(self.system, self.spool_path, directory, name)
+        await self._verify(client, self.path)
+
+    async def _staged(self, client: AsyncFirecrest) -> None:
+        staged = self.staging_name()
+        directory, temporary = posixpath.split(staged)
+        log.info(
+            "hpc-jupyter: staged upload of %d bytes to %s:%s", self.size, self.system, self.path
+        )
+        try:
+            with translated(self.facility):
+                await client.upload(self.system, self.spool_path, directory, temporary)
+            await self._verify(client, staged)
+            with translated(self.facility):
+                await client.mv(self.system, staged, self.path)
+        except BaseException:
+            await _discard(client, self.system, staged)
+            raise
+
+    async def _verify(self, client: AsyncFirecrest, remote: str) -> None:
+        with translated(self.facility):
+            result: dict[str, Any] = await client.checksum(self.system, remote)
+        self.check_digest(result.get("checksum"))
 
 
 async def _discard(client: AsyncFirecrest, system: str, path: str) -> None:
@@ -129,7 +162,8 @@ async def _discard(client: AsyncFirecrest, system: str, path: str) -> None:
         log.debug("hpc-jupyter: could not remove %s after a failed upload (%s)", path, type(err))
 
 
-def _remove(path: str) -> None:
+def remove_quietly(path: str) -> None:
+    """Remove a local file that may already be gone."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
 
@@ -147,33 +181,35 @@ async def open_download(
     start = min(offset, size)
     count = size - start if length is None else min(length, size - start)
     if count <= 0:
-        return ReadStream(length=0, chunks=_nothing())
+        return ReadStream(length=0, chunks=no_chunks())
     info = await connection.system(system)
     client = await connection.for_system(system)
     if size < info.direct_limit:
-        spool = _spool(spool_dir)
+        spool = spool_file(spool_dir)
         spool.close()
         try:
             with translated(connection.facility):
                 await client.download(system, path, spool.name)
         except BaseException:
-            _remove(spool.name)
+            remove_quietly(spool.name)
             raise
-        return ReadStream(length=count, chunks=_file_chunks(spool.name, start, count))
+        return ReadStream(length=count, chunks=file_chunks(spool.name, start, count))
     with translated(connection.facility):
         transfer: Any = await client.download(system, path, os.devnull, blocking=False)
         await transfer.wait_for_transfer_job()
         url = transfer.transfer_data["transferDirectives"]["downloadUrl"]
     log.info("hpc-jupyter: staged download of %d bytes from %s:%s", count, system, path)
-    return ReadStream(length=count, chunks=_staged_chunks(connection, str(url), start, count))
+    return ReadStream(length=count, chunks=staged_chunks(connection, str(url), start, count))
 
 
-async def _nothing() -> AsyncIterator[bytes]:
+async def no_chunks() -> AsyncIterator[bytes]:
+    """Nothing to read."""
     return
     yield b""  # pragma: no cover - makes this an async generator
 
 
-async def _file_chunks(name: str, start: int, count: int) -> AsyncIterator[bytes]:
+async def file_chunks(name: str, start: int, count: int) -> AsyncIterator[bytes]:
+    """`count` bytes of a local file from `start`; the file is removed once read."""
     try:
         with open(name, "rb") as handle:
             handle.seek(start)
@@ -185,12 +221,13 @@ async def _file_chunks(name: str, start: int, count: int) -> AsyncIterator[bytes
                 remaining -= len(chunk)
                 yield chunk
     finally:
-        _remove(name)
+        remove_quietly(name)
 
 
-async def _staged_chunks(
-    connection: FirecrestConnection, url: str, start: int, count: int
+async def staged_chunks(
+    connection: FirecrestSession, url: str, start: int, count: int
 ) -> AsyncIterator[bytes]:
+    """`count` bytes from `start` of a file in the staging area, by its presigned URL."""
     headers = {"Range": f"bytes={start}-{start + count - 1}"}
     facility = connection.facility
     with translated(facility):
