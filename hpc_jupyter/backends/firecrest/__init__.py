@@ -1,4 +1,4 @@
-"""The `firecrest` facility kind: FirecREST v2 through pyfirecrest, tokens held by the server."""
+"""The `firecrest` facility kind: FirecREST v2 (or v1) through pyfirecrest, tokens held here."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
 from ...models import System
-from ..base import BackendContext, FacilityBackend
+from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
 from .connection import FirecrestConnection
 from .files import FirecrestFiles
 from .jobs import FirecrestJobs
 from .settings import FirecrestSettings
+from .v1.connection import V1Connection
+from .v1.files import V1Files
+from .v1.jobs import V1Jobs
 
 __all__ = ["FirecrestFacility"]
 
@@ -22,8 +25,8 @@ log = logging.getLogger(__name__)
 
 class FirecrestFacility(FacilityBackend):
     """Options: `url`, `token_url`, `client_id`, `client_secret` (a secret source),
-    `api_version` (2), `system` (the default one), `timeout`, `max_retries`,
-    `max_retry_after`, `verify`.
+    `api_version` (2, or 1 for older deployments), `system` (the default one), `timeout`,
+    `max_retries`, `max_retry_after`, `verify`.
     """
 
     kind = "firecrest"
@@ -32,9 +35,17 @@ class FirecrestFacility(FacilityBackend):
     def __init__(self, name: str, settings: FirecrestSettings, spool_dir: str | None) -> None:
         super().__init__(name)
         self.settings = settings
-        self.connection = FirecrestConnection(name, settings)
-        self._files = FirecrestFiles(self.connection, spool_dir)
-        self._jobs = FirecrestJobs(self.connection)
+        self.connection: FirecrestConnection | V1Connection
+        self._files: FirecrestFiles | V1Files
+        self._jobs: JobBackend
+        if settings.api_version == 1:
+            self.connection = V1Connection(name, settings)
+            self._files = V1Files(self.connection, spool_dir)
+            self._jobs = V1Jobs(self.connection, self._files)
+        else:
+            self.connection = FirecrestConnection(name, settings)
+            self._files = FirecrestFiles(self.connection, spool_dir)
+            self._jobs = FirecrestJobs(self.connection)
         self._auth_problem: str | None = None
 
     @classmethod
@@ -46,11 +57,11 @@ class FirecrestFacility(FacilityBackend):
         return cls(name, settings, str(spool))
 
     @property
-    def files(self) -> FirecrestFiles:
+    def files(self) -> FileBackend:
         return self._files
 
     @property
-    def jobs(self) -> FirecrestJobs:
+    def jobs(self) -> JobBackend:
         return self._jobs
 
     async def systems(self) -> list[System]:

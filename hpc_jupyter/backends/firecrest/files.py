@@ -14,12 +14,18 @@ from .failures import translated
 from .transfer import FirecrestUpload, open_download
 
 
-def _absolute(path: str) -> str:
+def absolute(path: str) -> str:
     """FirecREST takes absolute paths only; say so before asking it."""
     if not isinstance(path, str) or not path.startswith("/") or "\x00" in path:
         raise ValidationError(f"{path!r} is not an absolute path on the facility.")
     normal = posixpath.normpath(path)
     return "/" + normal.lstrip("/")
+
+
+def check_mode(mode: str) -> None:
+    """Refuse anything but an octal mode, before FirecREST runs `chmod` with it."""
+    if not isinstance(mode, str) or not (3 <= len(mode) <= 4) or set(mode) - set("01234567"):
+        raise ValidationError(f"Mode {mode!r} is not an octal mode such as '755' or '0640'.")
 
 
 class FirecrestFiles(FileBackend):
@@ -41,7 +47,7 @@ class FirecrestFiles(FileBackend):
         return info.default_workdir or "/"
 
     async def list_dir(self, system: str, path: str) -> list[FileEntry]:
-        path = _absolute(path)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         with translated(self.facility):
             rows = await client.list_files(system, path, show_hidden=True)
@@ -51,7 +57,7 @@ class FirecrestFiles(FileBackend):
         return sorted(entries, key=lambda e: e.name)
 
     async def stat(self, system: str, path: str) -> FileEntry:
-        path = _absolute(path)
+        path = absolute(path)
         if path == "/":
             client = await self.connection.for_system(system)
             with translated(self.facility):
@@ -68,7 +74,7 @@ class FirecrestFiles(FileBackend):
     ) -> ReadStream:
         if offset < 0 or (length is not None and length < 0):
             raise ValidationError("offset and length must not be negative.")
-        path = _absolute(path)
+        path = absolute(path)
         entry = await self.stat(system, path)
         if entry.type == FileType.DIRECTORY:
             raise ValidationError(f"{path!r} is a directory.")
@@ -77,7 +83,7 @@ class FirecrestFiles(FileBackend):
         )
 
     async def open_upload(self, system: str, path: str) -> UploadSink:
-        path = _absolute(path)
+        path = absolute(path)
         parent = posixpath.dirname(path)
         directory = await self.stat(system, parent) if parent != "/" else None
         if directory is not None and directory.type != FileType.DIRECTORY:
@@ -96,7 +102,7 @@ class FirecrestFiles(FileBackend):
             return False
 
     async def mkdir(self, system: str, path: str, parents: bool = False) -> FileEntry:
-        path = _absolute(path)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         if parents and await self._is_directory(system, path):
             return await self.stat(system, path)
@@ -105,7 +111,7 @@ class FirecrestFiles(FileBackend):
         return from_listing(row, None)
 
     async def _free_target(self, system: str, target: str) -> str:
-        target = _absolute(target)
+        target = absolute(target)
         if await self.exists(system, target):
             raise Conflict(f"{target!r} already exists; choose another name or delete it first.")
         if not await self._is_directory(system, posixpath.dirname(target)):
@@ -113,7 +119,7 @@ class FirecrestFiles(FileBackend):
         return target
 
     async def move(self, system: str, source: str, target: str) -> FileEntry:
-        source = _absolute(source)
+        source = absolute(source)
         await self.stat(system, source)
         target = await self._free_target(system, target)
         client = await self.connection.for_system(system)
@@ -122,7 +128,7 @@ class FirecrestFiles(FileBackend):
         return await self.stat(system, target)
 
     async def copy(self, system: str, source: str, target: str) -> FileEntry:
-        source = _absolute(source)
+        source = absolute(source)
         await self.stat(system, source)
         target = await self._free_target(system, target)
         client = await self.connection.for_system(system)
@@ -131,7 +137,7 @@ class FirecrestFiles(FileBackend):
         return await self.stat(system, target)
 
     async def delete(self, system: str, path: str, recursive: bool = False) -> None:
-        path = _absolute(path)
+        path = absolute(path)
         entry = await self.stat(system, path)
         info = await self.connection.system(system)
         filesystems = {fs.get("path") for fs in info.raw.get("fileSystems") or []}
@@ -146,9 +152,8 @@ class FirecrestFiles(FileBackend):
             await client.rm(system, path)
 
     async def chmod(self, system: str, path: str, mode: str) -> FileEntry:
-        if not isinstance(mode, str) or not (3 <= len(mode) <= 4) or set(mode) - set("01234567"):
-            raise ValidationError(f"Mode {mode!r} is not an octal mode such as '755' or '0640'.")
-        path = _absolute(path)
+        check_mode(mode)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         with translated(self.facility):
             row: dict[str, Any] = await client.chmod(system, path, mode)
@@ -158,7 +163,7 @@ class FirecrestFiles(FileBackend):
 
     async def chown(self, system: str, path: str, owner: str, group: str) -> FileEntry:
         """Change a file's owner and group (FirecREST allows only what the user may do)."""
-        path = _absolute(path)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         with translated(self.facility):
             row: dict[str, Any] = await client.chown(system, path, owner, group)
@@ -166,7 +171,7 @@ class FirecrestFiles(FileBackend):
 
     async def checksum(self, system: str, path: str) -> str:
         """The SHA-256 of a remote file, as lowercase hex."""
-        path = _absolute(path)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         with translated(self.facility):
             result: dict[str, Any] = await client.checksum(system, path)
@@ -174,7 +179,7 @@ class FirecrestFiles(FileBackend):
 
     async def head(self, system: str, path: str, lines: int = 10) -> str:
         """The first `lines` lines of a text file (FirecREST's `head`)."""
-        path = _absolute(path)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         with translated(self.facility):
             output: dict[str, Any] = await client.head(system, path, num_lines=lines)
@@ -182,7 +187,7 @@ class FirecrestFiles(FileBackend):
 
     async def tail(self, system: str, path: str, lines: int = 10) -> str:
         """The last `lines` lines of a text file (FirecREST's `tail`)."""
-        path = _absolute(path)
+        path = absolute(path)
         client = await self.connection.for_system(system)
         with translated(self.facility):
             output: dict[str, Any] = await client.tail(system, path, num_lines=lines)

@@ -84,7 +84,7 @@ class FirecrestJobs(JobBackend):
         return found[0] if found else {}
 
     async def get_job(self, system: str, job_id: str) -> Job:
-        _check_id(job_id)
+        check_job_id(job_id)
         client = await self.connection.for_system(system)
         try:
             with translated(self.facility):
@@ -168,7 +168,8 @@ def partition_from_record(row: dict[str, Any]) -> Partition:
     )
 
 
-def _check_id(job_id: str) -> None:
+def check_job_id(job_id: str) -> None:
+    """Refuse what cannot be a Slurm job id (FirecREST's own message would not say which)."""
     if not job_id or len(job_id) > 64 or not all(c.isalnum() or c in "._-[]" for c in job_id):
         raise NotFound(f"{job_id!r} is not a job id of this facility.")
 

@@ -39,6 +39,7 @@ class FirecrestSettings:
     client_id: str
     client_secret: SecretSource
     api_version: int = 2
+    """2, or 1 for deployments that still run FirecREST v1."""
     system: str | None = None
     timeout: float = 30.0
     """Seconds to wait for one network operation (connect, read or write)."""
@@ -63,18 +64,10 @@ class FirecrestSettings:
             facility, "client_secret", options["client_secret"], kinds=SECRET_KINDS
         )
         api_version = options.get("api_version", 2)
-        if api_version in (1, "1"):
-            # pyfirecrest has a v1 client, but there are no recorded v1 responses to build a
-            # test double from, so v1 support would be untested: refused rather than faked.
+        if api_version not in (1, 2, "1", "2") or isinstance(api_version, bool):
             raise ConfigError(
-                facility,
-                "api_version",
-                "FirecREST v1 is not supported yet (no recorded v1 responses to test it "
-                "against); use a FirecREST v2 endpoint with api_version 2 (CSCS's Alps "
-                "offers only v2 since December 2025)",
+                facility, "api_version", "must be 2 (FirecREST v2) or 1 (older deployments)"
             )
-        if api_version not in (2, "2"):
-            raise ConfigError(facility, "api_version", "must be 2 (FirecREST v2)")
         system = options.get("system")
         if system is not None and (not isinstance(system, str) or not system):
             raise ConfigError(facility, "system", "must be a system name")
@@ -83,7 +76,7 @@ class FirecrestSettings:
             token_url=token_url,
             client_id=client_id,
             client_secret=secret,
-            api_version=2,
+            api_version=int(api_version),
             system=system,
             timeout=number_option(facility, "timeout", options.get("timeout", 30.0), 0.1),
             max_retries=int(

@@ -168,6 +168,12 @@ def remove_quietly(path: str) -> None:
         os.unlink(path)
 
 
+def byte_range(size: int, offset: int, length: int | None) -> tuple[int, int]:
+    """Where a read of `length` bytes (None: to the end) from `offset` starts, and its length."""
+    start = min(offset, size)
+    return start, size - start if length is None else min(length, size - start)
+
+
 async def open_download(
     connection: FirecrestConnection,
     system: str,
@@ -178,8 +184,7 @@ async def open_download(
     spool_dir: str | None,
 ) -> ReadStream:
     """Stream `length` bytes of a remote file from `offset`: direct or from the staging area."""
-    start = min(offset, size)
-    count = size - start if length is None else min(length, size - start)
+    start, count = byte_range(size, offset, length)
     if count <= 0:
         return ReadStream(length=0, chunks=no_chunks())
     info = await connection.system(system)

@@ -1,0 +1,150 @@
+"""A FirecREST v1 facility's connection: pyfirecrest's v1 client, systems, limits, task waits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import posixpath
+from typing import Any
+
+from firecrest import FirecrestException
+from firecrest.v1 import AsyncFirecrest
+
+from ....errors import HPCError, NotFound
+from ..connection import DEFAULT_DIRECT_LIMIT, SystemInfo
+from ..session import FirecrestSession
+from ..settings import FirecrestSettings
+from .failures import translated_v1
+
+log = logging.getLogger(__name__)
+
+TASK_WAITS = [0.05, 0.1, 0.2, 0.4, 0.8] + [1.0] * 300
+"""Seconds between looks at a FirecREST task (sbatch, squeue, scancel): about 5 minutes in all."""
+
+
+class _TokenSetPerRequest:
+    """pyfirecrest v1 asks for a token synchronously; `BearerAuth` replaces what this gives."""
+
+    def get_access_token(self) -> str:
+        return "set-per-request"
+
+
+class V1Connection(FirecrestSession):
+    """One pyfirecrest v1 client on the facility's session, and what the API says of systems."""
+
+    def __init__(self, facility: str, settings: FirecrestSettings) -> None:
+        super().__init__(facility, settings)
+        self._client: AsyncFirecrest | None = None
+        self._systems: dict[str, SystemInfo] | None = None
+        self.mounts: dict[str, list[str]] = {}
+        """Each system's filesystems (their mount points), known once `systems()` answered."""
+        self._lock = asyncio.Lock()
+
+    @property
+    def client(self) -> AsyncFirecrest:
+        """pyfirecrest's v1 client, sending through our HTTP client (token, timeouts, retries)."""
+        if self._client is None:
+            client = AsyncFirecrest(self.settings.url, authorization=_TokenSetPerRequest())
+            own = client._session
+            client._session = self.http
+            del own  # never opened a connection
+            client.timeout = self.timeout()
+            client.disable_client_logging = True  # it logs presigned URLs; we log ourselves
+            client.num_retries_rate_limit = 0  # RetryTransport waits, with a cap
+            client.time_between_calls = {service: 0.0 for service in client.time_between_calls}
+            client.polling_sleep_times = list(TASK_WAITS)
+            self._client = client
+        return self._client
+
+    async def systems(self) -> dict[str, SystemInfo]:
+        """Every system of the facility, asked once: status, filesystems, the direct limit."""
+        if self._systems is None:
+            async with self._lock:
+                if self._systems is None:
+                    self._systems = await self._ask_systems()
+        return self._systems
+
+    async def _ask_systems(self) -> dict[str, SystemInfo]:
+        client = self.client
+        with translated_v1(self.facility):
+            parameters: Any = await client.parameters()
+            rows: Any = await client.all_systems()
+        limit = direct_limit(parameters)
+        mounts = self.mounts = await self._filesystems(parameters)
+        systems: dict[str, SystemInfo] = {}
+        for row in rows:
+            name = str(row["system"])
+            healthy = row.get("status") == "available"
+            paths = mounts.get(name, [])
+            home = await self._home(name, paths) if healthy else (paths[0] if paths else None)
+            systems[name] = SystemInfo(
+                name=name, healthy=healthy, default_workdir=home, direct_limit=limit, raw=row
+            )
+        return systems
+
+    async def _filesystems(self, parameters: dict[str, Any]) -> dict[str, list[str]]:
+        """Each system's filesystem paths: `/status/filesystems` (v1.15+), else the parameters."""
+        try:
+            with translated_v1(self.facility):
+                found: dict[str, list[dict[str, Any]]] = await self.client.filesystems()
+            return {
+                system: [str(fs["path"]) for fs in rows if fs.get("path")]
+                for system, rows in found.items()
+                if isinstance(rows, list)
+            }
+        except HPCError:
+            pass
+        mounts: dict[str, list[str]] = {}
+        for entry in parameters.get("storage") or []:
+            if isinstance(entry, dict) and entry.get("name") == "FILESYSTEMS":
+                for item in entry.get("value") or []:
+                    mounts[str(item.get("system"))] = [str(p) for p in item.get("mounted") or []]
+        return mounts
+
+    async def _home(self, system: str, paths: list[str]) -> str | None:
+        """The user's directory in the first filesystem that has one, else its mount point.
+
+        FirecREST v1 reports filesystems (`/home`, `/scratch`), not the user's directory in
+        them; `whoami` names the user and a `stat` says whether `/home/<user>` exists.
+        """
+        if not paths:
+            return None
+        try:
+            with translated_v1(self.facility):
+                user = await self.client.whoami(system)
+                for path in paths:
+                    candidate = posixpath.join(path, str(user))
+                    try:
+                        await self.client.stat(system, candidate)
+                    except FirecrestException:  # not there, or not the user's: try the next
+                        continue
+                    return candidate
+        except HPCError as err:
+            log.debug("hpc-jupyter: no home directory found on %s (%s)", system, type(err))
+        return paths[0]
+
+    async def system(self, name: str) -> SystemInfo:
+        """One system's details, or `NotFound`."""
+        systems = await self.systems()
+        if name not in systems:
+            raise NotFound(f"Facility {self.facility!r} has no system {name!r}.")
+        return systems[name]
+
+    async def close(self) -> None:
+        """Close the HTTP clients; the connection can be used again afterwards."""
+        await super().close()
+        self._client = None
+
+
+def direct_limit(parameters: dict[str, Any]) -> int:
+    """`UTILITIES_MAX_FILE_SIZE` (in MB) of `/status/parameters`, in bytes."""
+    for entry in parameters.get("utilities") or []:
+        if isinstance(entry, dict) and entry.get("name") == "UTILITIES_MAX_FILE_SIZE":
+            try:
+                megabytes = float(entry.get("value"))  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                break
+            unit = str(entry.get("unit") or "MB").upper()
+            scale = 1024 * 1024 if unit in ("MB", "MIB", "") else 1
+            return int(megabytes * scale)
+    return DEFAULT_DIRECT_LIMIT
