@@ -14,23 +14,32 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 class TornadoRequest:
     """A tornado request as openapi-core reads one; `body` may stand in for the one received."""
 
-    def __init__(self, request: HTTPServerRequest, body: bytes | None) -> None:
+    def __init__(
+        self, request: HTTPServerRequest, body: bytes | None, query: str | None = None
+    ) -> None:
         self.host_url = f"{request.protocol}://{request.host}"
         self.path = request.path
         self.method = (request.method or "GET").lower()
         self.body = body
         self.content_type = request.headers.get("Content-Type", "").lower()
         self.parameters = RequestParameters(
-            query=ImmutableMultiDict(parse_qsl(request.query, keep_blank_values=True)),
+            query=ImmutableMultiDict(
+                parse_qsl(request.query if query is None else query, keep_blank_values=True)
+            ),
             header=Headers(list(request.headers.get_all())),
             cookie=ImmutableMultiDict(),
         )
 
 
-def spec_violations(spec: OpenAPI, request: HTTPServerRequest, body: bytes | None) -> list[str]:
-    """What is wrong with a request by `spec`, with every cause (empty when it is fine)."""
+def spec_violations(
+    spec: OpenAPI, request: HTTPServerRequest, body: bytes | None, query: str | None = None
+) -> list[str]:
+    """What is wrong with a request by `spec`, with every cause (empty when it is fine).
+
+    `body` and `query` stand in for the request's own, as the server would read them.
+    """
     try:
-        spec.validate_request(TornadoRequest(request, body))
+        spec.validate_request(TornadoRequest(request, body, query))
     except OpenAPIError as err:
         causes = [str(err)]
         inner = err.__cause__

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fake_firecrest import BUCKET, CLIENT_ID, CLIENT_SECRET, FakeFirecrest, start_fake
+from fake_firecrest_v1 import FakeFirecrestV1, start_fake_v1
 
 FACILITY = "alps"
 
@@ -53,13 +54,28 @@ def fake(tmp_path: Path, s3: Any, s3_server: str, jp_asyncio_loop: Any) -> Itera
 
 
 @pytest.fixture
+def fake_v1(
+    tmp_path: Path, s3: Any, s3_server: str, jp_asyncio_loop: Any
+) -> Iterator[FakeFirecrestV1]:
+    """The running FirecREST v1 double; fails the test if any request broke the v1 spec."""
+    double = FakeFirecrestV1(root=tmp_path / "remote", s3=s3, s3_url=s3_server)
+    server = jp_asyncio_loop.run_until_complete(start_fake_v1(double))
+    yield double
+    server.stop()
+    jp_asyncio_loop.run_until_complete(server.close_all_connections())
+    assert double.problems == [], double.problems
+
+
+@pytest.fixture
 def client_secret() -> str:
     return CLIENT_SECRET
 
 
 def facility_options(fake: FakeFirecrest, client_secret: str) -> dict[str, Any]:
-    """The configuration of a `firecrest` facility on the double."""
+    """The configuration of a `firecrest` facility on the double (v1 on the v1 double)."""
+    version = {"api_version": 1} if isinstance(fake, FakeFirecrestV1) else {}
     return {
+        **version,
         "kind": "firecrest",
         "url": fake.url,
         "token_url": fake.url + "/auth/token",

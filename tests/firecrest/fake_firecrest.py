@@ -224,7 +224,7 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         if path == "/auth/token":
             self.token()
             return
-        problems = violations(self.request)
+        problems = self.spec_violations()
         if problems:
             fake.problems.append(f"{method} {path}: {problems}")
             self.error(422, f"request does not match the spec: {problems[0]}")
@@ -237,6 +237,13 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
             if failure.drop_connection:
                 self.drop_after()
             return
+        await self.route(method, path)
+
+    def spec_violations(self) -> list[str]:
+        """What the official spec says is wrong with this request."""
+        return violations(self.request)
+
+    async def route(self, method: str, path: str) -> None:
         await route(self, method, path)
 
     def token(self) -> None:

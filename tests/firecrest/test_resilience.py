@@ -179,13 +179,15 @@ async def test_secret_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         _settings("plain-text")
 
 
-def test_api_version_1_is_refused_saying_why() -> None:
+def test_api_version_is_2_or_1() -> None:
     options = {
         "url": "https://f7t.example/v1",
         "token_url": "https://auth.example/token",
         "client_id": "c",
         "client_secret": {"value": "x"},
-        "api_version": 1,
     }
-    with pytest.raises(ConfigError, match=r"v1 is not supported yet .*no recorded v1 responses"):
-        FirecrestSettings.parse("f", options)
+    assert FirecrestSettings.parse("f", options).api_version == 2
+    assert FirecrestSettings.parse("f", {**options, "api_version": "1"}).api_version == 1
+    for wrong in (3, "v2", True):
+        with pytest.raises(ConfigError, match=r"must be 2 \(FirecREST v2\) or 1"):
+            FirecrestSettings.parse("f", {**options, "api_version": wrong})
