@@ -96,6 +96,8 @@ class FakeFirecrestV1(FakeFirecrest):
     """False: sacct fails as on a cluster without slurmdbd."""
     fail_staging: bool = False
     """True: moving a staged upload from S3 to the cluster fails (task status 115)."""
+    slow_copies: bool = False
+    """True: `cp` is killed at UTILITIES_TIMEOUT halfway through, as on a large file."""
     submitted_scripts: list[str] = field(default_factory=list)
     """Every script path given to `sbatch`, as it stood when sbatch read it."""
 
@@ -459,6 +461,10 @@ def utilities(h: FirecrestV1Handler, method: str, op: str) -> None:
                 "X-Not-Found",
                 "sourcePath not found",
             )
+            return
+        if op == "copy" and fake.slow_copies:
+            local.write_bytes(source[1].read_bytes()[: source[1].stat().st_size // 2])
+            h.failed(op, "", "X-Timeout", "Command has finished with timeout signal")
             return
         if op == "rename":
             os.replace(source[1], local)

@@ -1,0 +1,128 @@
+"""Tokens, rate limits, time limits and the spec check of a FirecREST v1 facility."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+from conftest import expect_error
+from double_fixtures import client_secret, facility_options, fake_v1, s3, s3_server  # noqa: F401
+from fake_firecrest_v1 import CLIENT_SECRET, FakeFirecrestV1
+
+API = Callable[..., Awaitable[Any]]
+FILES = ("facilities", "cscs", "files")
+HOME = "/home/hpcuser"
+LS = "/utilities/ls"
+
+
+@pytest.fixture
+def hpc_facilities(fake_v1: FakeFirecrestV1, client_secret: str) -> dict[str, Any]:
+    return {"cscs": facility_options(fake_v1, client_secret)}
+
+
+def calls(fake: FakeFirecrestV1, path: str) -> int:
+    return sum(1 for _, p, _ in fake.requests if p == path)
+
+
+async def test_expired_token_is_renewed_once_and_never_shown(
+    api: API, fake_v1: FakeFirecrestV1, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a first call made with a token
+    first = await api(*FILES, params={"path": HOME})
+
+    # When every token expires (the gateway answers {"exp": "token expired"}) and several
+    # calls run at once, one of them a job submission
+    fake_v1.expire_tokens()
+    results = await asyncio.gather(
+        *(api(*FILES, params={"path": HOME}) for _ in range(4)),
+        api("facilities", "cscs", "jobs", method="POST", body={"script": "#!/bin/bash -l\n"}),
+    )
+
+    # Then all succeed, with one new token for all of them, and no token or secret is shown
+    assert all(result["path"] == HOME for result in results[:4])
+    assert results[4]["state"] == "RUNNING"
+    assert len(fake_v1.token_requests) == 2
+    shown = json.dumps([first, *results]) + caplog.text
+    assert CLIENT_SECRET not in shown
+    assert fake_v1.tokens and not any(token in shown for token in fake_v1.tokens)
+
+
+async def test_rate_limit_waits_retry_after_then_succeeds(
+    api: API, fake_v1: FakeFirecrestV1
+) -> None:
+    # Given FirecREST answering one listing with 429 and Retry-After: 1
+    await api(*FILES, params={"path": HOME})
+    fake_v1.fail("GET", LS, 429, {"message": "API rate limit exceeded"}, {"Retry-After": "1"})
+    before = calls(fake_v1, LS)
+
+    # When the client lists
+    started = time.monotonic()
+    listing = await api(*FILES, params={"path": HOME})
+
+    # Then the listing came after waiting what FirecREST asked
+    assert listing["path"] == HOME
+    assert time.monotonic() - started >= 1.0
+    assert calls(fake_v1, LS) == before + 2
+
+
+async def test_copy_stopped_at_the_time_limit_leaves_nothing(
+    api: API, fake_v1: FakeFirecrestV1
+) -> None:
+    # Given a file, and a cluster whose `cp` is killed at v1's command time limit
+    (fake_v1.local(HOME) / "big.dat").write_bytes(b"x" * 1000)
+    fake_v1.slow_copies = True
+
+    # When the file is copied
+    body = await expect_error(
+        api(
+            *FILES,
+            "copy",
+            method="POST",
+            body={"source": f"{HOME}/big.dat", "target": f"{HOME}/c.dat"},
+        ),
+        504,
+    )
+
+    # Then the user is told why, and the half-written copy is gone
+    assert "time limit" in body["message"]
+    assert not fake_v1.local(f"{HOME}/c.dat").exists()
+    assert fake_v1.local(f"{HOME}/big.dat").stat().st_size == 1000
+
+
+async def test_unknown_system_and_missing_file_are_4xx(api: API) -> None:
+    missing = await expect_error(api(*FILES, "content", params={"path": f"{HOME}/nope.txt"}), 404)
+    mars = await expect_error(api(*FILES, params={"path": HOME, "system": "mars"}), 404)
+    assert "No such file" in missing["message"]
+    assert "mars" in mars["message"]
+
+
+async def test_the_double_refuses_requests_the_v1_spec_does_not_allow(
+    fake_v1: FakeFirecrestV1, api: API
+) -> None:
+    # Given a valid token from the double
+    await api(*FILES, params={"path": HOME})
+    token = next(iter(fake_v1.tokens))
+    auth = {"Authorization": f"Bearer {token}"}
+
+    # When requests break the spec: no system header, no target path, a bad parameter type
+    async with httpx.AsyncClient(base_url=fake_v1.url, headers=auth) as http:
+        no_machine = await http.get(LS, params={"targetPath": HOME})
+        no_target = await http.post("/utilities/mkdir", headers={"X-Machine-Name": "cluster"})
+        fine = await http.post(
+            "/utilities/mkdir",
+            headers={"X-Machine-Name": "cluster"},
+            data={"targetPath": f"{HOME}/ok"},
+        )
+    found = list(fake_v1.problems)
+    fake_v1.problems.clear()
+
+    # Then the double refuses and records each one, and accepts the valid form
+    assert (no_machine.status_code, no_target.status_code, fine.status_code) == (400, 400, 201)
+    assert len(found) == 2
+    assert "X-Machine-Name" in found[0]
+    assert found[1].startswith("POST /utilities/mkdir")
