@@ -128,8 +128,8 @@ def _failed_task(facility: str, data: Any) -> HPCError:
     if "not available" in lowered:
         message = f"FirecREST ({facility}) cannot reach the system{said}"
         return Unavailable(message, facility=facility)
-    # sbatch's, sacct's and scancel's refusals are about what was asked.
-    return ValidationError(f"FirecREST ({facility}) could not do it{said}")
+    # sbatch's, sacct's and scancel's refusals are about what was asked: say it in their words.
+    return ValidationError(f"FirecREST ({facility}) refused the request{said}")
 
 
 @contextlib.contextmanager
