@@ -172,8 +172,15 @@ class V1Files(FileBackend):
         if not recursive and not empty:
             raise Conflict(f"{path!r} is not empty; delete it recursively.")
         client = await self._client(system)
-        with translated_v1(self.facility):
-            await client.simple_delete(system, path)
+        try:
+            with translated_v1(self.facility):
+                await client.simple_delete(system, path)
+        except UpstreamTimeout:
+            raise UpstreamTimeout(
+                f"FirecREST ({self.facility}) stopped deleting {path!r} at its time limit for "
+                "direct operations; part of it may already be gone.",
+                facility=self.facility,
+            ) from None
 
     async def chmod(self, system: str, path: str, mode: str) -> FileEntry:
         check_mode(mode)
