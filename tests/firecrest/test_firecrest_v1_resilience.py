@@ -126,3 +126,19 @@ async def test_the_double_refuses_requests_the_v1_spec_does_not_allow(
     assert len(found) == 2
     assert "X-Machine-Name" in found[0]
     assert found[1].startswith("POST /utilities/mkdir")
+
+
+async def test_server_error_is_a_502_in_firecrests_words(
+    api: API, fake_v1: FakeFirecrestV1
+) -> None:
+    # Given FirecREST failing one listing with an unhandled error
+    fake_v1.fail("GET", LS, 500, {"description": "Internal Server Error: ssh connection lost"})
+
+    # When the client lists, then lists again
+    body = await expect_error(api(*FILES, params={"path": HOME}), 502)
+    listing = await api(*FILES, params={"path": HOME})
+
+    # Then the failure is FirecREST's, said plainly, and the next call works
+    assert body["reason"] == "facility_error"
+    assert "HTTP 500" in body["message"] and "ssh connection lost" in body["message"]
+    assert listing["path"] == HOME

@@ -32,13 +32,20 @@ _MAX_MESSAGE = 300
 
 
 def upstream_message(response: httpx.Response) -> str:
-    """FirecREST's own `message`, cut to its first useful line (no server source paths)."""
+    """FirecREST's own words, cut to their first useful line (no server source paths).
+
+    v2 says `message`; v1 says `error` (a command's stderr) or `description`, and the gateway
+    in front of v1 `message`.
+    """
     try:
         body = response.json()
     except ValueError:
         return ""
-    message = body.get("message") if isinstance(body, dict) else None
-    if not isinstance(message, str):
+    if not isinstance(body, dict):
+        return ""
+    said = [body.get(key) for key in ("message", "error", "description")]
+    message = next((text for text in said if isinstance(text, str) and text.strip()), None)
+    if message is None:
         return ""
     message = _REMOTE.sub("", message.strip())
     first = message.splitlines()[0].strip() if message else ""

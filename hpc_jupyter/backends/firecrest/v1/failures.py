@@ -25,7 +25,7 @@ from ....errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from ..failures import from_response, translated
+from ..failures import from_response, translated, upstream_message
 
 _MAX_MESSAGE = 300
 
@@ -54,24 +54,9 @@ def _clip(text: str) -> str:
     return first[:_MAX_MESSAGE]
 
 
-def upstream_detail(response: httpx.Response) -> str:
-    """What a v1 answer says went wrong: `error`, else `description` (Kong: `message`)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    for key in ("error", "message", "description", "exp"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return _clip(value)
-    return ""
-
-
 def from_v1_response(facility: str, response: httpx.Response) -> HPCError:
     """The error for a FirecREST v1 answer that was not a success."""
-    detail = upstream_detail(response)
+    detail = upstream_message(response)
     said = f": {detail}" if detail else "."
     if response.status_code == 401:
         return FacilityAuthError(
