@@ -19,7 +19,7 @@ from typing import Any
 from double_server import serve, take_failure
 from fake_firecrest import CLIENT_ID, CLIENT_SECRET, USER, FirecrestHandler
 from fake_v1_compute import compute
-from fake_v1_state import FILESYSTEMS, SYSTEM, VERSION, FakeFirecrestV1
+from fake_v1_state import FILESYSTEMS, SYSTEM, FakeFirecrestV1
 from fake_v1_storage import storage
 from fake_v1_utilities import utilities
 from spec_check_v1 import violations
@@ -154,7 +154,7 @@ def status(h: FirecrestV1Handler, rest: str) -> None:
             return {"name": name, "value": value, "unit": unit, "description": description}
 
         out = {
-            "general": [entry("FIRECREST_VERSION", VERSION, "", "FirecREST version.")],
+            "general": [entry("FIRECREST_VERSION", h.fake.version, "", "FirecREST version.")],
             "compute": [entry("WORKLOAD_MANAGER", "Slurm")],
             "utilities": [
                 entry("UTILITIES_MAX_FILE_SIZE", f"{megabytes:g}", "MB"),

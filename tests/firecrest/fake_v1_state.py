@@ -74,6 +74,8 @@ class FakeFirecrestV1(FakeFirecrest):
     tasks: dict[str, Task] = field(default_factory=dict)
     accounting: bool = True
     """False: sacct fails as on a cluster without slurmdbd."""
+    version: str = VERSION
+    """`FIRECREST_VERSION` in `/status/parameters`; v1's image says "not defined" unless set."""
     fail_staging: bool = False
     """True: moving a staged upload from S3 to the cluster fails (task status 115)."""
     slow_copies: bool = False

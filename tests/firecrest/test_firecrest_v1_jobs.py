@@ -121,8 +121,17 @@ async def test_unknown_job_cannot_be_cancelled(api: API) -> None:
     assert got["reason"] == "not_found"
 
 
-async def test_partitions_come_from_scontrol(api: API) -> None:
+@pytest.mark.parametrize("version", ["v1.16.6", "not defined"])
+async def test_partitions_come_from_scontrol(
+    api: API, fake_v1: FakeFirecrestV1, version: str
+) -> None:
+    # Given a deployment that states its version, or one whose build left it undefined
+    fake_v1.version = version
+
+    # When the partitions are listed
     listed = await api("facilities", "cscs", "partitions")
+
+    # Then they come from v1's compute service either way (a v1.16 feature)
     assert [(p["name"], p["default"], p["nodes"]) for p in listed["partitions"]] == [
         ("normal", True, 2),
         ("debug", False, 2),

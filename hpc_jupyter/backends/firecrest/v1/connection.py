@@ -9,6 +9,7 @@ from typing import Any
 
 from firecrest import FirecrestException
 from firecrest.v1 import AsyncFirecrest
+from packaging.version import InvalidVersion
 
 from ....errors import HPCError, NotFound
 from ..connection import DEFAULT_DIRECT_LIMIT, SystemInfo
@@ -17,6 +18,10 @@ from ..settings import FirecrestSettings
 from .failures import translated_v1
 
 log = logging.getLogger(__name__)
+
+UNSTATED_VERSION = "1.16.0"
+"""The version taken for a v1 deployment whose parameters do not say theirs: pyfirecrest would
+take 1.15 and refuse what came in 1.16 (partitions); a server without it answers 404 instead."""
 
 TASK_WAITS = [0.05, 0.1, 0.2, 0.4, 0.8] + [1.0] * 300
 """Seconds between looks at a FirecREST task (sbatch, squeue, scancel): about 5 minutes in all."""
@@ -67,7 +72,13 @@ class V1Connection(FirecrestSession):
     async def _ask_systems(self) -> dict[str, SystemInfo]:
         client = self.client
         with translated_v1(self.facility):
-            parameters: Any = await client.parameters()
+            try:
+                parameters: Any = await client.parameters()
+            except InvalidVersion:  # v1's image says "not defined" unless its build sets it
+                client.set_api_version(UNSTATED_VERSION)
+                parameters = await client.parameters()
+            if not _states_version(parameters):
+                client.set_api_version(UNSTATED_VERSION)
             rows: Any = await client.all_systems()
         limit = direct_limit(parameters)
         mounts = self.mounts = await self._filesystems(parameters)
@@ -134,6 +145,15 @@ class V1Connection(FirecrestSession):
         """Close the HTTP clients; the connection can be used again afterwards."""
         await super().close()
         self._client = None
+
+
+def _states_version(parameters: dict[str, Any]) -> bool:
+    """True when `/status/parameters` names the deployment's FirecREST version."""
+    general = parameters.get("general") or []
+    return any(
+        isinstance(entry, dict) and entry.get("name") == "FIRECREST_VERSION" and entry.get("value")
+        for entry in general
+    )
 
 
 def direct_limit(parameters: dict[str, Any]) -> int:
