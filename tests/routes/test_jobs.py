@@ -388,8 +388,13 @@ class TestOneSlot:
         # Then it stays PENDING as long as the first runs
         assert second["state"] == "PENDING"
         assert second["reason"] == "Resources"
-        while (await get_job(api, first["id"]))["state"] == "RUNNING":
-            assert (await get_job(api, second["id"]))["state"] == "PENDING"
+        while True:
+            # The second is read before the first: if the first still runs after that read,
+            # it ran during it, so the second had to be waiting then.
+            second_then = (await get_job(api, second["id"]))["state"]
+            if (await get_job(api, first["id"]))["state"] != "RUNNING":
+                break
+            assert second_then == "PENDING"
             await asyncio.sleep(0.1)
 
         # And starts only once the first has ended, then completes
