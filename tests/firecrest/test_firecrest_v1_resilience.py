@@ -142,3 +142,30 @@ async def test_server_error_is_a_502_in_firecrests_words(
     assert body["reason"] == "facility_error"
     assert "HTTP 500" in body["message"] and "ssh connection lost" in body["message"]
     assert listing["path"] == HOME
+
+
+async def test_move_stopped_at_the_time_limit_removes_nothing(
+    api: API, fake_v1: FakeFirecrestV1
+) -> None:
+    # Given a file, and a `mv` across filesystems killed at v1's command time limit
+    (fake_v1.local(HOME) / "data.bin").write_bytes(b"x" * 1000)
+    timeout = {"X-Timeout": "Command has finished with timeout signal"}
+    fake_v1.fail(
+        "PUT", "/utilities/rename", 400, {"description": "Error on rename operation"}, timeout
+    )
+
+    # When the file is moved to scratch
+    body = await expect_error(
+        api(
+            *FILES,
+            "move",
+            method="POST",
+            body={"source": f"{HOME}/data.bin", "target": "/scratch/data.bin"},
+        ),
+        504,
+    )
+
+    # Then the user is told to check both places, and nothing was deleted on a guess
+    assert "time limit" in body["message"] and "/scratch/data.bin" in body["message"]
+    assert fake_v1.local(f"{HOME}/data.bin").stat().st_size == 1000
+    assert not any(path == "/utilities/rm" for _, path, _ in fake_v1.requests)

@@ -130,9 +130,17 @@ class V1Files(FileBackend):
         await self.stat(system, source)
         target = await self._free_target(system, target)
         client = await self._client(system)
-        async with self._cleaned_on_timeout(system, target, "move"):
+        try:
             with translated_v1(self.facility):
                 await client.mv(system, source, target)
+        except UpstreamTimeout:
+            # Across filesystems `mv` copies, then removes the source: stopped in the second
+            # half, the target is the only whole copy, so nothing is removed here.
+            raise UpstreamTimeout(
+                f"FirecREST ({self.facility}) stopped the move at its time limit for direct "
+                f"operations: check {source!r} and {target!r}; either may be incomplete.",
+                facility=self.facility,
+            ) from None
         return await self.stat(system, target)
 
     async def copy(self, system: str, source: str, target: str) -> FileEntry:
@@ -140,14 +148,14 @@ class V1Files(FileBackend):
         await self.stat(system, source)
         target = await self._free_target(system, target)
         client = await self._client(system)
-        async with self._cleaned_on_timeout(system, target, "copy"):
+        async with self._partial_copy_removed(system, target):
             with translated_v1(self.facility):
                 await client.copy(system, source, target)
         return await self.stat(system, target)
 
     @contextlib.asynccontextmanager
-    async def _cleaned_on_timeout(self, system: str, target: str, verb: str) -> Any:
-        """v1 runs `cp`/`mv` under a short time limit; a killed one leaves part of the target."""
+    async def _partial_copy_removed(self, system: str, target: str) -> Any:
+        """v1 runs `cp` under a short time limit; a killed one leaves part of the target."""
         try:
             yield
         except UpstreamTimeout:
@@ -155,9 +163,9 @@ class V1Files(FileBackend):
             with contextlib.suppress(Exception):  # the partial target may not exist at all
                 await client.simple_delete(system, target)
             raise UpstreamTimeout(
-                f"FirecREST ({self.facility}) stopped the {verb} at its time limit for direct "
+                f"FirecREST ({self.facility}) stopped the copy at its time limit for direct "
                 f"operations, and what it had written to {target!r} was removed: FirecREST v1 "
-                f"cannot {verb} something this large in one call.",
+                "cannot copy something this large in one call.",
                 facility=self.facility,
             ) from None
 
