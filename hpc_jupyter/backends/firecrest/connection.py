@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from firecrest.v2 import AsyncFirecrest
 
-from ...errors import NotFound
 from .failures import translated
-from .session import FirecrestSession
+from .session import DEFAULT_DIRECT_LIMIT, FirecrestSession, SystemInfo
 from .settings import FirecrestSettings
-
-DEFAULT_DIRECT_LIMIT = 5 * 1024 * 1024
-"""FirecREST's default `max_ops_file_size`: larger files go through staged transfers."""
 
 
 class _HeadersFromAuth:
@@ -23,17 +16,6 @@ class _HeadersFromAuth:
 
     async def auth_headers(self) -> dict[str, str]:
         return {}
-
-
-@dataclass(frozen=True)
-class SystemInfo:
-    """What the facility reports of a system: health, work directory, direct-transfer limit."""
-
-    name: str
-    healthy: bool
-    default_workdir: str | None
-    direct_limit: int
-    raw: dict[str, Any]
 
 
 def system_info(raw: dict[str, Any]) -> SystemInfo:
@@ -69,8 +51,6 @@ class FirecrestConnection(FirecrestSession):
     def __init__(self, facility: str, settings: FirecrestSettings) -> None:
         super().__init__(facility, settings)
         self._clients: dict[str, AsyncFirecrest] = {}
-        self._systems: dict[str, SystemInfo] | None = None
-        self._systems_lock = asyncio.Lock()
 
     def client(self, system: str | None = None) -> AsyncFirecrest:
         """The pyfirecrest client for `system` (or for calls about no system in particular)."""
@@ -78,7 +58,7 @@ class FirecrestConnection(FirecrestSession):
         client = self._clients.get(key)
         if client is None:
             client = AsyncFirecrest(self.settings.url, authorization=_HeadersFromAuth())
-            _replace_session(client, self.http)
+            client._session = self.http  # ours: timeouts, retries, the token
             client.timeout = self.timeout()
             client.disable_client_logging = True  # it logs presigned URLs; we log ourselves
             client.num_retries_rate_limit = 0  # RetryTransport waits, with a cap
@@ -87,22 +67,10 @@ class FirecrestConnection(FirecrestSession):
             self._clients[key] = client
         return client
 
-    async def systems(self) -> dict[str, SystemInfo]:
-        """Every system of the facility, asked once."""
-        if self._systems is None:
-            async with self._systems_lock:
-                if self._systems is None:
-                    with translated(self.facility):
-                        raw = await self.client().systems()
-                        self._systems = {info.name: info for info in map(system_info, raw)}
-        return self._systems
-
-    async def system(self, name: str) -> SystemInfo:
-        """One system's details, or `NotFound`."""
-        systems = await self.systems()
-        if name not in systems:
-            raise NotFound(f"Facility {self.facility!r} has no system {name!r}.")
-        return systems[name]
+    async def _ask_systems(self) -> dict[str, SystemInfo]:
+        with translated(self.facility):
+            raw = await self.client().systems()
+            return {info.name: info for info in map(system_info, raw)}
 
     async def for_system(self, name: str) -> AsyncFirecrest:
         """The pyfirecrest client of a known system."""
@@ -113,11 +81,3 @@ class FirecrestConnection(FirecrestSession):
         """Close the HTTP clients; the connection can be used again afterwards."""
         await super().close()
         self._clients.clear()
-
-
-def _replace_session(client: AsyncFirecrest, http: httpx.AsyncClient) -> None:
-    """Give pyfirecrest our HTTP client (timeouts, retries, token) instead of its own."""
-    own = client._session
-    client._session = http
-    # Its own client never opened a connection; dropping it needs no network.
-    del own

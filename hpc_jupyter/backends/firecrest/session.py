@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
 import httpx
 
+from ...errors import NotFound
 from ..http import BearerAuth
 from .settings import FirecrestSettings
 from .tokens import ClientCredentialsProvider
 from .transport import RetryTransport
 
+DEFAULT_DIRECT_LIMIT = 5 * 1024 * 1024
+"""FirecREST's default limit of direct transfers: larger files go through staged ones."""
+
+
+@dataclass(frozen=True)
+class SystemInfo:
+    """What the facility reports of a system: health, work directory, direct-transfer limit."""
+
+    name: str
+    healthy: bool
+    default_workdir: str | None
+    direct_limit: int
+    raw: dict[str, Any]
+
 
 class FirecrestSession:
-    """One HTTP client for the API and its staging area, and one token provider, per facility.
+    """One HTTP client for the API and its staging area, one token provider, and the systems.
 
-    Both are created on first use, on the running event loop; `close` drops them, and the
-    session can be used again afterwards.
+    The clients are created on first use, on the running event loop; `close` drops them, and
+    the session can be used again afterwards. Each API version says how to ask for the
+    systems (`_ask_systems`); they are asked once.
     """
 
     def __init__(self, facility: str, settings: FirecrestSettings) -> None:
@@ -23,6 +43,8 @@ class FirecrestSession:
         self._http: httpx.AsyncClient | None = None
         self._token_http: httpx.AsyncClient | None = None
         self._provider: ClientCredentialsProvider | None = None
+        self._systems: dict[str, SystemInfo] | None = None
+        self._systems_lock = asyncio.Lock()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.facility!r} {self.settings.url}>"
@@ -66,6 +88,25 @@ class FirecrestSession:
                 auth=BearerAuth(self.provider, self.settings.url),
             )
         return self._http
+
+    async def systems(self) -> dict[str, SystemInfo]:
+        """Every system of the facility, asked once."""
+        if self._systems is None:
+            async with self._systems_lock:
+                if self._systems is None:
+                    self._systems = await self._ask_systems()
+        return self._systems
+
+    async def _ask_systems(self) -> dict[str, SystemInfo]:
+        """Ask the API for the systems and their details."""
+        raise NotImplementedError
+
+    async def system(self, name: str) -> SystemInfo:
+        """One system's details, or `NotFound`."""
+        systems = await self.systems()
+        if name not in systems:
+            raise NotFound(f"Facility {self.facility!r} has no system {name!r}.")
+        return systems[name]
 
     async def close(self) -> None:
         """Close the HTTP clients."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import posixpath
 from typing import Any
@@ -11,9 +10,8 @@ from firecrest import FirecrestException
 from firecrest.v1 import AsyncFirecrest
 from packaging.version import InvalidVersion
 
-from ....errors import HPCError, NotFound
-from ..connection import DEFAULT_DIRECT_LIMIT, SystemInfo
-from ..session import FirecrestSession
+from ....errors import HPCError
+from ..session import DEFAULT_DIRECT_LIMIT, FirecrestSession, SystemInfo
 from ..settings import FirecrestSettings
 from .failures import translated_v1
 
@@ -40,19 +38,15 @@ class V1Connection(FirecrestSession):
     def __init__(self, facility: str, settings: FirecrestSettings) -> None:
         super().__init__(facility, settings)
         self._client: AsyncFirecrest | None = None
-        self._systems: dict[str, SystemInfo] | None = None
         self.mounts: dict[str, list[str]] = {}
         """Each system's filesystems (their mount points), known once `systems()` answered."""
-        self._lock = asyncio.Lock()
 
     @property
     def client(self) -> AsyncFirecrest:
         """pyfirecrest's v1 client, sending through our HTTP client (token, timeouts, retries)."""
         if self._client is None:
             client = AsyncFirecrest(self.settings.url, authorization=_TokenSetPerRequest())
-            own = client._session
-            client._session = self.http
-            del own  # never opened a connection
+            client._session = self.http  # ours: timeouts, retries, the token
             client.timeout = self.timeout()
             client.disable_client_logging = True  # it logs presigned URLs; we log ourselves
             client.num_retries_rate_limit = 0  # RetryTransport waits, with a cap
@@ -61,15 +55,8 @@ class V1Connection(FirecrestSession):
             self._client = client
         return self._client
 
-    async def systems(self) -> dict[str, SystemInfo]:
-        """Every system of the facility, asked once: status, filesystems, the direct limit."""
-        if self._systems is None:
-            async with self._lock:
-                if self._systems is None:
-                    self._systems = await self._ask_systems()
-        return self._systems
-
     async def _ask_systems(self) -> dict[str, SystemInfo]:
+        """Status, filesystems and the direct limit, from v1's status service."""
         client = self.client
         with translated_v1(self.facility):
             try:
@@ -133,13 +120,6 @@ class V1Connection(FirecrestSession):
         except HPCError as err:
             log.debug("hpc-jupyter: no home directory found on %s (%s)", system, type(err))
         return paths[0]
-
-    async def system(self, name: str) -> SystemInfo:
-        """One system's details, or `NotFound`."""
-        systems = await self.systems()
-        if name not in systems:
-            raise NotFound(f"Facility {self.facility!r} has no system {name!r}.")
-        return systems[name]
 
     async def close(self) -> None:
         """Close the HTTP clients; the connection can be used again afterwards."""
