@@ -17,7 +17,8 @@ def join(directory: str, name: str) -> str:
 
 
 def from_listing(raw: dict[str, Any], directory: str | None) -> FileEntry:
-    """One `ls` row; `directory` None when `name` is already the full path (chmod, mkdir)."""
+    """One `ls` row of v2 (`lastModified`, `linkTarget`) or v1 (`last_modified`,
+    `link_target`); `directory` None when `name` is already the full path (chmod, mkdir)."""
     name = str(raw["name"])
     path = join(directory, name) if directory is not None else name
     kind = str(raw.get("type") or "-")
@@ -28,8 +29,8 @@ def from_listing(raw: dict[str, Any], directory: str | None) -> FileEntry:
         path,
         _TYPES.get(kind, FileType.OTHER),
         kind,
-        raw.get("lastModified"),
-        raw.get("linkTarget"),
+        raw.get("lastModified", raw.get("last_modified")),
+        raw.get("linkTarget", raw.get("link_target")),
     )
 
 

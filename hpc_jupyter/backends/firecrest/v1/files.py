@@ -3,58 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-import posixpath
 from typing import Any
 
-from ....errors import Conflict, NotFound, UpstreamTimeout, ValidationError
-from ....models import Capability, FileEntry, FileType
-from ...base import FileBackend, ReadStream, UploadSink
-from ...file_entries import listing_entry
-from ..entries import from_stat
-from ..files import absolute, check_mode
+from ....errors import UpstreamTimeout, ValidationError
+from ....models import FileEntry
+from ...base import ReadStream, UploadSink
+from ..entries import from_listing, from_stat
+from ..file_base import FirecrestFileBase, absolute, check_mode
 from .connection import V1Connection
 from .failures import translated_v1
 from .transfer import V1Upload, open_v1_download
 
-_TYPES = {"-": FileType.FILE, "d": FileType.DIRECTORY, "l": FileType.LINK}
 
-
-def from_v1_listing(raw: dict[str, Any], directory: str | None) -> FileEntry:
-    """One v1 `ls` row (`link_target`, `last_modified`); `directory` None: `name` is the path."""
-    name = str(raw["name"])
-    path = posixpath.join(directory, name) if directory is not None else name
-    kind = str(raw.get("type") or "-")
-    return listing_entry(
-        raw,
-        path,
-        _TYPES.get(kind, FileType.OTHER),
-        kind,
-        raw.get("last_modified"),
-        raw.get("link_target"),
-    )
-
-
-class V1Files(FileBackend):
+class V1Files(FirecrestFileBase):
     """Files on a FirecREST v1 system; large files move through its external transfers."""
 
-    capabilities = FileBackend.capabilities | {
-        Capability.FILES_HEAD_TAIL,
-        Capability.FILES_CHECKSUM,
-        Capability.FILES_CHOWN,
-    }
-
-    def __init__(self, connection: V1Connection, spool_dir: str | None = None) -> None:
-        self.connection = connection
-        self.facility = connection.facility
-        self.spool_dir = spool_dir
+    connection: V1Connection
 
     async def _client(self, system: str) -> Any:
         await self.connection.system(system)  # NotFound for a system the facility lacks
         return self.connection.client
-
-    async def home(self, system: str) -> str:
-        info = await self.connection.system(system)
-        return info.default_workdir or "/"
 
     async def list_dir(self, system: str, path: str) -> list[FileEntry]:
         path = absolute(path)
@@ -63,72 +31,30 @@ class V1Files(FileBackend):
             rows = await client.list_files(system, path, show_hidden=True)
         if len(rows) == 1 and rows[0].get("name") == path:  # `ls` of a file names itself
             raise ValidationError(f"{path!r} is not a directory.")
-        return sorted((from_v1_listing(row, path) for row in rows), key=lambda e: e.name)
+        return sorted((from_listing(row, path) for row in rows), key=lambda e: e.name)
 
-    async def stat(self, system: str, path: str) -> FileEntry:
-        path = absolute(path)
-        if path == "/":
-            client = await self._client(system)
-            with translated_v1(self.facility):
-                return from_stat(path, await client.stat(system, path))
-        parent, name = posixpath.split(path)
-        # A listing of the parent names the owner and a link's target, which stat does not.
-        for entry in await self.list_dir(system, parent):
-            if entry.name == name:
-                return entry
-        raise NotFound(f"No such file or directory: {path!r}.")
+    async def _stat_root(self, system: str) -> FileEntry:
+        client = await self._client(system)
+        with translated_v1(self.facility):
+            return from_stat("/", await client.stat(system, "/"))
 
-    async def is_directory(self, system: str, path: str) -> bool:
-        """True when `path` exists and is a directory."""
-        try:
-            return (await self.stat(system, path)).type == FileType.DIRECTORY
-        except NotFound:
-            return False
-
-    async def open_read(
-        self, system: str, path: str, offset: int = 0, length: int | None = None
+    async def _download(
+        self, system: str, path: str, size: int, offset: int, length: int | None
     ) -> ReadStream:
-        if offset < 0 or (length is not None and length < 0):
-            raise ValidationError("offset and length must not be negative.")
-        path = absolute(path)
-        entry = await self.stat(system, path)
-        if entry.type == FileType.DIRECTORY:
-            raise ValidationError(f"{path!r} is a directory.")
         return await open_v1_download(
-            self.connection, system, path, entry.size, offset, length, self.spool_dir
+            self.connection, system, path, size, offset, length, self.spool_dir
         )
 
-    async def open_upload(self, system: str, path: str) -> UploadSink:
-        path = absolute(path)
-        parent = posixpath.dirname(path)
-        if parent != "/" and not await self.is_directory(system, parent):
-            raise NotFound(f"The directory of {path!r} does not exist; create it first.")
-        if await self.is_directory(system, path):
-            raise ValidationError(f"{path!r} is a directory; give the path of a file.")
-        info = await self.connection.system(system)
-        return V1Upload(self.connection, system, path, info.direct_limit, self.spool_dir, self.stat)
+    def _upload(self, system: str, path: str, direct_limit: int) -> UploadSink:
+        return V1Upload(self.connection, system, path, direct_limit, self.spool_dir, self.stat)
 
-    async def mkdir(self, system: str, path: str, parents: bool = False) -> FileEntry:
-        path = absolute(path)
-        if parents and await self.is_directory(system, path):
-            return await self.stat(system, path)
+    async def _mkdir(self, system: str, path: str, parents: bool) -> FileEntry:
         client = await self._client(system)
         with translated_v1(self.facility):
             await client.mkdir(system, path, p=parents or None)
         return await self.stat(system, path)
 
-    async def _free_target(self, system: str, target: str) -> str:
-        target = absolute(target)
-        if await self.exists(system, target):
-            raise Conflict(f"{target!r} already exists; choose another name or delete it first.")
-        if not await self.is_directory(system, posixpath.dirname(target)):
-            raise NotFound(f"The directory of {target!r} does not exist.")
-        return target
-
-    async def move(self, system: str, source: str, target: str) -> FileEntry:
-        source = absolute(source)
-        await self.stat(system, source)
-        target = await self._free_target(system, target)
+    async def _move(self, system: str, source: str, target: str) -> None:
         client = await self._client(system)
         try:
             with translated_v1(self.facility):
@@ -141,25 +67,14 @@ class V1Files(FileBackend):
                 f"operations: check {source!r} and {target!r}; either may be incomplete.",
                 facility=self.facility,
             ) from None
-        return await self.stat(system, target)
 
-    async def copy(self, system: str, source: str, target: str) -> FileEntry:
-        source = absolute(source)
-        await self.stat(system, source)
-        target = await self._free_target(system, target)
+    async def _copy(self, system: str, source: str, target: str) -> None:
+        """v1 runs `cp` under a short time limit; a killed one leaves part of the target."""
         client = await self._client(system)
-        async with self._partial_copy_removed(system, target):
+        try:
             with translated_v1(self.facility):
                 await client.copy(system, source, target)
-        return await self.stat(system, target)
-
-    @contextlib.asynccontextmanager
-    async def _partial_copy_removed(self, system: str, target: str) -> Any:
-        """v1 runs `cp` under a short time limit; a killed one leaves part of the target."""
-        try:
-            yield
         except UpstreamTimeout:
-            client = self.connection.client
             with contextlib.suppress(Exception):  # the partial target may not exist at all
                 await client.simple_delete(system, target)
             raise UpstreamTimeout(
@@ -169,16 +84,7 @@ class V1Files(FileBackend):
                 facility=self.facility,
             ) from None
 
-    async def delete(self, system: str, path: str, recursive: bool = False) -> None:
-        path = absolute(path)
-        entry = await self.stat(system, path)
-        info = await self.connection.system(system)
-        if path in ("/", info.default_workdir, *self.connection.mounts.get(system, [])):
-            raise ValidationError(f"{path!r} is a filesystem or your home; it is not deleted.")
-        # FirecREST removes directories with everything in them; the seam asks for consent.
-        empty = entry.type != FileType.DIRECTORY or not await self.list_dir(system, path)
-        if not recursive and not empty:
-            raise Conflict(f"{path!r} is not empty; delete it recursively.")
+    async def _remove(self, system: str, path: str) -> None:
         client = await self._client(system)
         try:
             with translated_v1(self.facility):
@@ -189,6 +95,11 @@ class V1Files(FileBackend):
                 "direct operations; part of it may already be gone.",
                 facility=self.facility,
             ) from None
+
+    async def _undeletable(self, system: str) -> set[str]:
+        info = await self.connection.system(system)
+        home = {info.default_workdir} if info.default_workdir else set()
+        return set(self.connection.mounts.get(system, [])) | home
 
     async def chmod(self, system: str, path: str, mode: str) -> FileEntry:
         check_mode(mode)
