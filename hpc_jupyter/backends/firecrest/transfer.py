@@ -37,15 +37,19 @@ class SpooledUpload(UploadSink):
 
     def __init__(
         self,
-        facility: str,
+        connection: FirecrestSession,
         system: str,
         path: str,
+        direct_limit: int,
         spool_dir: str | None,
         stat: Callable[[str, str], Awaitable[FileEntry]],
     ) -> None:
-        self.facility = facility
+        self.connection = connection
+        self.facility = connection.facility
         self.system = system
         self.path = path
+        self.direct_limit = direct_limit
+        """Below this size the file goes in one request; above it, through the staging area."""
         self._stat = stat
         self._file: IO[bytes] | None = spool_file(spool_dir)
         self.spool_path = self._file.name
@@ -106,18 +110,7 @@ class FirecrestUpload(SpooledUpload):
     once its checksum matches, so a failure never leaves a partial file under the target name.
     """
 
-    def __init__(
-        self,
-        connection: FirecrestConnection,
-        system: str,
-        path: str,
-        direct_limit: int,
-        spool_dir: str | None,
-        stat: Callable[[str, str], Awaitable[FileEntry]],
-    ) -> None:
-        super().__init__(connection.facility, system, path, spool_dir, stat)
-        self.connection = connection
-        self.direct_limit = direct_limit
+    connection: FirecrestConnection
 
     async def send(self) -> None:
         client = await self.connection.for_system(self.system)
@@ -190,21 +183,32 @@ async def open_download(
     info = await connection.system(system)
     client = await connection.for_system(system)
     if size < info.direct_limit:
-        spool = spool_file(spool_dir)
-        spool.close()
-        try:
+
+        async def fetch(into: str) -> None:
             with translated(connection.facility):
-                await client.download(system, path, spool.name)
-        except BaseException:
-            remove_quietly(spool.name)
-            raise
-        return ReadStream(length=count, chunks=file_chunks(spool.name, start, count))
+                await client.download(system, path, into)
+
+        return await read_spooled(spool_dir, fetch, start, count)
     with translated(connection.facility):
         transfer: Any = await client.download(system, path, os.devnull, blocking=False)
         await transfer.wait_for_transfer_job()
         url = transfer.transfer_data["transferDirectives"]["downloadUrl"]
     log.info("hpc-jupyter: staged download of %d bytes from %s:%s", count, system, path)
     return ReadStream(length=count, chunks=staged_chunks(connection, str(url), start, count))
+
+
+async def read_spooled(
+    spool_dir: str | None, fetch: Callable[[str], Awaitable[None]], start: int, count: int
+) -> ReadStream:
+    """A small file fetched whole (`fetch` writes it to the path given), read from `start`."""
+    spool = spool_file(spool_dir)
+    spool.close()
+    try:
+        await fetch(spool.name)
+    except BaseException:
+        remove_quietly(spool.name)
+        raise
+    return ReadStream(length=count, chunks=file_chunks(spool.name, start, count))
 
 
 async def no_chunks() -> AsyncIterator[bytes]:

@@ -11,23 +11,14 @@ import asyncio
 import logging
 import posixpath
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 from firecrest.v1 import AsyncExternalDownload, AsyncExternalUpload, AsyncFirecrest
 
 from ....errors import FacilityError, UpstreamTimeout
-from ....models import FileEntry
 from ...base import ReadStream
-from ..transfer import (
-    SpooledUpload,
-    byte_range,
-    file_chunks,
-    no_chunks,
-    remove_quietly,
-    spool_file,
-    staged_chunks,
-)
+from ..transfer import SpooledUpload, byte_range, no_chunks, read_spooled, staged_chunks
 from .connection import V1Connection
 from .failures import translated_v1
 
@@ -46,18 +37,7 @@ class V1Upload(SpooledUpload):
     once its checksum matches, so a failure never leaves a partial file under the target name.
     """
 
-    def __init__(
-        self,
-        connection: V1Connection,
-        system: str,
-        path: str,
-        direct_limit: int,
-        spool_dir: str | None,
-        stat: Callable[[str, str], Awaitable[FileEntry]],
-    ) -> None:
-        super().__init__(connection.facility, system, path, spool_dir, stat)
-        self.connection = connection
-        self.direct_limit = direct_limit
+    connection: V1Connection
 
     async def send(self) -> None:
         client = self.connection.client
@@ -180,15 +160,12 @@ async def open_v1_download(
     info = await connection.system(system)
     client = connection.client
     if size <= info.direct_limit:
-        spool = spool_file(spool_dir)
-        spool.close()
-        try:
+
+        async def fetch(into: str) -> None:
             with translated_v1(connection.facility):
-                await client.simple_download(system, path, spool.name)
-        except BaseException:
-            remove_quietly(spool.name)
-            raise
-        return ReadStream(length=count, chunks=file_chunks(spool.name, start, count))
+                await client.simple_download(system, path, into)
+
+        return await read_spooled(spool_dir, fetch, start, count)
     with translated_v1(connection.facility):
         transfer = await client.external_download(system, path)
     await wait_for(connection.facility, transfer, {"117"})
