@@ -47,8 +47,12 @@ def upstream_message(response: httpx.Response) -> str:
     message = next((text for text in said if isinstance(text, str) and text.strip()), None)
     if message is None:
         return ""
-    message = _REMOTE.sub("", message.strip())
-    first = message.splitlines()[0].strip() if message else ""
+    return first_line(_REMOTE.sub("", message.strip()))
+
+
+def first_line(text: str) -> str:
+    """The first line of a message, at most `_MAX_MESSAGE` characters."""
+    first = text.strip().splitlines()[0].strip() if text.strip() else ""
     return first[:_MAX_MESSAGE]
 
 

@@ -21,7 +21,8 @@ def map_state(raw: str) -> JobState:
     return job_state(raw.split(",")) if raw else JobState.UNKNOWN
 
 
-def _int(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
+    """An int, or the digits of a string (FirecREST writes numbers both ways); else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -32,7 +33,7 @@ def _int(value: Any) -> int | None:
 
 
 def _seconds(value: Any) -> float | None:
-    number = _int(value)
+    number = whole_number(value)
     return float(number) if number else None
 
 
@@ -61,12 +62,12 @@ def job_from_record(
         user=str(record.get("user") or ""),
         account=record.get("account") or None,
         partition=record.get("partition") or None,
-        nodes=_int(record.get("allocationNodes")),
+        nodes=whole_number(record.get("allocationNodes")),
         submit_time=None,  # FirecREST does not report it
         start_time=_seconds(times.get("start")),
         end_time=_seconds(times.get("end")),
-        time_limit=_int(times.get("limit")),
-        exit_code=_int(status.get("exitCode")) if state.is_final else None,
+        time_limit=whole_number(times.get("limit")),
+        exit_code=whole_number(status.get("exitCode")) if state.is_final else None,
         workdir=record.get("workingDirectory") or None,
         stdout=metadata.get("standardOutput") or None,
         stderr=metadata.get("standardError") or None,

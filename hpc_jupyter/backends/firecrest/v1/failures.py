@@ -25,9 +25,7 @@ from ....errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from ..failures import from_response, translated, upstream_message
-
-_MAX_MESSAGE = 300
+from ..failures import first_line, from_response, translated, upstream_message
 
 _HEADERS: dict[str, tuple[type[HPCError], str]] = {
     "X-Machine-Does-Not-Exist": (NotFound, "has no such system"),
@@ -47,11 +45,6 @@ _HEADERS: dict[str, tuple[type[HPCError], str]] = {
     "X-Timeout": (UpstreamTimeout, "gave up: the command ran past its time limit"),
     "X-Error": (FacilityError, "failed"),
 }
-
-
-def _clip(text: str) -> str:
-    first = text.strip().splitlines()[0].strip() if text.strip() else ""
-    return first[:_MAX_MESSAGE]
 
 
 def from_v1_response(facility: str, response: httpx.Response) -> HPCError:
@@ -103,7 +96,7 @@ def _failed_task(facility: str, data: Any) -> HPCError:
     """A task that finished with errors: its data is the command's error output."""
     if isinstance(data, dict):
         data = data.get("error") or data.get("msg") or ""
-    detail = _clip(str(data or ""))
+    detail = first_line(str(data or ""))
     said = f": {detail}" if detail else "."
     lowered = detail.lower()
     if "invalid job id" in lowered or "not a valid job id" in lowered:

@@ -10,7 +10,7 @@ from ....errors import ValidationError
 from ....models import Job, JobState
 from ....timefmt import parse_time_limit
 from ...file_entries import iso_seconds
-from ..states import map_state
+from ..states import map_state, whole_number
 
 _NOT_PATHS = ("command-not-found", "stdout-file-not-found", "stderr-file-not-found")
 
@@ -25,21 +25,31 @@ def _duration(text: Any) -> int | None:
         return 0 if text.strip("0:-") == "" else None
 
 
-def _int(text: Any) -> int | None:
-    return int(text) if isinstance(text, str) and text.isdigit() else None
-
-
 def output_path(value: Any) -> str | None:
     """A path FirecREST reports for a job's script or log; None for its not-found markers."""
     text = str(value or "")
     return text if text.startswith("/") and text not in _NOT_PATHS else None
 
 
-def _array(job_id: str) -> tuple[str | None, str | None]:
-    if "_" not in job_id:
-        return None, None
-    parent, task = job_id.split("_", 1)
-    return parent, task.strip("[]")
+def _shared(
+    row: dict[str, Any], raw: str, state: JobState, facility: str, system: str
+) -> dict[str, Any]:
+    """What squeue's and sacct's rows say alike: id (an array task's too), name, user, place."""
+    job_id = str(row["jobid"])
+    parent, _, task = job_id.partition("_")
+    return {
+        "id": job_id,
+        "name": str(row.get("name") or ""),
+        "state": state,
+        "raw_state": raw,
+        "facility": facility,
+        "system": system,
+        "user": str(row.get("user") or ""),
+        "partition": row.get("partition") or None,
+        "nodes": whole_number(row.get("nodes")),
+        "array_job_id": parent if task else None,
+        "array_task_id": task.strip("[]") if task else None,
+    }
 
 
 def from_queue(row: dict[str, Any], facility: str, system: str) -> Job:
@@ -58,26 +68,14 @@ def from_queue(row: dict[str, Any], facility: str, system: str) -> Job:
     if reason in ("None", ""):
         reason = None
     script = output_path(row.get("job_file"))
-    job_id = str(row["jobid"])
-    array_id, task_id = _array(job_id)
     return Job(
-        id=job_id,
-        name=str(row.get("name") or ""),
-        state=state,
-        raw_state=raw,
-        facility=facility,
-        system=system,
-        user=str(row.get("user") or ""),
-        partition=row.get("partition") or None,
-        nodes=_int(row.get("nodes")),
+        **_shared(row, raw, state, facility, system),
         start_time=started,
         time_limit=used + left if used is not None and left is not None else None,
         workdir=posixpath.dirname(script) if script else None,
         stdout=output_path(row.get("job_file_out")),
         stderr=output_path(row.get("job_file_err")),
         reason=reason,
-        array_job_id=array_id,
-        array_task_id=task_id,
     )
 
 
@@ -85,7 +83,7 @@ def _exit_code(text: Any, state: JobState) -> int | None:
     """sacct's `ExitCode` ("2:0": code 2; "0:9": killed by signal 9, as a shell says 137)."""
     if not state.is_final or not isinstance(text, str) or ":" not in text:
         return None
-    code, signal = (_int(part) for part in text.split(":", 1))
+    code, signal = (whole_number(part) for part in text.split(":", 1))
     if signal:
         return 128 + signal
     return code
@@ -95,21 +93,9 @@ def from_accounting(row: dict[str, Any], facility: str, system: str) -> Job:
     """A row of `GET /compute/acct` (sacct); its times are the server's clock, read as UTC."""
     raw = str(row.get("state") or "")
     state = map_state(raw)
-    job_id = str(row["jobid"])
-    array_id, task_id = _array(job_id)
     return Job(
-        id=job_id,
-        name=str(row.get("name") or ""),
-        state=state,
-        raw_state=raw,
-        facility=facility,
-        system=system,
-        user=str(row.get("user") or ""),
-        partition=row.get("partition") or None,
-        nodes=_int(row.get("nodes")),
+        **_shared(row, raw, state, facility, system),
         start_time=iso_seconds(row.get("start_time")) or None,
         end_time=iso_seconds(row.get("termination_time")) or None if state.is_final else None,
         exit_code=_exit_code(row.get("exit_code"), state),
-        array_job_id=array_id,
-        array_task_id=task_id,
     )
