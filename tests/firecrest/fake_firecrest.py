@@ -139,6 +139,30 @@ class FakeFirecrest:
         self.next_job += 1
         return str(self.next_job)
 
+    def start_job(
+        self, script: str, workdir: str, env: dict[str, str], default_name: str
+    ) -> FakeJob:
+        """A running job of `script`, its log paths from its directives as Slurm fills them in.
+
+        Its stdout gets a greeting and the environment it was given, when its directory exists.
+        """
+        directives = parse_sbatch_directives(script)
+        job_id = self.new_job_id()
+        name = directives.get("job-name", default_name).strip('"')
+
+        def where(pattern: str) -> str:
+            filled = expand_filename_pattern(pattern.strip('"'), job_id, name, USER)
+            return filled if filled.startswith("/") else os.path.join(workdir, filled)
+
+        stdout = where(directives.get("output", "slurm-%j.out"))
+        stderr = where(directives.get("error", directives.get("output", "slurm-%j.out")))
+        job = FakeJob(job_id, name, "RUNNING", workdir, script, stdout, stderr, int(time.time()))
+        self.jobs[job_id] = job
+        log = self.local(stdout)
+        if log.parent.is_dir():
+            log.write_text(f"hello from {job_id}\n" + "".join(f"{k}={v}\n" for k, v in env.items()))
+        return job
+
     def file_row(self, path: Path, name: str) -> dict[str, Any]:
         info = path.lstat()
         kind = "l" if stat.S_ISLNK(info.st_mode) else "d" if stat.S_ISDIR(info.st_mode) else "-"
@@ -186,9 +210,13 @@ class FakeFirecrest:
 class FirecrestHandler(DoubleHandler[FakeFirecrest]):
     """Every request: connection faults, spec check, token check, injected failures, routes."""
 
+    app_headers: dict[str, str] = {"f7t-appversion": "2.x.x"}
+    """Headers on every answer."""
+
     def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         self.set_status(status)
-        self.set_header("f7t-appversion", "2.x.x")
+        for key, value in self.app_headers.items():
+            self.set_header(key, value)
         for key, value in (headers or {}).items():
             self.set_header(key, value)
         if isinstance(body, bytes):
@@ -227,7 +255,7 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         problems = self.spec_violations()
         if problems:
             fake.problems.append(f"{method} {path}: {problems}")
-            self.error(422, f"request does not match the spec: {problems[0]}")
+            self.refuse(f"request does not match the spec: {problems[0]}")
             return
         if not self.authorised():
             return
@@ -242,6 +270,10 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
     def spec_violations(self) -> list[str]:
         """What the official spec says is wrong with this request."""
         return violations(self.request)
+
+    def refuse(self, message: str) -> None:
+        """Answer a request the spec does not allow, as the server's validation would."""
+        self.error(422, message)
 
     async def route(self, method: str, path: str) -> None:
         await route(self, method, path)
@@ -586,26 +618,8 @@ def compute(h: FirecrestHandler, method: str, rest: str) -> None:
     if rest == "/jobs" and method == "POST":
         spec = h.json()["job"]
         script = spec.get("script") or ""
-        directives = parse_sbatch_directives(script)
-        job_id = fake.new_job_id()
-        name = directives.get("job-name", "batch").strip('"')
-        workdir = spec["workingDirectory"]
-
-        def where(pattern: str) -> str:
-            filled = expand_filename_pattern(pattern.strip('"'), job_id, name, USER)
-            return filled if filled.startswith("/") else os.path.join(workdir, filled)
-
-        stdout = where(directives.get("output", "slurm-%j.out"))
-        stderr = where(directives.get("error", directives.get("output", "slurm-%j.out")))
-        job = FakeJob(job_id, name, "RUNNING", workdir, script, stdout, stderr, int(time.time()))
-        fake.jobs[job_id] = job
-        target = fake.local(stdout)
-        if target.parent.is_dir():
-            env = spec.get("env") or {}
-            target.write_text(
-                f"hello from {job_id}\n" + "".join(f"{k}={v}\n" for k, v in env.items())
-            )
-        h.reply(201, {"jobId": job_id})
+        job = fake.start_job(script, spec["workingDirectory"], spec.get("env") or {}, "batch")
+        h.reply(201, {"jobId": job.id})
         return
     if rest == "/jobs" and method == "GET":
         for job in list(fake.jobs.values()):

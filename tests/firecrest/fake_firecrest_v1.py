@@ -10,16 +10,15 @@ API (moto's server) with a presigned POST form and a presigned GET URL, as Firec
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from double_server import serve, take_failure
+from double_server import serve
 from fake_firecrest import CLIENT_ID, CLIENT_SECRET, USER, FirecrestHandler
 from fake_v1_compute import compute
-from fake_v1_state import FILESYSTEMS, SYSTEM, FakeFirecrestV1
+from fake_v1_state import FILESYSTEMS, SYSTEM, FakeFirecrestV1, Task
 from fake_v1_storage import storage
 from fake_v1_utilities import utilities
 from spec_check_v1 import violations
@@ -33,21 +32,19 @@ class FirecrestV1Handler(FirecrestHandler):
 
     fake: FakeFirecrestV1
 
-    def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-        self.set_status(status)
-        for key, value in (headers or {}).items():
-            self.set_header(key, value)
-        if isinstance(body, bytes):
-            self.set_header("Content-Type", "application/octet-stream")
-            self.finish(body)
-        elif status == 204:
-            self.finish()
-        else:
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps(body))
+    app_headers: dict[str, str] = {}
 
     def spec_violations(self) -> list[str]:
         return violations(self.request)
+
+    def refuse(self, message: str) -> None:
+        self.reply(400, {"description": message})
+
+    def created(self, task: Task, status: int = 200) -> None:
+        """The answer of a call that started a task (201 for submissions and transfers)."""
+        self.reply(
+            status, {"success": "Task created", "task_id": task.id, "task_url": f"/tasks/{task.id}"}
+        )
 
     def authorised(self) -> bool:
         """As Kong's jwt plugin in front of FirecREST v1 answers."""
@@ -63,27 +60,6 @@ class FirecrestV1Handler(FirecrestHandler):
             self.reply(401, {"exp": "token expired"})
             return False
         return True
-
-    async def dispatch(self) -> None:
-        fake = self.fake
-        method = self.request.method or "GET"
-        path = self.request.path
-        fake.requests.append((method, path, self.request.headers.get("Authorization", "")))
-        if path == "/auth/token":
-            self.token()
-            return
-        problems = self.spec_violations()
-        if problems:
-            fake.problems.append(f"{method} {path}: {problems}")
-            self.reply(400, {"description": f"request does not match the spec: {problems[0]}"})
-            return
-        if not self.authorised():
-            return
-        failure = take_failure(fake.failures, method, path)
-        if failure is not None:
-            self.reply(failure.status, failure.body, failure.headers)
-            return
-        await self.route(method, path)
 
     # -- request parts --------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from fake_firecrest import USER, FakeJob
 from fake_v1_state import PARTITIONS, FakeFirecrestV1
 
-from hpc_jupyter.backends.directives import expand_filename_pattern, parse_sbatch_directives
+from hpc_jupyter.backends.directives import parse_sbatch_directives
 
 if TYPE_CHECKING:
     from fake_firecrest_v1 import FirecrestV1Handler
@@ -92,9 +92,7 @@ def compute(h: FirecrestV1Handler, method: str, rest: str) -> None:
             return
         env = json.loads(h.field("env") or "{}")
         task = fake.compute_task(lambda: _sbatch(fake, where, local, env))
-        h.reply(
-            201, {"success": "Task created", "task_id": task.id, "task_url": f"/tasks/{task.id}"}
-        )
+        h.created(task, 201)
     elif rest == "jobs" and method == "GET":
         wanted = [j for j in (h.query("jobs") or "").split(",") if j]
 
@@ -107,9 +105,7 @@ def compute(h: FirecrestV1Handler, method: str, rest: str) -> None:
             return "200", {str(n): _job_row(job) for n, job in enumerate(jobs)}
 
         task = fake.compute_task(squeue)
-        h.reply(
-            200, {"success": "Task created", "task_id": task.id, "task_url": f"/tasks/{task.id}"}
-        )
+        h.created(task, 200)
     elif rest == "acct" and method == "GET":
         wanted = [j for j in (h.query("jobs") or "").split(",") if j]
 
@@ -120,9 +116,7 @@ def compute(h: FirecrestV1Handler, method: str, rest: str) -> None:
             return "200", [_acct_row(job) for job in jobs] or {}
 
         task = fake.compute_task(sacct)
-        h.reply(
-            200, {"success": "Task created", "task_id": task.id, "task_url": f"/tasks/{task.id}"}
-        )
+        h.created(task, 200)
     elif rest.startswith("jobs/") and method == "DELETE":
         job_id = rest[len("jobs/") :]
 
@@ -138,9 +132,7 @@ def compute(h: FirecrestV1Handler, method: str, rest: str) -> None:
             return "200", f"scancel: Terminating job {job_id}"
 
         task = fake.compute_task(scancel)
-        h.reply(
-            200, {"success": "Task created", "task_id": task.id, "task_url": f"/tasks/{task.id}"}
-        )
+        h.created(task, 200)
     elif rest == "partitions" and method == "GET":
         rows = [
             {
@@ -153,9 +145,7 @@ def compute(h: FirecrestV1Handler, method: str, rest: str) -> None:
             for name in PARTITIONS
         ]
         task = fake.compute_task(lambda: ("200", rows))
-        h.reply(
-            200, {"success": "Task created", "task_id": task.id, "task_url": f"/tasks/{task.id}"}
-        )
+        h.created(task, 200)
     else:
         h.reply(404, {"description": "Not Found"})
 
@@ -172,27 +162,13 @@ def _sbatch(fake: FakeFirecrestV1, where: str, local: Path, env: dict[str, str])
         return "400", (
             "sbatch: error: Batch job submission failed: Invalid partition name specified"
         )
-    job_id = fake.new_job_id()
-    name = directives.get("job-name", os.path.basename(where)).strip('"')
-    workdir = os.path.dirname(where)
-
-    def path(pattern: str) -> str:
-        filled = expand_filename_pattern(pattern.strip('"'), job_id, name, USER)
-        return filled if filled.startswith("/") else os.path.join(workdir, filled)
-
-    stdout = path(directives.get("output", "slurm-%j.out"))
-    stderr = path(directives.get("error", directives.get("output", "slurm-%j.out")))
-    job = FakeJob(job_id, name, "RUNNING", workdir, script, stdout, stderr, int(time.time()))
-    fake.jobs[job_id] = job
-    log = fake.local(stdout)
-    if log.parent.is_dir():
-        log.write_text(f"hello from {job_id}\n" + "".join(f"{k}={v}\n" for k, v in env.items()))
+    job = fake.start_job(script, os.path.dirname(where), env, os.path.basename(where))
     return "200", {
         "result": "Job submitted",
-        "jobid": job_id,
+        "jobid": job.id,
         "job_file": where,
-        "job_file_out": stdout,
-        "job_file_err": stderr,
+        "job_file_out": job.stdout,
+        "job_file_err": job.stderr,
         "job_data_out": "",
         "job_data_err": "",
         "job_info_extra": "Job info returned successfully",

@@ -98,9 +98,7 @@ def storage(h: FirecrestV1Handler, rest: str) -> None:
                 task.step = None
 
         task.step = step
-        h.reply(
-            201, {"success": "Task created", "task_url": f"/tasks/{task.id}", "task_id": task.id}
-        )
+        h.created(task, 201)
     elif rest == "xfer-external/download":
         target = h.target("sourcePath")
         if target is None:
@@ -125,9 +123,7 @@ def storage(h: FirecrestV1Handler, rest: str) -> None:
             task.step = None
 
         task.step = publish
-        h.reply(
-            201, {"success": "Task created", "task_url": f"/tasks/{task.id}", "task_id": task.id}
-        )
+        h.created(task, 201)
     elif rest == "xfer-external/invalidate":
         task = fake.tasks.get(h.request.headers.get("X-Task-Id", ""))
         if task is None or not isinstance(task.data, dict) or "url" not in task.data:
