@@ -87,5 +87,18 @@ def facility_options(fake: FakeFirecrest, client_secret: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def hpc_facilities(fake: FakeFirecrest, client_secret: str) -> dict[str, Any]:
-    return {FACILITY: facility_options(fake, client_secret)}
+def double(request: pytest.FixtureRequest) -> FakeFirecrest:
+    """The double a test runs against: v2's, unless the test is marked `ON_V1` or `ON_BOTH`."""
+    chosen: FakeFirecrest = request.getfixturevalue(getattr(request, "param", "fake"))
+    return chosen
+
+
+ON_V1 = pytest.mark.parametrize("double", ["fake_v1"], ids=["v1"], indirect=True)
+"""Run a test (or, as `pytestmark`, a module) against the FirecREST v1 double."""
+ON_BOTH = pytest.mark.parametrize("double", ["fake", "fake_v1"], ids=["v2", "v1"], indirect=True)
+"""Run a test against the v2 double, then the v1 double."""
+
+
+@pytest.fixture
+def hpc_facilities(double: FakeFirecrest, client_secret: str) -> dict[str, Any]:
+    return {FACILITY: facility_options(double, client_secret)}

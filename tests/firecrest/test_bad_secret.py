@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from double_fixtures import fake, hpc_facilities, s3, s3_server  # noqa: F401
+from double_fixtures import double, fake, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest import FakeFirecrest
 
 API = Callable[..., Awaitable[Any]]

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from conftest import expect_error
-from double_fixtures import client_secret, fake, hpc_facilities, s3, s3_server  # noqa: F401
+from double_fixtures import client_secret, double, fake, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest import USER, FakeFirecrest
 
 API = Callable[..., Awaitable[Any]]

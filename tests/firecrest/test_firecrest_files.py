@@ -7,8 +7,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from conftest import expect_error
-from double_fixtures import client_secret, fake, hpc_facilities, s3, s3_server  # noqa: F401
+from double_fixtures import (  # noqa: F401
+    ON_BOTH,
+    client_secret,
+    double,
+    fake,
+    fake_v1,
+    hpc_facilities,
+    s3,
+    s3_server,
+)
 from fake_firecrest import FakeFirecrest
+from fake_firecrest_v1 import FakeFirecrestV1
 from tornado.httpclient import HTTPResponse
 
 API = Callable[..., Awaitable[Any]]
@@ -63,8 +73,13 @@ async def test_stat_and_errors_map_to_clear_statuses(api: API, fake: FakeFirecre
     assert "does not match any of the defined filesystem paths" in outside["message"]
 
 
+DIRECT = ("/filesystem/localcluster/ops/upload", "/filesystem/localcluster/ops/download")
+DIRECT_V1 = ("/utilities/upload", "/utilities/download", "/utilities/checksum")
+
+
+@ON_BOTH
 async def test_small_upload_and_ranged_download_are_direct(
-    api: API, jp_fetch: Fetch, fake: FakeFirecrest
+    api: API, jp_fetch: Fetch, double: FakeFirecrest
 ) -> None:
     # Given a small file's bytes
     data = bytes(range(256)) * 8
@@ -89,11 +104,14 @@ async def test_small_upload_and_ranged_download_are_direct(
 
     # Then the file is in place, read back identical, with no staged transfer involved
     assert entry["size"] == len(data)
-    assert fake.local(f"{HOME}/small.bin").read_bytes() == data
+    assert double.local(f"{HOME}/small.bin").read_bytes() == data
     assert whole.body == data
     assert part.body == data[10:30]
-    assert not any("/transfer/" in path for _, path, _ in fake.requests)
-    assert any(path.endswith("/ops/checksum") for _, path, _ in fake.requests)
+    paths = [path for _, path, _ in double.requests]
+    v1 = isinstance(double, FakeFirecrestV1)
+    assert set(DIRECT_V1 if v1 else DIRECT) <= set(paths)
+    assert not any(("/storage/" if v1 else "/transfer/") in path for path in paths)
+    assert any(path.endswith("/checksum") for path in paths)
 
 
 async def test_mkdir_move_copy_chmod_delete(api: API, fake: FakeFirecrest) -> None:

@@ -6,7 +6,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from conftest import expect_error
-from double_fixtures import client_secret, fake, hpc_facilities, s3, s3_server  # noqa: F401
+from double_fixtures import (  # noqa: F401
+    ON_BOTH,
+    client_secret,
+    double,
+    fake,
+    fake_v1,
+    hpc_facilities,
+    s3,
+    s3_server,
+)
 from fake_firecrest import FakeFirecrest
 
 from hpc_jupyter.backends.firecrest.states import job_from_record, map_state
@@ -51,11 +60,12 @@ async def test_submit_without_login_shell_says_so(api: API) -> None:
     assert "#!/bin/bash -l" in job["reason"]
 
 
-async def test_list_get_output_and_cancel(api: API, fake: FakeFirecrest) -> None:
+@ON_BOTH
+async def test_list_get_output_and_cancel(api: API, double: FakeFirecrest) -> None:
     # Given two submitted jobs, one of which finishes
     first = await api(*JOBS, method="POST", body={"script": LOGIN, "env": {"A": "1"}})
     second = await api(*JOBS, method="POST", body={"script": LOGIN})
-    fake.finish_job(first["id"])
+    double.finish_job(first["id"])
 
     # When the jobs are listed, the finished one read and followed, the other cancelled
     listing = await api(*JOBS)
@@ -65,7 +75,8 @@ async def test_list_get_output_and_cancel(api: API, fake: FakeFirecrest) -> None
     cancelled = await api(*JOBS, second["id"], method="DELETE")
     again = await expect_error(api(*JOBS, second["id"], method="DELETE"), 409)
 
-    # Then states, output and errors are in the project's words
+    # Then states, output and errors are in the project's words (on v1: squeue gives the
+    # active job, sacct the finished one, whose output path was kept from squeue)
     states = {job["id"]: job["state"] for job in listing["jobs"]}
     assert states == {first["id"]: "COMPLETED", second["id"]: "RUNNING"}
     assert done["state"] == "COMPLETED"

@@ -6,21 +6,18 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from conftest import expect_error
-from double_fixtures import client_secret, facility_options, fake_v1, s3, s3_server  # noqa: F401
+from double_fixtures import ON_V1, client_secret, double, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest_v1 import FakeFirecrestV1
 from tornado.httpclient import HTTPResponse
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[HTTPResponse]]
-FILES = ("facilities", "cscs", "files")
+FILES = ("facilities", "alps", "files")
 HOME = "/home/hpcuser"
 
 
-@pytest.fixture
-def hpc_facilities(fake_v1: FakeFirecrestV1, client_secret: str) -> dict[str, Any]:
-    return {"cscs": facility_options(fake_v1, client_secret)}
+pytestmark = ON_V1
 
 
 async def op(api: API, name: str, **body: Any) -> Any:
@@ -29,7 +26,7 @@ async def op(api: API, name: str, **body: Any) -> Any:
 
 async def test_facility_shows_systems_and_the_users_home(api: API) -> None:
     # When the client asks for the facility and lists without a path
-    facility = await api("facilities", "cscs")
+    facility = await api("facilities", "alps")
     top = await api(*FILES)
 
     # Then the system comes from /status/systems, and the view opens in the user's home
@@ -63,41 +60,6 @@ async def test_listing_stat_and_clear_errors(api: API, fake_v1: FakeFirecrestV1)
     assert missing["reason"] == "not_found"
     assert "No such file or directory" in missing["message"]
     assert "absolute" in relative["message"]
-
-
-async def test_small_upload_and_ranged_download_are_direct(
-    api: API, jp_fetch: Fetch, fake_v1: FakeFirecrestV1
-) -> None:
-    # Given a small file's bytes
-    data = bytes(range(256)) * 8
-
-    # When it is uploaded, then read whole and as a range
-    entry = await api(
-        *FILES,
-        "content",
-        method="PUT",
-        body=data,
-        params={"path": f"{HOME}/small.bin"},
-        headers={"Content-Type": "application/octet-stream"},
-    )
-    whole = await jp_fetch("hpc", "api", *FILES, "content", params={"path": f"{HOME}/small.bin"})
-    part = await jp_fetch(
-        "hpc",
-        "api",
-        *FILES,
-        "content",
-        params={"path": f"{HOME}/small.bin", "offset": "10", "length": "20"},
-    )
-
-    # Then the file is in place and reads back identical, through v1's utilities only
-    assert entry["size"] == len(data)
-    assert fake_v1.local(f"{HOME}/small.bin").read_bytes() == data
-    assert whole.body == data
-    assert part.body == data[10:30]
-    paths = [path for _, path, _ in fake_v1.requests]
-    assert "/utilities/upload" in paths and "/utilities/download" in paths
-    assert "/utilities/checksum" in paths
-    assert not any(path.startswith("/storage/") for path in paths)
 
 
 async def test_mkdir_move_copy_chmod_delete(api: API, fake_v1: FakeFirecrestV1) -> None:
@@ -134,7 +96,7 @@ async def test_mkdir_move_copy_chmod_delete(api: API, fake_v1: FakeFirecrestV1) 
 async def test_head_tail_checksum_and_chown(hpc_app: Any, fake_v1: FakeFirecrestV1) -> None:
     # Given a text file and the facility's file backend
     (fake_v1.local(HOME) / "t.txt").write_text("one\ntwo\nthree\n")
-    files = hpc_app.registry.get("cscs").files
+    files = hpc_app.registry.get("alps").files
 
     # When FirecREST's extra operations are used
     head = await files.head("cluster", f"{HOME}/t.txt", 2)

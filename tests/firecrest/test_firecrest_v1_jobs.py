@@ -7,21 +7,16 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from double_fixtures import client_secret, facility_options, fake_v1, s3, s3_server  # noqa: F401
+from double_fixtures import ON_V1, client_secret, double, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest_v1 import FakeFirecrestV1
 
-from hpc_jupyter.backends.firecrest.v1.records import from_accounting, from_queue
-from hpc_jupyter.models import JobState
-
 API = Callable[..., Awaitable[Any]]
-JOBS = ("facilities", "cscs", "jobs")
+JOBS = ("facilities", "alps", "jobs")
 HOME = "/home/hpcuser"
 LOGIN = "#!/bin/bash -l\necho hi\n"
 
 
-@pytest.fixture
-def hpc_facilities(fake_v1: FakeFirecrestV1, client_secret: str) -> dict[str, Any]:
-    return {"cscs": facility_options(fake_v1, client_secret)}
+pytestmark = ON_V1
 
 
 async def test_submit_runs_in_the_work_directory_with_fields_and_env(
@@ -74,32 +69,6 @@ async def test_submit_refusals_are_clear(api: API) -> None:
     assert "Invalid partition name specified" in partition["message"]
 
 
-async def test_list_get_output_and_cancel(api: API, fake_v1: FakeFirecrestV1) -> None:
-    # Given two submitted jobs, one of which finishes
-    first = await api(*JOBS, method="POST", body={"script": LOGIN, "env": {"A": "1"}})
-    second = await api(*JOBS, method="POST", body={"script": LOGIN})
-    fake_v1.finish_job(first["id"])
-
-    # When the jobs are listed, the finished one read and followed, the other cancelled
-    listing = await api(*JOBS)
-    done = await api(*JOBS, first["id"])
-    output = await api(*JOBS, first["id"], "output", params={"offset": "0"})
-    later = await api(*JOBS, first["id"], "output", params={"offset": str(output["offset"])})
-    cancelled = await api(*JOBS, second["id"], method="DELETE")
-    again = await expect_error(api(*JOBS, second["id"], method="DELETE"), 409)
-
-    # Then squeue gives the active one, sacct the finished one, with its output path kept
-    states = {job["id"]: job["state"] for job in listing["jobs"]}
-    assert states == {first["id"]: "COMPLETED", second["id"]: "RUNNING"}
-    assert done["state"] == "COMPLETED"
-    assert done["exit_code"] == 0
-    assert output["data"] == f"hello from {first['id']}\nA=1\n"
-    assert later == {"data": "", "offset": output["offset"], "complete": True}
-    assert cancelled["state"] == "CANCELLED"
-    assert cancelled["raw_state"] == "CANCELLED by 1001"
-    assert "already ended" in again["message"]
-
-
 async def test_without_accounting_active_jobs_still_list(
     api: API, fake_v1: FakeFirecrestV1
 ) -> None:
@@ -129,52 +98,10 @@ async def test_partitions_come_from_scontrol(
     fake_v1.version = version
 
     # When the partitions are listed
-    listed = await api("facilities", "cscs", "partitions")
+    listed = await api("facilities", "alps", "partitions")
 
     # Then they come from v1's compute service either way (a v1.16 feature)
     assert [(p["name"], p["default"], p["nodes"]) for p in listed["partitions"]] == [
         ("normal", True, 2),
         ("debug", False, 2),
     ]
-
-
-def test_rows_map_to_jobs() -> None:
-    # Given squeue and sacct rows as FirecREST v1 gives them
-    pending = {
-        "jobid": "7_[1-3]",
-        "name": "arr",
-        "state": "PENDING",
-        "start_time": "0:00",
-        "time": "N/A",
-        "time_left": "1:00:00",
-        "nodes": "1",
-        "nodelist": "(Priority)",
-        "job_file": "/home/u/run/s.sh",
-        "job_file_out": "stdout-file-not-found",
-    }
-    running = {**pending, "jobid": "8", "state": "RUNNING", "start_time": "1:30", "nodelist": "n1"}
-    killed = {
-        "jobid": "9",
-        "state": "CANCELLED by 1001",
-        "start_time": "2026-11-30T10:00:00",
-        "termination_time": "2026-11-30T10:05:00",
-        "exit_code": "0:9",
-    }
-
-    # When they are read
-    waiting = from_queue(pending, "f", "s")
-    busy = from_queue(running, "f", "s")
-    gone = from_accounting(killed, "f", "s")
-
-    # Then the project's job says what each row meant
-    assert waiting.state is JobState.PENDING
-    assert waiting.reason == "Priority"
-    assert (waiting.array_job_id, waiting.array_task_id) == ("7", "1-3")
-    assert waiting.start_time is None and waiting.stdout is None
-    assert waiting.workdir == "/home/u/run"
-    assert busy.time_limit == 90 + 3600
-    assert busy.start_time is not None
-    assert gone.state is JobState.CANCELLED
-    assert gone.exit_code == 128 + 9
-    assert gone.end_time is not None and gone.start_time is not None
-    assert gone.end_time - gone.start_time == 300

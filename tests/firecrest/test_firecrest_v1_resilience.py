@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from conftest import expect_error
-from double_fixtures import client_secret, facility_options, fake_v1, s3, s3_server  # noqa: F401
+from double_fixtures import ON_V1, client_secret, double, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest_v1 import CLIENT_SECRET, FakeFirecrestV1
 
 API = Callable[..., Awaitable[Any]]
-FILES = ("facilities", "cscs", "files")
+FILES = ("facilities", "alps", "files")
 HOME = "/home/hpcuser"
 LS = "/utilities/ls"
 
 
-@pytest.fixture
-def hpc_facilities(fake_v1: FakeFirecrestV1, client_secret: str) -> dict[str, Any]:
-    return {"cscs": facility_options(fake_v1, client_secret)}
-
-
-def calls(fake: FakeFirecrestV1, path: str) -> int:
-    return sum(1 for _, p, _ in fake.requests if p == path)
+pytestmark = ON_V1
 
 
 async def test_expired_token_is_renewed_once_and_never_shown(
@@ -40,7 +33,7 @@ async def test_expired_token_is_renewed_once_and_never_shown(
     fake_v1.expire_tokens()
     results = await asyncio.gather(
         *(api(*FILES, params={"path": HOME}) for _ in range(4)),
-        api("facilities", "cscs", "jobs", method="POST", body={"script": "#!/bin/bash -l\n"}),
+        api("facilities", "alps", "jobs", method="POST", body={"script": "#!/bin/bash -l\n"}),
     )
 
     # Then all succeed, with one new token for all of them, and no token or secret is shown
@@ -50,24 +43,6 @@ async def test_expired_token_is_renewed_once_and_never_shown(
     shown = json.dumps([first, *results]) + caplog.text
     assert CLIENT_SECRET not in shown
     assert fake_v1.tokens and not any(token in shown for token in fake_v1.tokens)
-
-
-async def test_rate_limit_waits_retry_after_then_succeeds(
-    api: API, fake_v1: FakeFirecrestV1
-) -> None:
-    # Given FirecREST answering one listing with 429 and Retry-After: 1
-    await api(*FILES, params={"path": HOME})
-    fake_v1.fail("GET", LS, 429, {"message": "API rate limit exceeded"}, {"Retry-After": "1"})
-    before = calls(fake_v1, LS)
-
-    # When the client lists
-    started = time.monotonic()
-    listing = await api(*FILES, params={"path": HOME})
-
-    # Then the listing came after waiting what FirecREST asked
-    assert listing["path"] == HOME
-    assert time.monotonic() - started >= 1.0
-    assert calls(fake_v1, LS) == before + 2
 
 
 async def test_copy_stopped_at_the_time_limit_leaves_nothing(

@@ -7,23 +7,20 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from conftest import expect_error
-from double_fixtures import client_secret, facility_options, fake_v1, s3, s3_server  # noqa: F401
+from double_fixtures import ON_V1, client_secret, double, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest_v1 import FakeFirecrestV1
 from tornado.httpclient import HTTPResponse
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[HTTPResponse]]
-CONTENT = ("facilities", "cscs", "files", "content")
+CONTENT = ("facilities", "alps", "files", "content")
 HOME = "/home/hpcuser"
 OCTET = {"Content-Type": "application/octet-stream"}
 MiB = 1024 * 1024
 
 
-@pytest.fixture
-def hpc_facilities(fake_v1: FakeFirecrestV1, client_secret: str) -> dict[str, Any]:
-    return {"cscs": facility_options(fake_v1, client_secret)}
+pytestmark = ON_V1
 
 
 def leftovers(fake_v1: FakeFirecrestV1) -> list[str]:

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 from double_fixtures import (  # noqa: F401
+    ON_BOTH,
     client_secret,
+    double,
     facility_options,
     fake,
     fake_v1,
@@ -38,11 +40,7 @@ STAGED = ("/filesystem/localcluster/transfer/upload", "/filesystem/localcluster/
 STAGED_V1 = ("/storage/xfer-external/upload", "/storage/xfer-external/download")
 
 
-@pytest.fixture(params=["fake", "fake_v1"], ids=["v2", "v1"])
-def double(request: pytest.FixtureRequest) -> FakeFirecrest:
-    """The FirecREST double of each API version in turn."""
-    chosen: FakeFirecrest = request.getfixturevalue(request.param)
-    return chosen
+pytestmark = ON_BOTH
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from double_fixtures import fake, hpc_facilities, s3, s3_server  # noqa: F401
+from double_fixtures import ON_BOTH, double, fake, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
 from fake_firecrest import CLIENT_SECRET, FakeFirecrest
+from fake_firecrest_v1 import FakeFirecrestV1
 
 from hpc_jupyter.backends.base import ConfigError
 from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
@@ -24,6 +25,7 @@ API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alps", "files")
 HOME = "/home/hpcuser"
 LS = "/filesystem/localcluster/ops/ls"
+LS_V1 = "/utilities/ls"
 
 
 @pytest.fixture
@@ -48,11 +50,13 @@ async def test_token_expiring_mid_sequence_is_renewed_once(api: API, fake: FakeF
     assert len(fake.token_requests) == 2
 
 
-async def test_rate_limit_waits_retry_after_then_succeeds(api: API, fake: FakeFirecrest) -> None:
+@ON_BOTH
+async def test_rate_limit_waits_retry_after_then_succeeds(api: API, double: FakeFirecrest) -> None:
     # Given FirecREST answering one listing with 429 and Retry-After: 1
+    ls = LS_V1 if isinstance(double, FakeFirecrestV1) else LS
     await api(*FILES, params={"path": HOME})
-    fake.fail("GET", LS, 429, {"message": "slow down"}, headers={"Retry-After": "1"})
-    before = calls(fake, LS)
+    double.fail("GET", ls, 429, {"message": "slow down"}, headers={"Retry-After": "1"})
+    before = calls(double, ls)
 
     # When the client lists
     started = time.monotonic()
@@ -61,7 +65,7 @@ async def test_rate_limit_waits_retry_after_then_succeeds(api: API, fake: FakeFi
     # Then the listing came after waiting what FirecREST asked
     assert listing["path"] == HOME
     assert time.monotonic() - started >= 1.0
-    assert calls(fake, LS) == before + 2
+    assert calls(double, ls) == before + 2
 
 
 async def test_rate_limit_is_bounded(api: API, fake: FakeFirecrest) -> None:
