@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 
 from ..errors import NotFound, ValidationError
-from ..models import OutputChunk
+from ..models import Job, OutputChunk
 from .base import FileBackend
 
 
@@ -28,6 +28,16 @@ async def read_log(
     async for chunk in stream.chunks:
         data += chunk
     return log_chunk(bytes(data), offset, at_end=len(data) < max_bytes, final=final)
+
+
+async def read_job_log(
+    files: FileBackend, system: str, job: Job, stream: str, offset: int, max_bytes: int
+) -> OutputChunk:
+    """A job's `stream` through the facility's files; empty until the job names its log."""
+    path = job.stdout if stream == "stdout" else job.stderr
+    if not path:
+        return OutputChunk(data="", offset=offset, complete=job.state.is_final)
+    return await read_log(files, system, path, offset, max_bytes, job.state.is_final)
 
 
 def log_chunk(data: bytes, offset: int, *, at_end: bool, final: bool) -> OutputChunk:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from ...errors import Conflict, FacilityError, NotFound, ValidationError
 from ...models import Job, JobRequest, OutputChunk
 from ..base import FileBackend, JobBackend
-from ..logs import read_log
+from ..logs import read_job_log
 from .client import IRIClient
 from .resources import Resources
 from .script import job_spec
@@ -86,11 +86,8 @@ class IRIJobs(JobBackend):
         if stream not in ("stdout", "stderr"):
             raise ValidationError("stream must be 'stdout' or 'stderr'.")
         job = await self.get_job(system, job_id)
-        path = job.stdout if stream == "stdout" else job.stderr
-        if not path:
-            return OutputChunk(data="", offset=offset, complete=job.state.is_final)
         size = min(max_bytes, self.client.settings.direct_limit)
-        return await read_log(self._files(), system, path, offset, size, job.state.is_final)
+        return await read_job_log(self._files(), system, job, stream, offset, size)
 
 
 def _check_id(job_id: str) -> None:

@@ -16,7 +16,7 @@ from ....errors import Conflict, FacilityAuthError, HPCError, NotFound, Validati
 from ....models import Capability, Job, JobRequest, JobState, OutputChunk, Partition
 from ...base import JobBackend
 from ...directives import parse_sbatch_directives
-from ...logs import read_log
+from ...logs import read_job_log
 from ...slurm.jobs_base import NEVER_STARTS
 from ..jobs import check_job_id
 from ..script import LOGIN_SHELL_NOTE, uses_login_shell, with_directives
@@ -210,10 +210,7 @@ class V1Jobs(JobBackend):
         if stream not in ("stdout", "stderr"):
             raise ValidationError("stream must be 'stdout' or 'stderr'.")
         job = await self.get_job(system, job_id)
-        path = job.stdout if stream == "stdout" else job.stderr
-        if not path:
-            return OutputChunk(data="", offset=offset, complete=job.state.is_final)
-        return await read_log(self.files, system, path, offset, max_bytes, job.state.is_final)
+        return await read_job_log(self.files, system, job, stream, offset, max_bytes)
 
     async def partitions(self, system: str) -> list[Partition]:
         client = await self._client(system)
