@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
 from .errors import HPCError, NotFound, ValidationError
-from .models import Capability, FileEntry, FileType, Job, JobState, Partition, System
+from .models import Capability, FileEntry, FileType, Job, JobState, Partition, System, check_stream
 from .timefmt import parse_time_limit
 
 if TYPE_CHECKING:
@@ -265,8 +265,7 @@ class JobHandle:
             time.sleep(delay)
 
     def _read(self, stream: str, offset: int) -> tuple[str, int, bool]:
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         data = self._client.request(
             "GET", self._path("output"), params=self._params(stream=stream, offset=offset)
         )

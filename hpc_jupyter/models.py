@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import ValidationError
+
 
 class JobState(str, enum.Enum):
     """A job's state, in Slurm's words; every facility's states map onto these."""
@@ -197,6 +199,12 @@ class Job(Model):
     """For a task of a job array: the array's job id (Slurm's %A)."""
     array_task_id: str | None = None
     """For a task of a job array: its index, or a range (`4-6`) for tasks still pending together."""
+
+
+def check_stream(stream: str) -> None:
+    """Refuse any log of a job but its `stdout` and `stderr`."""
+    if stream not in ("stdout", "stderr"):
+        raise ValidationError("stream must be 'stdout' or 'stderr'.")
 
 
 @dataclass(frozen=True)

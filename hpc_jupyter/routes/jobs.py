@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..errors import ValidationError
+from ..models import check_stream
 from ..submission import job_request
 from .base import HPCAPIHandler
 
@@ -84,8 +84,7 @@ class JobOutputHandler(HPCAPIHandler):
         backend = self.registry.get(facility).require_jobs()
         system = await self.system(facility)
         stream = self.get_query_argument("stream", "stdout")
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         length = self.int_argument("length", DEFAULT_OUTPUT_CHUNK) or DEFAULT_OUTPUT_CHUNK
         chunk = await backend.read_output(
             system,

@@ -8,7 +8,7 @@ import posixpath
 from typing import Any
 
 from ...errors import Conflict, NotFound, ValidationError
-from ...models import Capability, Job, JobRequest, JobState, OutputChunk, Partition
+from ...models import Capability, Job, JobRequest, JobState, OutputChunk, Partition, check_stream
 from ..base import JobBackend
 from ..directives import parse_sbatch_directives
 from ..logs import log_chunk
@@ -115,8 +115,7 @@ class FirecrestJobs(JobBackend):
     async def read_output(
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         if offset < 0:
             raise ValidationError("offset must not be negative.")
         job = await self.get_job(system, job_id)

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ...errors import Conflict, FacilityError, NotFound, ValidationError
-from ...models import Job, JobRequest, OutputChunk
+from ...errors import Conflict, FacilityError, NotFound
+from ...models import Job, JobRequest, OutputChunk, check_stream
 from ..base import FileBackend, JobBackend
 from ..logs import read_job_log
 from .client import IRIClient
@@ -83,8 +83,7 @@ class IRIJobs(JobBackend):
     async def read_output(
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         job = await self.get_job(system, job_id)
         size = min(max_bytes, self.client.settings.direct_limit)
         return await read_job_log(self._files(), system, job, stream, offset, size)

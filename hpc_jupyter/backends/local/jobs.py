@@ -28,6 +28,7 @@ from ...models import (
     JobState,
     OutputChunk,
     Partition,
+    check_stream,
 )
 from ...timefmt import parse_time_limit
 from ..base import JobBackend
@@ -198,8 +199,7 @@ class LocalJobs(JobBackend):
     async def read_output(
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         if offset < 0:
             raise ValidationError("offset must not be negative.")
         record = self._record(_job_number(job_id))

@@ -16,7 +16,7 @@ from ...errors import (
     PermissionDenied,
     ValidationError,
 )
-from ...models import Capability, Job, JobState, OutputChunk
+from ...models import Capability, Job, JobState, OutputChunk, check_stream
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
 
@@ -211,8 +211,7 @@ class SlurmJobs(JobBackend):
     async def read_output(
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         job = await self.get_job(system, job_id)
         path = job.stdout if stream == "stdout" else job.stderr
         if self.files is None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ....errors import Conflict, FacilityAuthError, HPCError, NotFound, ValidationError
-from ....models import Capability, Job, JobRequest, JobState, OutputChunk, Partition
+from ....models import Capability, Job, JobRequest, JobState, OutputChunk, Partition, check_stream
 from ...base import JobBackend
 from ...directives import parse_sbatch_directives
 from ...logs import read_job_log
@@ -207,8 +207,7 @@ class V1Jobs(JobBackend):
     async def read_output(
         self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
     ) -> OutputChunk:
-        if stream not in ("stdout", "stderr"):
-            raise ValidationError("stream must be 'stdout' or 'stderr'.")
+        check_stream(stream)
         job = await self.get_job(system, job_id)
         return await read_job_log(self.files, system, job, stream, offset, max_bytes)
 
