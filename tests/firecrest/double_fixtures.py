@@ -42,28 +42,29 @@ def s3(s3_server: str) -> Any:
     return client
 
 
-@pytest.fixture
-def fake(tmp_path: Path, s3: Any, s3_server: str, jp_asyncio_loop: Any) -> Iterator[FakeFirecrest]:
-    """The running double; fails the test if any request broke the spec."""
-    double = FakeFirecrest(root=tmp_path / "remote", s3=s3, s3_url=s3_server)
-    server = jp_asyncio_loop.run_until_complete(start_fake(double))
+def _running(double: Any, start: Any, loop: Any) -> Iterator[Any]:
+    """Serve `double` for one test; fail the test if any request broke the spec."""
+    server = loop.run_until_complete(start(double))
     yield double
     server.stop()
-    jp_asyncio_loop.run_until_complete(server.close_all_connections())
+    loop.run_until_complete(server.close_all_connections())
     assert double.problems == [], double.problems
+
+
+@pytest.fixture
+def fake(tmp_path: Path, s3: Any, s3_server: str, jp_asyncio_loop: Any) -> Iterator[FakeFirecrest]:
+    """The running FirecREST v2 double."""
+    double = FakeFirecrest(root=tmp_path / "remote", s3=s3, s3_url=s3_server)
+    yield from _running(double, start_fake, jp_asyncio_loop)
 
 
 @pytest.fixture
 def fake_v1(
     tmp_path: Path, s3: Any, s3_server: str, jp_asyncio_loop: Any
 ) -> Iterator[FakeFirecrestV1]:
-    """The running FirecREST v1 double; fails the test if any request broke the v1 spec."""
+    """The running FirecREST v1 double."""
     double = FakeFirecrestV1(root=tmp_path / "remote", s3=s3, s3_url=s3_server)
-    server = jp_asyncio_loop.run_until_complete(start_fake_v1(double))
-    yield double
-    server.stop()
-    jp_asyncio_loop.run_until_complete(server.close_all_connections())
-    assert double.problems == [], double.problems
+    yield from _running(double, start_fake_v1, jp_asyncio_loop)
 
 
 @pytest.fixture

@@ -100,6 +100,15 @@ class FirecrestV1Handler(FirecrestHandler):
             return None
         return where, self.fake.local(os.path.normpath(where))
 
+    def existing_file(self, name: str, description: str) -> tuple[str, Path] | None:
+        """A path field naming a file, or the 400 v1's `is_valid_file` gives with its header."""
+        target = self.target(name)
+        if target is not None and not target[1].is_file():
+            header = {"X-Invalid-Path": f"{target[0]} is an invalid path."}
+            self.reply(400, {"description": description}, header)
+            return None
+        return target
+
     async def route(self, method: str, path: str) -> None:
         head, _, rest = path.strip("/").partition("/")
         if head == "status":

@@ -79,17 +79,10 @@ def _active(job: FakeJob) -> bool:
 def compute(h: FirecrestV1Handler, method: str, rest: str) -> None:
     fake = h.fake
     if rest == "jobs/path" and method == "POST":
-        target = h.target()
+        target = h.existing_file("targetPath", "Failed to submit job")
         if target is None:
             return
         where, local = target
-        if not local.is_file():
-            h.reply(
-                400,
-                {"description": "Failed to submit job"},
-                {"X-Invalid-Path": f"{where} is an invalid path."},
-            )
-            return
         env = json.loads(h.field("env") or "{}")
         task = fake.compute_task(lambda: _sbatch(fake, where, local, env))
         h.created(task, 201)

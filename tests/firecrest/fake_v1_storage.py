@@ -100,17 +100,10 @@ def storage(h: FirecrestV1Handler, rest: str) -> None:
         task.step = step
         h.created(task, 201)
     elif rest == "xfer-external/download":
-        target = h.target("sourcePath")
+        target = h.existing_file("sourcePath", "sourcePath error")
         if target is None:
             return
         where, local = target
-        if not local.is_file():
-            h.reply(
-                400,
-                {"description": "sourcePath error"},
-                {"X-Invalid-Path": f"{where} is an invalid path."},
-            )
-            return
         task = fake.new_task("storage", "116", {"source": where, "system_name": SYSTEM})
         key = f"{task.id}/{os.path.basename(where)}"
 
