@@ -8,13 +8,18 @@ import posixpath
 from typing import Any
 
 from ...errors import Conflict, NotFound, ValidationError
-from ...models import Capability, Job, JobRequest, JobState, OutputChunk, Partition, check_stream
+from ...models import Capability, Job, JobRequest, OutputChunk, Partition, check_stream
 from ..base import JobBackend
-from ..directives import parse_sbatch_directives
 from ..logs import log_chunk
 from .connection import FirecrestConnection
 from .failures import from_response, translated
-from .script import LOGIN_SHELL_NOTE, uses_login_shell, with_directives
+from .script import (
+    LOGIN_SHELL_NOTE,
+    as_submitted,
+    checked_request,
+    uses_login_shell,
+    with_directives,
+)
 from .states import job_from_record
 
 log = logging.getLogger(__name__)
@@ -34,15 +39,7 @@ class FirecrestJobs(JobBackend):
         return info.default_workdir or "/"
 
     async def submit(self, system: str, request: JobRequest) -> Job:
-        if not request.script.strip():
-            raise ValidationError("The batch script is empty.")
-        directives = parse_sbatch_directives(request.script)
-        workdir = request.workdir or directives.get("chdir") or await self._home(system)
-        if not workdir.startswith("/"):
-            raise ValidationError(f"The work directory {workdir!r} must be an absolute path.")
-        for key, value in request.env.items():
-            if not key.isidentifier() or "\x00" in value:
-                raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
+        workdir, directives = await checked_request(request, lambda: self._home(system))
         script = with_directives(request)
         client = await self.connection.for_system(system)
         with translated(self.facility):
@@ -54,15 +51,7 @@ class FirecrestJobs(JobBackend):
         try:
             job = await self.get_job(system, job_id)
         except NotFound:  # the scheduler's accounting may not know the job yet
-            job = Job(
-                id=job_id,
-                name=request.name or directives.get("job-name") or "",
-                state=JobState.PENDING,
-                raw_state="PENDING",
-                facility=self.facility,
-                system=system,
-                workdir=workdir,
-            )
+            job = as_submitted(job_id, request, directives, self.facility, system, workdir)
         return dataclasses.replace(job, reason=note) if note else job
 
     async def list_jobs(self, system: str) -> list[Job]:

@@ -1,10 +1,14 @@
-"""Batch scripts for FirecREST: request fields as #SBATCH lines, and the login-shell advice."""
+"""Batch scripts for FirecREST: checks before submitting, fields as #SBATCH lines, login shells."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from ...errors import ValidationError
-from ...models import JobRequest
+from ...models import Job, JobRequest, JobState
 from ...timefmt import format_duration
+from ..directives import parse_sbatch_directives
 
 LOGIN_SHEBANG = "#!/bin/bash -l"
 LOGIN_SHELL_NOTE = (
@@ -66,3 +70,43 @@ def _quote(value: str) -> str:
     if any(c in value for c in "\n\r"):
         raise ValidationError("A job field cannot span several lines.")
     return f'"{value}"' if any(c.isspace() for c in value) else value
+
+
+async def checked_request(
+    request: JobRequest, home: Callable[[], Awaitable[str]]
+) -> tuple[str, dict[str, str]]:
+    """The work directory of a job to submit (asked, else the script's, else `home()`) and the
+    script's directives; an empty script, a relative directory or a bad variable is refused."""
+    if not request.script.strip():
+        raise ValidationError("The batch script is empty.")
+    directives = parse_sbatch_directives(request.script)
+    workdir = request.workdir or directives.get("chdir") or await home()
+    if not workdir.startswith("/"):
+        raise ValidationError(f"The work directory {workdir!r} must be an absolute path.")
+    for key, value in request.env.items():
+        if not key.isidentifier() or "\x00" in value:
+            raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
+    return workdir, directives
+
+
+def as_submitted(
+    job_id: str,
+    request: JobRequest,
+    directives: dict[str, str],
+    facility: str,
+    system: str,
+    workdir: str,
+    **known: Any,
+) -> Job:
+    """A job just submitted, as the request described it: for when the scheduler does not
+    report it yet."""
+    return Job(
+        id=job_id,
+        name=request.name or directives.get("job-name") or "",
+        state=JobState.PENDING,
+        raw_state="PENDING",
+        facility=facility,
+        system=system,
+        workdir=workdir,
+        **known,
+    )

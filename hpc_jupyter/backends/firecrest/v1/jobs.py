@@ -15,11 +15,16 @@ from typing import Any
 from ....errors import Conflict, FacilityAuthError, HPCError, NotFound, ValidationError
 from ....models import Capability, Job, JobRequest, JobState, OutputChunk, Partition, check_stream
 from ...base import JobBackend
-from ...directives import parse_sbatch_directives
 from ...logs import read_job_log
 from ...slurm.jobs_base import NEVER_STARTS
 from ..jobs import check_job_id
-from ..script import LOGIN_SHELL_NOTE, uses_login_shell, with_directives
+from ..script import (
+    LOGIN_SHELL_NOTE,
+    as_submitted,
+    checked_request,
+    uses_login_shell,
+    with_directives,
+)
 from .connection import V1Connection
 from .failures import translated_v1
 from .files import V1Files
@@ -69,27 +74,18 @@ class V1Jobs(JobBackend):
         )
 
     async def submit(self, system: str, request: JobRequest) -> Job:
-        if not request.script.strip():
-            raise ValidationError("The batch script is empty.")
-        directives = parse_sbatch_directives(request.script)
-        workdir = request.workdir or directives.get("chdir") or await self.files.home(system)
-        if not workdir.startswith("/"):
-            raise ValidationError(f"The work directory {workdir!r} must be an absolute path.")
-        for key, value in request.env.items():
-            if not key.isidentifier() or "\x00" in value:
-                raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
+        workdir, directives = await checked_request(request, lambda: self.files.home(system))
         if not await self.files.is_directory(system, workdir):
             raise NotFound(f"The work directory {workdir!r} does not exist; create it first.")
         answer = await self._submit_in(system, workdir, with_directives(request), request.env)
         job_id = str(answer["jobid"])
-        submitted = Job(
-            id=job_id,
-            name=request.name or directives.get("job-name") or "",
-            state=JobState.PENDING,
-            raw_state="PENDING",
-            facility=self.facility,
-            system=system,
-            workdir=workdir,
+        submitted = as_submitted(
+            job_id,
+            request,
+            directives,
+            self.facility,
+            system,
+            workdir,
             stdout=output_path(answer.get("job_file_out")),
             stderr=output_path(answer.get("job_file_err")),
         )
