@@ -76,6 +76,8 @@ class FakeFirecrestV1(FakeFirecrest):
     """False: sacct fails as on a cluster without slurmdbd."""
     version: str = VERSION
     """`FIRECREST_VERSION` in `/status/parameters`; v1's image says "not defined" unless set."""
+    object_storage: str = "s3v4"
+    """"s3v4": the client posts a presigned form; "s3v2": it PUTs to a signed URL."""
     fail_staging: bool = False
     """True: moving a staged upload from S3 to the cluster fails (task status 115)."""
     slow_copies: bool = False

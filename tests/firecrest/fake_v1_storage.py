@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from fake_firecrest import USER
 from fake_v1_state import SYSTEM, Task
@@ -55,21 +56,23 @@ def storage(h: FirecrestV1Handler, rest: str) -> None:
 
         def step(task: Task) -> None:
             if task.status == "110":
-                form = fake.s3.generate_presigned_post(fake.bucket, key, ExpiresIn=604800)
-                fields = " ".join(f"-F '{k}={v}'" for k, v in form["fields"].items())
-                msg = {
-                    "parameters": {
-                        "method": "POST",
-                        "url": form["url"],
-                        "data": form["fields"],
-                        "files": source,
-                        "json": {},
-                        "params": {},
-                        "headers": {},
-                    },
-                    "command": f"curl -f --show-error -s -i -X POST {form['url']} {fields} "
-                    f"-F file=@{source}",
-                }
+                msg = _put_url(fake, key, source) if fake.object_storage == "s3v2" else None
+                if msg is None:
+                    form = fake.s3.generate_presigned_post(fake.bucket, key, ExpiresIn=604800)
+                    fields = " ".join(f"-F '{k}={v}'" for k, v in form["fields"].items())
+                    msg = {
+                        "parameters": {
+                            "method": "POST",
+                            "url": form["url"],
+                            "data": form["fields"],
+                            "files": source,
+                            "json": {},
+                            "params": {},
+                            "headers": {},
+                        },
+                        "command": f"curl -f --show-error -s -i -X POST {form['url']} {fields} "
+                        f"-F file=@{source}",
+                    }
                 task.set("111", {**base, "status": "111", "msg": msg})
             elif task.status == "111":
                 try:
@@ -127,3 +130,23 @@ def storage(h: FirecrestV1Handler, rest: str) -> None:
         h.reply(201, {"success": "URL invalidated successfully"})
     else:
         h.reply(404, {"description": "Not Found"})
+
+
+def _put_url(fake: Any, key: str, source: str) -> dict[str, Any]:
+    """v1's s3v2 upload directions: PUT the bytes to the object's URL with its signature."""
+    signed = fake.s3.generate_presigned_url(
+        "put_object", Params={"Bucket": fake.bucket, "Key": key}, ExpiresIn=604800
+    )
+    url, _, query = signed.partition("?")
+    return {
+        "parameters": {
+            "method": "PUT",
+            "url": url,
+            "params": dict(parse_qsl(query)),
+            "files": source,
+            "json": {},
+            "data": {},
+            "headers": {},
+        },
+        "command": f"curl -f --show-error -s -i -X PUT '{signed}' -T {source}",
+    }

@@ -94,3 +94,22 @@ async def test_failed_staged_upload_leaves_no_file_under_the_target(
     assert "staged transfer did not complete" in failed["message"]
     assert fake_v1.local(f"{HOME}/keep.bin").read_bytes() == b"old"
     assert leftovers(fake_v1) == []
+
+
+async def test_staged_upload_puts_to_a_signed_url_on_s3v2(
+    api: API, fake_v1: FakeFirecrestV1, hpc_app: Any
+) -> None:
+    # Given a deployment whose object storage is s3v2: uploads are PUT, not a posted form
+    hpc_app.max_upload_size = 64 * MiB
+    fake_v1.object_storage = "s3v2"
+    data = os.urandom(6 * MiB)
+
+    # When a large file is uploaded
+    entry = await api(
+        *CONTENT, method="PUT", body=data, params={"path": f"{HOME}/put.bin"}, headers=dict(OCTET)
+    )
+
+    # Then it arrived whole through the staging area, under its name only once checked
+    assert entry["size"] == len(data)
+    assert fake_v1.local(f"{HOME}/put.bin").read_bytes() == data
+    assert leftovers(fake_v1) == []
