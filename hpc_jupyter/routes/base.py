@@ -9,6 +9,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 
 from ..errors import HPCError, ValidationError
+from ..inputs import check_path
 from ..registry import FacilityRegistry
 from ..watcher import JobWatcher
 from .kernel_auth import KernelTokenIdentity
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from ..app import HPCJupyterApp
 
 AUTH_RESOURCE = "hpc"
+MAX_WHOLE_NUMBER = 2**63 - 1
+"""The largest offset, length or count a query may give (a file offset is a signed 64 bits)."""
 
 
 class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
@@ -46,7 +49,39 @@ class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
 
     async def system(self, facility: str) -> str:
         """The `system` query argument, checked, or the facility's default system."""
-        return await self.registry.resolve_system(facility, self.get_query_argument("system", None))
+        return await self.registry.resolve_system(facility, self.query_text("system"))
+
+    def query_text(self, name: str) -> str | None:
+        """A query argument exactly as sent (None when absent), or a 400 that says why not.
+
+        Not `get_query_argument`: it strips whitespace and turns control characters into
+        spaces, so `?path=a.txt%20` or `?path=a.txt%00` would reach the facility as `a.txt`.
+        """
+        values = self.request.query_arguments.get(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            raise ValidationError(
+                f"Give the {name!r} query argument once, not {len(values)} times."
+            )
+        try:
+            text = values[0].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                f"The {name!r} query argument is not UTF-8 text once percent-decoded."
+            ) from None
+        if "\x00" in text:
+            raise ValidationError(f"The {name!r} query argument contains a NUL character.")
+        return text
+
+    def path_argument(self, name: str = "path") -> str:
+        """A required path query argument, exactly as sent and checked for size, or a 400."""
+        path = self.query_text(name)
+        if not path:
+            raise ValidationError(
+                f"The request needs the {name!r} query argument: a non-empty path."
+            )
+        return check_path(path)
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400 that says why not."""
@@ -54,18 +89,28 @@ class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
             body = json.loads(self.request.body or b"{}")
         except ValueError:
             raise ValidationError("The request body is not valid JSON.") from None
+        except RecursionError:
+            raise ValidationError("The request body nests JSON too deeply.") from None
         if not isinstance(body, dict):
             raise ValidationError("The request body must be a JSON object.")
         return body
 
     def int_argument(self, name: str, default: int | None = None) -> int | None:
-        """A non-negative whole-number query argument."""
-        raw = self.get_query_argument(name, None)
+        """A non-negative whole-number query argument: ASCII digits only (`²` is not 2)."""
+        raw = self.query_text(name)
         if raw is None:
             return default
-        if not raw.isdigit() or len(raw) > 18:
-            raise ValidationError(f"{name} must be a whole number of at least 0.")
-        return int(raw)
+        digits = raw.lstrip("0") or "0"
+        # Length first: int() of thousands of digits is refused by Python itself (a 500).
+        if (
+            not (raw.isascii() and raw.isdigit())
+            or len(digits) > 19
+            or int(digits) > MAX_WHOLE_NUMBER
+        ):
+            raise ValidationError(
+                f"{name} must be a whole number from 0 to {MAX_WHOLE_NUMBER}, in digits 0-9."
+            )
+        return int(digits)
 
     def write_json(self, model: Any, status: int = 200) -> None:
         """Finish with a JSON model."""

@@ -13,6 +13,7 @@ from tornado.iostream import StreamClosedError
 
 from ..backends.base import UploadSink
 from ..errors import HPCError, TooLarge, ValidationError
+from ..inputs import check_path, shown
 from ..models import MAX_EXCERPT_LINES, FileExcerpt
 from ..sizefmt import format_size
 from .base import HPCAPIHandler
@@ -28,7 +29,8 @@ class FilesHandler(HPCAPIHandler):
     async def get(self, facility: str) -> None:
         files = self.registry.get(facility).require_files()
         system = await self.system(facility)
-        path = self.get_query_argument("path", None) or await files.home(system)
+        # Without a path (or with an empty one), the system's home, as the spec says.
+        path = check_path(self.query_text("path") or await files.home(system))
         entries = await files.list_dir(system, path)
         self.write_json({"path": path, "entries": [entry.to_dict() for entry in entries]})
 
@@ -40,7 +42,7 @@ class FileStatHandler(HPCAPIHandler):
     @authorized
     async def get(self, facility: str) -> None:
         files = self.registry.get(facility).require_files()
-        entry = await files.stat(await self.system(facility), self.get_query_argument("path"))
+        entry = await files.stat(await self.system(facility), self.path_argument())
         self.write_json(entry.to_dict())
 
 
@@ -54,7 +56,7 @@ class FileLinesHandler(HPCAPIHandler):
         lines = self.int_argument("lines", 10) or 0
         if not 1 <= lines <= MAX_EXCERPT_LINES:
             raise ValidationError(f"lines must be from 1 to {MAX_EXCERPT_LINES}.")
-        system, path = await self.system(facility), self.get_query_argument("path")
+        system, path = await self.system(facility), self.path_argument()
         read = files.tail if end == "tail" else files.head
         text = await read(system, path, lines)
         self.write_json(FileExcerpt.of(text, lines, from_end=end == "tail").to_dict())
@@ -67,7 +69,7 @@ class FileChecksumHandler(HPCAPIHandler):
     @authorized
     async def get(self, facility: str) -> None:
         files = self.registry.get(facility).require_files()
-        digest = await files.checksum(await self.system(facility), self.get_query_argument("path"))
+        digest = await files.checksum(await self.system(facility), self.path_argument())
         self.write_json({"algorithm": "sha256", "checksum": digest})
 
 
@@ -106,9 +108,7 @@ class FileContentHandler(HPCAPIHandler):
         self.request.connection.set_max_body_size(limit)  # type: ignore[union-attr]
         facility = self.path_kwargs["facility"]
         files = self.registry.get(facility).require_files()
-        self._sink = await files.open_upload(
-            await self.system(facility), self.get_query_argument("path")
-        )
+        self._sink = await files.open_upload(await self.system(facility), self.path_argument())
 
     async def data_received(self, chunk: bytes) -> None:
         if self._sink is None or self._upload_error is not None:
@@ -148,7 +148,7 @@ class FileContentHandler(HPCAPIHandler):
     @authorized
     async def get(self, facility: str) -> None:
         files = self.registry.get(facility).require_files()
-        path = self.get_query_argument("path")
+        path = self.path_argument()
         stream = await files.open_read(
             await self.system(facility),
             path,
@@ -182,29 +182,29 @@ class FileOperationHandler(HPCAPIHandler):
         system = await self.system(facility)
         body = self.json_body()
         if op == "mkdir":
-            entry = await files.mkdir(system, _text(body, "path"), parents=_flag(body, "parents"))
+            entry = await files.mkdir(system, _path(body, "path"), parents=_flag(body, "parents"))
             self.write_json(entry.to_dict(), status=201)
         elif op == "move":
-            entry = await files.move(system, _text(body, "source"), _text(body, "target"))
+            entry = await files.move(system, _path(body, "source"), _path(body, "target"))
             self.write_json(entry.to_dict())
         elif op == "copy":
-            entry = await files.copy(system, _text(body, "source"), _text(body, "target"))
+            entry = await files.copy(system, _path(body, "source"), _path(body, "target"))
             self.write_json(entry.to_dict(), status=201)
         elif op == "delete":
-            await files.delete(system, _text(body, "path"), recursive=_flag(body, "recursive"))
+            await files.delete(system, _path(body, "path"), recursive=_flag(body, "recursive"))
             self.set_status(204)
             self.finish()
         elif op == "chmod":
-            entry = await files.chmod(system, _text(body, "path"), _text(body, "mode"))
+            entry = await files.chmod(system, _path(body, "path"), _text(body, "mode"))
             self.write_json(entry.to_dict())
         elif op == "chown":
             owner, group = _optional_text(body, "owner"), _optional_text(body, "group")
             if not owner and not group:
                 raise ValidationError("The request needs 'owner', 'group' or both.")
-            entry = await files.chown(system, _text(body, "path"), owner, group)
+            entry = await files.chown(system, _path(body, "path"), owner, group)
             self.write_json(entry.to_dict())
         else:  # the route pattern admits only the six above
-            raise ValidationError(f"Unknown file operation {op!r}.")
+            raise ValidationError(f"Unknown file operation {shown(op)}.")
 
 
 def _text(body: dict[str, Any], key: str) -> str:
@@ -214,6 +214,11 @@ def _text(body: dict[str, Any], key: str) -> str:
     return value
 
 
+def _path(body: dict[str, Any], key: str) -> str:
+    """A path of the body, checked for size before any facility sees it."""
+    return check_path(_text(body, key), key)
+
+
 def _optional_text(body: dict[str, Any], key: str) -> str:
     """A string that may be absent (then `""`)."""
     value = body.get(key)
@@ -221,6 +226,8 @@ def _optional_text(body: dict[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ValidationError(f"{key!r} must be a string.")
+    if "\x00" in value:
+        raise ValidationError(f"{key!r} contains a NUL character.")
     return value
 
 

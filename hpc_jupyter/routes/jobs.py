@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from ..inputs import check_job_id
 from ..models import check_stream
 from ..submission import job_request
 from .base import HPCAPIHandler
@@ -43,6 +44,7 @@ class JobHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str, job_id: str) -> None:
+        check_job_id(job_id)
         system = await self.system(facility)
         job = await self.watcher.job(facility, system, job_id)
         self.write_json(job.to_dict())
@@ -50,6 +52,7 @@ class JobHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def delete(self, facility: str, job_id: str) -> None:
+        check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         system = await self.system(facility)
         job = await backend.cancel_job(system, job_id)
@@ -63,6 +66,7 @@ class JobActionHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def post(self, facility: str, job_id: str, action: str) -> None:
+        check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         system = await self.system(facility)
         operation = {
@@ -81,9 +85,11 @@ class JobOutputHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str, job_id: str) -> None:
+        check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         system = await self.system(facility)
-        stream = self.get_query_argument("stream", "stdout")
+        stream = self.query_text("stream")
+        stream = "stdout" if stream is None else stream
         check_stream(stream)
         length = self.int_argument("length", DEFAULT_OUTPUT_CHUNK) or DEFAULT_OUTPUT_CHUNK
         chunk = await backend.read_output(

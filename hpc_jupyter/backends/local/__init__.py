@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +15,7 @@ from .jobs import LocalJobs
 from .paths import RootedPaths
 
 SYSTEM = "localhost"
+log = logging.getLogger(__name__)
 
 
 class LocalFacility(FacilityBackend):
@@ -56,6 +58,12 @@ class LocalFacility(FacilityBackend):
         return [System(name=SYSTEM, status="available", default=True, home=".")]
 
     async def start(self) -> None:
+        # Uploads cut off by a crash (SIGKILL, power loss) leave their temporary files behind.
+        removed = await self._files.sweep_uploads()
+        if removed:
+            log.info(
+                "Removed %d temporary file(s) of interrupted uploads under %s", removed, self.root
+            )
         await self._jobs.start()
 
     async def close(self) -> None:

@@ -8,7 +8,6 @@ import grp
 import hashlib
 import os
 import pwd
-import secrets
 import shutil
 import stat as statmod
 from collections.abc import AsyncIterator, Callable
@@ -16,10 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
+from ...errors import Conflict, HPCError, NotFound, PermissionDenied, TooLarge, ValidationError
+from ...inputs import shown
 from ...models import MAX_EXCERPT_BYTES, Capability, FileEntry, FileType
 from ..base import FileBackend, ReadStream, UploadSink
-from .paths import RootedPaths
+from . import upload_temps
+from .paths import RootedPaths, ends_in_a_name
 
 CHUNK_SIZE = 1024 * 1024
 TAIL_BLOCK = 64 * 1024
@@ -54,23 +55,42 @@ def _file_type(mode: int) -> FileType:
 
 def _os_error(err: OSError, path: str) -> HPCError:
     """An OSError as the error a user understands; the message names the user's path only."""
-    if err.errno == errno.ENOENT:
-        return NotFound(f"No such file or directory: {path!r}.")
-    if err.errno in (errno.EEXIST, errno.ENOTEMPTY):
-        return Conflict(f"{path!r} already exists or is not empty.")
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return PermissionDenied(f"Permission denied: {path!r}.")
-    if err.errno == errno.ENOTDIR:
-        return ValidationError(f"{path!r}: a part of this path is not a directory.")
-    if err.errno == errno.EISDIR:
-        return ValidationError(f"{path!r} is a directory.")
-    if err.errno == errno.ENOSPC:
-        return HPCError(f"No space left on the device while writing {path!r}.")
-    return HPCError(f"{path!r}: {os.strerror(err.errno or 0)}.")
+    name, code = shown(path), err.errno
+    if code == errno.ENOENT:
+        return NotFound(f"No such file or directory: {name}.")
+    if code in (errno.EEXIST, errno.ENOTEMPTY):
+        return Conflict(f"{name} already exists or is not empty.")
+    if code in (errno.EACCES, errno.EPERM):
+        return PermissionDenied(f"Permission denied: {name}.")
+    if code == errno.EROFS:
+        return PermissionDenied(f"{name} is on a read-only filesystem.")
+    if code == errno.ENOTDIR:
+        return ValidationError(f"{name}: a part of this path is not a directory.")
+    if code == errno.EISDIR:
+        return ValidationError(f"{name} is a directory.")
+    if code == errno.ENAMETOOLONG:
+        return ValidationError(f"{name}: the path or one of its names is too long.")
+    if code == errno.ELOOP:
+        return ValidationError(f"{name} goes through a loop of symbolic links.")
+    if code == errno.EINVAL:
+        return ValidationError(f"{name}: the filesystem refused this as invalid.")
+    if code == errno.EXDEV:
+        return ValidationError(f"{name}: cannot be moved to another filesystem; copy it instead.")
+    if code == errno.EMLINK:
+        return Conflict(f"{name}: its directory holds as many entries or links as it can.")
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return TooLarge(f"No space left (or the disk quota is used up) for {name}.")
+    if code == errno.EFBIG:
+        return TooLarge(f"{name} would be larger than this filesystem allows.")
+    return HPCError(f"{name}: {os.strerror(code or 0)}.")
 
 
 class LocalFiles(FileBackend):
-    """Files under `root`, every path checked by `RootedPaths`."""
+    """Files under `root`, every path checked by `RootedPaths`.
+
+    All filesystem work, resolving paths included (following links is filesystem work, and
+    slow on a long path), runs in a thread: the event loop only waits for it.
+    """
 
     capabilities = FileBackend.capabilities | {
         Capability.FILES_HEAD_TAIL,
@@ -88,6 +108,10 @@ class LocalFiles(FileBackend):
             return await asyncio.to_thread(func)
         except OSError as err:
             raise _os_error(err, path) from None
+
+    async def sweep_uploads(self) -> int:
+        """Remove the temporary files that uploads cut off by a crash left; how many."""
+        return await asyncio.to_thread(upload_temps.sweep, self.paths.root)
 
     def _entry(self, real: Path) -> FileEntry:
         info = real.lstat()
@@ -108,13 +132,14 @@ class LocalFiles(FileBackend):
         return "."
 
     async def list_dir(self, system: str, path: str) -> list[FileEntry]:
-        real = self.paths.existing(path)
-
         def scan() -> list[FileEntry]:
+            real = self.paths.existing(path)
             if not real.is_dir():
-                raise ValidationError(f"{path!r} is not a directory.")
+                raise ValidationError(f"{shown(path)} is not a directory.")
             entries = []
             for child in os.scandir(real):
+                if upload_temps.is_temp_name(child.name):
+                    continue  # an upload in flight, or a crash's leftover: not a file of the user
                 try:
                     entries.append(self._entry(Path(child.path)))
                 except FileNotFoundError:
@@ -124,22 +149,22 @@ class LocalFiles(FileBackend):
         return await self._run(path, scan)
 
     async def stat(self, system: str, path: str) -> FileEntry:
-        real = self.paths.existing(path, follow=False)
-        return await self._run(path, lambda: self._entry(real))
+        return await self._run(path, lambda: self._entry(self.paths.existing(path, follow=False)))
 
     async def open_read(
         self, system: str, path: str, offset: int = 0, length: int | None = None
     ) -> ReadStream:
         if offset < 0 or (length is not None and length < 0):
             raise ValidationError("offset and length must not be negative.")
-        real = self.paths.existing(path)
 
         def open_file() -> tuple[BinaryIO, int]:
+            real = self.paths.existing(path)
             if not real.is_file():
-                raise ValidationError(f"{path!r} is not a regular file.")
+                raise ValidationError(f"{shown(path)} is not a regular file.")
             handle = real.open("rb")
             size = os.fstat(handle.fileno()).st_size
-            handle.seek(offset)
+            if offset < size:  # past the end there is nothing to read: no seek (EINVAL if huge)
+                handle.seek(offset)
             return handle, size
 
         handle, size = await self._run(path, open_file)
@@ -160,42 +185,45 @@ class LocalFiles(FileBackend):
             handle.close()
 
     async def open_upload(self, system: str, path: str) -> UploadSink:
-        real = self.paths.resolve(path)
-        if real == self.paths.root or real.is_dir():
-            raise ValidationError(f"{path!r} is a directory; give the path of a file.")
-        if not real.parent.is_dir():
-            raise NotFound(f"The directory of {path!r} does not exist; create it first.")
-        return await self._run(path, lambda: LocalUpload(self, real, path))
+        def start() -> LocalUpload:
+            real = self.paths.resolve(path)
+            # `new/` or `new/.` would otherwise write a file `new`: they name directories.
+            if not ends_in_a_name(path) or real == self.paths.root or real.is_dir():
+                raise ValidationError(f"{shown(path)} is a directory; give the path of a file.")
+            if not real.parent.is_dir():
+                raise NotFound(f"The directory of {shown(path)} does not exist; create it first.")
+            return LocalUpload(self, real, path)
+
+        return await self._run(path, start)
 
     async def mkdir(self, system: str, path: str, parents: bool = False) -> FileEntry:
-        real = self.paths.resolve(path)
-
         def make() -> FileEntry:
+            real = self.paths.resolve(path)
             real.mkdir(parents=parents, exist_ok=parents)
             return self._entry(real)
 
         return await self._run(path, make)
 
     async def move(self, system: str, source: str, target: str) -> FileEntry:
-        src = self.paths.existing(source, follow=False)
-        dst = self._free_target(target)
-
         def rename() -> FileEntry:
+            src = self.paths.existing(source, follow=False)
+            if src == self.paths.root:
+                raise PermissionDenied("The facility's root directory cannot be moved.")
+            dst = self._free_target(target)
             if dst == src or src in dst.parents:
-                raise ValidationError(f"Cannot move {source!r} into itself.")
+                raise ValidationError(f"Cannot move {shown(source)} into itself.")
             os.rename(src, dst)
             return self._entry(dst)
 
         return await self._run(source, rename)
 
     async def copy(self, system: str, source: str, target: str) -> FileEntry:
-        src = self.paths.existing(source)
-        dst = self._free_target(target)
-
         def duplicate() -> FileEntry:
+            src = self.paths.existing(source)
+            dst = self._free_target(target)
             if src.is_dir():
                 if src in dst.parents:
-                    raise ValidationError(f"Cannot copy {source!r} into itself.")
+                    raise ValidationError(f"Cannot copy {shown(source)} into itself.")
                 shutil.copytree(src, dst, symlinks=True)
             else:
                 shutil.copy2(src, dst)
@@ -204,11 +232,10 @@ class LocalFiles(FileBackend):
         return await self._run(source, duplicate)
 
     async def delete(self, system: str, path: str, recursive: bool = False) -> None:
-        real = self.paths.existing(path, follow=False)
-        if real == self.paths.root:
-            raise PermissionDenied("The facility's root directory cannot be deleted.")
-
         def remove() -> None:
+            real = self.paths.existing(path, follow=False)
+            if real == self.paths.root:
+                raise PermissionDenied("The facility's root directory cannot be deleted.")
             if real.is_dir() and not real.is_symlink():
                 if recursive:
                     shutil.rmtree(real)
@@ -225,38 +252,41 @@ class LocalFiles(FileBackend):
             or not (3 <= len(mode) <= 4)
             or not set(mode) <= set("01234567")
         ):
-            raise ValidationError(f"Mode {mode!r} is not an octal mode such as '755' or '0640'.")
-        real = self.paths.existing(path)
+            raise ValidationError(
+                f"Mode {shown(mode, 20)} is not an octal mode such as '755' or '0640'."
+            )
 
         def change() -> FileEntry:
+            real = self.paths.existing(path)
             real.chmod(int(mode, 8))
             return self._entry(real)
 
         return await self._run(path, change)
 
     def _regular(self, path: str) -> Path:
+        """The real path of a regular file (blocking: call it in a thread)."""
         real = self.paths.existing(path)
         if real.is_dir():
-            raise ValidationError(f"{path!r} is a directory.")
+            raise ValidationError(f"{shown(path)} is a directory.")
         if not real.is_file():
-            raise ValidationError(f"{path!r} is not a regular file.")
+            raise ValidationError(f"{shown(path)} is not a regular file.")
         return real
 
     async def head(self, system: str, path: str, lines: int = 10) -> str:
-        real = self._regular(path)
-        data = await self._run(path, lambda: _head_bytes(real, lines, MAX_EXCERPT_BYTES))
+        data = await self._run(
+            path, lambda: _head_bytes(self._regular(path), lines, MAX_EXCERPT_BYTES)
+        )
         return data.decode(errors="replace")
 
     async def tail(self, system: str, path: str, lines: int = 10) -> str:
-        real = self._regular(path)
-        data = await self._run(path, lambda: _tail_bytes(real, lines, MAX_EXCERPT_BYTES))
+        data = await self._run(
+            path, lambda: _tail_bytes(self._regular(path), lines, MAX_EXCERPT_BYTES)
+        )
         return data.decode(errors="replace")
 
     async def checksum(self, system: str, path: str) -> str:
-        real = self._regular(path)
-
         def digest() -> str:
-            with real.open("rb") as handle:  # file_digest reads in chunks, never the whole file
+            with self._regular(path).open("rb") as handle:  # file_digest reads in chunks
                 return hashlib.file_digest(handle, "sha256").hexdigest()
 
         return await self._run(path, digest)
@@ -264,9 +294,9 @@ class LocalFiles(FileBackend):
     async def chown(self, system: str, path: str, owner: str, group: str) -> FileEntry:
         uid = _user_id(owner) if owner else -1
         gid = _group_id(group) if group else -1
-        real = self.paths.existing(path)
 
         def change() -> FileEntry:
+            real = self.paths.existing(path)
             os.chown(real, uid, gid)
             return self._entry(real)
 
@@ -274,18 +304,26 @@ class LocalFiles(FileBackend):
             return await asyncio.to_thread(change)
         except PermissionError:
             raise PermissionDenied(
-                f"Not allowed to change the owner of {path!r}: only root may give a file to "
-                "another user, and a file's group must be one of the owner's groups."
+                f"Not allowed to change the owner of {shown(path)}: only root may give a file "
+                "to another user, and a file's group must be one of the owner's groups."
             ) from None
         except OSError as err:
             raise _os_error(err, path) from None
 
     def _free_target(self, target: str) -> Path:
+        """The real path for a new entry `target` (blocking: call it in a thread)."""
         dst = self.paths.resolve(target, follow=False)
+        if not ends_in_a_name(target):
+            raise ValidationError(
+                f"The target {shown(target)} must end with the new entry's name, "
+                "not with '/', '.' or '..'."
+            )
         if dst.exists() or dst.is_symlink():
-            raise Conflict(f"{target!r} already exists; choose another name or delete it first.")
+            raise Conflict(
+                f"{shown(target)} already exists; choose another name or delete it first."
+            )
         if not dst.parent.is_dir():
-            raise NotFound(f"The directory of {target!r} does not exist.")
+            raise NotFound(f"The directory of {shown(target)} does not exist.")
         return dst
 
 
@@ -296,9 +334,7 @@ class LocalUpload(UploadSink):
         self._files = files
         self._target = target
         self._shown = shown
-        # Shorten the name in the temporary one: with its 25 extra bytes, a target name near
-        # NAME_MAX (255 bytes) would otherwise make an impossible temporary name.
-        self._temp = target.with_name(f".{target.name[:48]}.hpc-upload-{secrets.token_hex(6)}")
+        self._temp = target.with_name(upload_temps.temp_name(target.name))
         self._handle: BinaryIO | None = self._temp.open("xb")
 
     async def write(self, chunk: bytes) -> None:
@@ -380,22 +416,28 @@ def _tail_bytes(real: Path, lines: int, limit: int) -> bytes:
     return data[start + 1 :]
 
 
+MAX_ID = 2**32 - 2
+"""The largest user or group id (`uid_t` is 32 bits, and its largest value means "unchanged")."""
+
+
 def _user_id(name: str) -> int:
-    try:
-        return pwd.getpwnam(name).pw_uid
-    except KeyError:
-        if name.isdigit():
-            return int(name)
-        raise ValidationError(f"There is no user {name!r} on this machine.") from None
+    return _id_of(name, "user", lambda: pwd.getpwnam(name).pw_uid)
 
 
 def _group_id(name: str) -> int:
+    return _id_of(name, "group", lambda: grp.getgrnam(name).gr_gid)
+
+
+def _id_of(name: str, kind: str, lookup: Callable[[], int]) -> int:
+    """The id of a user or group given by name, or by number (ASCII digits: `²` is not 2)."""
+    if "\x00" in name:
+        raise ValidationError(f"A {kind} name cannot contain a NUL character.")
     try:
-        return grp.getgrnam(name).gr_gid
+        return lookup()
     except KeyError:
-        if name.isdigit():
+        if name.isascii() and name.isdigit() and len(name) <= 10 and int(name) <= MAX_ID:
             return int(name)
-        raise ValidationError(f"There is no group {name!r} on this machine.") from None
+        raise ValidationError(f"There is no {kind} {shown(name)} on this machine.") from None
 
 
 def _umask() -> int:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path, PurePosixPath
+import errno
+from pathlib import Path
 
 from ...errors import NotFound, PermissionDenied, ValidationError
+from ...inputs import check_path, shown
+
+DIRECTORY_ENDINGS = ("", ".", "..")
+"""What a path's last part may be when it names a directory, never a name in it: `dir/`,
+`dir/.` and `dir/..`."""
+
+
+def ends_in_a_name(path: str) -> bool:
+    """Whether `path` ends with a name (`a/b`), not with `/`, `.` or `..`."""
+    return path.rsplit("/", 1)[-1] not in DIRECTORY_ENDINGS
 
 
 class RootedPaths:
@@ -13,27 +23,43 @@ class RootedPaths:
 
     Paths are shown relative to the root (`.` is the root itself); an absolute path is accepted
     only when it lies under the root. Symbolic links are followed to their target and refused
-    when that target lies outside.
+    when that target lies outside. A path means what the kernel would make of it: `dir/..` is
+    the directory above `dir` (after following `dir` if it is a link), never a file of `dir`.
+
+    `resolve` and `existing` touch the filesystem (they follow links): call them off the event
+    loop.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
 
     def resolve(self, path: str, *, follow: bool = True) -> Path:
-        """The real path for `path`; with `follow=False` a final symbolic link is kept as is."""
-        if not isinstance(path, str) or "\x00" in path:
-            raise ValidationError("A path must be text without NUL characters.")
-        raw = Path(path)
-        joined = raw if raw.is_absolute() else self.root / raw
-        if follow:
-            real = joined.resolve()
-        else:
-            name = PurePosixPath(os.path.normpath(joined)).name
-            parent = joined.parent.resolve() if name not in ("", "..") else joined.resolve()
-            real = parent / name if name not in ("", "..") else parent
+        """The real path for `path`; with `follow=False` a final symbolic link is kept as is.
+
+        A path ending in `/`, `.` or `..` names a directory, not a link: it is always followed.
+        """
+        if not isinstance(path, str):
+            raise ValidationError("A path must be text.")
+        check_path(path)
+        joined = self.root / path  # an absolute `path` replaces the root
+        try:
+            if follow or not ends_in_a_name(path):
+                real = joined.resolve()
+            else:
+                # The last part is a plain name (pathlib drops only `.` parts and doubled
+                # slashes), so the parent, resolved, and that name are the entry itself.
+                real = joined.parent.resolve() / joined.name
+        except RuntimeError:  # Python 3.11's pathlib reports a loop of links so
+            raise ValidationError(f"{shown(path)} goes through a loop of symbolic links.") from None
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise ValidationError(
+                    f"{shown(path)} goes through a loop of symbolic links."
+                ) from None
+            raise
         if real != self.root and self.root not in real.parents:
             raise PermissionDenied(
-                f"Path {path!r} leads outside this facility's root directory; "
+                f"Path {shown(path)} leads outside this facility's root directory; "
                 "only files under the root can be reached."
             )
         return real
@@ -47,5 +73,5 @@ class RootedPaths:
         """Like `resolve`, but `NotFound` when nothing is there."""
         real = self.resolve(path, follow=follow)
         if not (real.exists() or real.is_symlink()):
-            raise NotFound(f"No such file or directory: {path!r}.")
+            raise NotFound(f"No such file or directory: {shown(path)}.")
         return real
