@@ -16,20 +16,36 @@ from ...errors import (
     PermissionDenied,
     ValidationError,
 )
+from ...inputs import shown
 from ...models import Capability, Job, JobState, OutputChunk, check_stream
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
 
-JOB_ID = re.compile(r"^\d{1,10}(_\d{1,10})?$")
+JOB_ID = re.compile(r"([0-9]{1,10})(?:_([0-9]{1,10}))?", re.ASCII)  # \d would take any digit
+MAX_JOB_NUMBER = 0xFFFFFFFD
+"""The largest job or array task id: Slurm's ids are 32 bits, the two largest values reserved."""
 
 
 def check_job_id(job_id: str) -> str:
-    """A job id fit to put in a URL or a command: digits, or `ARRAYID_TASK`."""
-    if not isinstance(job_id, str) or not JOB_ID.match(job_id):
+    """A job id fit to put in a URL or a command: digits, or `ARRAYID_TASK`.
+
+    Malformed is a `ValidationError`; digits Slurm never gives as an id (0, a leading zero,
+    beyond 32 bits) are `NotFound` here, where Slurm would answer with an error of its own.
+    """
+    found = JOB_ID.fullmatch(job_id) if isinstance(job_id, str) else None
+    if found is None:
         raise ValidationError(
-            f"{job_id!r} is not a Slurm job id (digits, or 123_4 for an array task)."
+            f"{shown(job_id)} is not a Slurm job id (digits, or 123_4 for an array task)."
         )
+    job, task = found.groups()
+    if not _canonical(job, first=1) or (task is not None and not _canonical(task, first=0)):
+        raise NotFound(f"Slurm knows no job {shown(job_id, 30)}: its job ids start at 1.")
     return job_id
+
+
+def _canonical(number: str, first: int) -> bool:
+    """Whether `number` is written as Slurm writes an id it gives (no leading zero), in range."""
+    return str(int(number)) == number and first <= int(number) <= MAX_JOB_NUMBER
 
 
 HELD_REASONS = frozenset({"JobHeldUser", "JobHeldAdmin"})
