@@ -158,10 +158,7 @@ class LocalFiles(FileBackend):
             raise ValidationError("offset and length must not be negative.")
 
         def open_file() -> tuple[BinaryIO, int]:
-            real = self.paths.existing(path)
-            if not real.is_file():
-                raise ValidationError(f"{shown(path)} is not a regular file.")
-            handle = real.open("rb")
+            handle = self._regular(path).open("rb")
             size = os.fstat(handle.fileno()).st_size
             if offset < size:  # past the end there is nothing to read: no seek (EINVAL if huge)
                 handle.seek(offset)

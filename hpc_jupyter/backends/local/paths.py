@@ -74,4 +74,8 @@ class RootedPaths:
         real = self.resolve(path, follow=follow)
         if not (real.exists() or real.is_symlink()):
             raise NotFound(f"No such file or directory: {shown(path)}.")
+        if not ends_in_a_name(path) and not real.is_dir():
+            raise ValidationError(
+                f"{shown(path)} ends with '/', '.' or '..', but is not a directory."
+            )
         return real
