@@ -170,8 +170,9 @@ def test_a_killed_upload_is_swept_at_the_next_start_and_never_listed(tmp_path: P
 
     # When a server starts again on the same root
     with jupyter_server(work, root) as server:
-        # Then the stale temporary file is gone, and no temporary file is ever listed
-        assert not stale.exists()
+        # Then the stale temporary file goes (swept in the background), and no temporary
+        # file is ever listed
+        _wait(lambda: not stale.exists(), "the stale temporary file to be swept")
         assert server.get("facilities/local/files", path="big").json()["entries"] == []
         names = [entry["name"] for entry in server.get("facilities/local/files").json()["entries"]]
         assert sorted(names) == [".mine.hpc-upload-notours", "big", "link"]

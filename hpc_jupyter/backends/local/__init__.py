@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ class LocalFacility(FacilityBackend):
         self.root = root
         self._files = LocalFiles(root)
         self._jobs = LocalJobs(name, SYSTEM, RootedPaths(root), data_dir, max_running)
+        self._sweep: asyncio.Future[None] | None = None
 
     @classmethod
     def create(
@@ -59,12 +61,19 @@ class LocalFacility(FacilityBackend):
 
     async def start(self) -> None:
         # Uploads cut off by a crash (SIGKILL, power loss) leave their temporary files behind.
+        # Swept in the background, so that a huge tree does not delay the server's start;
+        # listings never show them meanwhile.
+        self._sweep = asyncio.ensure_future(self._sweep_uploads())
+        await self._jobs.start()
+
+    async def _sweep_uploads(self) -> None:
         removed = await self._files.sweep_uploads()
         if removed:
             log.info(
                 "Removed %d temporary file(s) of interrupted uploads under %s", removed, self.root
             )
-        await self._jobs.start()
 
     async def close(self) -> None:
+        if self._sweep is not None:
+            self._sweep.cancel()
         await self._jobs.close()

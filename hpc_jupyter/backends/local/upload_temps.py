@@ -16,7 +16,10 @@ STALE_AFTER = 3600.0
 writes every chunk, and a silent client is dropped long before this by the server."""
 
 SWEEP_LIMIT = 100_000
-"""The most directory entries one sweep looks at, so that a huge tree cannot delay a start."""
+"""The most directory entries one sweep looks at, so that a huge tree cannot keep it busy."""
+
+SWEEP_BUDGET = 30.0
+"""The most seconds one sweep walks (a slow network filesystem)."""
 
 
 def temp_name(target: str) -> str:
@@ -31,16 +34,24 @@ def is_temp_name(name: str) -> bool:
     return _NAME.fullmatch(name) is not None
 
 
-def sweep(root: Path, *, stale_after: float = STALE_AFTER, limit: int = SWEEP_LIMIT) -> int:
+def sweep(
+    root: Path,
+    *,
+    stale_after: float = STALE_AFTER,
+    limit: int = SWEEP_LIMIT,
+    budget: float = SWEEP_BUDGET,
+) -> int:
     """Remove our temporary files under `root` not written for `stale_after` seconds.
 
     Only regular files with our exact name pattern; links are neither followed nor removed.
-    Looks at `limit` entries at most. Blocking: run it in a thread. Returns how many it removed.
+    Looks at `limit` entries and walks `budget` seconds at most. Blocking: run it in a thread.
+    Returns how many files it removed.
     """
     cutoff = time.time() - stale_after
+    stop = time.monotonic() + budget
     removed = seen = 0
     pending = [root]
-    while pending and seen < limit:
+    while pending and seen < limit and time.monotonic() < stop:
         try:
             with os.scandir(pending.pop()) as entries:
                 for entry in entries:
