@@ -430,3 +430,12 @@ async def test_a_job_id_no_facility_uses_is_400(raw: Raw, job_id: str) -> None:
         body = b"" if method == "POST" else None
         message = error_of(await raw(tail, method, body), 400)
         assert "job id" in message
+
+
+async def test_a_path_that_is_not_unicode_text_is_400(api: API, jp_root_dir: Path) -> None:
+    # JSON can carry a lone surrogate, which no filesystem name can be made of
+    for name in ("mkdir", "delete"):
+        body = '{"path": "bad\\ud800name"}'
+        message = await refused(api(*FILES, name, method="POST", body=body), 400, "bad_request")
+        assert "Unicode" in message
+    assert os.listdir(jp_root_dir) == []
