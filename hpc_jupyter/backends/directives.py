@@ -87,6 +87,7 @@ class FilenameFields:
     node: str = ""
 
 
+_MAX_WIDTH = 10
 _PATTERN = re.compile(r"%(%|(\d*)([AajJNnstux]))")
 
 
@@ -111,7 +112,9 @@ def fill_pattern(pattern: str, fields: FilenameFields) -> str:
             return "%"
         width, letter = match.group(2), match.group(3)
         value = values[letter]
-        return value.zfill(int(width)) if width and value.isdigit() else value
+        # As sbatch: a width over 10 pads to 10 (`%99999999999999999999j` must not allocate).
+        pad = min(int(width or 0), _MAX_WIDTH) if len(width) <= 2 else _MAX_WIDTH
+        return value.zfill(pad) if value.isdigit() else value
 
     return _PATTERN.sub(one, pattern)
 
