@@ -43,22 +43,12 @@ from ..base import JobBackend
 from ..directives import expand_filename_pattern, parse_sbatch_directives
 from ..logs import log_chunk
 from . import checks
+from .launch import process_start, start_process
 from .paths import RootedPaths
 from .store import Claim, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
 
-# The wrapper records its own pid before the script starts, so a server that finds a claimed job
-# without a pid (its launcher's server died) can still follow or cancel it.
-_WRAPPER = 'echo $$ > "$3"; bash "$1"; rc=$?; echo "$rc" > "$2.tmp" && mv "$2.tmp" "$2"; exit "$rc"'
-# Starts the wrapper detached in a new session with its output redirected, and prints its pid
-# (which is also its process group id: setsid does not fork for a non-leader).
-_LAUNCHER = (
-    'if [ "$4" = "$3" ]; then setsid /bin/bash -c "$0" hpc-job "$1" "$2" "$5" </dev/null'
-    ' >>"$3" 2>&1 &'
-    ' else setsid /bin/bash -c "$0" hpc-job "$1" "$2" "$5" </dev/null >>"$3" 2>>"$4" & fi;'
-    " echo $!"
-)
 _PENDING = frozenset({JobState.PENDING.value})
 _RUNNING = frozenset({JobState.RUNNING.value})
 _ACTIVE = _PENDING | _RUNNING
@@ -74,19 +64,6 @@ IDLE_POLL = 2.0
 """Seconds between two looks at the store while no job of ours is active: another server may
 have left jobs to follow (it stopped) or to launch (one started in our root)."""
 NEVER_STARTED = "The server that was starting this job stopped before the job began; it never ran"
-
-
-def _process_start(pid: int) -> str | None:
-    """The start time of a live process, to tell it from a later one with the same pid.
-
-    None when there is no such process or it has exited (a zombie).
-    """
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] in ("Z", "X") else fields[19]
 
 
 class LocalJobs(JobBackend):
@@ -351,7 +328,7 @@ class LocalJobs(JobBackend):
                 "(pid IS NULL OR pid = ?)",
                 (pid,),
                 pid=pid,
-                pid_start=_process_start(pid),
+                pid_start=process_start(pid),
             )
             return True
         if now - (record.start_time or now) > LAUNCH_GRACE:
@@ -387,7 +364,6 @@ class LocalJobs(JobBackend):
 
     def _launch(self, record: JobRecord) -> None:
         """Start a job this server has claimed, and record its process."""
-        job_dir = self._job_dir(record.id)
         env = {
             **os.environ,
             **record.env,
@@ -407,31 +383,12 @@ class LocalJobs(JobBackend):
                 )
                 return
         try:
-            launched = subprocess.run(
-                [
-                    "/bin/bash",
-                    "-c",
-                    _LAUNCHER,
-                    _WRAPPER,
-                    str(job_dir / "script.sh"),
-                    str(job_dir / "exit_code"),
-                    record.stdout,
-                    record.stderr,
-                    str(job_dir / "pid"),
-                ],
-                cwd=record.workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=30,
-                check=True,
-            )
-            pid = int(launched.stdout.decode().strip())
+            pid = start_process(self._job_dir(record.id), record, env)
         except (OSError, ValueError, subprocess.SubprocessError) as err:
             log.warning("local job %s did not start: %s", record.id, err)
             self._fail(record, "The job could not be started on this machine")
             return
-        started = _process_start(pid)
+        started = process_start(pid)
         recorded = self.store.transition(
             record.id, _RUNNING, "(pid IS NULL OR pid = ?)", (pid,), pid=pid, pid_start=started
         )
@@ -450,7 +407,7 @@ class LocalJobs(JobBackend):
         return (
             record.pid is not None
             and record.pid_start is not None
-            and _process_start(record.pid) == record.pid_start
+            and process_start(record.pid) == record.pid_start
         )
 
     def _kill(self, record: JobRecord) -> None:
@@ -467,8 +424,8 @@ class LocalJobs(JobBackend):
         """Stop a cancelled job whose launcher's server died before recording its pid."""
         pid = self._pid_from_file(record.id)
         exited = (self._job_dir(record.id) / "exit_code").exists()
-        if pid is not None and not exited and _process_start(pid) is not None:
-            self._kill(JobRecord(**{**vars(record), "pid_start": _process_start(pid), "pid": pid}))
+        if pid is not None and not exited and process_start(pid) is not None:
+            self._kill(JobRecord(**{**vars(record), "pid_start": process_start(pid), "pid": pid}))
 
     def _kill_now(self, pgid: int) -> None:
         self._kills.pop(pgid, None)
@@ -566,12 +523,13 @@ def _read_from(path: Path, offset: int, count: int) -> tuple[bytes, int]:
         if err.errno in (errno.EACCES, errno.EPERM):
             raise PermissionDenied(f"The job's log {path.name!r} cannot be read here.") from None
         raise HPCError(f"The job's log cannot be read: {os.strerror(err.errno or 0)}.") from None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             raise ValidationError(f"The job's log {checks.shown(path.name)} is {kind}.")
         if offset >= info.st_size:
             return b"", info.st_size
-        handle.seek(offset)
-        return handle.read(min(count, info.st_size - offset)), info.st_size
+        return os.pread(fd, min(count, info.st_size - offset), offset), info.st_size
+    finally:
+        os.close(fd)
