@@ -38,8 +38,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     pid INTEGER,
     pid_start TEXT,
     root TEXT
-);
+)
 """
+_INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
+"""Every follower's look (running jobs, pending jobs, the count of running ones) is by state."""
 BUSY_TIMEOUT = 10.0
 """Seconds a writer waits for another server's transaction before "database is locked"."""
 PENDING, RUNNING = "PENDING", "RUNNING"
@@ -100,6 +102,7 @@ class JobStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         with self._transaction() as db:
             db.execute(_SCHEMA)
+            db.execute(_INDEX)
             self._migrate(db, root)
 
     @staticmethod
