@@ -141,6 +141,13 @@ async def test_a_server_in_another_folder_lists_follows_and_leaves_the_other_roo
     error = await expect_error(api(*JOBS, done["id"], "output"), 403)
     assert str(first_real) in error["message"]
 
+    # And it may hold and release the other folder's pending job, which still waits for its own
+    held = await api(*JOBS, waiting["id"], "hold", method="POST", body="{}")
+    assert (held["state"], held["reason"]) == ("PENDING", "JobHeldUser")
+    released = await api(*JOBS, waiting["id"], "release", method="POST", body="{}")
+    assert released["state"] == "PENDING"
+    assert str(first_real) in released["reason"]
+
     # And this server may still cancel the user's jobs of the other folder
     cancelled = await api(*JOBS, long["id"], method="DELETE")
     assert cancelled["state"] == "CANCELLED"

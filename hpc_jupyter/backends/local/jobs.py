@@ -27,6 +27,7 @@ import stat
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
 from ...models import (
@@ -113,6 +114,33 @@ class LocalJobs(JobBackend):
     # -- the operations ----------------------------------------------------------------------
 
     async def submit(self, system: str, request: JobRequest) -> Job:
+        values = self._checked(request)
+        workdir, name = values["workdir"], values["name"]
+        patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
+
+        def prepare(job_id: int) -> dict[str, str]:
+            # Runs inside the insert's transaction: no server sees the job before its script.
+            self._save_script(job_id, request.script)
+            return {
+                key: str(self._output_path(workdir, str(job_id), name, pattern))
+                for key, pattern in patterns.items()
+            }
+
+        record = self.store.insert(
+            prepare,
+            **values,
+            state=JobState.PENDING.value,
+            reason="Resources",
+            user=self.user,
+            nodes=1,
+            submit_time=time.time(),
+            root=self.root,
+        )
+        self._wake.set()
+        return self._job(record)
+
+    def _checked(self, request: JobRequest) -> dict[str, Any]:
+        """A new job's columns from the request and its directives, or a 4xx for bad input."""
         script = checks.script(request.script)
         directives = parse_sbatch_directives(script)
         name = checks.text("The job name", request.name or directives.get("job-name") or "batch")
@@ -129,53 +157,36 @@ class LocalJobs(JobBackend):
             raise ValidationError(f"Work directory {checks.shown(where)} {missing}.")
         stdout = checks.text("stdout", request.stdout or directives.get("output") or "slurm-%j.out")
         stderr = checks.text("stderr", request.stderr or directives.get("error") or stdout)
+        for pattern in {stdout, stderr}:  # refuse a path outside the root before recording
+            if self._output_path(str(workdir), "0", name, pattern).is_dir():
+                raise ValidationError(f"The job's output {checks.shown(pattern)} is a directory.")
         partition = request.partition or directives.get("partition")
         account = request.account or directives.get("account")
         for label, value in (("partition", partition), ("account", account)):
             if value is not None:
                 checks.text(label, value)
-        env = checks.env(dict(request.env))
-        for pattern in {stdout, stderr}:  # refuse a path outside the root before recording
-            output = self._output_path(str(workdir), "0", name, pattern)
-            if output.is_dir():
-                raise ValidationError(f"The job's output {checks.shown(pattern)} is a directory.")
+        return {
+            "name": name,
+            "partition": partition,
+            "account": account,
+            "workdir": str(workdir),
+            "stdout": stdout,
+            "stderr": stderr,
+            "time_limit": time_limit,
+            "env": checks.env(dict(request.env)),
+        }
 
-        def prepare(job_id: int) -> dict[str, str]:
-            # Runs inside the insert's transaction: no server sees the job before its script.
-            job_dir = self._job_dir(job_id)
-            try:
-                job_dir.mkdir(parents=True, exist_ok=True)
-                for stale in ("exit_code", "exit_code.tmp", "pid"):  # of a deleted store's job
-                    (job_dir / stale).unlink(missing_ok=True)
-                (job_dir / "script.sh").write_text(script, encoding="utf-8")
-            except OSError as err:
-                raise HPCError(
-                    f"Could not save the job's script: {os.strerror(err.errno or 0)}."
-                ) from None
-            return {
-                "stdout": str(self._output_path(str(workdir), str(job_id), name, stdout)),
-                "stderr": str(self._output_path(str(workdir), str(job_id), name, stderr)),
-            }
-
-        record = self.store.insert(
-            prepare,
-            name=name,
-            state=JobState.PENDING.value,
-            reason="Resources",
-            user=self.user,
-            partition=partition,
-            account=account,
-            nodes=1,
-            workdir=str(workdir),
-            stdout=stdout,
-            stderr=stderr,
-            time_limit=time_limit,
-            env=env,
-            submit_time=time.time(),
-            root=self.root,
-        )
-        self._wake.set()
-        return self._job(record)
+    def _save_script(self, job_id: int, script: str) -> None:
+        job_dir = self._job_dir(job_id)
+        try:
+            job_dir.mkdir(parents=True, exist_ok=True)
+            for stale in ("exit_code", "exit_code.tmp", "pid"):  # of a deleted store's job
+                (job_dir / stale).unlink(missing_ok=True)
+            (job_dir / "script.sh").write_text(script, encoding="utf-8")
+        except OSError as err:
+            raise HPCError(
+                f"Could not save the job's script: {os.strerror(err.errno or 0)}."
+            ) from None
 
     async def list_jobs(self, system: str) -> list[Job]:
         return [self._job(record) for record in self.store.select()]
