@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from helpers import FINAL, JOBS, submit, wait_for_state
+from helpers import FINAL, JOBS, submit, wait_for_state, wait_until
 from second_server import SecondServer, second_server
 
 API = Callable[..., Awaitable[Any]]
@@ -107,7 +107,9 @@ async def test_a_server_in_another_folder_lists_follows_and_leaves_the_other_roo
     ) as first:
         done = await first.api(*JOBS, method="POST", body={"script": "echo from the first\n"})
         await wait_remote(first, done["id"], {"COMPLETED"})
-        long = await first.api(*JOBS, method="POST", body={"script": "sleep 120\n"})
+        long = await first.api(
+            *JOBS, method="POST", body={"script": "echo $$ > long.pid\nsleep 120\n"}
+        )
         await wait_remote(first, long["id"], {"RUNNING"})
         waiting = await first.api(*JOBS, method="POST", body={"script": "touch ran-here\n"})
         assert waiting["state"] == "PENDING"
@@ -149,8 +151,11 @@ async def test_a_server_in_another_folder_lists_follows_and_leaves_the_other_roo
     assert str(first_real) in released["reason"]
 
     # And this server may still cancel the user's jobs of the other folder
+    assert await wait_until(lambda: bool(read_text(first_root / "long.pid")))
+    shell = int(read_text(first_root / "long.pid"))
     cancelled = await api(*JOBS, long["id"], method="DELETE")
     assert cancelled["state"] == "CANCELLED"
+    assert await wait_until(lambda: not process_alive(shell), 10), "the job still runs"
     cancelled = await api(*JOBS, waiting["id"], method="DELETE")
     assert cancelled["state"] == "CANCELLED"
 
@@ -163,3 +168,21 @@ async def wait_remote(server: SecondServer, job_id: str, states: set[str]) -> An
         assert time.monotonic() < deadline, job
         await asyncio.sleep(0.1)
     return job
+
+
+def read_text(path: Path) -> str:
+    """A file's text, empty while it does not exist."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def process_alive(pid: int) -> bool:
+    """True while `pid` runs; a zombie (exited, not yet reaped) counts as gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
