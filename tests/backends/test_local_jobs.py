@@ -239,3 +239,38 @@ def test_a_job_claimed_by_a_server_that_died_before_starting_it_fails_honestly(
             await jobs.close()
 
     asyncio.run(scenario())
+
+
+# -- two servers' followers on one store -----------------------------------------------------
+
+
+def test_a_cancel_through_one_server_is_not_undone_by_the_other_finishing_the_job(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        first, second = _local(tmp_path), _local(tmp_path)
+        try:
+            job = await first.submit("localhost", JobRequest(script="true\n"))
+            first._advance()  # starts it
+            exit_file = first._job_dir(int(job.id)) / "exit_code"
+            deadline = time.monotonic() + 30
+            while not exit_file.exists():
+                assert time.monotonic() < deadline, "the job did not end"
+                await asyncio.sleep(0.05)
+            # The first server's follower has read the job as RUNNING...
+            seen = first._record(int(job.id))
+            assert seen.state == "RUNNING"
+
+            # ...when the user cancels it through the second server
+            cancelled = await second.cancel_job("localhost", job.id)
+            assert cancelled.state is JobState.CANCELLED
+
+            # Then the first follower, going on with what it read, does not undo the cancel
+            first._check_running(seen, time.time())
+            for jobs in (first, second):
+                assert (await jobs.get_job("localhost", job.id)).state is JobState.CANCELLED
+        finally:
+            await first.close()
+            await second.close()
+
+    asyncio.run(scenario())
