@@ -71,7 +71,9 @@ def _read_words(words: list[str], options: dict[str, str], number: int) -> None:
             options[_SHORT[word[:2]]] = value.lstrip("=")
         else:
             raise ValidationError(
-                f"Line {number} of the script: cannot read #SBATCH option {word!r}."
+                # Cut short: a message never echoes a whole (possibly huge) input back.
+                f"Line {number} of the script: cannot read #SBATCH option {word[:40]!r}"
+                f"{'...' if len(word) > 40 else ''}."
             )
 
 

@@ -25,6 +25,7 @@ BAD_SUBMISSIONS = [
     pytest.param({}, "#SBATCH --time=99999999999999999999\n", 400, "365 days", id="--time huge"),
     pytest.param({}, "#SBATCH --time=" + "9" * 5000 + "\n", 400, "Slurm time", id="--time 5000"),
     pytest.param({}, "#SBATCH -N " + "9" * 5000 + "\n", 400, "whole number", id="-N 5000 digits"),
+    pytest.param({}, "#SBATCH -X" + "x" * 5000 + "\n", 400, "cannot read", id="unknown option"),
     pytest.param({"name": "x\ud800"}, "", 400, "valid text", id="name with a lone surrogate"),
     pytest.param({}, "#SBATCH -J a\x00b\n", 400, "NUL", id="name with NUL from a directive"),
     pytest.param({"partition": "p\udc80"}, "", 400, "valid text", id="partition surrogate"),
