@@ -96,8 +96,9 @@ class JobStore:
 
     def __init__(self, path: Path, root: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Without a busy timeout a second server's write fails at once with "database is
-        # locked"; the transactions here last milliseconds, so waiting is the right answer.
+        # Another server's transaction holds the write lock for milliseconds: wait for it
+        # (explicitly, and longer than Python's 5 s default) rather than fail with "database
+        # is locked".
         self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.execute("PRAGMA journal_mode=WAL")
         with self._transaction() as db:
@@ -169,7 +170,8 @@ class JobStore:
         """Mark a pending job of `root` RUNNING (not held), if fewer than `max_running` run.
 
         The count and the change are one transaction, so of several servers following the
-        store exactly one claims a job, and together they never exceed `max_running`.
+        store exactly one claims a job, and no claim makes the running jobs of all of them more
+        than the claimer's `max_running`.
         """
         with self._transaction() as db:
             (running,) = db.execute(
