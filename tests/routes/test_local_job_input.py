@@ -153,3 +153,10 @@ async def test_output_replaced_by_a_link_out_of_the_root_is_403(
     error = await expect_error(read_output(api, job["id"]), 403)
 
     assert "not for" not in error["message"]
+
+
+async def test_a_time_limit_of_exactly_a_year_is_accepted(api: API) -> None:
+    job = await submit(api, "true\n", time_limit=365 * 86400)
+    assert job["time_limit"] == 365 * 86400
+    job = await submit(api, "#SBATCH --time=365-00:00:00\ntrue\n")
+    assert job["time_limit"] == 365 * 86400
