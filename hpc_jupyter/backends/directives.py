@@ -71,7 +71,9 @@ def _read_words(words: list[str], options: dict[str, str], number: int) -> None:
             options[_SHORT[word[:2]]] = value.lstrip("=")
         else:
             raise ValidationError(
-                f"Line {number} of the script: cannot read #SBATCH option {word!r}."
+                # Cut short: a message never echoes a whole (possibly huge) input back.
+                f"Line {number} of the script: cannot read #SBATCH option {word[:40]!r}"
+                f"{'...' if len(word) > 40 else ''}."
             )
 
 
@@ -87,6 +89,7 @@ class FilenameFields:
     node: str = ""
 
 
+_MAX_WIDTH = 10
 _PATTERN = re.compile(r"%(%|(\d*)([AajJNnstux]))")
 
 
@@ -111,7 +114,9 @@ def fill_pattern(pattern: str, fields: FilenameFields) -> str:
             return "%"
         width, letter = match.group(2), match.group(3)
         value = values[letter]
-        return value.zfill(int(width)) if width and value.isdigit() else value
+        # As sbatch: a width over 10 pads to 10 (`%99999999999999999999j` must not allocate).
+        pad = min(int(width or 0), _MAX_WIDTH) if len(width) <= 2 else _MAX_WIDTH
+        return value.zfill(pad) if value.isdigit() else value
 
     return _PATTERN.sub(one, pattern)
 

@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 
 class LocalFacility(FacilityBackend):
-    """Options: `root` (default: the Jupyter root dir), `max_running` (default: CPU count)."""
+    """Options: `root` (default: the Jupyter root dir), `max_running` (default: CPU count).
+
+    `max_running` bounds the running jobs of every server that shares the job store (all the
+    user's servers), since they share this machine.
+    """
 
     kind = "local"
     default_poll_interval = 1.0

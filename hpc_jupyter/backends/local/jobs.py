@@ -5,21 +5,31 @@ group, and ends COMPLETED (exit 0), FAILED (other exits), CANCELLED or TIMEOUT (
 `--time`). Jobs are started detached (in their own session, not children of the server), and a tiny
 shell wrapper writes the script's exit status to a file: a job outlives a server restart and
 is followed to its end by the next server, as a batch system would.
+
+Several servers of one user share one store (`<data dir>/<facility>/jobs.sqlite`), whatever
+their root. Each job remembers the root it was submitted under: a server launches only the
+pending jobs of its own root, claiming each in one transaction so it starts exactly once, while
+any server follows a running job to its end with conditional updates, so it ends exactly once.
+Every server lists all of the user's jobs; paths outside its root are shown absolute, and the
+output of such a job is read from a server started in its root.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import getpass
 import logging
 import os
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
-from ...errors import Conflict, NotFound, ValidationError
+from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
 from ...models import (
     FINAL_STATES,
     Capability,
@@ -30,41 +40,31 @@ from ...models import (
     Partition,
     check_stream,
 )
-from ...timefmt import parse_time_limit
 from ..base import JobBackend
 from ..directives import expand_filename_pattern, parse_sbatch_directives
 from ..logs import log_chunk
+from . import checks
+from .launch import process_start, start_process
 from .paths import RootedPaths
-from .store import JobRecord, JobStore
+from .store import Claim, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
 
-_WRAPPER = 'bash "$1"; rc=$?; echo "$rc" > "$2.tmp" && mv "$2.tmp" "$2"; exit "$rc"'
-# Starts the wrapper detached in a new session with its output redirected, and prints its pid
-# (which is also its process group id: setsid does not fork for a non-leader).
-_LAUNCHER = (
-    'if [ "$4" = "$3" ]; then setsid /bin/bash -c "$0" hpc-job "$1" "$2" </dev/null >>"$3" 2>&1 &'
-    ' else setsid /bin/bash -c "$0" hpc-job "$1" "$2" </dev/null >>"$3" 2>>"$4" & fi; echo $!'
-)
-_ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})
+_PENDING = frozenset({JobState.PENDING.value})
+_RUNNING = frozenset({JobState.RUNNING.value})
+_ACTIVE = _PENDING | _RUNNING
 _FINAL = frozenset(state.value for state in FINAL_STATES)
 HELD = "JobHeldUser"
 """The pending reason of a held job, as Slurm says it."""
 KILL_GRACE = 3.0
 """Seconds between SIGTERM and SIGKILL when a job is cancelled or times out."""
-
-
-def _process_start(pid: int) -> str | None:
-    """The start time of a live process, to tell it from a later one with the same pid.
-
-    None when there is no such process or it has exited (a zombie).
-    """
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] in ("Z", "X") else fields[19]
+LAUNCH_GRACE = 60.0
+"""Seconds a claimed job may go without a process before its launch is given up (the launcher
+itself times out after 30)."""
+IDLE_POLL = 2.0
+"""Seconds between two looks at the store while no job of ours is active: another server may
+have left jobs to follow (it stopped) or to launch (one started in our root)."""
+NEVER_STARTED = "The server that was starting this job stopped before the job began; it never ran"
 
 
 class LocalJobs(JobBackend):
@@ -84,11 +84,12 @@ class LocalJobs(JobBackend):
         self.facility = facility
         self.system = system
         self.paths = paths
+        self.root = str(paths.root)
         self.data_dir = data_dir
         self.max_running = max_running
         self.tick = tick
         self.user = getpass.getuser()
-        self.store = JobStore(data_dir / "jobs.sqlite")
+        self.store = JobStore(data_dir / "jobs.sqlite", self.root)
         self._kills: dict[int, asyncio.TimerHandle] = {}
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -113,86 +114,121 @@ class LocalJobs(JobBackend):
     # -- the operations ----------------------------------------------------------------------
 
     async def submit(self, system: str, request: JobRequest) -> Job:
-        if not request.script.strip():
-            raise ValidationError("The batch script is empty.")
-        directives = parse_sbatch_directives(request.script)
-        name = request.name or directives.get("job-name") or "batch"
-        time_limit = request.time_limit
-        if time_limit is None and "time" in directives:
-            time_limit = parse_time_limit(directives["time"])
-        if time_limit is not None and time_limit <= 0:
-            raise ValidationError("time_limit must be a positive number of seconds.")
-        nodes = request.nodes if request.nodes is not None else _int(directives.get("nodes"))
-        if nodes is not None and nodes != 1:
-            raise ValidationError("The local facility runs every job on this one machine: nodes=1.")
-        workdir = self.paths.resolve(request.workdir or directives.get("chdir") or ".")
-        if not workdir.is_dir():
-            raise ValidationError(f"Work directory {self.paths.show(workdir)!r} does not exist.")
-        stdout = request.stdout or directives.get("output") or "slurm-%j.out"
-        stderr = request.stderr or directives.get("error") or stdout
-        for key, value in request.env.items():
-            if not key.isidentifier() or "\x00" in value:
-                raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
-        for pattern in {stdout, stderr}:  # refuse a path outside the root before recording
-            self._output_path(str(workdir), "0", name, pattern)
+        values = self._checked(request)
+        workdir, name = values["workdir"], values["name"]
+        patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
+
+        def prepare(job_id: int) -> dict[str, str]:
+            # Runs inside the insert's transaction: no server sees the job before its script.
+            self._save_script(job_id, request.script)
+            return {
+                key: str(self._output_path(workdir, str(job_id), name, pattern))
+                for key, pattern in patterns.items()
+            }
+
         record = self.store.insert(
-            name=name,
+            prepare,
+            **values,
             state=JobState.PENDING.value,
             reason="Resources",
             user=self.user,
-            partition=request.partition or directives.get("partition"),
-            account=request.account or directives.get("account"),
             nodes=1,
-            workdir=str(workdir),
-            stdout=stdout,
-            stderr=stderr,
-            time_limit=time_limit,
-            env=dict(request.env),
             submit_time=time.time(),
+            root=self.root,
         )
-        job_id = str(record.id)
-        self.store.update(
-            record.id,
-            stdout=str(self._output_path(str(workdir), job_id, name, stdout)),
-            stderr=str(self._output_path(str(workdir), job_id, name, stderr)),
-        )
-        job_dir = self._job_dir(record.id)
-        job_dir.mkdir(parents=True, exist_ok=True)
-        (job_dir / "script.sh").write_text(request.script)
         self._wake.set()
-        return self._job(self._record(record.id))
+        return self._job(record)
+
+    def _checked(self, request: JobRequest) -> dict[str, Any]:
+        """A new job's columns from the request and its directives, or a 4xx for bad input."""
+        script = checks.script(request.script)
+        directives = parse_sbatch_directives(script)
+        name = checks.text("The job name", request.name or directives.get("job-name") or "batch")
+        time_limit = checks.time_limit(request.time_limit, directives.get("time"))
+        nodes = request.nodes
+        if nodes is None:
+            nodes = checks.whole_number(directives.get("nodes"))
+        if nodes is not None and nodes != 1:
+            raise ValidationError("The local facility runs every job on this one machine: nodes=1.")
+        where = checks.text("The work directory", request.workdir or directives.get("chdir") or ".")
+        workdir = self.paths.resolve(checks.path_length(where))
+        if not workdir.is_dir():
+            missing = "is not a directory" if workdir.exists() else "does not exist"
+            raise ValidationError(f"Work directory {checks.shown(where)} {missing}.")
+        stdout = checks.text("stdout", request.stdout or directives.get("output") or "slurm-%j.out")
+        stderr = checks.text("stderr", request.stderr or directives.get("error") or stdout)
+        for pattern in {stdout, stderr}:  # refuse a path outside the root before recording
+            if self._output_path(str(workdir), "0", name, pattern).is_dir():
+                raise ValidationError(f"The job's output {checks.shown(pattern)} is a directory.")
+        partition = request.partition or directives.get("partition")
+        account = request.account or directives.get("account")
+        for label, value in (("partition", partition), ("account", account)):
+            if value is not None:
+                checks.text(label, value)
+        return {
+            "name": name,
+            "partition": partition,
+            "account": account,
+            "workdir": str(workdir),
+            "stdout": stdout,
+            "stderr": stderr,
+            "time_limit": time_limit,
+            "env": checks.env(dict(request.env)),
+        }
+
+    def _save_script(self, job_id: int, script: str) -> None:
+        job_dir = self._job_dir(job_id)
+        try:
+            job_dir.mkdir(parents=True, exist_ok=True)
+            for stale in ("exit_code", "exit_code.tmp", "pid"):  # of a deleted store's job
+                (job_dir / stale).unlink(missing_ok=True)
+            (job_dir / "script.sh").write_text(script, encoding="utf-8")
+        except OSError as err:
+            raise HPCError(
+                f"Could not save the job's script: {os.strerror(err.errno or 0)}."
+            ) from None
 
     async def list_jobs(self, system: str) -> list[Job]:
         return [self._job(record) for record in self.store.select()]
 
     async def get_job(self, system: str, job_id: str) -> Job:
-        return self._job(self._record(_job_number(job_id)))
+        return self._job(self._record(checks.job_number(job_id)))
 
     async def cancel_job(self, system: str, job_id: str) -> Job:
-        record = self._record(_job_number(job_id))
-        if record.state in _FINAL:
-            raise Conflict(f"Job {job_id} has already ended ({record.state}); nothing to cancel.")
-        if record.state == JobState.RUNNING.value:
-            self._kill(record)
-        self.store.update(
-            record.id, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
+        # Any server may cancel any of the user's jobs, whatever root it was submitted under.
+        record = self._record(checks.job_number(job_id))
+        cancelled = record.state not in _FINAL and self.store.transition(
+            record.id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
         )
-        return self._job(self._record(record.id))
+        if not cancelled:
+            record = self._record(record.id)
+            raise Conflict(
+                f"Job {record.id} has already ended ({record.state}); nothing to cancel."
+            )
+        # The record as cancelled: its pid can no longer change, a launcher that has not yet
+        # recorded its pid finds the job cancelled and stops what it started.
+        record = self._record(record.id)
+        if record.pid is not None:
+            self._kill(record)
+        else:
+            self._kill_unrecorded(record)
+        return self._job(record)
 
-    # A held job stays PENDING with Slurm's reason until released; the follower skips it. Both
-    # run on the event loop between two follower steps, so a job cannot start in between.
+    # A held job stays PENDING with Slurm's reason until released; no server claims it.
     async def hold(self, system: str, job_id: str) -> Job:
-        record = self._record(_job_number(job_id))
-        if record.state != JobState.PENDING.value:
-            raise Conflict(f"Job {job_id} is {record.state}: only a pending job can be held.")
-        self.store.update(record.id, reason=HELD)
+        record = self._record(checks.job_number(job_id))
+        if not self.store.transition(record.id, _PENDING, reason=HELD):
+            record = self._record(record.id)
+            raise Conflict(f"Job {record.id} is {record.state}: only a pending job can be held.")
         return self._job(self._record(record.id))
 
     async def release(self, system: str, job_id: str) -> Job:
-        record = self._record(_job_number(job_id))
-        if record.state != JobState.PENDING.value or record.reason != HELD:
-            raise Conflict(f"Job {job_id} is not held ({record.state}): nothing to release.")
-        self.store.update(record.id, reason="Resources")
+        record = self._record(checks.job_number(job_id))
+        if not self.store.transition(
+            record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
+        ):
+            record = self._record(record.id)
+            raise Conflict(f"Job {record.id} is not held ({record.state}): nothing to release.")
         self._wake.set()
         return self._job(self._record(record.id))
 
@@ -202,11 +238,20 @@ class LocalJobs(JobBackend):
         check_stream(stream)
         if offset < 0:
             raise ValidationError("offset must not be negative.")
-        record = self._record(_job_number(job_id))
-        path = Path(record.stdout if stream == "stdout" else record.stderr)
+        record = self._record(checks.job_number(job_id))
         final = record.state in _FINAL
-        data = await asyncio.to_thread(_read_from, path, offset, max_bytes)
-        size = await asyncio.to_thread(_size, path)
+        log_path = record.stdout if stream == "stdout" else record.stderr
+        if not os.path.isabs(log_path):  # never resolved: the job failed at submission
+            return log_chunk(b"", offset, at_end=True, final=final)
+        if not self._inside(log_path):
+            raise PermissionDenied(
+                f"Job {record.id} ran in {record.workdir}, outside this server's root "
+                f"({self.root}); read its output from a Jupyter server started in "
+                f"{record.root or record.workdir}."
+            )
+        # Resolved again: a log replaced by a link to a file outside the root is refused.
+        path = self.paths.resolve(log_path)
+        data, size = await asyncio.to_thread(_read_from, path, offset, max_bytes)
         return log_chunk(data, offset, at_end=offset + len(data) >= size, final=final)
 
     async def partitions(self, system: str) -> list[Partition]:
@@ -219,44 +264,57 @@ class LocalJobs(JobBackend):
         while True:
             try:
                 active = self._advance()
-            except Exception:  # a broken record must not stop every other job
-                log.exception("hpc-jupyter: local facility %r could not update jobs", self.facility)
+            except Exception:  # the store failed (a disk error): try again, do not stop
+                log.exception("local facility %r could not update jobs", self.facility)
                 active = True
             if active:
                 await asyncio.sleep(self.tick)
             else:
                 self._wake.clear()
-                await self._wake.wait()
+                # A timer rather than wait_for: a submit's wake-up then reaches this loop as
+                # directly as before, so its job starts in the same turn of the event loop.
+                timer = asyncio.get_running_loop().call_later(IDLE_POLL, self._wake.set)
+                try:
+                    await self._wake.wait()
+                finally:
+                    timer.cancel()
 
     def _advance(self) -> bool:
         """Move every active job one step; True while any job is still active."""
-        running = 0
+        active = False
         now = time.time()
-        for record in self.store.select(states=frozenset({JobState.RUNNING.value})):
-            if self._check_running(record, now):
-                running += 1
+        for record in self.store.select(states=_RUNNING):
+            try:
+                active = self._check_running(record, now) or active
+            except Exception:  # a broken record must not stop every other job
+                log.exception("local job %s could not be followed", record.id)
+                active = True
         pending = [
             record
-            for record in self.store.select(states=frozenset({JobState.PENDING.value}))
-            if record.reason != HELD
+            for record in self.store.select(states=_PENDING)
+            if record.reason != HELD and record.root == self.root
         ]
         for record in sorted(pending, key=lambda r: r.id):
-            if running >= self.max_running:
+            claim = self.store.claim(record.id, self.root, HELD, self.max_running, time.time())
+            if claim is Claim.FULL:
                 break
-            self._launch(record)
-            running += 1
-        return running > 0 or len(pending) > 0
+            if claim is Claim.CLAIMED:
+                self._launch(record)
+        return active or len(pending) > 0
 
     def _check_running(self, record: JobRecord, now: float) -> bool:
         """Finish a running job that has ended or run out of time; True if it still runs."""
         if self._finish_from_exit_file(record):
             return False
+        if record.pid is None:
+            return self._check_launch(record, now)
         if not self._alive(record):
             # It may have written its exit status and exited since the first look.
             if self._finish_from_exit_file(record):
                 return False
-            self.store.update(
+            self.store.transition(
                 record.id,
+                _RUNNING,
                 state=JobState.FAILED.value,
                 reason="The job's process ended without reporting an exit status",
                 end_time=now,
@@ -264,9 +322,35 @@ class LocalJobs(JobBackend):
             return False
         start = record.start_time or now
         if record.time_limit is not None and now - start > record.time_limit:
-            self._kill(record)
-            self.store.update(
-                record.id, state=JobState.TIMEOUT.value, reason="TimeLimit", end_time=now
+            if self.store.transition(
+                record.id, _RUNNING, state=JobState.TIMEOUT.value, reason="TimeLimit", end_time=now
+            ):
+                self._kill(record)
+            return False
+        return True
+
+    def _check_launch(self, record: JobRecord, now: float) -> bool:
+        """A job claimed but without a pid: being launched, or its launcher's server died."""
+        pid = self._pid_from_file(record.id)
+        if pid is not None:  # it started: follow it from now on, whoever launched it
+            self.store.transition(
+                record.id,
+                _RUNNING,
+                "(pid IS NULL OR pid = ?)",
+                (pid,),
+                pid=pid,
+                pid_start=process_start(pid),
+            )
+            return True
+        if now - (record.start_time or now) > LAUNCH_GRACE:
+            # The wrapper records its pid before the script starts: without one, it never ran.
+            self.store.transition(
+                record.id,
+                _RUNNING,
+                "pid IS NULL",
+                state=JobState.FAILED.value,
+                reason=NEVER_STARTED,
+                end_time=now,
             )
             return False
         return True
@@ -275,16 +359,22 @@ class LocalJobs(JobBackend):
         """Finish the job from the exit status its wrapper wrote, if it has; True if so."""
         exit_file = self._job_dir(record.id) / "exit_code"
         try:
-            code = int(exit_file.read_text().strip() or "1")
+            text = exit_file.read_text()
             ended = exit_file.stat().st_mtime
         except FileNotFoundError:
             return False
+        except (OSError, ValueError):  # replaced by a directory, not text: the job did end
+            text, ended = "", time.time()
+        code = _exit_code(text)
         state = JobState.COMPLETED if code == 0 else JobState.FAILED
-        self.store.update(record.id, state=state.value, exit_code=code, end_time=ended)
+        reason = None if code is not None else "The job's exit status could not be read"
+        self.store.transition(
+            record.id, _RUNNING, state=state.value, exit_code=code, reason=reason, end_time=ended
+        )
         return True
 
     def _launch(self, record: JobRecord) -> None:
-        job_dir = self._job_dir(record.id)
+        """Start a job this server has claimed, and record its process."""
         env = {
             **os.environ,
             **record.env,
@@ -304,46 +394,32 @@ class LocalJobs(JobBackend):
                 )
                 return
         try:
-            launched = subprocess.run(
-                [
-                    "/bin/bash",
-                    "-c",
-                    _LAUNCHER,
-                    _WRAPPER,
-                    str(job_dir / "script.sh"),
-                    str(job_dir / "exit_code"),
-                    record.stdout,
-                    record.stderr,
-                ],
-                cwd=record.workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=30,
-                check=True,
-            )
-            pid = int(launched.stdout.decode().strip())
+            pid = start_process(self._job_dir(record.id), record, env)
         except (OSError, ValueError, subprocess.SubprocessError) as err:
-            log.warning("hpc-jupyter: local job %s did not start: %s", record.id, err)
+            log.warning("local job %s did not start: %s", record.id, err)
             self._fail(record, "The job could not be started on this machine")
             return
-        self.store.update(
-            record.id,
-            state=JobState.RUNNING.value,
-            reason=None,
-            start_time=time.time(),
-            pid=pid,
-            pid_start=_process_start(pid),
+        started = process_start(pid)
+        recorded = self.store.transition(
+            record.id, _RUNNING, "(pid IS NULL OR pid = ?)", (pid,), pid=pid, pid_start=started
         )
+        if not recorded:  # cancelled (or given up on) while it was being started
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
 
     def _fail(self, record: JobRecord, reason: str) -> None:
-        self.store.update(
-            record.id, state=JobState.FAILED.value, reason=reason, end_time=time.time()
+        self.store.transition(
+            record.id, _RUNNING, state=JobState.FAILED.value, reason=reason, end_time=time.time()
         )
 
     def _alive(self, record: JobRecord) -> bool:
-        # The same pid with the same start time: not a later process that reused the pid.
-        return record.pid is not None and _process_start(record.pid) == record.pid_start
+        # The same pid with the same start time: not a later process that reused the pid. A
+        # process already gone when its start was read (None) is not alive.
+        return (
+            record.pid is not None
+            and record.pid_start is not None
+            and process_start(record.pid) == record.pid_start
+        )
 
     def _kill(self, record: JobRecord) -> None:
         """SIGTERM the job's process group now, SIGKILL it after a grace period."""
@@ -355,6 +431,13 @@ class LocalJobs(JobBackend):
         loop = asyncio.get_running_loop()
         self._kills[pgid] = loop.call_later(KILL_GRACE, self._kill_now, pgid)
 
+    def _kill_unrecorded(self, record: JobRecord) -> None:
+        """Stop a cancelled job whose launcher's server died before recording its pid."""
+        pid = self._pid_from_file(record.id)
+        exited = (self._job_dir(record.id) / "exit_code").exists()
+        if pid is not None and not exited and process_start(pid) is not None:
+            self._kill(JobRecord(**{**vars(record), "pid_start": process_start(pid), "pid": pid}))
+
     def _kill_now(self, pgid: int) -> None:
         self._kills.pop(pgid, None)
         with contextlib.suppress(ProcessLookupError):
@@ -364,6 +447,14 @@ class LocalJobs(JobBackend):
 
     def _job_dir(self, job_id: int) -> Path:
         return self.data_dir / "jobs" / str(job_id)
+
+    def _pid_from_file(self, job_id: int) -> int | None:
+        """The pid the job's wrapper wrote, or None before it started."""
+        try:
+            text = (self._job_dir(job_id) / "pid").read_text().strip()
+        except (OSError, ValueError):
+            return None
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
     def _record(self, job_id: int) -> JobRecord:
         record = self.store.get(job_id)
@@ -375,10 +466,21 @@ class LocalJobs(JobBackend):
         """Where a job's output goes: sbatch's pattern filled in, relative to its work dir."""
         filled = expand_filename_pattern(pattern, job_id, name, self.user)
         candidate = filled if os.path.isabs(filled) else os.path.join(workdir, filled)
-        return self.paths.resolve(candidate)
+        return self.paths.resolve(checks.path_length(candidate))
+
+    def _inside(self, path: str) -> bool:
+        """Whether a record's (real, absolute) path lies under this server's root."""
+        return path == self.root or path.startswith(self.root.rstrip("/") + "/")
 
     def _job(self, record: JobRecord) -> Job:
-        state = JobState(record.state)
+        """The job as this server shows it; never fails, whatever root the job came from."""
+        try:
+            state = JobState(record.state)
+        except ValueError:
+            state = JobState.UNKNOWN
+        reason = record.reason
+        if state is JobState.PENDING and reason != HELD and record.root != self.root:
+            reason = f"Waits for a Jupyter server started in {record.root or record.workdir}"
         return Job(
             id=str(record.id),
             name=record.name,
@@ -395,44 +497,50 @@ class LocalJobs(JobBackend):
             end_time=record.end_time,
             time_limit=record.time_limit,
             exit_code=record.exit_code,
-            workdir=self.paths.show(Path(record.workdir)),
+            workdir=self._shown(record.workdir),
             stdout=self._shown(record.stdout),
             stderr=self._shown(record.stderr),
-            reason=record.reason,
+            reason=reason,
         )
 
     def _shown(self, path: str) -> str:
-        if os.path.isabs(path):
-            return self.paths.show(Path(path))
-        return path  # a pattern not yet resolved (the job failed at submission)
+        """A record's path for users: relative under this root, absolute (honestly) elsewhere."""
+        if not os.path.isabs(path):
+            return path  # a pattern not yet resolved (the job failed at submission)
+        if not self._inside(path):
+            return path
+        return self.paths.show(Path(path))
 
 
-def _job_number(job_id: str) -> int:
-    if not job_id.isdigit() or len(job_id) > 18:
-        raise ValidationError(f"Job id {job_id!r} is not a job number.")
-    return int(job_id)
+def _exit_code(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return 1
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 4 else None
 
 
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
+def _read_from(path: Path, offset: int, count: int) -> tuple[bytes, int]:
+    """Up to `count` bytes of a log from `offset`, and the log's size (0 if it does not exist).
+
+    Any offset is safe: one past the end reads nothing, without seeking (a seek beyond 2**63
+    fails). A directory or other non-file in the log's place is a clear error, and a FIFO
+    cannot block the reading thread (it is opened without waiting for a writer).
+    """
     try:
-        return int(value)
-    except ValueError:
-        raise ValidationError(f"Expected a whole number, got {value!r}.") from None
-
-
-def _read_from(path: Path, offset: int, count: int) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            handle.seek(offset)
-            return handle.read(count)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        return b""
-
-
-def _size(path: Path) -> int:
+        return b"", 0
+    except OSError as err:
+        if err.errno in (errno.EACCES, errno.EPERM):
+            raise PermissionDenied(f"The job's log {path.name!r} cannot be read here.") from None
+        raise HPCError(f"The job's log cannot be read: {os.strerror(err.errno or 0)}.") from None
     try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ValidationError(f"The job's log {checks.shown(path.name)} is {kind}.")
+        if offset >= info.st_size:
+            return b"", info.st_size
+        return os.pread(fd, min(count, info.st_size - offset), offset), info.st_size
+    finally:
+        os.close(fd)

@@ -1,12 +1,18 @@
-"""Job records of the local facility, kept in a small SQLite file so they survive restarts."""
+"""Job records of the local facility, kept in a small SQLite file so they survive restarts.
+
+Several Jupyter servers of one user may share the file (one per working directory, or two in
+the same one). Every change that can race is therefore a conditional update inside one
+`BEGIN IMMEDIATE` transaction, and its caller learns whether it won.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +36,24 @@ CREATE TABLE IF NOT EXISTS jobs (
     end_time REAL,
     exit_code INTEGER,
     pid INTEGER,
-    pid_start TEXT
-);
+    pid_start TEXT,
+    root TEXT
+)
 """
+_INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
+"""Every follower's look (running jobs, pending jobs, the count of running ones) is by state."""
+BUSY_TIMEOUT = 10.0
+"""Seconds a writer waits for another server's transaction before "database is locked"."""
+PENDING, RUNNING = "PENDING", "RUNNING"
 
 
 @dataclass
 class JobRecord:
-    """One row of the jobs table. Paths are real, absolute paths on this machine."""
+    """One row of the jobs table. Paths are real, absolute paths on this machine.
+
+    `root` is the root directory of the server the job was submitted to (None for a job
+    recorded before roots were remembered, until a server whose root holds its work dir starts).
+    """
 
     id: int
     name: str
@@ -58,19 +74,50 @@ class JobRecord:
     exit_code: int | None = None
     pid: int | None = None
     pid_start: str | None = None
+    root: str | None = None
 
 
 _COLUMNS = [f.name for f in fields(JobRecord)]
 
 
+class Claim(Enum):
+    """What became of an attempt to claim a pending job for launching."""
+
+    CLAIMED = "claimed"
+    FULL = "full"
+    """`max_running` jobs run already."""
+    TAKEN = "taken"
+    """The job is no longer a launchable pending job of this root (another server took it,
+    it was cancelled or held)."""
+
+
 class JobStore:
     """All reads and writes of job records; one connection, used from the event loop only."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, root: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None)
+        # Another server's transaction holds the write lock for milliseconds: wait for it
+        # (explicitly, and longer than Python's 5 s default) rather than fail with "database
+        # is locked".
+        self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        with self._transaction() as db:
+            db.execute(_SCHEMA)
+            db.execute(_INDEX)
+            self._migrate(db, root)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection, root: str) -> None:
+        """Add the `root` column to a store made before it, and adopt old jobs under `root`."""
+        columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        if "root" not in columns:
+            db.execute("ALTER TABLE jobs ADD COLUMN root TEXT")
+        # A job recorded without its root was submitted under the root that holds its work
+        # dir; the first server started there is the best evidence of it.
+        orphans = db.execute("SELECT id, workdir FROM jobs WHERE root IS NULL").fetchall()
+        for job_id, workdir in orphans:
+            if _under(str(workdir), root):
+                db.execute("UPDATE jobs SET root = ? WHERE id = ? AND root IS NULL", (root, job_id))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -82,29 +129,93 @@ class JobStore:
             raise
         self._db.execute("COMMIT")
 
-    def insert(self, **values: Any) -> JobRecord:
-        """Record a new job and return it with its id."""
+    def insert(self, prepare: Callable[[int], dict[str, Any]], **values: Any) -> JobRecord:
+        """Record a new job; `prepare(id)` runs before it is visible and returns more columns.
+
+        The job becomes visible to other servers only once `prepare` (which writes its script)
+        has succeeded; if it raises, nothing is recorded.
+        """
         values["env"] = json.dumps(values.get("env") or {})
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self._transaction() as db:
             # Column names come from our own code, never from a request; values are bound.
             query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
-            cursor = db.execute(query, list(values.values()))
-            job_id = cursor.lastrowid
-        assert job_id is not None
+            job_id = db.execute(query, list(values.values())).lastrowid
+            assert job_id is not None
+            more = prepare(job_id)
+            if more:
+                self._set(db, job_id, more)
         record = self.get(job_id)
         assert record is not None
         return record
 
-    def update(self, job_id: int, **values: Any) -> None:
-        """Change some columns of a job."""
+    def transition(
+        self,
+        job_id: int,
+        states: frozenset[str],
+        where: str = "",
+        params: tuple[Any, ...] = (),
+        **values: Any,
+    ) -> bool:
+        """Change some columns of a job if its state is one of `states`; True if it was.
+
+        `where` adds a condition written by our own code (never a request's text), with its
+        `params` bound.
+        """
+        with self._transaction() as db:
+            return self._set(db, job_id, values, states, where, list(params))
+
+    def claim(self, job_id: int, root: str, held: str, max_running: int, now: float) -> Claim:
+        """Mark a pending job of `root` RUNNING (not held), if fewer than `max_running` run.
+
+        The count and the change are one transaction, so of several servers following the
+        store exactly one claims a job, and no claim makes the running jobs of all of them more
+        than the claimer's `max_running`.
+        """
+        with self._transaction() as db:
+            (running,) = db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE state = ?", (RUNNING,)
+            ).fetchone()
+            if running >= max_running:
+                return Claim.FULL
+            won = self._set(
+                db,
+                job_id,
+                {
+                    "state": RUNNING,
+                    "reason": None,
+                    "start_time": now,
+                    "pid": None,
+                    "pid_start": None,
+                },
+                frozenset({PENDING}),
+                "root = ? AND reason IS NOT ?",
+                [root, held],
+            )
+            return Claim.CLAIMED if won else Claim.TAKEN
+
+    @staticmethod
+    def _set(
+        db: sqlite3.Connection,
+        job_id: int,
+        values: dict[str, Any],
+        states: frozenset[str] | None = None,
+        where: str = "",
+        params: list[Any] | None = None,
+    ) -> bool:
         if "env" in values:
             values["env"] = json.dumps(values["env"])
         assignments = ", ".join(f"{name} = ?" for name in values)
-        with self._transaction() as db:
-            query = f"UPDATE jobs SET {assignments} WHERE id = ?"  # noqa: S608 (our column names)
-            db.execute(query, [*values.values(), job_id])
+        query = f"UPDATE jobs SET {assignments} WHERE id = ?"  # noqa: S608 (our column names)
+        args: list[Any] = [*values.values(), job_id]
+        if states is not None:
+            query += f" AND state IN ({', '.join('?' for _ in states)})"
+            args.extend(sorted(states))
+        if where:
+            query += f" AND {where}"
+            args.extend(params or [])
+        return db.execute(query, args).rowcount == 1
 
     def get(self, job_id: int) -> JobRecord | None:
         """One job, or None."""
@@ -128,7 +239,15 @@ class JobStore:
         self._db.close()
 
 
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
 def _record(row: tuple[Any, ...]) -> JobRecord:
     data = dict(zip(_COLUMNS, row, strict=True))
-    data["env"] = json.loads(data["env"] or "{}")
+    try:
+        env = json.loads(data["env"] or "{}")
+    except ValueError:  # a damaged row must not hide every other job
+        env = {}
+    data["env"] = env if isinstance(env, dict) else {}
     return JobRecord(**data)

@@ -1,0 +1,96 @@
+"""Checks on what a local job submission asks for, so bad input is a 400 before anything is kept."""
+
+from __future__ import annotations
+
+from ...errors import ValidationError
+from ...timefmt import parse_time_limit
+
+MAX_TIME_LIMIT = 365 * 86400
+"""The longest time limit a local job may ask for: a year, in seconds."""
+NAME_MAX = 255
+PATH_MAX = 4096
+_SHOWN = 40
+
+
+def shown(value: str) -> str:
+    """A user's value for a message: quoted, and cut short so a huge input is not echoed back."""
+    return repr(value) if len(value) <= _SHOWN else repr(value[:_SHOWN]) + "..."
+
+
+def text(label: str, value: str) -> str:
+    """`value` if it can be stored and passed to a process: UTF-8 text without NUL characters."""
+    if "\x00" in value:
+        raise ValidationError(f"{label} must not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        # JSON's "\ud800" decodes to a lone surrogate, which no file or database can hold.
+        raise ValidationError(
+            f"{label} is not valid text (it holds an unpaired surrogate)."
+        ) from None
+    return value
+
+
+def script(value: str) -> str:
+    """The batch script, if it is UTF-8-encodable text that is not blank."""
+    if not value.strip():
+        raise ValidationError("The batch script is empty.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            "The batch script is not valid text (it holds an unpaired surrogate)."
+        ) from None
+    return value
+
+
+def time_limit(seconds: int | None, directive: str | None) -> int | None:
+    """The job's time limit in seconds: the request's, else its `#SBATCH --time`, at most a year."""
+    if seconds is None and directive is not None:
+        if len(directive) > 32:  # no Slurm time is that long; int() of 5000 digits would raise
+            raise ValidationError(f"Time limit {shown(directive)} is not a Slurm time.")
+        seconds = parse_time_limit(directive)
+    if seconds is None:
+        return None
+    if seconds <= 0:
+        raise ValidationError("time_limit must be a positive number of seconds.")
+    if seconds > MAX_TIME_LIMIT:
+        raise ValidationError(
+            f"time_limit must be at most {MAX_TIME_LIMIT} seconds (365 days) on this machine."
+        )
+    return seconds
+
+
+def whole_number(value: str | None) -> int | None:
+    """A directive's whole number (like `--nodes`), or None when absent."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise ValidationError(f"Expected a whole number, got {shown(value)}.")
+    return int(value)
+
+
+def env(variables: dict[str, str]) -> dict[str, str]:
+    """The job's environment variables, if every name and value can reach a process."""
+    for key, value in variables.items():
+        if not key.isidentifier() or not key.isascii() or "\x00" in value:
+            raise ValidationError(f"Environment variable {shown(key)} has a bad name or value.")
+        text(f"Environment variable {shown(key)}", value)
+    return variables
+
+
+def path_length(path: str) -> str:
+    """`path` if the filesystem can take it: at most 4096 bytes, each name at most 255."""
+    encoded = path.encode("utf-8", "surrogateescape")
+    if len(encoded) > PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+        raise ValidationError(
+            f"Path {shown(path)} is too long: at most {PATH_MAX} bytes, {NAME_MAX} per name."
+        )
+    return path
+
+
+def job_number(job_id: str) -> int:
+    """A local job id: ASCII digits only (`str.isdigit` is true for '²' too)."""
+    if not (job_id.isascii() and job_id.isdigit()) or len(job_id) > 18:
+        raise ValidationError(f"Job id {shown(job_id)} is not a job number.")
+    return int(job_id)
