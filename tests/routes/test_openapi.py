@@ -39,8 +39,10 @@ from hpc_jupyter.models import (
     FileExcerpt,
     FileType,
     Job,
+    JobListing,
     JobState,
     OutputChunk,
+    Staleness,
     System,
 )
 from hpc_jupyter.registry import NAME_PATTERN
@@ -310,10 +312,12 @@ def test_enums_and_models_match_the_code() -> None:
         ("System", System),
         ("OutputChunk", OutputChunk),
         ("FileExcerpt", FileExcerpt),
+        ("Staleness", Staleness),
     ]:
         assert set(schemas[name]["properties"]) == fields(model), name
         assert set(schemas[name]["required"]) == fields(model), name
     assert set(schemas["JobRequest"]["properties"]) == JOB_REQUEST_FIELDS
+    assert set(schemas["JobList"]["properties"]) == fields(JobListing)  # `stale` only when stale
     assert schemas["Facility"]["properties"]["name"]["pattern"] == NAME_PATTERN.pattern
     for name, schema in schemas.items():
         if schema.get("type") == "object":
