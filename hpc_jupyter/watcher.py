@@ -219,8 +219,12 @@ class JobWatcher:
         watch.asked_at = time.monotonic()
         self._wake.set()
         if time.monotonic() - watch.fetched_at >= self.interval(facility):
-            with contextlib.suppress(HPCError):  # remembered by the watch, answered below
+            try:
                 await watch.listing(self.emit)
+            except HPCError as err:
+                if err is not watch.failure:  # not a failed listing (no jobs here at all...)
+                    raise
+                # else remembered by the watch: answered below, stale or as the error
         return watch.answer()
 
     async def job(self, facility: str, system: str, job_id: str) -> Job:

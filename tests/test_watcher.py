@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from conftest import expect_error
 from helpers import JOBS, submit, wait_until
 
 from hpc_jupyter.app import EVENT_SCHEMA, JOB_STATE_EVENT
@@ -372,3 +373,14 @@ async def test_no_event_from_a_stale_listing_and_the_missed_change_after_it(
     listing.failure = None
     assert await wait_until(lambda: len(transitions(job_events, job["id"])) == 3, timeout=10)
     assert transitions(job_events, job["id"])[-1] == ("RUNNING", "COMPLETED")
+
+
+async def test_a_facility_without_jobs_is_still_a_clear_400(
+    api: API, hpc_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a failed listing to serve stale, nor "no jobs": the facility runs no jobs at all
+    monkeypatch.setattr(hpc_app.registry.get("local"), "_jobs", None)
+
+    error = await expect_error(api(*JOBS), 400)
+
+    assert error == {"message": "Facility 'local' does not run jobs.", "reason": "not_supported"}
