@@ -22,7 +22,17 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
 from .errors import HPCError, NotFound, ValidationError
-from .models import Capability, FileEntry, FileType, Job, JobState, Partition, System, check_stream
+from .models import (
+    Capability,
+    FileEntry,
+    FileType,
+    Job,
+    JobState,
+    Partition,
+    Staleness,
+    System,
+    check_stream,
+)
 from .timefmt import parse_time_limit
 
 if TYPE_CHECKING:
@@ -645,12 +655,21 @@ class HPC:
         return self.submit(script, **options)
 
     def jobs(self) -> JobTable:
-        """The user's jobs at the facility."""
+        """The user's jobs at the facility.
+
+        When the facility could not be listed again, the table holds the last good listing and
+        its `stale` attribute says why and since when (it is None for current jobs); with no
+        good listing to show, the facility's error is raised.
+        """
         data = self.client.request("GET", self._path("jobs"), params=self._params())
         items = data.get("jobs") if isinstance(data, Mapping) else None
         if not isinstance(items, list):
             raise _malformed("job list")
-        return JobTable(job_from_dict(item) for item in items)
+        stale = data.get("stale")
+        return JobTable(
+            (job_from_dict(item) for item in items),
+            None if stale is None else _model(Staleness, stale, "job list"),
+        )
 
     def partitions(self) -> list[Partition]:
         """The partitions (queues) of the facility's system, when it lists them."""

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import FileEntry, FileType, Job, JobState
+from .models import FileEntry, FileType, Job, JobState, Staleness
 from .sizefmt import format_size
 from .timefmt import format_duration
 
@@ -30,6 +30,7 @@ __all__ = [
     "jobs_html",
     "jobs_text",
     "register_formatters",
+    "stale_text",
 ]
 
 STATE_COLOURS: dict[JobState, str] = {
@@ -142,8 +143,36 @@ def _job_cells(job: Job) -> list[str]:
     ]
 
 
-def jobs_html(jobs: Sequence[Job]) -> str:
-    """An HTML table of jobs with a coloured state; the pending reason shows on hover."""
+def _clock(timestamp: float) -> str:
+    """A time of day, with its date when it is not today."""
+    moment = time.localtime(timestamp)
+    today = time.localtime()
+    same_day = moment.tm_yday == today.tm_yday and moment.tm_year == today.tm_year
+    return time.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S", moment)
+
+
+def stale_text(stale: Staleness) -> str:
+    """One line saying that a job listing is the last good one, not the current jobs, and why."""
+    return (
+        f"Showing jobs as of {_clock(stale.listed_at)}: listing them again has failed "
+        f"since {_clock(stale.failed_at)}: {stale.message}"
+    )
+
+
+_STALE_EMPTY = "No jobs were listed then."
+
+
+def jobs_html(jobs: Sequence[Job], stale: Staleness | None = None) -> str:
+    """An HTML table of jobs with a coloured state; the pending reason shows on hover.
+
+    A stale listing (`stale`) gets a warning line above the table.
+    """
+    if stale is not None:
+        warning = (
+            '<p class="hpc-jupyter-stale" style="color:#b26a00;font-weight:bold">'
+            f"⚠ {_e(stale_text(stale))}</p>"
+        )
+        return warning + (jobs_html(jobs) if jobs else f"<p>{_STALE_EMPTY}</p>")
     if not jobs:
         return "<p>No jobs.</p>"
     rows = []
@@ -156,8 +185,10 @@ def jobs_html(jobs: Sequence[Job]) -> str:
     return _html_table("hpc-jobs", _JOB_HEADERS, rows)
 
 
-def jobs_text(jobs: Sequence[Job]) -> str:
-    """A plain-text table of jobs."""
+def jobs_text(jobs: Sequence[Job], stale: Staleness | None = None) -> str:
+    """A plain-text table of jobs, under a warning line when the listing is stale."""
+    if stale is not None:
+        return f"Warning: {stale_text(stale)}\n" + (jobs_text(jobs) if jobs else _STALE_EMPTY)
     if not jobs:
         return "No jobs."
     rows = []
@@ -274,13 +305,21 @@ class _Pretty(Protocol):
 
 
 class JobTable(list[Job]):
-    """A list of jobs that displays as a table."""
+    """A list of jobs that displays as a table.
+
+    `stale` is None when the jobs are the facility's current ones; otherwise the facility could
+    not be listed again, these are the jobs as of `stale.listed_at`, and it says why.
+    """
+
+    def __init__(self, jobs: Iterable[Job] = (), stale: Staleness | None = None) -> None:
+        super().__init__(jobs)
+        self.stale = stale
 
     def _repr_html_(self) -> str:
-        return jobs_html(self)
+        return jobs_html(self, self.stale)
 
     def _repr_pretty_(self, printer: _Pretty, cycle: bool) -> None:
-        printer.text(jobs_text(self))
+        printer.text(jobs_text(self, self.stale))
 
 
 class Listing(list[FileEntry]):

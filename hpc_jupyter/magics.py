@@ -297,7 +297,11 @@ class HPCMagics(Magics):
     @_facility_option
     @_one_line_errors
     def hpc_jobs(self, line: str = "") -> JobTable | None:
-        """List your jobs at the facility."""
+        """List your jobs at the facility.
+
+        When the facility cannot be listed now, the server's last good listing is shown under
+        a line saying how old it is and why; with none to show, the error is the answer.
+        """
         args = _parse(self.hpc_jobs, line)
         return self._api(args.facility).jobs()
 

@@ -201,6 +201,39 @@ class Job(Model):
     """For a task of a job array: its index, or a range (`4-6`) for tasks still pending together."""
 
 
+@dataclass(frozen=True)
+class Staleness(Model):
+    """Why a job listing is not fresh: listing the jobs again failed, so this is the last good one.
+
+    Times are Unix seconds, like the jobs' own.
+    """
+
+    message: str
+    """The newest failure, for a person (as an error's `message`)."""
+    reason: str
+    """The newest failure's stable word (as an error's `reason`: `unavailable`, `timeout`...)."""
+    failed_at: float
+    """When listings started failing: the first failure after the last good listing."""
+    listed_at: float
+    """When the listing served was made."""
+
+
+@dataclass(frozen=True)
+class JobListing(Model):
+    """A facility's jobs as the job watcher serves them: fresh, or the last good ones, marked."""
+
+    jobs: tuple[Job, ...]
+    stale: Staleness | None = None
+    """None while the listing is fresh; else why it is not."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's `JobList`: `stale` only when the listing is stale."""
+        data = super().to_dict()
+        if self.stale is None:
+            del data["stale"]
+        return data
+
+
 def check_stream(stream: str) -> None:
     """Refuse any log of a job but its `stdout` and `stderr`."""
     if stream not in ("stdout", "stderr"):

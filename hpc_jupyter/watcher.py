@@ -5,18 +5,28 @@ most once per poll interval: callers share the last listing while it is fresh an
 request in flight when it is not. While anyone watches (asked within `idle_after` seconds) or
 a job is still active, a background loop keeps listing, and every change of a job's state is
 published through `emit` (the server extension sends it as a jupyter_server event).
+
+A failed listing is never served as a fresh one. The watcher remembers the newest failure
+beside the last good listing: callers get that listing marked stale (with the failure and
+both times), or the error itself when there never was a good listing or when the facility
+refused our credentials (the user must act, not read old rows). Failures are coalesced like
+listings: a facility that is down is asked once per interval, not once per caller. No state
+change is published from a stale listing; the first good listing after it is compared with
+the last good one before it, so nothing that happened meanwhile is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from .models import Job
+from .errors import FacilityAuthError, HPCError
+from .models import Job, JobListing, Staleness
 from .registry import FacilityRegistry
 
 log = logging.getLogger(__name__)
@@ -31,12 +41,20 @@ class _Watch:
         self.facility = facility
         self.system = system
         self.jobs: list[Job] = []
+        """The last good listing (with the jobs changed through us since)."""
+        self.listed_at: float | None = None
+        """When the last good listing was made (Unix seconds); None before the first."""
+        self.failure: HPCError | None = None
+        """Why the newest listing failed; None when it succeeded (or none was tried yet)."""
+        self.failing_since = 0.0
+        """When listings started failing (Unix seconds), while `failure` is set."""
         self.states: dict[str, str] | None = None
         self.unlisted: dict[str, str] = {}
         """States published by `JobWatcher.changed()` before the first listing."""
         self.touched: dict[str, tuple[Job, float]] = {}
         """Jobs changed through us (`JobWatcher.changed()`), and when."""
         self.fetched_at = 0.0
+        """When a listing was last tried, failed or not (monotonic seconds)."""
         self.asked_at = 0.0
         self.fetches = 0
         self._inflight: asyncio.Future[list[Job]] | None = None
@@ -64,11 +82,60 @@ class _Watch:
         backend = self.registry.get(self.facility).require_jobs()
         self.fetches += 1
         asked = time.monotonic()
-        jobs = self._with_newer(await backend.list_jobs(self.system), asked)
+        try:
+            listed = await backend.list_jobs(self.system)
+        except HPCError as err:
+            self._failed(err)
+            raise
+        except Exception as err:  # a bug below us: remembered like any failure, never as "no jobs"
+            log.error("hpc-jupyter: listing jobs of %r failed", self.facility, exc_info=err)
+            failure = HPCError(
+                f"Listing the jobs of {self.facility!r} failed unexpectedly; "
+                "the server's log says why."
+            )
+            self._failed(failure, logged=True)
+            raise failure from None
+        jobs = self._with_newer(listed, asked)
         self._publish_changes(jobs, emit)
+        if self.failure is not None:
+            log.info("hpc-jupyter: listing jobs of %r works again", self.facility)
+        self.failure = None
         self.jobs = jobs
+        self.listed_at = time.time()
         self.fetched_at = time.monotonic()
         return jobs
+
+    def _failed(self, failure: HPCError, logged: bool = False) -> None:
+        """Remember a failed listing (the last good one stays); log when the failure is new."""
+        if self.failure is None:
+            self.failing_since = time.time()
+        if not logged and (self.failure is None or self.failure.message != failure.message):
+            log.warning(
+                "hpc-jupyter: listing jobs of %r failed: %s", self.facility, failure.message
+            )
+        self.failure = failure
+        # The next try waits for the next interval: a facility that is down is not hammered.
+        self.fetched_at = time.monotonic()
+
+    def answer(self) -> JobListing:
+        """What callers get now: the listing, marked stale after a failure, or the error."""
+        failure = self.failure
+        if failure is None:
+            return JobListing(tuple(self.jobs))
+        if self.listed_at is None or isinstance(failure, FacilityAuthError):
+            # A copy: re-raising one instance would grow its traceback with every caller.
+            raise copy.copy(failure).with_traceback(None)
+        stale = Staleness(
+            message=failure.message,
+            reason=failure.reason,
+            failed_at=self.failing_since,
+            listed_at=self.listed_at,
+        )
+        return JobListing(tuple(self.jobs), stale)
+
+    def fresh(self, interval: float) -> bool:
+        """Whether the newest listing succeeded and is at most `interval` seconds old."""
+        return self.failure is None and time.monotonic() - self.fetched_at < interval
 
     def _with_newer(self, jobs: list[Job], asked: float) -> list[Job]:
         """The listing, with the jobs changed through us since it was asked for.
@@ -142,21 +209,31 @@ class JobWatcher:
         """Seconds between two listings of a facility's jobs."""
         return self.intervals.get(facility, 30.0)
 
-    async def jobs(self, facility: str, system: str) -> list[Job]:
-        """The facility's jobs, at most one poll interval old."""
+    async def jobs(self, facility: str, system: str) -> JobListing:
+        """The facility's jobs, at most one poll interval old, or the last good ones marked stale.
+
+        Raises the newest failure when there is no good listing to show (or when the facility
+        refused our credentials).
+        """
         watch = self._watch(facility, system)
         watch.asked_at = time.monotonic()
         self._wake.set()
-        if time.monotonic() - watch.fetched_at < self.interval(facility):
-            return watch.jobs
-        return await watch.listing(self.emit)
+        if time.monotonic() - watch.fetched_at >= self.interval(facility):
+            try:
+                await watch.listing(self.emit)
+            except HPCError as err:
+                if err is not watch.failure:  # not a failed listing (no jobs here at all...)
+                    raise
+                # else remembered by the watch: answered below, stale or as the error
+        return watch.answer()
 
     async def job(self, facility: str, system: str, job_id: str) -> Job:
         """One job, from a fresh listing when it has it, else from the facility."""
         watch = self._watch(facility, system)
         watch.asked_at = time.monotonic()
         self._wake.set()
-        if time.monotonic() - watch.fetched_at < self.interval(facility):
+        # Never from a stale listing: the facility's answer (or its error) is the truth.
+        if watch.fresh(self.interval(facility)):
             for job in watch.jobs:
                 if job.id == job_id:
                     return job
@@ -204,15 +281,9 @@ class JobWatcher:
                 await self._wake.wait()
                 continue
             for watch in due:
-                try:
+                # One facility down must not stop the others; the watch remembers and logs it.
+                with contextlib.suppress(HPCError):
                     await watch.listing(self.emit)
-                except Exception as err:  # one facility down must not stop the others
-                    log.warning(
-                        "hpc-jupyter: listing jobs of %r failed: %s",
-                        watch.facility,
-                        getattr(err, "message", type(err).__name__),
-                    )
-                    watch.fetched_at = time.monotonic()  # retry after an interval, not at once
             await asyncio.sleep(min([self.interval(w.facility) for w in self._live()] or [1.0]))
 
     def _live(self) -> list[_Watch]:

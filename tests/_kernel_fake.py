@@ -72,6 +72,8 @@ class FakeHPCServer(httpx.BaseTransport):
         self.upload_digests: dict[str, tuple[int, str]] = {}
         self.keep_uploads = True
         self.jobs: dict[str, FakeJob] = {}
+        self.jobs_stale: dict[str, Any] | None = None
+        """The `stale` object of job listings (the spec's `Staleness`); None: fresh listings."""
         self.by_key: dict[str, str] = {}
         self.next_id = 100
         self.output_chunk = 5
@@ -315,7 +317,10 @@ class FakeHPCServer(httpx.BaseTransport):
 
     def _jobs(self, method: str, rest: list[str], seen: Seen, facility: str) -> httpx.Response:
         if not rest and method == "GET":
-            return httpx.Response(200, json={"jobs": [j.data for j in self.jobs.values()]})
+            listing: dict[str, Any] = {"jobs": [j.data for j in self.jobs.values()]}
+            if self.jobs_stale is not None:  # `stale` is absent from a fresh listing
+                listing["stale"] = self.jobs_stale
+            return httpx.Response(200, json=listing)
         if not rest and method == "POST":
             body = seen.body or {}
             key = seen.headers.get("idempotency-key")

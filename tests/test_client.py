@@ -22,6 +22,7 @@ from _kernel_fake import BASE, HOME, TOKEN, FakeHPCServer
 from hpc_jupyter import api
 from hpc_jupyter.api import HPC, JobHandle, JobWaitTimeout, connect
 from hpc_jupyter.client import HPCClient, find_server
+from hpc_jupyter.display import jobs_text
 from hpc_jupyter.errors import (
     ERRORS_BY_REASON,
     Conflict,
@@ -32,7 +33,7 @@ from hpc_jupyter.errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from hpc_jupyter.models import FileType, JobState
+from hpc_jupyter.models import FileType, JobState, Staleness
 
 MiB = 1024 * 1024
 
@@ -444,6 +445,43 @@ def test_jobs_lists_every_job(fake: FakeHPCServer, hpc: HPC) -> None:
 
     assert [(j.name, j.state) for j in jobs] == [("a", JobState.RUNNING), ("b", JobState.PENDING)]
     assert "Priority" in jobs._repr_html_()
+    assert jobs.stale is None
+
+
+def test_a_stale_listing_is_marked_never_passed_off_as_current(
+    fake: FakeHPCServer, hpc: HPC
+) -> None:
+    # Given a server serving the last good listing because the facility cannot be reached
+    fake.add_job(["RUNNING"], name="a")
+    listed_at = time.mktime((2001, 2, 3, 14, 2, 11, 0, 0, -1))  # not today: dated
+    fake.jobs_stale = {
+        "message": "FirecREST (alps) cannot be reached.",
+        "reason": "unavailable",
+        "failed_at": listed_at + 29,
+        "listed_at": listed_at,
+    }
+
+    jobs = hpc.jobs()
+
+    # Then the jobs are there, and so is why they may be out of date, in every way they show
+    assert [j.name for j in jobs] == ["a"]
+    assert jobs.stale == Staleness(
+        "FirecREST (alps) cannot be reached.", "unavailable", listed_at + 29, listed_at
+    )
+    line = (
+        "Showing jobs as of 2001-02-03 14:02:11: listing them again has failed since "
+        "2001-02-03 14:02:40: FirecREST (alps) cannot be reached."
+    )
+    assert line in jobs._repr_html_()
+    assert jobs._repr_html_().index(line) < jobs._repr_html_().index("<table")
+    assert jobs_text(jobs, jobs.stale).splitlines()[0] == f"Warning: {line}"
+
+
+def test_a_malformed_stale_mark_is_an_error_not_ignored(fake: FakeHPCServer, hpc: HPC) -> None:
+    fake.jobs_stale = {"message": "down"}
+
+    with pytest.raises(HPCError, match="malformed job list"):
+        hpc.jobs()
 
 
 # -- facilities and systems ------------------------------------------------------------------------

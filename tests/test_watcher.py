@@ -10,9 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from conftest import expect_error
 from helpers import JOBS, submit, wait_until
 
 from hpc_jupyter.app import EVENT_SCHEMA, JOB_STATE_EVENT
+from hpc_jupyter.errors import FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
 from hpc_jupyter.models import JobRequest
 
 API = Callable[..., Awaitable[Any]]
@@ -228,3 +230,157 @@ async def test_a_listing_older_than_a_cancel_does_not_bring_the_job_back(
         ("PENDING", "RUNNING"),
         ("RUNNING", "CANCELLED"),
     ]
+
+
+# -- a facility that fails: its error, or the last good listing marked stale ---------------------
+
+
+class Switch:
+    """The local facility's listing, failing with `failure` while one is set."""
+
+    def __init__(self, backend: Any) -> None:
+        self.failure: Exception | None = None
+        self.calls = 0
+        self._list_jobs = backend.list_jobs
+
+    async def list_jobs(self, system: str) -> Any:
+        self.calls += 1
+        if self.failure is not None:
+            raise self.failure
+        return await self._list_jobs(system)
+
+
+@pytest.fixture
+def listing(hpc_app: Any, monkeypatch: pytest.MonkeyPatch) -> Switch:
+    backend = hpc_app.registry.get("local").jobs
+    switch = Switch(backend)
+    monkeypatch.setattr(backend, "list_jobs", switch.list_jobs)
+    return switch
+
+
+async def next_try(hpc_app: Any, switch: Switch) -> None:
+    """Wait until the watcher has tried the facility once more (its loop, or a caller)."""
+    calls = switch.calls
+    assert await wait_until(lambda: switch.calls > calls, timeout=10)
+    await asyncio.sleep(0)
+
+
+async def test_a_failure_before_any_good_listing_is_the_answer_all_interval(
+    hpc_app: Any, listing: Switch
+) -> None:
+    # Given a facility whose first listing fails
+    listing.failure = Unavailable("The facility cannot be reached.")
+    watcher = hpc_app.watcher
+
+    # When many callers ask for its jobs, at once and again within the interval
+    answers = await asyncio.gather(
+        *(watcher.jobs("local", SYSTEM) for _ in range(10)), return_exceptions=True
+    )
+    with pytest.raises(Unavailable) as again:
+        await watcher.jobs("local", SYSTEM)
+
+    # Then each gets the error (never an empty listing), and the facility was asked once
+    assert all(isinstance(answer, Unavailable) for answer in answers), answers
+    assert again.value.message == "The facility cannot be reached."
+    assert again.value.status == 502
+    assert listing.calls == 1
+
+
+async def test_a_failed_listing_serves_the_last_good_one_marked_stale(
+    api: API, hpc_app: Any, listing: Switch
+) -> None:
+    # Given a job, listed while the facility answered
+    listed_before = time.time()
+    job = await submit(api, "sleep 30\n")
+    good = await hpc_app.watcher.jobs("local", SYSTEM)
+    assert good.stale is None and [j.id for j in good.jobs] == [job["id"]]
+
+    # When listings start failing
+    failed_from = time.time()
+    listing.failure = UpstreamTimeout("The facility did not answer in time.")
+    await next_try(hpc_app, listing)
+    stale = await hpc_app.watcher.jobs("local", SYSTEM)
+
+    # Then the last good listing is served, marked with the failure and both times
+    assert [j.id for j in stale.jobs] == [job["id"]]
+    assert stale.stale is not None
+    assert stale.stale.message == "The facility did not answer in time."
+    assert stale.stale.reason == "timeout"
+    assert listed_before <= stale.stale.listed_at <= failed_from <= stale.stale.failed_at
+    # and "since" stays the first failure however often it fails again
+    await next_try(hpc_app, listing)
+    assert (await hpc_app.watcher.jobs("local", SYSTEM)).stale == stale.stale
+    # and a single job is asked of the facility, not taken from the stale listing
+    assert (await hpc_app.watcher.job("local", SYSTEM, job["id"])).state.value == "RUNNING"
+
+    # When the facility answers again, the listing is fresh
+    listing.failure = None
+    await next_try(hpc_app, listing)
+    assert (await hpc_app.watcher.jobs("local", SYSTEM)).stale is None
+
+
+async def test_refused_credentials_are_answered_not_served_stale(
+    api: API, hpc_app: Any, listing: Switch
+) -> None:
+    # Given a good listing, then the facility refusing our credentials
+    await submit(api, "true\n")
+    await hpc_app.watcher.jobs("local", SYSTEM)
+    listing.failure = FacilityAuthError("Log in to the facility again.")
+    await next_try(hpc_app, listing)
+
+    # Then callers get the refusal (the user must act), not old rows
+    with pytest.raises(FacilityAuthError, match="Log in to the facility again"):
+        await hpc_app.watcher.jobs("local", SYSTEM)
+
+
+async def test_an_unexpected_failure_is_a_failure_too(
+    api: API, hpc_app: Any, listing: Switch
+) -> None:
+    # Given a listing that breaks with a bug (not one of our errors) before any good one
+    listing.failure = RuntimeError("bug with /secret/path")
+
+    # Then it is answered as a plain error, without the bug's text, never as "no jobs"
+    with pytest.raises(HPCError) as info:
+        await hpc_app.watcher.jobs("local", SYSTEM)
+    assert info.value.status == 500
+    assert "failed unexpectedly" in info.value.message
+    assert "secret" not in info.value.message
+
+
+async def test_no_event_from_a_stale_listing_and_the_missed_change_after_it(
+    api: API, hpc_app: Any, listing: Switch, job_events: list[dict[str, Any]]
+) -> None:
+    # Given a running job that the watcher has seen running
+    job = await submit(api, "sleep 2\n")
+    assert await wait_until(
+        lambda: ("PENDING", "RUNNING") in transitions(job_events, job["id"]), timeout=10
+    ), job_events
+
+    # When the facility cannot be listed while the job ends
+    listing.failure = Unavailable("The facility cannot be reached.")
+    backend = hpc_app.registry.get("local").jobs
+    deadline = time.monotonic() + 15
+    while not (await backend.get_job(SYSTEM, job["id"])).state.is_final:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    await next_try(hpc_app, listing)
+
+    # Then no state is published from the stale listing
+    assert (await hpc_app.watcher.jobs("local", SYSTEM)).stale is not None
+    assert transitions(job_events, job["id"]) == [(None, "PENDING"), ("PENDING", "RUNNING")]
+
+    # When the facility answers again, the change is published against the last good listing
+    listing.failure = None
+    assert await wait_until(lambda: len(transitions(job_events, job["id"])) == 3, timeout=10)
+    assert transitions(job_events, job["id"])[-1] == ("RUNNING", "COMPLETED")
+
+
+async def test_a_facility_without_jobs_is_still_a_clear_400(
+    api: API, hpc_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not a failed listing to serve stale, nor "no jobs": the facility runs no jobs at all
+    monkeypatch.setattr(hpc_app.registry.get("local"), "_jobs", None)
+
+    error = await expect_error(api(*JOBS), 400)
+
+    assert error == {"message": "Facility 'local' does not run jobs.", "reason": "not_supported"}

@@ -15,14 +15,14 @@ MAX_OUTPUT_CHUNK = 4 * 1024 * 1024
 
 
 class JobsHandler(HPCAPIHandler):
-    """GET .../jobs lists the user's jobs; POST submits a batch script (201 with the job)."""
+    """GET .../jobs lists the user's jobs (or the last good listing, marked stale); POST submits."""
 
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
         system = await self.system(facility)
-        jobs = await self.watcher.jobs(facility, system)
-        self.write_json({"jobs": [job.to_dict() for job in jobs]})
+        listing = await self.watcher.jobs(facility, system)
+        self.write_json(listing.to_dict())
 
     @web.authenticated
     @authorized

@@ -9,6 +9,10 @@ sooner: the answer could not be fresher), backing off by half each quiet round u
 `max_interval`, doubling after an error, and coming back to the minimum when something changed.
 The kernel only holds its kernel-scoped token, so it cannot subscribe to the server's
 `job_state` events (they need the Jupyter credential): polling the cache is the way in.
+
+An outage is never shown as "no jobs": when a facility's listing is stale (the server serves
+its last good one) or fails, a warning says so above the table, and the rows it last showed
+for that facility stay.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..api import HPC, JobHandle, connect
+from ..display import stale_text
 from ..errors import NotFound, ValidationError
 from ..models import FINAL_STATES, Job, JobState
 from . import tracking
@@ -29,7 +34,7 @@ from .confirm import Confirm
 from .job_log import JobLog
 from .job_table import JobKey, JobRows, job_key
 from .pickers import ALL_FACILITIES, FacilityPicker
-from .status import StatusBar
+from .status import StatusBar, describe
 
 __all__ = ["STATE_FILTERS", "JobMonitor"]
 
@@ -97,6 +102,8 @@ class JobMonitor:
         self.selected: JobKey | None = None
         self.notifications: list[str] = []
         """Announcements of state changes of this notebook's jobs, newest last."""
+        self.warnings: dict[str, str] = {}
+        """Per facility whose jobs are not current: why (a stale listing or a failed one)."""
         self.updated_at: float | None = None
         self.updates = 0
         self._lock = threading.RLock()
@@ -129,6 +136,9 @@ class JobMonitor:
         self.notes_box = w.HBox([self.notes, self.clear_notes])
         self.notes_box.layout.display = "none"
 
+        self.warning = w.HTML(value="")
+        self.warning.add_class("hpc-jupyter-stale")
+        self.warning.layout.display = "none"
         self.table = JobRows(guard("Selecting", self.select_key))
         self.cancel_button = w.Button(
             description="Cancel job", icon="stop", button_style="danger", disabled=True
@@ -140,6 +150,7 @@ class JobMonitor:
                 w.HBox([self.picker.widget, self.state_filter]),
                 w.HBox([self.live_button, self.refresh_button, self.updated]),
                 self.notes_box,
+                self.warning,
                 self.table.widget,
                 self.cancel_button,
                 self.confirm.widget,
@@ -170,13 +181,26 @@ class JobMonitor:
         """List the jobs now; True when a job appeared, went or changed state."""
         listed: list[Job] = []
         failure: Exception | None = None
+        failed: set[str] = set()
+        warnings: dict[str, str] = {}
         for api in self.picker.apis():
+            name = api.facility_name
             try:
-                listed.extend(api.jobs())
+                table = api.jobs()
             except Exception as err:  # one facility down must not hide the others' jobs
                 failure = failure or err
+                failed.add(name)
+                kept = any(key[0] == name for key in self.jobs)
+                warnings[name] = f"{name}: could not list the jobs: {describe(err)}" + (
+                    " Its rows are as last listed here." if kept else ""
+                )
+                continue
+            listed.extend(table)
+            if table.stale is not None:
+                warnings[name] = f"{name}: {stale_text(table.stale)}"
         with self._lock:
-            changed = self._merge(listed)
+            changed = self._merge(listed, failed)
+            self.warnings = warnings
             self.updated_at = time.time()
             self.updates += 1
             self._render()
@@ -184,8 +208,10 @@ class JobMonitor:
             raise failure
         return changed
 
-    def _merge(self, listed: list[Job]) -> bool:
+    def _merge(self, listed: list[Job], failed: set[str]) -> bool:
         fresh = {job_key(job): job for job in listed}
+        # A facility that could not be listed keeps the rows it had: its warning says why.
+        fresh.update((key, job) for key, job in self.jobs.items() if key[0] in failed)
         changed = set(fresh) != set(self.jobs)
         for key, job in fresh.items():
             before = self.jobs.get(key)
@@ -230,7 +256,12 @@ class JobMonitor:
     def _render(self) -> None:
         with self._lock:
             now = time.time()
-            self.table.show(self.shown, self.selected, now)
+            self.warning.value = "<br>".join(
+                f"⚠ {html.escape(warning)}" for warning in self.warnings.values()
+            )
+            self.warning.layout.display = "flex" if self.warnings else "none"
+            empty = "No jobs to show: see the warning above." if self.warnings else "No jobs."
+            self.table.show(self.shown, self.selected, now, empty)
             job = self.jobs.get(self.selected) if self.selected else None
             can_cancel = job is not None and not job.state.is_final and self._can(job, "cancel")
             self.cancel_button.disabled = not can_cancel

@@ -96,8 +96,13 @@ class JobRows:
         self.widget = w.VBox([self.grid, self.note])
         self.widget.add_class("hpc-jupyter-jobs")
 
-    def show(self, jobs: Sequence[Job], selected: JobKey | None, now: float) -> None:
-        """Show `jobs` (in order, at most `limit`), highlighting the selected one."""
+    def show(
+        self, jobs: Sequence[Job], selected: JobKey | None, now: float, empty: str = "No jobs."
+    ) -> None:
+        """Show `jobs` (in order, at most `limit`), highlighting the selected one.
+
+        `empty` is what the table says when there are none.
+        """
         shown = list(jobs[: self.limit])
         order = [job_key(job) for job in shown]
         for job, key in zip(shown, order, strict=True):
@@ -114,7 +119,7 @@ class JobRows:
                 children.extend(self._rows[key].widgets)
             self.grid.children = children
         if not jobs:
-            self.note.value = "<i>No jobs.</i>"
+            self.note.value = f"<i>{html.escape(empty)}</i>"
         elif len(jobs) > self.limit:
             self.note.value = f"<i>Showing the newest {self.limit} of {len(jobs)} jobs.</i>"
         else:

@@ -1,7 +1,10 @@
 /**
  * Job states, filters and the tracker behind notifications: which jobs were started from
- * this Lab, and which of their state changes a user hears about.
+ * this Lab, and which of their state changes a user hears about; and the line that says how
+ * current a job listing is.
  */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
 import type { HPC } from './tokens';
 
 /** States after which a job never changes again. */
@@ -274,4 +277,64 @@ export function pendingReason(job: HPC.IJob): string | null {
   }
   const reason = job.reason.trim();
   return reason && reason.toLowerCase() !== 'none' ? reason : null;
+}
+
+/** A job listing as the jobs section sees it (JobMonitor.IListing, without the jobs). */
+export interface IListingState {
+  error: { message: string; isFacilityAuth: boolean } | null;
+  stale: HPC.IStaleness | null;
+  listedAt: Date | null;
+  updated: Date;
+}
+
+/** The line above the jobs: how current they are, or why they could not be listed. */
+export interface IListingStatus {
+  level: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+/** A time of day, with its date when it is not today. */
+export function clockTime(when: Date, now: Date = new Date()): string {
+  return when.toDateString() === now.toDateString()
+    ? when.toLocaleTimeString()
+    : when.toLocaleString();
+}
+
+/**
+ * What to say about a listing. A stale one (the server's last good listing, the facility
+ * failing since) says so with both times; a failed one says why and, when jobs listed
+ * before are still shown, how old they are. Never "updated" unless the listing is current.
+ */
+export function listingStatus(
+  listing: IListingState,
+  trans: Pick<TranslationBundle, '__'>,
+  clock: (when: Date) => string = clockTime
+): IListingStatus {
+  const { error, stale, listedAt } = listing;
+  if (error) {
+    const why = error.isFacilityAuth
+      ? trans.__('Not logged in to this facility (see above).')
+      : trans.__('Could not list jobs: %1', error.message);
+    return {
+      level: 'error',
+      text: listedAt
+        ? trans.__('%1 Showing the jobs as of %2.', why, clock(listedAt))
+        : why
+    };
+  }
+  if (stale) {
+    return {
+      level: 'warning',
+      text: trans.__(
+        'Showing jobs as of %1: listing them again has failed since %2: %3',
+        clock(new Date(stale.listed_at * 1000)),
+        clock(new Date(stale.failed_at * 1000)),
+        stale.message
+      )
+    };
+  }
+  return {
+    level: 'info',
+    text: trans.__('Updated %1', clock(listing.updated))
+  };
 }

@@ -5,6 +5,10 @@
  * Live through the server's `job_state` events (the job watcher's), with polling of the
  * jobs listing as the fallback and the refresh after each event. The server lists a
  * facility at most once per poll interval however many clients ask, so polling is cheap.
+ *
+ * An outage is never passed off as "no jobs": a listing the server marks stale is passed on
+ * with its `stale` mark, and after an error the jobs last listed here are passed on with
+ * the error and their time, never an empty list in their place.
  */
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -24,11 +28,18 @@ export namespace JobMonitor {
     events?: ISignal<unknown, { schema_id: string }>;
   }
 
-  /** One facility's jobs, or why they could not be listed. */
+  /** One facility's jobs, and how current they are, or why they could not be listed. */
   export interface IListing {
     facility: string;
+    /** The jobs listed; after an error, the ones last listed here (see `listedAt`). */
     jobs: HPC.IJob[];
+    /** Why this listing failed, if it did. */
     error: HPCRequestError | null;
+    /** Set when the server could not list the facility again and served its last listing. */
+    stale: HPC.IStaleness | null;
+    /** When `jobs` were listed (earlier than `updated` when stale or kept); null: never. */
+    listedAt: Date | null;
+    /** When this listing was asked for. */
     updated: Date;
   }
 }
@@ -159,22 +170,45 @@ export class JobMonitor implements IDisposable {
     }
     let failure: unknown = null;
     for (const name of names) {
-      let jobs: HPC.IJob[] = [];
-      let error: HPCRequestError | null = null;
+      const updated = new Date();
+      let listing: JobMonitor.IListing;
       try {
-        jobs = await this._service.listJobs(name);
-        for (const change of this.tracker.updateAll(jobs)) {
-          this._announce(change);
+        const { jobs, stale } = await this._service.listJobs(name);
+        if (!stale) {
+          // A stale listing is older than what events may have told: it announces nothing.
+          for (const change of this.tracker.updateAll(jobs)) {
+            this._announce(change);
+          }
         }
+        const listedAt = stale ? new Date(stale.listed_at * 1000) : updated;
+        listing = {
+          facility: name,
+          jobs,
+          error: null,
+          stale: stale ?? null,
+          listedAt,
+          updated
+        };
+        this._last.set(name, listing);
       } catch (caught) {
-        error =
+        const error =
           caught instanceof HPCRequestError
             ? caught
             : new HPCRequestError(0, null, String(caught));
         failure = caught;
+        // Keep what was listed before, with its time: an error is never "no jobs".
+        const last = this._last.get(name);
+        listing = {
+          facility: name,
+          jobs: last?.jobs ?? [],
+          error,
+          stale: last?.stale ?? null,
+          listedAt: last?.listedAt ?? null,
+          updated
+        };
       }
       if (name === this._facility?.name) {
-        this._listed.emit({ facility: name, jobs, error, updated: new Date() });
+        this._listed.emit(listing);
       }
     }
     if (failure) {
@@ -189,6 +223,8 @@ export class JobMonitor implements IDisposable {
   private _isDisposed = false;
   private _visible = true;
   private _listed = new Signal<this, JobMonitor.IListing>(this);
+  /** The last good (or stale) listing of each facility. */
+  private _last = new Map<string, JobMonitor.IListing>();
   private _transition = new Signal<this, ITransition>(this);
   private _trackerChanged = new Signal<this, void>(this);
 }

@@ -223,11 +223,11 @@ export class HPCService {
     );
   }
 
-  async listJobs(facility: string, system?: string): Promise<HPC.IJob[]> {
-    const body = await this.json<{ jobs: HPC.IJob[] }>(
+  /** The jobs, with `stale` when they are the last good listing (the facility failed since). */
+  async listJobs(facility: string, system?: string): Promise<HPC.IJobList> {
+    return this.json<HPC.IJobList>(
       facilityPath(facility, '/jobs' + query({ system }))
     );
-    return body.jobs;
   }
 
   /** The partitions (queues) of a facility with the `jobs.partitions` capability. */

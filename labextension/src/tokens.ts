@@ -110,6 +110,27 @@ export namespace HPC {
     array_task_id: string | null;
   }
 
+  /**
+   * Why a job listing is not fresh (`JobList.stale`): listing the jobs again failed, so the
+   * jobs are the last good listing. Times are Unix seconds.
+   */
+  export interface IStaleness {
+    /** The newest failure, for a person. */
+    message: string;
+    /** Its stable word (`unavailable`, `timeout`...). */
+    reason: string;
+    /** When listings started failing. */
+    failed_at: number;
+    /** When the listing served was made. */
+    listed_at: number;
+  }
+
+  /** GET .../jobs: the jobs, and `stale` only when they are the last good listing. */
+  export interface IJobList {
+    jobs: IJob[];
+    stale?: IStaleness;
+  }
+
   /** A partition (queue) jobs can be submitted to (GET .../partitions). */
   export interface IPartition {
     name: string;

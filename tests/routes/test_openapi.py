@@ -32,7 +32,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.backends.local.jobs import LocalJobs
 from hpc_jupyter.backends.local.paths import RootedPaths
-from hpc_jupyter.errors import ERRORS_BY_REASON
+from hpc_jupyter.errors import ERRORS_BY_REASON, Unavailable
 from hpc_jupyter.inputs import JOB_ID_PATTERN
 from hpc_jupyter.models import (
     Capability,
@@ -40,8 +40,10 @@ from hpc_jupyter.models import (
     FileExcerpt,
     FileType,
     Job,
+    JobListing,
     JobState,
     OutputChunk,
+    Staleness,
     System,
 )
 from hpc_jupyter.registry import NAME_PATTERN
@@ -314,10 +316,12 @@ def test_enums_and_models_match_the_code() -> None:
         ("System", System),
         ("OutputChunk", OutputChunk),
         ("FileExcerpt", FileExcerpt),
+        ("Staleness", Staleness),
     ]:
         assert set(schemas[name]["properties"]) == fields(model), name
         assert set(schemas[name]["required"]) == fields(model), name
     assert set(schemas["JobRequest"]["properties"]) == JOB_REQUEST_FIELDS
+    assert set(schemas["JobList"]["properties"]) == fields(JobListing)  # `stale` only when stale
     assert schemas["Facility"]["properties"]["name"]["pattern"] == NAME_PATTERN.pattern
     for name, schema in schemas.items():
         if schema.get("type") == "object":
@@ -508,6 +512,37 @@ async def test_submit_list_get_and_follow_output(checked: Call, api: Any) -> Non
     assert described["exit_code"] == 0
     assert out == {"data": "hello\n", "offset": 6, "complete": True}
     assert err == {"data": "oo", "offset": 2, "complete": False}
+
+
+@covers((JOBS, "get"))
+async def test_a_failing_listing_is_an_error_then_stale(
+    checked: Call, api: Any, hpc_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A facility whose listings fail: first with no good listing, then after one
+    backend = hpc_app.registry.get("local").jobs
+    real_list_jobs = backend.list_jobs
+    down = True
+
+    async def list_jobs(system: str) -> Any:
+        if down:
+            raise Unavailable("The facility cannot be reached.")
+        return await real_list_jobs(system)
+
+    monkeypatch.setattr(backend, "list_jobs", list_jobs)
+    error = data(await checked(f"{LOCAL}/jobs", status=502))
+    down = False
+    await submit(api, "sleep 30\n")
+    fresh = data(await checked(f"{LOCAL}/jobs", status=200))
+    down = True
+    deadline = time.monotonic() + 10
+    while "stale" not in (listing := data(await checked(f"{LOCAL}/jobs", status=200))):
+        assert time.monotonic() < deadline, listing
+        await asyncio.sleep(0.1)
+
+    assert error == {"message": "The facility cannot be reached.", "reason": "unavailable"}
+    assert "stale" not in fresh
+    assert [j["id"] for j in listing["jobs"]] == [j["id"] for j in fresh["jobs"]]
+    assert listing["stale"]["reason"] == "unavailable"
 
 
 @covers((JOB, "delete"))

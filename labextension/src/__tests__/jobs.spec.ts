@@ -1,9 +1,11 @@
 import {
+  clockTime,
   filterJobs,
   formatDuration,
   jobActions,
   jobTimes,
   JobTracker,
+  listingStatus,
   pendingReason,
   sortJobs,
   viewJobs
@@ -239,5 +241,97 @@ describe('jobActions', () => {
     expect(jobActions(job('1', 'PENDING'), ['jobs.cancel'])).toEqual([]);
     expect(jobActions(job('1', 'RUNNING'), ['jobs.hold'])).toEqual([]);
     expect(jobActions(job('1', 'PENDING'), ['jobs.requeue'])).toEqual([]);
+  });
+});
+
+describe('listingStatus', () => {
+  // Translation as JupyterLab does it without a language pack: %n filled in.
+  const trans = {
+    __: (text: string, ...args: unknown[]) =>
+      text.replace(/%(\d)/g, (_, n) => String(args[Number(n) - 1]))
+  };
+  const clock = (when: Date) => when.toISOString().slice(11, 19);
+  const at = (time: string) => new Date(`2026-12-04T${time}Z`);
+  const down = {
+    message: 'FirecREST (alps) cannot be reached.',
+    isFacilityAuth: false
+  };
+
+  it('says when a current listing was made', () => {
+    const status = listingStatus(
+      {
+        error: null,
+        stale: null,
+        listedAt: at('14:03:00'),
+        updated: at('14:03:00')
+      },
+      trans,
+      clock
+    );
+    expect(status).toEqual({ level: 'info', text: 'Updated 14:03:00' });
+  });
+
+  it('marks a stale listing with its age, since when it fails, and why', () => {
+    const stale = {
+      message: 'FirecREST (alps) cannot be reached.',
+      reason: 'unavailable',
+      listed_at: at('14:02:11').getTime() / 1000,
+      failed_at: at('14:02:40').getTime() / 1000
+    };
+    const status = listingStatus(
+      { error: null, stale, listedAt: at('14:02:11'), updated: at('14:05:00') },
+      trans,
+      clock
+    );
+    expect(status).toEqual({
+      level: 'warning',
+      text: 'Showing jobs as of 14:02:11: listing them again has failed since 14:02:40: FirecREST (alps) cannot be reached.'
+    });
+  });
+
+  it('says why a listing failed, and how old the jobs still shown are', () => {
+    const never = listingStatus(
+      { error: down, stale: null, listedAt: null, updated: at('14:05:00') },
+      trans,
+      clock
+    );
+    expect(never).toEqual({
+      level: 'error',
+      text: 'Could not list jobs: FirecREST (alps) cannot be reached.'
+    });
+    const kept = listingStatus(
+      {
+        error: down,
+        stale: null,
+        listedAt: at('14:02:11'),
+        updated: at('14:05:00')
+      },
+      trans,
+      clock
+    );
+    expect(kept.text).toBe(
+      'Could not list jobs: FirecREST (alps) cannot be reached. Showing the jobs as of 14:02:11.'
+    );
+    const auth = listingStatus(
+      {
+        error: { message: 'log in', isFacilityAuth: true },
+        stale: null,
+        listedAt: null,
+        updated: at('14:05:00')
+      },
+      trans,
+      clock
+    );
+    expect(auth.text).toBe('Not logged in to this facility (see above).');
+  });
+
+  it('dates times that are not today', () => {
+    const now = new Date(2026, 11, 4, 15, 0, 0);
+    expect(clockTime(new Date(2026, 11, 4, 14, 2, 11), now)).toBe(
+      new Date(2026, 11, 4, 14, 2, 11).toLocaleTimeString()
+    );
+    expect(clockTime(new Date(2026, 11, 3, 14, 2, 11), now)).toBe(
+      new Date(2026, 11, 3, 14, 2, 11).toLocaleString()
+    );
   });
 });

@@ -41,17 +41,22 @@ const FACILITY: HPC.IFacility = {
   poll_interval: 1
 };
 
-/** A service whose job listing answers from `listing` (or fails with `failure`). */
+/**
+ * A service whose job listing answers from `listing` (or fails with `failure`), marked
+ * with `stale` when set, as the server answers GET .../jobs.
+ */
 class FakeService {
   listing: HPC.IJob[] = [];
+  stale: HPC.IStaleness | null = null;
   failure: HPCRequestError | null = null;
   calls = 0;
-  async listJobs(facility: string): Promise<HPC.IJob[]> {
+  async listJobs(facility: string): Promise<HPC.IJobList> {
     this.calls++;
     if (this.failure) {
       throw this.failure;
     }
-    return this.listing.filter(j => j.facility === facility);
+    const jobs = this.listing.filter(j => j.facility === facility);
+    return this.stale ? { jobs, stale: this.stale } : { jobs };
   }
 }
 
@@ -130,6 +135,71 @@ describe('JobMonitor', () => {
       state: 'COMPLETED',
       exitCode: 0
     });
+    monitor.dispose();
+  });
+});
+
+describe('JobMonitor in an outage', () => {
+  it('never passes a failure off as no jobs', async () => {
+    const { service, monitor, listings } = setup();
+    const down = new HPCRequestError(502, 'unavailable', 'cannot be reached');
+
+    // Nothing listed yet: the error, with no jobs and no time
+    service.failure = down;
+    monitor.facility = FACILITY;
+    await until(() => listings.length > 0);
+    expect(listings[0]).toMatchObject({
+      jobs: [],
+      error: down,
+      listedAt: null
+    });
+
+    // Listed once, then failing: the jobs listed before, with their time
+    service.failure = null;
+    service.listing = [job('1', 'RUNNING')];
+    await monitor.refresh();
+    await until(() => listings[listings.length - 1].error === null);
+    const good = listings[listings.length - 1];
+    expect(good.stale).toBeNull();
+    expect(good.listedAt).toBe(good.updated);
+    service.failure = down;
+    await monitor.refresh();
+    await until(() => listings[listings.length - 1].error !== null);
+    const kept = listings[listings.length - 1];
+    expect(kept.jobs.map(j => j.id)).toEqual(['1']);
+    expect(kept.listedAt).toBe(good.listedAt);
+    monitor.dispose();
+  });
+
+  it('passes a stale listing on as stale, and announces nothing from it', async () => {
+    const { service, monitor, listings, transitions } = setup();
+    monitor.track(job('5', 'RUNNING'));
+    service.listing = [job('5', 'PENDING')];
+    service.stale = {
+      message: 'cannot be reached',
+      reason: 'unavailable',
+      listed_at: 1000,
+      failed_at: 1030
+    };
+    monitor.facility = FACILITY;
+    await until(() => listings.length > 0);
+    const stale = listings[listings.length - 1];
+    expect(stale.error).toBeNull();
+    expect(stale.stale).toEqual(service.stale);
+    expect(stale.listedAt).toEqual(new Date(1000 * 1000));
+    expect(stale.jobs.map(j => j.id)).toEqual(['5']);
+    expect(transitions).toEqual([]);
+
+    // Fresh again: no mark; the state the old listing had is not taken for a change
+    // (RUNNING is not announced a second time), and the next real change is
+    service.stale = null;
+    service.listing = [job('5', 'RUNNING')];
+    await monitor.refresh();
+    await until(() => listings[listings.length - 1].stale === null);
+    service.listing = [job('5', 'COMPLETED')];
+    await monitor.refresh();
+    await until(() => transitions.length > 0);
+    expect(transitions.map(t => t.state)).toEqual(['COMPLETED']);
     monitor.dispose();
   });
 });

@@ -127,7 +127,9 @@ describe('HPCService', () => {
     expect((await service.listFiles('local', 'data/a b')).path).toBe(
       'data/a b'
     );
-    expect((await service.listJobs('local'))[0].id).toBe('7');
+    const listing = await service.listJobs('local');
+    expect(listing.jobs[0].id).toBe('7');
+    expect(listing.stale).toBeUndefined();
     expect(calls.map(c => c.init?.method ?? 'GET')).toEqual([
       'GET',
       'GET',

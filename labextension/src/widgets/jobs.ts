@@ -20,6 +20,7 @@ import {
   jobActions,
   jobTimes,
   JobView,
+  listingStatus,
   pendingReason,
   sortJobs,
   viewJobs
@@ -132,6 +133,8 @@ export class RemoteJobs extends Widget {
   setFacility(facility: HPC.IFacility | null): void {
     this._facility = facility;
     this._jobs = [];
+    this._listed = false;
+    this._stale = false;
     const listable = !!facility?.capabilities.includes('jobs.list');
     this.setHidden(!listable);
     this._status.textContent = listable ? this._trans.__('Loading…') : '';
@@ -142,20 +145,18 @@ export class RemoteJobs extends Widget {
     if (listing.facility !== this._facility?.name) {
       return;
     }
-    const trans = this._trans;
-    if (listing.error) {
-      this._status.textContent = listing.error.isFacilityAuth
-        ? trans.__('Not logged in to this facility (see above).')
-        : trans.__('Could not list jobs: %1', listing.error.message);
-      this._status.classList.add('hpc-mod-error');
-      return;
-    }
-    this._status.classList.remove('hpc-mod-error');
-    this._status.textContent = trans.__(
-      'Updated %1',
-      listing.updated.toLocaleTimeString()
+    // A failed or stale listing keeps its rows under a line saying how old they are; with
+    // nothing listed yet the line says why, and the list never claims "No jobs".
+    const status = listingStatus(listing, this._trans);
+    this._status.textContent = status.text;
+    this._status.classList.toggle('hpc-mod-error', status.level === 'error');
+    this._status.classList.toggle(
+      'hpc-mod-warning',
+      status.level === 'warning'
     );
     this._jobs = listing.jobs;
+    this._listed = listing.listedAt !== null;
+    this._stale = status.level !== 'info';
     this._render();
   }
 
@@ -262,7 +263,8 @@ export class RemoteJobs extends Widget {
     const view = this._view.value as JobView;
     const inView = viewJobs(this._jobs, view);
     const jobs = sortJobs(filterJobs(inView, this._filter.value));
-    if (!facility) {
+    this._list.classList.toggle('hpc-mod-stale', this._stale);
+    if (!facility || !this._listed) {
       this._list.replaceChildren();
       return;
     }
@@ -440,6 +442,10 @@ export class RemoteJobs extends Widget {
   private _openLog: (job: HPC.IJob) => void;
   private _facility: HPC.IFacility | null = null;
   private _jobs: HPC.IJob[] = [];
+  /** Whether `_jobs` is a listing at all (false before the first, or while none succeeded). */
+  private _listed = false;
+  /** Whether `_jobs` is not current (stale, or kept after a failed listing). */
+  private _stale = false;
   private _expanded = new Set<string>();
   private _filter: HTMLInputElement;
   private _view: HTMLSelectElement;
