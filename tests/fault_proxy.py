@@ -1,8 +1,8 @@
 """A fault-injecting TCP proxy for HTTP/1.1, between the server under test and a facility.
 
-It forwards bytes unchanged, one request per upstream connection (it asks for
+It forwards bytes unchanged but for the `Connection` header: both sides are told
 `Connection: close`, so every request is a connection of its own and can be matched by its
-request line), and on the requests a test names it injects one of:
+request line. On the requests a test names it injects one of:
 
 - `latency`: the answer is held back `seconds` before it is forwarded;
 - `reset_mid_request`: the first `after_bytes` of the request's body reach the facility, then
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -164,7 +165,8 @@ class FaultProxy:
     async def _answer(
         self, up: asyncio.StreamReader, writer: asyncio.StreamWriter, fault: Fault | None
     ) -> None:
-        first = await up.read(65536)  # the facility has acted on the request by now
+        chunks = _response(up)
+        first = await anext(chunks)  # the facility has acted on the request by now
         if fault is not None and fault.kind == "latency":
             await asyncio.sleep(fault.seconds)
         if fault is not None and fault.kind == "reset_before_response":
@@ -183,7 +185,35 @@ class FaultProxy:
             writer.write(chunk)
             await writer.drain()
             sent += len(chunk)
-            chunk = await up.read(65536)
+            chunk = await anext(chunks, b"")
+
+
+async def _response(up: asyncio.StreamReader) -> AsyncIterator[bytes]:
+    """One answer: its head (saying `Connection: close`), then its body and no more.
+
+    A facility may keep the connection open whatever the request asked (slurmrestd does), so
+    the body ends where its Content-Length says; a chunked body or one without a length ends
+    when the facility closes.
+    """
+    head = await up.readuntil(b"\r\n\r\n")
+    yield _close_after(head)
+    length = _content_length(head)
+    while length is None or length > 0:
+        chunk = await up.read(65536 if length is None else min(65536, length))
+        if not chunk:
+            return
+        if length is not None:
+            length -= len(chunk)
+        yield chunk
+
+
+def _content_length(head: bytes) -> int | None:
+    lines = head[:-4].split(b"\r\n")[1:]
+    fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(b":") for line in lines)}
+    if b"chunked" in fields.get(b"transfer-encoding", b"").lower():
+        return None
+    value = fields.get(b"content-length")
+    return int(value) if value is not None and value.isdigit() else None
 
 
 def _request_line(head: bytes) -> tuple[str, str]:
@@ -193,7 +223,7 @@ def _request_line(head: bytes) -> tuple[str, str]:
 
 
 def _close_after(head: bytes) -> bytes:
-    """The request head with `Connection: close`: one request on this connection."""
+    """A request's or an answer's head with `Connection: close`: one request a connection."""
     lines = [
         line
         for line in head[:-4].split(b"\r\n")

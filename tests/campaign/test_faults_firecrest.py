@@ -19,6 +19,7 @@ from conftest import expect_error
 from double_fixtures import FACILITY, facility_options, fake, s3, s3_server  # noqa: F401
 from fake_firecrest import CLIENT_SECRET, SYSTEM, FakeFirecrest
 from fault_proxy import FaultProxy
+from tornado.httpclient import HTTPClientError
 
 API = Callable[..., Awaitable[Any]]
 HOME = "/home/hpcuser"
@@ -266,3 +267,27 @@ async def test_an_upload_cut_off_on_its_way_leaves_the_old_file(
     assert [kind for kind, _, _ in proxy.injected] == ["reset_mid_request"]
     assert fake.local(target).read_bytes() == b"old contents"
     assert sorted(p.name for p in fake.local(HOME).iterdir()) == ["data.bin"]
+
+
+async def test_a_facility_down_from_the_start_never_lists_no_jobs(
+    api: API, proxy: FaultProxy
+) -> None:
+    # Given a facility that cannot be reached from the first call on (no listing to fall back on)
+    proxy.down = True
+
+    # Then every listing is an error, never a fresh-looking empty list
+    answers = await listings_for(api, seconds=4)
+    assert answers and all(answer in (502, 503, 504) for answer in answers), answers
+
+
+async def listings_for(api: API, seconds: float) -> list[Any]:
+    """What GET .../jobs answers, every 0.3 s for `seconds`: bodies, or error statuses."""
+    answers: list[Any] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            answers.append(await api(*JOBS))
+        except HTTPClientError as error:
+            answers.append(error.code)
+        await asyncio.sleep(0.3)
+    return answers
