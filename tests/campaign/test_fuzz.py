@@ -43,6 +43,11 @@ def st_command(server: Server, report: Path) -> list[str]:
         f"Authorization: token {server.token}",
         "--checks",
         "all",
+        # The API's one DELETE cancels a job, which stays listed (CANCELLED) with its output,
+        # as api/openapi.yaml says: not a deleted resource that should be gone. (Files are
+        # deleted with POST files/delete, which this check does not follow.)
+        "--exclude-checks",
+        "use_after_free",
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--seed",
@@ -81,6 +86,7 @@ def test_the_api_keeps_its_spec_under_fuzzing(server_process: Server, tmp_path: 
     run = subprocess.run(
         st_command(server_process, report),
         env=env,
+        cwd=tmp_path,  # schemathesis keeps a .schemathesis/ cache in its working directory
         capture_output=True,
         text=True,
         timeout=BUDGET + 180,
