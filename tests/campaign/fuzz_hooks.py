@@ -17,10 +17,29 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
-# Names the fuzzer's requests should hit often: the fixture seeds these into the root.
+# Values the fuzzer's requests should use often: names the fixture seeds into the root, and a
+# dictionary of inputs that broke the server before (issue 11), so that two minutes of fuzzing
+# reach them every time rather than by luck.
 FACILITY = "local"
-PATHS = ["a.txt", "dir", "dir/b.txt", ".", "dir/..", "missing.txt", "/"]
-JOB_IDS = ["1", "2", "3", "0", "999999"]
+PATHS = [
+    "a.txt",
+    "dir",
+    "dir/b.txt",
+    ".",
+    "..",
+    "dir/..",
+    "missing.txt",
+    "/",
+    "a.txt ",  # a trailing space is part of the name
+    " a.txt",
+    "a.txt\x00",  # a NUL is a 400
+    "x" * 300,  # a name beyond NAME_MAX
+    "d/" * 2100,  # a path beyond PATH_MAX
+    "dir/" + "é" * 200,  # 400 bytes in 200 characters
+]
+JOB_IDS = ["1", "2", "3", "0", "999999", "²", "\uff11", "1 ", "99999999999999999999"]
+NUMBERS = ["0", "1", str(2**63), str(2**64), "²", "-1"]
+NUMBER_KEYS = ("offset", "length", "lines")
 
 _RUNS_CODE = re.compile(r"^(BASH_ENV|ENV|SHELLOPTS|BASHOPTS|PATH|PS4|IFS|LD_.*|BASH_FUNC_.*)$")
 _SUBMIT_PATH = re.compile(r".*/jobs$")
@@ -90,9 +109,17 @@ def flatmap_path_parameters(context: Any, parameters: Any) -> st.SearchStrategy[
     return st.one_of(st.just(parameters), st.just(local), _known(local, "job_id", JOB_IDS))
 
 
+def _known_numbers(query: Any) -> st.SearchStrategy[Any]:
+    strategy: st.SearchStrategy[Any] = st.just(query)
+    for key in NUMBER_KEYS:
+        strategy = strategy.flatmap(partial(_known, key=key, values=NUMBERS))
+    return strategy
+
+
 @schemathesis.hook
 def flatmap_query(context: Any, query: Any) -> st.SearchStrategy[Any]:
-    return st.one_of(st.just(query), _known(query, "path", PATHS))
+    known_path = _known(query, "path", PATHS)
+    return st.one_of(st.just(query), known_path, known_path.flatmap(_known_numbers))
 
 
 def _known_source(body: Any) -> st.SearchStrategy[Any]:
