@@ -48,3 +48,42 @@ def test_benchmark_round_trip_keeps_the_bytes(tmp_path: Path) -> None:
     report = results.read_text()
     assert "| 2 |" in report
     assert "nproc" in report and "python" in report
+
+
+LOAD = BENCHMARK.parent / "load.py"
+
+
+@pytest.mark.timeout(120)
+def test_load_benchmark_runs_clean_for_a_few_seconds(tmp_path: Path) -> None:
+    # When the load benchmark runs 5 clients for 3 seconds against a real jupyter server
+    results = tmp_path / "load.md"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(LOAD),
+            "--clients",
+            "5",
+            "--seconds",
+            "3",
+            "--json",
+            "--results",
+            str(results),
+            "--python",
+            sys.executable,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+
+    # Then every request succeeded and every submitted job is listed exactly once
+    assert run.returncode == 0, run.stdout + run.stderr
+    (line,) = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert line["errors"] == 0, line["error_samples"]
+    assert line["requests"] > 0 and line["jobs_submitted"] > 0
+    assert line["jobs_lost"] == line["jobs_doubled"] == 0
+    assert set(line["per_op"]) == {"list", "stat", "read", "jobs", "submit", "anchor"}
+    # and writes its report with the machine it ran on
+    report = results.read_text()
+    assert "| operation |" in report and "nproc" in report

@@ -18,6 +18,7 @@ import pytest
 from jupyter_server.auth import Authorizer
 from jupyter_server.base.handlers import APIHandler
 from tornado.httpclient import HTTPClientError, HTTPResponse
+from tornado.simple_httpclient import HTTPStreamClosedError
 
 from hpc_jupyter.backends.base import (
     BackendContext,
@@ -585,3 +586,181 @@ class TestRuntimeFile:
         assert response.code == 200
         assert json.loads(response.body)["auth"]["status"] == "ok"
         assert FACILITY_SECRET not in response.body.decode()
+
+
+# -- the matrix, from the route table: a cookie without XSRF on every unsafe operation ----------
+
+UNSAFE = [operation for operation in OPERATIONS if operation[2] != "get"]
+
+
+@pytest.mark.parametrize("operation", UNSAFE, ids=_id)
+async def test_cookie_without_xsrf_is_refused_on_every_unsafe_operation(
+    operation: tuple[str, str, str],
+    send: Send,
+    api: Any,
+    world: dict[str, str],
+    jp_auth_header: dict[str, str],
+    jp_root_dir: Path,
+) -> None:
+    cookie = await login_cookie(send, jp_auth_header)
+    for headers in [
+        {"Cookie": cookie},
+        {"Cookie": cookie, "X-XSRFToken": "guessed"},
+        {"Cookie": f"{cookie}; _xsrf=one-value", "X-XSRFToken": "another-value"},
+    ]:
+        response = await send_operation(send, operation, world, headers)
+
+        assert_refused(response)
+        assert "xsrf" in json.loads(response.body)["message"].lower()
+    await assert_untouched(api, jp_root_dir, world["job_id"])
+
+
+# -- the kernel token on every other route of the server, Lab and terminals included ------------
+
+# A value for each named group of Jupyter's route patterns, so every route can be requested.
+GROUP_SAMPLES = {
+    "path": "/a.txt",
+    "kernel_id": "00000000-0000-0000-0000-000000000000",
+    "session_id": "00000000-0000-0000-0000-000000000000",
+    "checkpoint_id": "checkpoint",
+    "section_name": "notebook",
+    "kernel_name": "python3",
+    "format": "html",
+    "action": "restart",
+    "term_name": "1",
+    "schema_name": "@jupyterlab/apputils-extension:themes",
+    "section": "@jupyterlab/apputils-extension:themes",
+    "space_name": "default",
+    "locale": "en",
+    "name": "x",
+    "mode": "lab",
+    "workspace": "default",
+    "tree_path": "a.txt",
+    "path_": "a.txt",
+}
+CATCH_ALL = {"(.*)$", "/.*/$"}
+"""Tornado's 404 and the trailing-slash redirect: patterns of every path, no route of their own."""
+UNANSWERED = ("/lab/api/licenses",)
+"""JupyterLab 4.6's LicensesHandler refuses (403) but never sends it: its `finish` is a
+coroutine that tornado's error path does not await, so the request hangs, for anyone."""
+
+
+def _sample_path(pattern: str) -> str:
+    """A path the pattern matches: named groups from GROUP_SAMPLES, others their first form."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("(?P<", i):
+            name = pattern[i + 4 : pattern.index(">", i)]
+            depth, j = 0, i
+            while True:
+                depth += {"(": 1, ")": -1}.get(pattern[j], 0) if pattern[j - 1 : j] != "\\" else 0
+                j += 1
+                if depth == 0:
+                    break
+            if pattern[j : j + 1] == "?":  # an optional group: leave it out
+                j += 1
+            else:
+                out += GROUP_SAMPLES.get(name, "x")
+            i = j
+        elif pattern[i] == "(" and pattern[i - 1 : i] != "\\":
+            j = pattern.index(")", i)
+            body = pattern[i + 1 : j].removeprefix("?:")
+            first = body.split("|")[0]
+            out += "x" if first in (".*", "[^/]+", ".+", "\\w+") else first
+            i = j + 1
+            if pattern[i : i + 1] == "?":
+                i += 1
+        else:
+            out += pattern[i]
+            i += 1
+    path = out.lstrip("^").removesuffix("$").replace("\\.", ".").replace("/?", "/")
+    return path.replace("//", "/")
+
+
+def _jupyter_routes(server: Any) -> list[tuple[str, str, str]]:
+    """(pattern, sample path, verb) for every route of the server that is not hpc-jupyter's."""
+    from tornado.web import RequestHandler
+
+    def rules(router: Any) -> Iterator[Any]:
+        # Extensions add their handlers as routers of their own next to the server's
+        for rule in router.rules:
+            if hasattr(rule.target, "rules"):
+                yield from rules(rule.target)
+            else:
+                yield rule
+
+    routes = []
+    for rule in rules(server.web_app.default_router):
+        pattern = rule.matcher.regex.pattern
+        local = pattern.removeprefix(server.base_url.rstrip("/"))
+        if "/hpc/api" in pattern or local in CATCH_ALL or local.startswith(UNANSWERED):
+            continue
+        handler = rule.target
+        verbs = [
+            verb
+            for verb in ("get", "post", "put", "patch", "delete")
+            if getattr(handler, verb, None) is not getattr(RequestHandler, verb)
+        ]
+        path = _sample_path(pattern)
+        assert re.fullmatch(pattern, path), (pattern, path)  # a new route shape: add a sample
+        routes.extend((pattern, path, verb) for verb in verbs)
+    return routes
+
+
+class TestKernelTokenOnEveryOtherRoute:
+    """With JupyterLab and terminals loaded, as a user's server has them.
+
+    Jupyter's default `allow_unauthenticated_access` (True), as users run it: with False,
+    jupyter_server_terminals 0.5 refuses to load (its websocket lacks Jupyter's decorator).
+    Every route still checks its own credential; the test compares with no credential at all.
+    """
+
+    @pytest.fixture
+    def jp_server_config(self, hpc_data_dir: Path) -> dict[str, Any]:
+        return {
+            "ServerApp": {
+                "jpserver_extensions": {
+                    "hpc_jupyter": True,
+                    "jupyterlab": True,
+                    "jupyter_server_terminals": True,
+                },
+                "allow_unauthenticated_access": True,
+                "terminals_enabled": True,
+            },
+            "HPCJupyterApp": {"data_dir": str(hpc_data_dir), "facilities": {}},
+        }
+
+    async def test_the_kernel_token_opens_nothing_a_stranger_cannot_open(
+        self, send: Send, hpc_app: Any, hpc_server: Any, jp_root_dir: Path
+    ) -> None:
+        (jp_root_dir / "a.txt").write_text(SECRET_CONTENT)
+        routes = _jupyter_routes(hpc_server)
+        base = hpc_server.base_url.rstrip("/")
+        shown = {path.removeprefix(base) for _, path, _ in routes}
+        # The routes a kernel must never reach are in the table (else this test proves little)
+        for needed in ("/api/contents/a.txt", "/api/kernels", "/api/sessions", "/api/terminals"):
+            assert needed in shown, " ".join(sorted(shown))
+        assert any(path.startswith("/lab") for path in shown)
+
+        async def answer(path: str, verb: str, headers: dict[str, str]) -> tuple[int, str]:
+            body = b"{}" if verb in ("post", "put", "patch") else None
+            try:
+                response = await send(path, verb.upper(), headers, None, body)
+            except HTTPStreamClosedError:  # a route that fails for anyone (jupyterlab's robots.txt)
+                return 599, ""
+            return response.code, response.body.decode(errors="replace")
+
+        opened = []
+        for pattern, path, verb in routes:
+            path = path.removeprefix(base)
+            kernel, shown_to_kernel = await answer(path, verb, {HEADER: hpc_app.kernel_token})
+            stranger, _ = await answer(path, verb, {})
+            # Refused (403, or the login page's redirect) unless the route is open to anyone
+            if 200 <= kernel < 300 and not 200 <= stranger < 300:
+                opened.append(f"{verb.upper()} {path} ({pattern}): {kernel}")
+            assert SECRET_CONTENT not in shown_to_kernel, path
+
+        assert opened == []
+        assert list(hpc_server.kernel_manager.list_kernel_ids()) == []
+        assert hpc_server.web_app.settings["terminal_manager"].list() == []
+        assert sorted(p.name for p in jp_root_dir.iterdir()) == ["a.txt"]
