@@ -208,7 +208,7 @@ class JobWatcher:
                     await watch.listing(self.emit)
                 except Exception as err:  # one facility down must not stop the others
                     log.warning(
-                        "hpc-jupyter: listing jobs of %r failed: %s",
+                        "listing jobs of %r failed: %s",
                         watch.facility,
                         getattr(err, "message", type(err).__name__),
                     )

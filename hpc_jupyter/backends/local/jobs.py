@@ -220,7 +220,7 @@ class LocalJobs(JobBackend):
             try:
                 active = self._advance()
             except Exception:  # a broken record must not stop every other job
-                log.exception("hpc-jupyter: local facility %r could not update jobs", self.facility)
+                log.exception("local facility %r could not update jobs", self.facility)
                 active = True
             if active:
                 await asyncio.sleep(self.tick)
@@ -324,7 +324,7 @@ class LocalJobs(JobBackend):
             )
             pid = int(launched.stdout.decode().strip())
         except (OSError, ValueError, subprocess.SubprocessError) as err:
-            log.warning("hpc-jupyter: local job %s did not start: %s", record.id, err)
+            log.warning("local job %s did not start: %s", record.id, err)
             self._fail(record, "The job could not be started on this machine")
             return
         self.store.update(
