@@ -259,6 +259,15 @@ export class HPCPanel extends Panel {
           true
         );
         break;
+      case 'misconfigured':
+        // Logging in again cannot help: the server's configuration must change.
+        this._setAuth(
+          status,
+          message ??
+            trans.__("The server's configuration of this facility is wrong."),
+          false
+        );
+        break;
       default:
         // Rejected credentials, or a facility that cannot be asked: its message says which.
         this._setAuth(
