@@ -81,14 +81,14 @@ def jupyter_server(
     `hpc_config` (its config file); stopped on exit. Its output goes to `work/<name>.log`.
     """
     config = work / "config"
-    config.mkdir(parents=True, exist_ok=True)
+    # Enabled the way installing the package enables it (a file in jupyter_server_config.d);
+    # this is also what makes traitlets log the configuration at debug level.
+    (config / "jupyter_server_config.d").mkdir(parents=True, exist_ok=True)
+    (config / "jupyter_server_config.d" / "hpc_jupyter.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}}})
+    )
     (config / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}},
-                "HPCJupyterApp": dict(hpc_config),
-            }
-        )
+        json.dumps({"HPCJupyterApp": dict(hpc_config)})
     )
     root = work / "root"
     root.mkdir(exist_ok=True)

@@ -1,14 +1,18 @@
-"""Credentials stay secret: the kernel token never appears in a response, a log line or a repr."""
+"""Credentials stay secret: in no response, log line (at any level), repr or kernel environment."""
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
+from pathlib import Path
 from typing import Any
 
 import pytest
+from server_process import jupyter_server
 from tornado.httpclient import HTTPClientError
 
+from hpc_jupyter import log_redaction
 from hpc_jupyter.routes.kernel_auth import HEADER, KernelTokenIdentity
 
 
@@ -55,3 +59,86 @@ def test_identity_wrapper_repr_has_no_token() -> None:
 
     assert "kernel-token-value" not in repr(wrapper)
     assert "jupyter-token-value" not in repr(wrapper)
+
+
+# -- inline secrets and `--debug` --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("app", ["jupyter_server", "jupyterlab"])
+def test_debug_logging_shows_no_inline_secret(tmp_path: Path, app: str) -> None:
+    # Given facilities whose secrets are written inline, given on the command line (traitlets
+    # then logs the configuration, "Config changed: {...}", from every application it reaches)
+    client_secret, slurm_token = secrets.token_hex(12), secrets.token_hex(12)
+    facilities = {
+        "alps": {
+            "kind": "firecrest",
+            "url": "http://127.0.0.1:9",
+            "token_url": "http://127.0.0.1:9/token",
+            "client_id": "hpc-jupyter-test",
+            "client_secret": {"value": client_secret},
+        },
+        "cluster": {
+            "kind": "slurmrestd",
+            "url": "http://127.0.0.1:9",
+            "user": "someone",
+            "token": {"value": slurm_token},
+            "files": {"kind": "local", "root": str(tmp_path)},
+        },
+    }
+    args = ["--debug", f"--HPCJupyterApp.facilities={json.dumps(facilities)}"]
+
+    # When the server starts with --debug and the facilities are used
+    with jupyter_server(tmp_path, {"data_dir": str(tmp_path / "data")}, args, app=app) as server:
+        listed = server.api("GET", "facilities")
+        server.api("GET", "facilities", "alps", "jobs")
+        server.api("GET", "facilities", "cluster", "jobs")
+    output = server.output()
+
+    # Then the configuration was logged, with the secrets hidden, and no line shows them
+    assert listed.status_code == 200
+    assert "Config changed" in output
+    assert client_secret not in output
+    assert slurm_token not in output
+    assert "'client_secret': {'value': '***'}" in output
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        (
+            {"HPCJupyterApp": {"facilities": {"a": {"token": {"value": "s3"}, "url": "u"}}}},
+            {"HPCJupyterApp": {"facilities": {"a": {"token": {"value": "***"}, "url": "u"}}}},
+        ),
+        (  # a configuration given on the command line is text until traitlets reads it
+            {"HPCJupyterApp": {"facilities": '{"a": {"auth": {"value": "s3"}}}'}},
+            {"HPCJupyterApp": {"facilities": {"a": {"auth": {"value": "***"}}}}},
+        ),
+        (
+            {"HPCJupyterApp": {"facilities": "{not readable s3"}},
+            {"HPCJupyterApp": {"facilities": "***"}},
+        ),
+        (
+            {"IdentityProvider": {"token": "s3"}, "ServerApp": {"password": "s3", "port": 1}},
+            {"IdentityProvider": {"token": "***"}, "ServerApp": {"password": "***", "port": 1}},
+        ),
+        (  # where a secret comes from is not a secret; a `value` outside our section is kept
+            {"HPCJupyterApp": {"facilities": {"a": {"client_secret": {"env": "F7T"}}}}},
+            {"HPCJupyterApp": {"facilities": {"a": {"client_secret": {"env": "F7T"}}}}},
+        ),
+        (
+            {"Other": {"value": 3, "token_url": "https://x"}},
+            {"Other": {"value": 3, "token_url": "https://x"}},
+        ),
+    ],
+)
+def test_log_arguments_are_redacted_and_left_unchanged(
+    given: dict[str, Any], shown: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    log_redaction.install()
+    original = json.dumps(given)
+    caplog.set_level(logging.DEBUG, logger="redaction-test")
+
+    logging.getLogger("redaction-test").debug("Config changed: %r", given)
+
+    assert caplog.records[-1].getMessage() == f"Config changed: {shown!r}"
+    assert json.dumps(given) == original  # the configuration itself is untouched
