@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from server_process import jupyter_server
 from tornado.httpclient import HTTPClientError
 
 from hpc_jupyter import log_redaction
+from hpc_jupyter.backends.credentials import SecretSource
 from hpc_jupyter.routes.kernel_auth import HEADER, KernelTokenIdentity
 
 
@@ -142,3 +144,26 @@ def test_log_arguments_are_redacted_and_left_unchanged(
 
     assert caplog.records[-1].getMessage() == f"Config changed: {shown!r}"
     assert json.dumps(given) == original  # the configuration itself is untouched
+
+
+# -- secrets in environment variables -------------------------------------------------------------
+
+
+async def test_an_env_secret_is_taken_from_the_environment_and_stays_readable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a variable two facilities read their secret from
+    monkeypatch.setenv("HPC_JUPYTER_TEST_TAKEN", "the-secret-value")
+
+    # When the configuration is read
+    one = SecretSource.parse("one", "token", {"env": "HPC_JUPYTER_TEST_TAKEN"})
+    two = SecretSource.parse("two", "token", {"env": "HPC_JUPYTER_TEST_TAKEN"})
+
+    # Then nothing started from now on inherits it, and both facilities still read it
+    assert "HPC_JUPYTER_TEST_TAKEN" not in os.environ
+    assert await one.read() == await two.read() == "the-secret-value"
+    assert "the-secret-value" not in repr(one) + one.describe()
+    # and a variable set again (a new value) is taken again
+    monkeypatch.setenv("HPC_JUPYTER_TEST_TAKEN", "a-new-value")
+    assert await two.read() == "a-new-value"
+    assert "HPC_JUPYTER_TEST_TAKEN" not in os.environ

@@ -16,11 +16,29 @@ from .process import run_process
 
 COMMAND_TIMEOUT = 30.0
 
+_TAKEN: dict[str, str] = {}
+"""Secret variables taken out of this process's environment (`take_env_secret`), by name."""
+
+
+def take_env_secret(name: str) -> str | None:
+    """The value of the environment variable `name`, which is then removed from `os.environ`.
+
+    Everything the server starts inherits its environment: kernels, terminals, local jobs,
+    `sbatch` (which exports it into the job), token commands. A variable a facility reads a
+    secret from is therefore taken into memory once and unset; the value stays known here, so
+    two facilities may name one variable. A variable set again later is taken again.
+    """
+    value = os.environ.pop(name, None)
+    if value is not None:
+        _TAKEN[name] = value
+    return _TAKEN.get(name)
+
 
 class SecretSource:
     """A secret named in the configuration, read when needed and never shown.
 
-    One of `{"env": NAME}`, `{"file": PATH}` (refused unless only its owner can read it),
+    One of `{"env": NAME}` (taken out of the server's environment when the configuration is
+    read: see `take_env_secret`), `{"file": PATH}` (refused unless only its owner can read it),
     `{"command": "..."}` (its standard output, stripped) or `{"value": "..."}`.
     """
 
@@ -48,6 +66,8 @@ class SecretSource:
             if path.exists():
                 _check_private(path, lambda problem: ConfigError(facility, key, problem))
             where = str(path)
+        if kind == "env":
+            take_env_secret(where)
         if kind == "command":
             try:
                 shlex.split(where)
@@ -70,7 +90,7 @@ class SecretSource:
         if self.kind == "value":
             return self._where
         if self.kind == "env":
-            value = os.environ.get(self._where, "").strip()
+            value = (take_env_secret(self._where) or "").strip()
             if not value:
                 raise FacilityAuthError(f"The {self.describe()} is not set.")
             return value
