@@ -15,9 +15,9 @@ from traitlets import Dict, Float, Int, Unicode, default
 
 from ._version import __version__
 from .backends import discover_backends
+from .ledger import SubmissionLedger
 from .registry import FacilityRegistry
 from .routes import HANDLERS
-from .submission import SubmissionLedger
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
@@ -63,7 +63,7 @@ class HPCJupyterApp(ExtensionApp):
             self.facilities, discover_backends(), root_dir, Path(self.data_dir)
         )
         self.kernel_token = secrets.token_urlsafe(32)
-        self.submissions = SubmissionLedger()
+        self.submissions = SubmissionLedger(Path(self.data_dir))
         self.watcher = JobWatcher(
             self.registry, self._emit_job_state, self.registry.intervals, self.idle_after
         )
@@ -93,6 +93,7 @@ class HPCJupyterApp(ExtensionApp):
         """Stop the job watcher and the facilities; forget the runtime file."""
         await self.watcher.stop()
         await self.registry.close()
+        self.submissions.close()
         self.runtime_file.unlink(missing_ok=True)
 
     @property

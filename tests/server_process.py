@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +53,18 @@ class ServerProcess:
         return self.log.read_text(errors="replace")
 
     def stop(self) -> None:
-        """Stop it as a user would (SIGTERM), and wait."""
+        """Stop it as a user would (SIGTERM), wait, then end what it left running."""
         if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.kill()
 
     def kill(self) -> None:
         """Kill it and everything it started (SIGKILL to its process group), as a crash would."""
-        if self.process.poll() is None:
+        with suppress(ProcessLookupError):  # nothing of the group is left
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
+        self.process.wait(timeout=30)
 
 
 @contextmanager
