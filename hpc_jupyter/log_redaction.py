@@ -28,7 +28,8 @@ _MARK = "_hpc_jupyter_redacts"
 def redact(value: Any, ours: bool = False) -> Any:
     """A copy of `value` whose secrets read `'***'`; `value` itself is never changed.
 
-    Everywhere, a plain value under a secret-looking key is hidden. Inside our section of a
+    Everywhere, a value under a secret-looking key is hidden (a mapping there is looked
+    into: it names where the secret comes from). Inside our section of a
     configuration (`ours`), so are the secret sources written inline (`{"value": ...}`), and a
     configuration given as text (a command-line `--HPCJupyterApp.facilities='{...}'`) is read
     first; text that cannot be read is hidden whole.
@@ -38,8 +39,8 @@ def redact(value: Any, ours: bool = False) -> Any:
         for key, item in value.items():
             if ours and key == "value":
                 copy[key] = HIDDEN
-            elif isinstance(key, str) and SECRET_KEY.search(key) and _plain(item):
-                copy[key] = HIDDEN if item else item
+            elif isinstance(key, str) and SECRET_KEY.search(key) and not _container(item):
+                copy[key] = HIDDEN if item not in (None, "", b"") else item
             else:
                 copy[key] = redact(item, ours or key == OUR_SECTION)
         return copy
@@ -55,8 +56,9 @@ def redact(value: Any, ours: bool = False) -> Any:
     return value
 
 
-def _plain(value: Any) -> bool:
-    return isinstance(value, (str, bytes, int, float)) and not isinstance(value, bool)
+def _container(value: Any) -> bool:
+    # A secret key holding a mapping names a source (`{"env": ...}`): look inside instead.
+    return isinstance(value, (Mapping, list, tuple))
 
 
 def _parsed(text: str) -> Any:
