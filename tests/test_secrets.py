@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,45 @@ async def test_an_env_secret_is_taken_from_the_environment_and_stays_readable(
     monkeypatch.setenv("HPC_JUPYTER_TEST_TAKEN", "a-new-value")
     assert await two.read() == "a-new-value"
     assert "HPC_JUPYTER_TEST_TAKEN" not in os.environ
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="Linux's /proc only")
+def test_an_env_secret_is_gone_from_the_server_process_and_its_jobs(tmp_path: Path) -> None:
+    # Given a server started with a secret in its environment, as the README advises
+    secret = secrets.token_hex(12)
+    facilities = {
+        "alps": {
+            "kind": "firecrest",
+            "url": "http://127.0.0.1:9",
+            "token_url": "http://127.0.0.1:9/token",
+            "client_id": "hpc-jupyter-test",
+            "client_secret": {"env": "HPC_JUPYTER_TEST_ENV_SECRET"},
+        },
+        "local": {"kind": "local"},
+    }
+    config = {"facilities": facilities, "data_dir": str(tmp_path / "data")}
+    env = {"HPC_JUPYTER_TEST_ENV_SECRET": secret}
+    with jupyter_server(tmp_path, config, env=env) as server:
+        # When a process of the user reads the server's environment, and a job prints its own
+        # and the server's
+        pid = server.process.pid
+        seen = Path(f"/proc/{pid}/environ").read_bytes()
+        script = f"#!/bin/bash\nenv\necho '-- server'\ntr '\\0' '\\n' < /proc/{pid}/environ\n"
+        job = server.api("POST", "facilities", "local", "jobs", json={"script": script}).json()
+        deadline = time.monotonic() + 60
+        while server.api("GET", "facilities", "local", "jobs", job["id"]).json()["state"] not in (
+            "COMPLETED",
+            "FAILED",
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        output = server.api("GET", "facilities", "local", "jobs", job["id"], "output").json()
+
+    # Then the secret is in neither (/proc/<pid>/environ shows the environment the process
+    # started with, not what it unset since)
+    assert b"PATH=" in seen
+    assert secret.encode() not in seen
+    job_env, server_env = output["data"].split("-- server\n")
+    assert "HPC_JUPYTER_TEST_ENV_SECRET" not in job_env
+    assert "PATH=" in server_env
+    assert secret not in server_env

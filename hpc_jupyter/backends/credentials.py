@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import shlex
 import stat
@@ -31,7 +32,33 @@ def take_env_secret(name: str) -> str | None:
     value = os.environ.pop(name, None)
     if value is not None:
         _TAKEN[name] = value
+        _scrub_initial_environment(name)
     return _TAKEN.get(name)
+
+
+def _scrub_initial_environment(name: str) -> None:
+    """Overwrite the value of `name` in the environment this process was started with (Linux).
+
+    Unsetting a variable only drops it from `environ`: its bytes stay in the block the kernel
+    wrote at exec, which /proc/<pid>/environ shows to every process of the same user, kernels
+    included (they know the server's pid). The block is this process's own memory; zeroing a
+    value there changes nothing else.
+    """
+    try:
+        # Fields 50 and 51 of /proc/self/stat (proc(5)): where that block starts and ends.
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])
+    except (OSError, ValueError, IndexError):
+        return  # not Linux, or an old kernel: there is no such file to worry about
+    if not 0 < start < end:
+        return
+    block = ctypes.string_at(start, end - start)
+    prefix = name.encode() + b"="
+    offset = 0
+    for entry in block.split(b"\0"):
+        if entry.startswith(prefix):
+            ctypes.memset(start + offset + len(prefix), 0, len(entry) - len(prefix))
+        offset += len(entry) + 1
 
 
 class SecretSource:
