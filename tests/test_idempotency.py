@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from server_process import ServerProcess, jupyter_server
 
+from hpc_jupyter.errors import Conflict
 from hpc_jupyter.ledger import SubmissionLedger
 from hpc_jupyter.models import Job, JobRequest, JobState
 
@@ -128,3 +130,37 @@ async def test_a_failed_submission_is_forgotten_and_two_ledgers_share_one_file(
     assert again == job
     one.close()
     two.close()
+
+
+async def test_a_key_in_flight_with_another_request_is_a_conflict(tmp_path: Path) -> None:
+    ledger = SubmissionLedger(tmp_path)
+    release = asyncio.Event()
+
+    async def slow() -> Job:
+        await release.wait()
+        return Job(id="7", name="x", state=JobState.PENDING, raw_state="PENDING")
+
+    first = asyncio.ensure_future(ledger.submit("f", "s", "k", JobRequest(script="a"), slow))
+    await asyncio.sleep(0)  # the first submission is under way
+    with pytest.raises(Conflict, match="different job request"):
+        await ledger.submit("f", "s", "k", JobRequest(script="b"), slow)
+    same = asyncio.ensure_future(ledger.submit("f", "s", "k", JobRequest(script="a"), slow))
+    release.set()
+
+    assert (await first).id == (await same).id == "7"
+    ledger.close()
+
+
+async def test_a_key_is_forgotten_after_its_time(tmp_path: Path) -> None:
+    # A ledger keeping keys for no time at all stands for one 24 hours later.
+    ledger = SubmissionLedger(tmp_path, ttl=-1.0)
+    ids = iter(["1", "2"])
+
+    async def start() -> Job:
+        return Job(id=next(ids), name="x", state=JobState.PENDING, raw_state="PENDING")
+
+    one = await ledger.submit("f", "s", "k", JobRequest(script="a"), start)
+    two = await ledger.submit("f", "s", "k", JobRequest(script="a"), start)
+
+    assert (one.id, two.id) == ("1", "2")
+    ledger.close()
