@@ -73,8 +73,10 @@ class HPCJupyterApp(ExtensionApp):
     def _join_server_log(self) -> None:
         # Our modules log to `logging.getLogger(__name__)`. Parent the package's logger to the
         # server's log, as jupyter_server does for tornado's (ServerApp.init_logging), so their
-        # lines reach the server's handlers, formatted like its own and at its level.
-        package_log = logging.getLogger(__package__)
+        # lines reach the server's handlers, formatted like its own and at its level. (The
+        # server's log rather than this app's: that one is a separate traitlets logger that
+        # stops propagation, so tests and log handlers set up for the server would miss us.)
+        package_log = logging.getLogger("hpc_jupyter")
         package_log.parent = self.serverapp.log  # type: ignore[union-attr]
         package_log.propagate = True
 
