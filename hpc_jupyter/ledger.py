@@ -19,15 +19,18 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import Conflict, ValidationError
+from .errors import Conflict, HPCError, ValidationError
 from .models import Job, JobRequest, JobState
 
+log = logging.getLogger(__name__)
+FILE_NAME = "submissions.sqlite"
 MAX_KEY_LENGTH = 200
 TTL = 24 * 3600.0
 """Seconds a key is remembered (api/openapi.yaml promises 24 hours)."""
@@ -139,8 +142,15 @@ class SubmissionLedger:
         if running is not None:
             _check_same(digest, running[0])
             return await asyncio.shield(running[1])
-        ledger = self._file(facility)
-        row = ledger.claim(system, key, digest, self.ttl)
+        try:
+            ledger = self._file(facility)
+            row = ledger.claim(system, key, digest, self.ttl)
+        except (OSError, sqlite3.Error) as err:
+            where = self.data_dir / facility / FILE_NAME
+            raise HPCError(
+                f"Cannot record the Idempotency-Key in {where} ({_reason(err)}); "
+                "nothing was submitted."
+            ) from None
         if row is not None:
             return _answer(digest, *row)
         future = asyncio.ensure_future(self._run(ledger, facility, system, key, start))
@@ -163,9 +173,13 @@ class SubmissionLedger:
                 # unknown, so the key stays "under way" (a retry is told to check the jobs).
                 raise
             except BaseException:
-                ledger.forget(system, key)
+                with _logged("forget the Idempotency-Key of a failed submission"):
+                    ledger.forget(system, key)
                 raise
-            ledger.record(system, key, job)
+            # The job exists now: answer it even if the file cannot say so (a retry then
+            # gets the "did not finish" 409, never a second job).
+            with _logged("record the job of an Idempotency-Key"):
+                ledger.record(system, key, job)
             return job
         finally:
             # Removed only once the file says how it ended, so a repeat never misses both.
@@ -181,6 +195,18 @@ class SubmissionLedger:
         for ledger in self._files.values():
             ledger.close()
         self._files.clear()
+
+
+@contextmanager
+def _logged(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except (OSError, sqlite3.Error) as err:
+        log.warning("could not %s: %s", doing, _reason(err))
+
+
+def _reason(err: BaseException) -> str:
+    return (err.strerror if isinstance(err, OSError) else None) or str(err)[:200]
 
 
 def _check_same(digest: str, recorded: str) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from server_process import ServerProcess, jupyter_server
 
-from hpc_jupyter.errors import Conflict
+from hpc_jupyter.errors import Conflict, HPCError
 from hpc_jupyter.ledger import SubmissionLedger
 from hpc_jupyter.models import Job, JobRequest, JobState
 
@@ -164,3 +164,19 @@ async def test_a_key_is_forgotten_after_its_time(tmp_path: Path) -> None:
 
     assert (one.id, two.id) == ("1", "2")
     ledger.close()
+
+
+async def test_a_ledger_that_cannot_be_written_submits_nothing(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("a file where the facility's folder should be")
+    ledger = SubmissionLedger(tmp_path)
+    started: list[str] = []
+
+    async def start() -> Job:
+        started.append("submitted")
+        return Job(id="1", name="x", state=JobState.PENDING, raw_state="PENDING")
+
+    with pytest.raises(HPCError, match="nothing was submitted") as info:
+        await ledger.submit("f", "s", "k", JobRequest(script="a"), start)
+
+    assert started == []
+    assert str(tmp_path / "f" / "submissions.sqlite") in info.value.message
