@@ -12,8 +12,10 @@ import pytest
 from server_process import jupyter_server
 
 from hpc_jupyter import backends
+from hpc_jupyter.api import connect
 from hpc_jupyter.backends import discover_backends
 from hpc_jupyter.backends.local import LocalFacility
+from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import Misconfigured
 from hpc_jupyter.registry import FacilityRegistry
 
@@ -157,6 +159,13 @@ def test_a_bad_facility_leaves_the_server_and_the_other_facilities_working(
         good = server.api("GET", "facilities", "local", "files", params={"path": "."})
         files = server.api("GET", "facilities", "typo", "files", params={"path": "."})
         submitted = server.api("POST", "facilities", "cluster", "jobs", json={"script": "true"})
+        # and a kernel connects through the Python API
+        auth = ("Authorization", f"token {server.token}")
+        with HPCClient(server.url, auth_header=auth) as client:
+            hpc = connect(client=client)
+            default = hpc.facility_name
+            with pytest.raises(Misconfigured, match="key 'max_runing'"):
+                hpc.use("typo").ls(".")
         output = server.output()
 
     # Then the server runs: the mistakes are listed as misconfigured, naming the key
@@ -168,6 +177,7 @@ def test_a_bad_facility_leaves_the_server_and_the_other_facilities_working(
     assert by_name["cluster"]["auth"]["status"] == "misconfigured"
     assert "unknown kind 'slurmish'" in by_name["cluster"]["auth"]["message"]
     assert by_name["local"]["auth"]["status"] == "none"
+    assert default == "local"  # the first usable facility, not the first listed
     assert good.status_code == 200
     # and every route of a misconfigured facility answers a clear error that names the key
     assert files.status_code == submitted.status_code == 502

@@ -172,7 +172,11 @@ export class HPCPanel extends Panel {
       return;
     }
     const saved = this._facilities.find(f => f.name === state?.facility);
-    this._select((saved ?? this._facilities[0]).name);
+    // A misconfigured facility is listed to say what is wrong, not to start on.
+    const usable = this._facilities.find(
+      f => f.auth.status !== 'misconfigured'
+    );
+    this._select((saved ?? usable ?? this._facilities[0]).name);
   }
 
   protected onAfterShow(msg: Message): void {
