@@ -123,7 +123,9 @@ class FacilityRegistry:
             pass
         if name in self.misconfigured:
             raise Misconfigured(self.misconfigured[name].user_message(), facility=name)
-        raise NotFound(f"No facility {name!r}; configured: {', '.join(self._order) or 'none'}.")
+        raise NotFound(
+            f"No facility {name[:64]!r}; configured: {', '.join(self._order) or 'none'}."
+        )
 
     async def describe(self, name: str) -> dict[str, Any]:
         """A facility as the REST API shows it: never a credential."""

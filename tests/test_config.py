@@ -16,7 +16,7 @@ from hpc_jupyter.api import connect
 from hpc_jupyter.backends import discover_backends
 from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.client import HPCClient
-from hpc_jupyter.errors import Misconfigured
+from hpc_jupyter.errors import Misconfigured, NotFound
 from hpc_jupyter.registry import FacilityRegistry
 
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
@@ -197,3 +197,13 @@ def test_a_bad_facility_leaves_the_server_and_the_other_facilities_working(
     )
     assert warning.search(output), output
     assert "Traceback" not in output
+
+
+def test_an_unknown_facility_name_is_echoed_short(tmp_path: Path) -> None:
+    registry = build({}, tmp_path)
+
+    with pytest.raises(NotFound) as info:
+        registry.get("x" * 100_000)
+
+    assert len(info.value.message) < 200
+    assert "configured: local" in info.value.message
