@@ -13,7 +13,12 @@ __all__ = ["__version__", "connect", "load_ipython_extension"]
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    # jupyter_server calls this right after importing the package, before it logs any
+    # configuration ("Config changed: ..."); kernels importing the package are left alone.
+    from . import log_redaction
     from .app import HPCJupyterApp
+
+    log_redaction.install()
 
     return [{"module": "hpc_jupyter", "app": HPCJupyterApp}]
 

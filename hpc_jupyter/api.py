@@ -422,12 +422,14 @@ class HPC:
 
     @property
     def facility_name(self) -> str:
-        """The facility in use (the server's first one unless chosen)."""
+        """The facility in use (the server's first usable one unless chosen)."""
         if self._facility is None:
             facilities = self.facilities()
             if not facilities:
                 raise NotFound("The hpc-jupyter server has no facilities configured.")
-            self._facility = facilities[0].name
+            # A misconfigured facility is listed to say what is wrong, not to be used.
+            usable = [f for f in facilities if f.auth_status != "misconfigured"]
+            self._facility = (usable or facilities)[0].name
         return self._facility
 
     def facilities(self) -> FacilityTable:

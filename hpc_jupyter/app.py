@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,9 @@ from traitlets import Dict, Float, Int, Unicode, default
 
 from ._version import __version__
 from .backends import discover_backends
-from .backends.base import ConfigError
+from .ledger import SubmissionLedger
 from .registry import FacilityRegistry
 from .routes import HANDLERS
-from .submission import SubmissionLedger
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
@@ -57,23 +56,29 @@ class HPCJupyterApp(ExtensionApp):
         return os.path.join(jupyter_data_dir(), "hpc_jupyter")
 
     def initialize_settings(self) -> None:
-        """Build the facilities from configuration; a bad one stops the server, saying why."""
+        """Build the facilities from configuration; a bad one is listed as misconfigured."""
+        self._join_server_log()
         root_dir = Path(os.path.expanduser(self.serverapp.root_dir))  # type: ignore[union-attr]
-        try:
-            self.registry = FacilityRegistry.from_config(
-                self.facilities, discover_backends(), root_dir, Path(self.data_dir)
-            )
-        except ConfigError as err:
-            self.log.critical("%s", err)
-            # Starting without the facilities the user configured would only hide the mistake.
-            sys.exit(f"hpc-jupyter cannot start: {err}")
+        self.registry = FacilityRegistry.from_config(
+            self.facilities, discover_backends(), root_dir, Path(self.data_dir)
+        )
         self.kernel_token = secrets.token_urlsafe(32)
-        self.submissions = SubmissionLedger()
+        self.submissions = SubmissionLedger(Path(self.data_dir))
         self.watcher = JobWatcher(
             self.registry, self._emit_job_state, self.registry.intervals, self.idle_after
         )
         self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)  # type: ignore[union-attr]
         self.settings["hpc_jupyter"] = self
+
+    def _join_server_log(self) -> None:
+        # Our modules log to `logging.getLogger(__name__)`. Parent the package's logger to the
+        # server's log, as jupyter_server does for tornado's (ServerApp.init_logging), so their
+        # lines reach the server's handlers, formatted like its own and at its level. (The
+        # server's log rather than this app's: that one is a separate traitlets logger that
+        # stops propagation, so tests and log handlers set up for the server would miss us.)
+        package_log = logging.getLogger("hpc_jupyter")
+        package_log.parent = self.serverapp.log  # type: ignore[union-attr]
+        package_log.propagate = True
 
     def _emit_job_state(self, data: dict[str, Any]) -> None:
         self.serverapp.event_logger.emit(  # type: ignore[union-attr]
@@ -90,6 +95,7 @@ class HPCJupyterApp(ExtensionApp):
         """Stop the job watcher and the facilities; forget the runtime file."""
         await self.watcher.stop()
         await self.registry.close()
+        self.submissions.close()
         self.runtime_file.unlink(missing_ok=True)
 
     @property

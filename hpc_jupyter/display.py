@@ -53,6 +53,7 @@ AUTH_COLOURS: dict[str, str] = {
     "none": "#616161",
     "expired": "#b26a00",
     "error": "#c62828",
+    "misconfigured": "#c62828",
 }
 
 _TABLE = '<table class="hpc-jupyter {kind}">'

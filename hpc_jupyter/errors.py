@@ -11,6 +11,7 @@
         ├── FacilityAuthError     the facility refused our credentials (HTTP 401)
         ├── RateLimited           the facility asked us to slow down (HTTP 429)
         ├── Unavailable           the facility is down or unreachable (HTTP 502)
+        ├── Misconfigured         the server's configuration of the facility is wrong (HTTP 502)
         └── UpstreamTimeout       the facility did not answer in time (HTTP 504)
 
 Every message is written for a scientist and never contains a credential.
@@ -113,6 +114,13 @@ class Unavailable(FacilityError):
     reason = "unavailable"
 
 
+class Misconfigured(FacilityError):
+    """The facility's configuration is wrong, so this server cannot use it until it is fixed."""
+
+    status = 502
+    reason = "misconfigured"
+
+
 class UpstreamTimeout(FacilityError):
     """The facility did not answer in time."""
 
@@ -134,6 +142,7 @@ ERRORS_BY_REASON: dict[str, type[HPCError]] = {
         FacilityAuthError,
         RateLimited,
         Unavailable,
+        Misconfigured,
         UpstreamTimeout,
     )
 }

@@ -6,27 +6,67 @@ import asyncio
 import logging
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .backends.base import BackendContext, ConfigError, FacilityBackend
-from .errors import FacilityAuthError, HPCError, NotFound, ValidationError
+from .errors import FacilityAuthError, HPCError, Misconfigured, NotFound, ValidationError
 from .models import System
 
 log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_FACILITIES: dict[str, dict[str, Any]] = {"local": {"kind": "local"}}
+MISCONFIGURED = "misconfigured"
+"""The auth status of a facility whose configuration is wrong (api/openapi.yaml)."""
+MISCONFIGURED_POLL_INTERVAL = 30.0
+"""What a misconfigured facility shows as its poll interval (nothing polls it)."""
+
+
+@dataclass(frozen=True)
+class Misconfiguration:
+    """A configured facility that could not be built: its kind as written, and why not."""
+
+    kind: str
+    problem: str
+    """The `ConfigError` text: names the facility and the key, never a secret."""
+
+    def user_message(self) -> str:
+        """What a user reads: the mistake, and that the server's configuration must change."""
+        return (
+            f"This facility is misconfigured: {self.problem.rstrip('.')}. "
+            "Fix the server's configuration (jupyter_server_config) and restart the server."
+        )
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """The facility as the REST API lists it: no systems, no capabilities."""
+        return {
+            "name": name,
+            "kind": self.kind or "unknown",
+            "default_system": None,
+            "systems": [],
+            "capabilities": [],
+            "auth": {"status": MISCONFIGURED, "message": self.user_message()},
+            "poll_interval": MISCONFIGURED_POLL_INTERVAL,
+        }
 
 
 class FacilityRegistry:
     """Facilities by name; each a `FacilityBackend` built from `{"kind": ..., **options}`."""
 
     def __init__(
-        self, facilities: Mapping[str, FacilityBackend], intervals: Mapping[str, float]
+        self,
+        facilities: Mapping[str, FacilityBackend],
+        intervals: Mapping[str, float],
+        misconfigured: Mapping[str, Misconfiguration] | None = None,
+        order: list[str] | None = None,
     ) -> None:
         self._facilities = dict(facilities)
         self.intervals = dict(intervals)
-        """Seconds between two job listings, by facility."""
+        """Seconds between two job listings, by facility (working facilities only)."""
+        self.misconfigured = dict(misconfigured or {})
+        """The facilities whose configuration is wrong, by name: listed, never used."""
+        self._order = order if order is not None else [*self._facilities, *self.misconfigured]
         self._systems: dict[str, list[System]] = {}
 
     @classmethod
@@ -37,42 +77,60 @@ class FacilityRegistry:
         root_dir: Path,
         data_dir: Path,
     ) -> FacilityRegistry:
-        """Build every facility of `config`; `ConfigError` names the facility and key at fault."""
+        """Build every facility of `config`; one with a mistake is kept as misconfigured.
+
+        A mistake is logged once, as an error naming the facility and the key; the other
+        facilities work (under JupyterHub, one typo must not take the user's whole Lab down).
+        """
         facilities: dict[str, FacilityBackend] = {}
         intervals: dict[str, float] = {}
+        broken: dict[str, Misconfiguration] = {}
         for name, entry in (config or DEFAULT_FACILITIES).items():
-            if not NAME_PATTERN.match(name):
-                raise ConfigError(name, "name", "use letters, digits, '-' and '_' (64 at most)")
-            if not isinstance(entry, Mapping):
-                raise ConfigError(name, "kind", "each facility must be a dict with a 'kind'")
-            options = dict(entry)
-            kind = options.pop("kind", None)
-            if kind not in kinds:
-                raise ConfigError(name, "kind", f"unknown kind {kind!r}; known: {sorted(kinds)}")
-            interval = options.pop("poll_interval", kinds[kind].default_poll_interval)
-            number = isinstance(interval, (int, float)) and not isinstance(interval, bool)
-            if not number or interval < 0.1:
-                raise ConfigError(name, "poll_interval", "must be a number of seconds, 0.1 or more")
-            intervals[name] = float(interval)
-            context = BackendContext(root_dir=root_dir, data_dir=data_dir / name)
-            facilities[name] = kinds[kind].create(name, options, context)
-        return cls(facilities, intervals)
+            try:
+                facilities[name], intervals[name] = _build(name, entry, kinds, root_dir, data_dir)
+                continue
+            except ConfigError as err:
+                problem, logged = str(err), False
+            except Exception as err:  # a third-party kind's bug must not stop the server either
+                log.exception("facility %r could not be set up", name)
+                problem, logged = (
+                    f"facility {name!r} could not be set up ({type(err).__name__})",
+                    True,
+                )
+            if not (isinstance(name, str) and NAME_PATTERN.match(name)):
+                # No route can name it, so it cannot be listed; the log is the only place to say.
+                log.error("%s; this facility is left out", problem)
+                continue
+            if not logged:
+                log.error("%s; the facility is shown as misconfigured until this is fixed", problem)
+            kind = entry.get("kind") if isinstance(entry, Mapping) else None
+            shown = kind[:64] if isinstance(kind, str) else ""
+            broken[name] = Misconfiguration(shown, problem)
+        order = [
+            name for name in (config or DEFAULT_FACILITIES) if name in facilities or name in broken
+        ]
+        return cls(facilities, intervals, broken, order)
 
     def names(self) -> list[str]:
-        """Facility names in configuration order."""
-        return list(self._facilities)
+        """Facility names in configuration order, misconfigured ones included."""
+        return list(self._order)
 
     def get(self, name: str) -> FacilityBackend:
-        """The facility called `name`, or `NotFound`."""
+        """The facility called `name`, or `NotFound`, or `Misconfigured` naming the mistake."""
         try:
             return self._facilities[name]
         except KeyError:
-            raise NotFound(
-                f"No facility {name!r}; configured: {', '.join(self._facilities) or 'none'}."
-            ) from None
+            pass
+        if name in self.misconfigured:
+            raise Misconfigured(self.misconfigured[name].user_message(), facility=name)
+        raise NotFound(
+            f"No facility {name[:64]!r}; configured: {', '.join(self._order) or 'none'}."
+        )
 
     async def describe(self, name: str) -> dict[str, Any]:
         """A facility as the REST API shows it: never a credential."""
+        if name in self.misconfigured:
+            return self.misconfigured[name].describe(name)
         facility = self.get(name)
         # A facility that cannot be reached or refuses its credentials is still described,
         # with what went wrong, so that one broken facility never hides the others.
@@ -132,4 +190,29 @@ class FacilityRegistry:
         )
         for facility, result in zip(self._facilities.values(), results, strict=True):
             if isinstance(result, BaseException):
-                log.warning("hpc-jupyter: facility %r did not close cleanly: %s", facility, result)
+                log.warning("facility %r did not close cleanly: %s", facility, result)
+
+
+def _build(
+    name: Any,
+    entry: Any,
+    kinds: Mapping[str, type[FacilityBackend]],
+    root_dir: Path,
+    data_dir: Path,
+) -> tuple[FacilityBackend, float]:
+    """One facility and its poll interval from its configuration, or `ConfigError`."""
+    if not (isinstance(name, str) and NAME_PATTERN.match(name)):
+        raise ConfigError(str(name)[:64], "name", "use letters, digits, '-' and '_' (64 at most)")
+    if not isinstance(entry, Mapping):
+        raise ConfigError(name, "kind", "each facility must be a dict with a 'kind'")
+    options = dict(entry)
+    kind = options.pop("kind", None)
+    if not isinstance(kind, str) or kind not in kinds:
+        shown = repr(kind)[:40]
+        raise ConfigError(name, "kind", f"unknown kind {shown}; known: {sorted(kinds)}")
+    interval = options.pop("poll_interval", kinds[kind].default_poll_interval)
+    number = isinstance(interval, (int, float)) and not isinstance(interval, bool)
+    if not number or interval < 0.1:
+        raise ConfigError(name, "poll_interval", "must be a number of seconds, 0.1 or more")
+    context = BackendContext(root_dir=root_dir, data_dir=data_dir / name)
+    return kinds[kind].create(name, options, context), float(interval)

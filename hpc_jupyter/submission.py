@@ -1,14 +1,14 @@
-"""Submitting jobs safely: reading a submit request, and never starting the same job twice."""
+"""Reading a submit request: a `JobRequest` from JSON, or a 400 naming the field at fault.
+
+(Never starting the same job twice is `ledger.py`'s part.)
+"""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from .errors import ValidationError
-from .models import Job, JobRequest
+from .models import JobRequest
 
 _TEXT_FIELDS = ("name", "partition", "account", "workdir", "stdout", "stderr")
 _KNOWN = frozenset({"script", "nodes", "time_limit", "env", *_TEXT_FIELDS})
@@ -52,42 +52,3 @@ def _positive(body: dict[str, Any], key: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValidationError(f"{key!r} must be a whole number of at least 1.")
     return value
-
-
-class SubmissionLedger:
-    """Remembers submissions by idempotency key, so a retried request returns the same job.
-
-    Two requests with one key share one submission; a failed one is forgotten so it can be
-    retried. Keys are kept for `ttl` seconds.
-    """
-
-    def __init__(self, ttl: float = 24 * 3600) -> None:
-        self.ttl = ttl
-        self._entries: dict[Hashable, tuple[float, asyncio.Future[Job]]] = {}
-
-    async def submit(
-        self, key: tuple[str, str, str | None], start: Callable[[], Awaitable[Job]]
-    ) -> Job:
-        """Run `start` once per key (every time when the key part is None)."""
-        if key[2] is None:
-            return await start()
-        if len(key[2]) > 200:
-            raise ValidationError("The Idempotency-Key header is longer than 200 characters.")
-        self._expire()
-        entry = self._entries.get(key)
-        if entry is None:
-            future: asyncio.Future[Job] = asyncio.ensure_future(start())
-            self._entries[key] = (time.monotonic(), future)
-            future.add_done_callback(lambda f: self._forget_failure(key, f))
-        else:
-            future = entry[1]
-        return await asyncio.shield(future)
-
-    def _forget_failure(self, key: Hashable, future: asyncio.Future[Job]) -> None:
-        if future.cancelled() or future.exception() is not None:
-            self._entries.pop(key, None)
-
-    def _expire(self) -> None:
-        limit = time.monotonic() - self.ttl
-        for key in [k for k, (t, _) in self._entries.items() if t < limit]:
-            del self._entries[key]

@@ -88,7 +88,7 @@ class _Watch:
             self._failed(err)
             raise
         except Exception as err:  # a bug below us: remembered like any failure, never as "no jobs"
-            log.error("hpc-jupyter: listing jobs of %r failed", self.facility, exc_info=err)
+            log.error("listing jobs of %r failed", self.facility, exc_info=err)
             failure = HPCError(
                 f"Listing the jobs of {self.facility!r} failed unexpectedly; "
                 "the server's log says why."
@@ -98,7 +98,7 @@ class _Watch:
         jobs = self._with_newer(listed, asked)
         self._publish_changes(jobs, emit)
         if self.failure is not None:
-            log.info("hpc-jupyter: listing jobs of %r works again", self.facility)
+            log.info("listing jobs of %r works again", self.facility)
         self.failure = None
         self.jobs = jobs
         self.listed_at = time.time()
@@ -110,9 +110,7 @@ class _Watch:
         if self.failure is None:
             self.failing_since = time.time()
         if not logged and (self.failure is None or self.failure.message != failure.message):
-            log.warning(
-                "hpc-jupyter: listing jobs of %r failed: %s", self.facility, failure.message
-            )
+            log.warning("listing jobs of %r failed: %s", self.facility, failure.message)
         self.failure = failure
         # The next try waits for the next interval: a facility that is down is not hammered.
         self.fetched_at = time.monotonic()

@@ -1,20 +1,26 @@
-"""Configuration: facilities are named instances; mistakes stop the server, naming what is wrong."""
+"""Configuration: facilities are named instances; a mistake shows as a misconfigured facility."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import logging
+import re
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Any
 
 import pytest
+from server_process import jupyter_server
 
 from hpc_jupyter import backends
+from hpc_jupyter.api import connect
 from hpc_jupyter.backends import discover_backends
-from hpc_jupyter.backends.base import ConfigError
 from hpc_jupyter.backends.local import LocalFacility
+from hpc_jupyter.client import HPCClient
+from hpc_jupyter.errors import Misconfigured, NotFound
 from hpc_jupyter.registry import FacilityRegistry
+
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
+"""The time stamp of a line of Jupyter's log."""
 
 
 def build(config: dict[str, Any], tmp_path: Path) -> FacilityRegistry:
@@ -49,23 +55,61 @@ def test_named_instances_of_one_kind(tmp_path: Path) -> None:
     [
         ({"x": {"kind": "nope"}}, "kind", "unknown kind 'nope'"),
         ({"x": {}}, "kind", "unknown kind None"),
+        ({"x": {"kind": ["local"]}}, "kind", "unknown kind ['local']"),
         ({"x": "local"}, "kind", "must be a dict"),
         ({"x": {"kind": "local", "rot": "/"}}, "rot", "unknown option"),
         ({"x": {"kind": "local", "root": "/no/such/dir"}}, "root", "is not a directory"),
         ({"x": {"kind": "local", "max_running": 0}}, "max_running", "at least 1"),
         ({"x": {"kind": "local", "poll_interval": "fast"}}, "poll_interval", "seconds"),
-        ({"bad name!": {"kind": "local"}}, "name", "letters, digits"),
     ],
 )
-def test_bad_configuration_names_facility_and_key(
-    tmp_path: Path, config: dict[str, Any], key: str, words: str
+def test_a_bad_facility_is_listed_as_misconfigured_naming_the_key(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    config: dict[str, Any],
+    key: str,
+    words: str,
 ) -> None:
-    with pytest.raises(ConfigError) as info:
-        build(config, tmp_path)
+    # Given a bad facility next to a good one
+    registry = build({**config, "fine": {"kind": "local"}}, tmp_path)
 
-    assert info.value.key == key
-    assert words in str(info.value)
-    assert repr(next(iter(config))) in str(info.value)
+    # Then both are listed, the good one works, and the bad one names its mistake
+    assert registry.names() == ["x", "fine"]
+    assert isinstance(registry.get("fine"), LocalFacility)
+    problem = registry.misconfigured["x"].problem
+    assert f"facility 'x', key {key!r}: " in problem
+    assert words in problem
+    with pytest.raises(Misconfigured) as info:
+        registry.get("x")
+    assert info.value.status == 502
+    assert f"key {key!r}" in info.value.message
+    assert "restart the server" in info.value.message
+    # and the mistake was logged once, as an error
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    assert words in errors[0]
+
+
+async def test_a_misconfigured_facility_is_described_without_systems(tmp_path: Path) -> None:
+    registry = build({"typo": {"kind": "local", "max_runing": 2}}, tmp_path)
+
+    described = await registry.describe("typo")
+
+    assert described["kind"] == "local"
+    assert described["auth"]["status"] == "misconfigured"
+    assert "key 'max_runing'" in described["auth"]["message"]
+    assert described["systems"] == described["capabilities"] == []
+    assert described["default_system"] is None
+
+
+def test_a_facility_name_no_route_can_reach_is_left_out_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = build({"bad name!": {"kind": "local"}, "fine": {"kind": "local"}}, tmp_path)
+
+    assert registry.names() == ["fine"]
+    assert "letters, digits" in caplog.text
+    assert "'bad name!'" in caplog.text
 
 
 def test_a_broken_backend_is_skipped_with_a_warning(
@@ -89,28 +133,77 @@ def test_installed_entry_points_include_local() -> None:
     assert discover_backends()["local"] is LocalFacility
 
 
-def test_server_refuses_to_start_with_a_bad_facility(tmp_path: Path) -> None:
-    config = tmp_path / "jupyter_server_config.py"
-    config.write_text(
-        'c.HPCJupyterApp.facilities = {"cluster": {"kind": "slurmish", "url": "x"}}\n'
-        f'c.HPCJupyterApp.data_dir = r"{tmp_path / "data"}"\n'
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            f"--config={config}",
-            "--port=0",
-            "--no-browser",
-            "--allow-root",
-            f"--ServerApp.root_dir={tmp_path}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path)},
-    )
+def test_a_bad_facility_leaves_the_server_and_the_other_facilities_working(
+    tmp_path: Path,
+) -> None:
+    # Given a server configured with two mistakes, a good facility and one whose secret
+    # variable is not set
+    facilities = {
+        "typo": {"kind": "local", "max_runing": 2},
+        "cluster": {"kind": "slurmish", "url": "x"},
+        "local": {"kind": "local"},
+        "alps": {
+            "kind": "firecrest",
+            "url": "http://127.0.0.1:9",
+            "token_url": "http://127.0.0.1:9/token",
+            "client_id": "hpc-jupyter-test",
+            "client_secret": {"env": "HPC_JUPYTER_TEST_NEVER_SET"},
+        },
+    }
+    env = {"HPC_JUPYTER_TEST_NEVER_SET": ""}
+    with jupyter_server(
+        tmp_path, {"facilities": facilities, "data_dir": str(tmp_path / "d")}, env=env
+    ) as server:
+        # When a client lists the facilities and uses them
+        listed = server.api("GET", "facilities")
+        good = server.api("GET", "facilities", "local", "files", params={"path": "."})
+        files = server.api("GET", "facilities", "typo", "files", params={"path": "."})
+        submitted = server.api("POST", "facilities", "cluster", "jobs", json={"script": "true"})
+        # and a kernel connects through the Python API
+        auth = ("Authorization", f"token {server.token}")
+        with HPCClient(server.url, auth_header=auth) as client:
+            hpc = connect(client=client)
+            default = hpc.facility_name
+            with pytest.raises(Misconfigured, match="key 'max_runing'"):
+                hpc.use("typo").ls(".")
+        output = server.output()
 
-    assert result.returncode != 0
-    assert "facility 'cluster', key 'kind': unknown kind 'slurmish'" in result.stderr
+    # Then the server runs: the mistakes are listed as misconfigured, naming the key
+    assert listed.status_code == 200
+    by_name = {f["name"]: f for f in listed.json()["facilities"]}
+    assert list(by_name) == ["typo", "cluster", "local", "alps"]
+    assert by_name["typo"]["auth"]["status"] == "misconfigured"
+    assert "key 'max_runing'" in by_name["typo"]["auth"]["message"]
+    assert by_name["cluster"]["auth"]["status"] == "misconfigured"
+    assert "unknown kind 'slurmish'" in by_name["cluster"]["auth"]["message"]
+    assert by_name["local"]["auth"]["status"] == "none"
+    assert default == "local"  # the first usable facility, not the first listed
+    assert good.status_code == 200
+    # and every route of a misconfigured facility answers a clear error that names the key
+    assert files.status_code == submitted.status_code == 502
+    assert files.json()["reason"] == submitted.json()["reason"] == "misconfigured"
+    assert "key 'max_runing'" in files.json()["message"]
+    assert "key 'kind'" in submitted.json()["message"]
+    # and the server's log has each mistake once, as an error, formatted like its own lines
+    for key in ("max_runing", "kind"):
+        lines = [line for line in output.splitlines() if f"key {key!r}" in line and "[E " in line]
+        assert len(lines) == 1, lines
+        assert re.match(rf"\[E {STAMP} hpc_jupyter\.registry\] facility ", lines[0]), lines
+    # and a backend's warning is in the server's log, formatted (not bare on stderr)
+    warning = re.compile(
+        rf"^\[W {STAMP} hpc_jupyter\.backends\.firecrest\] facility 'alps', key "
+        r"'client_secret': The environment variable HPC_JUPYTER_TEST_NEVER_SET is not set",
+        re.MULTILINE,
+    )
+    assert warning.search(output), output
+    assert "Traceback" not in output
+
+
+def test_an_unknown_facility_name_is_echoed_short(tmp_path: Path) -> None:
+    registry = build({}, tmp_path)
+
+    with pytest.raises(NotFound) as info:
+        registry.get("x" * 100_000)
+
+    assert len(info.value.message) < 200
+    assert "configured: local" in info.value.message

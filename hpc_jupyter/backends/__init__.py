@@ -19,15 +19,14 @@ def discover_backends() -> dict[str, type[FacilityBackend]]:
             backend = point.load()
         except Exception as err:  # an optional backend must never stop the server
             log.warning(
-                "hpc-jupyter: facility kind %r is unavailable (%s: %s); "
-                "reinstall the package that provides it",
+                "facility kind %r is unavailable (%s: %s); reinstall the package that provides it",
                 point.name,
                 type(err).__name__,
                 err,
             )
             continue
         if not (isinstance(backend, type) and issubclass(backend, FacilityBackend)):
-            log.warning("hpc-jupyter: entry point %r is not a FacilityBackend; skipped", point.name)
+            log.warning("entry point %r is not a FacilityBackend; skipped", point.name)
             continue
         kinds[point.name] = backend
     return kinds

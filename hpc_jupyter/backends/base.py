@@ -19,12 +19,16 @@ from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, Partit
 
 
 class ConfigError(ValueError):
-    """A facility's configuration is wrong; raised at server start, naming facility and key."""
+    """A facility's configuration is wrong; raised at server start, naming facility and key.
+
+    Its message never contains a secret: `problem` names keys and sources, not their values.
+    """
 
     def __init__(self, facility: str, key: str, problem: str) -> None:
-        super().__init__(f"hpc-jupyter facility {facility!r}, key {key!r}: {problem}")
+        super().__init__(f"facility {facility!r}, key {key!r}: {problem}")
         self.facility = facility
         self.key = key
+        self.problem = problem
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import shlex
 import stat
@@ -16,11 +17,55 @@ from .process import run_process
 
 COMMAND_TIMEOUT = 30.0
 
+_TAKEN: dict[str, str] = {}
+"""Secret variables taken out of this process's environment (`take_env_secret`), by name."""
+
+
+def take_env_secret(name: str) -> str | None:
+    """The value of the environment variable `name`, which is then removed from `os.environ`.
+
+    Everything the server starts inherits its environment: kernels, terminals, local jobs,
+    `sbatch` (which exports it into the job), token commands. A variable a facility reads a
+    secret from is therefore taken into memory once and unset; the value stays known here, so
+    two facilities may name one variable. A variable set again later is taken again.
+    """
+    value = os.environ.pop(name, None)
+    if value is not None:
+        _TAKEN[name] = value
+        _scrub_initial_environment(name)
+    return _TAKEN.get(name)
+
+
+def _scrub_initial_environment(name: str) -> None:
+    """Overwrite the value of `name` in the environment this process was started with (Linux).
+
+    Unsetting a variable only drops it from `environ`: its bytes stay in the block the kernel
+    wrote at exec, which /proc/<pid>/environ shows to every process of the same user, kernels
+    included (they know the server's pid). The block is this process's own memory; zeroing a
+    value there changes nothing else.
+    """
+    try:
+        # Fields 50 and 51 of /proc/self/stat (proc(5)): where that block starts and ends.
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])
+    except (OSError, ValueError, IndexError):
+        return  # not Linux, or an old kernel: there is no such file to worry about
+    if not 0 < start < end:
+        return
+    block = ctypes.string_at(start, end - start)
+    prefix = name.encode() + b"="
+    offset = 0
+    for entry in block.split(b"\0"):
+        if entry.startswith(prefix):
+            ctypes.memset(start + offset + len(prefix), 0, len(entry) - len(prefix))
+        offset += len(entry) + 1
+
 
 class SecretSource:
     """A secret named in the configuration, read when needed and never shown.
 
-    One of `{"env": NAME}`, `{"file": PATH}` (refused unless only its owner can read it),
+    One of `{"env": NAME}` (taken out of the server's environment when the configuration is
+    read: see `take_env_secret`), `{"file": PATH}` (refused unless only its owner can read it),
     `{"command": "..."}` (its standard output, stripped) or `{"value": "..."}`.
     """
 
@@ -48,6 +93,8 @@ class SecretSource:
             if path.exists():
                 _check_private(path, lambda problem: ConfigError(facility, key, problem))
             where = str(path)
+        if kind == "env":
+            take_env_secret(where)
         if kind == "command":
             try:
                 shlex.split(where)
@@ -70,7 +117,7 @@ class SecretSource:
         if self.kind == "value":
             return self._where
         if self.kind == "env":
-            value = os.environ.get(self._where, "").strip()
+            value = (take_env_secret(self._where) or "").strip()
             if not value:
                 raise FacilityAuthError(f"The {self.describe()} is not set.")
             return value

@@ -137,8 +137,6 @@ class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, HPCError):
             # An expected failure, already phrased for the user: no traceback in the log.
-            self.log.info(
-                "hpc-jupyter: %s %s -> %s", self.request.method, self.request.path, value.message
-            )
+            self.log.info("%s %s -> %s", self.request.method, self.request.path, value.message)
             return
         super().log_exception(typ, value, tb)

@@ -6,7 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from ..inputs import check_job_id
-from ..models import check_stream
+from ..models import Job, check_stream
 from ..submission import job_request
 from .base import HPCAPIHandler
 
@@ -31,10 +31,13 @@ class JobsHandler(HPCAPIHandler):
         system = await self.system(facility)
         request = job_request(self.json_body())
         key = self.request.headers.get("Idempotency-Key")
-        job = await self.hpc.submissions.submit(
-            (facility, system, key), lambda: backend.submit(system, request)
-        )
-        self.watcher.changed(facility, system, job)
+
+        async def start() -> Job:
+            job = await backend.submit(system, request)
+            self.watcher.changed(facility, system, job)  # only a new job is news
+            return job
+
+        job = await self.hpc.submissions.submit(facility, system, key, request, start)
         self.write_json(job.to_dict(), status=201)
 
 

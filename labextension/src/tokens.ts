@@ -40,7 +40,7 @@ export namespace HPC {
   }
 
   export interface IAuth {
-    status: 'none' | 'ok' | 'expired' | 'error';
+    status: 'none' | 'ok' | 'expired' | 'error' | 'unknown' | 'misconfigured';
     message: string | null;
   }
 

@@ -109,7 +109,7 @@ class FirecrestFacility(FacilityBackend):
         try:
             await self.settings.client_secret.read()
         except FacilityAuthError as err:
-            log.warning("hpc-jupyter facility %r, key 'client_secret': %s", self.name, err.message)
+            log.warning("facility %r, key 'client_secret': %s", self.name, err.message)
 
     async def close(self) -> None:
         await self.connection.close()

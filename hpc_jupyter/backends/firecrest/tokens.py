@@ -126,4 +126,4 @@ class ClientCredentialsProvider:
         self._token = token
         self._expires = time.monotonic() + lifetime
         self.refreshes += 1
-        log.debug("hpc-jupyter: new token for facility %r, valid %.0f s", self.facility, lifetime)
+        log.debug("new token for facility %r, valid %.0f s", self.facility, lifetime)

@@ -128,9 +128,7 @@ class FirecrestUpload(SpooledUpload):
     async def _staged(self, client: AsyncFirecrest) -> None:
         staged = self.staging_name()
         directory, temporary = posixpath.split(staged)
-        log.info(
-            "hpc-jupyter: staged upload of %d bytes to %s:%s", self.size, self.system, self.path
-        )
+        log.info("staged upload of %d bytes to %s:%s", self.size, self.system, self.path)
         try:
             with translated(self.facility):
                 await client.upload(self.system, self.spool_path, directory, temporary)
@@ -152,7 +150,7 @@ async def _discard(client: AsyncFirecrest, system: str, path: str) -> None:
     try:
         await client.rm(system, path)
     except Exception as err:  # the upload already failed: report that, not this
-        log.debug("hpc-jupyter: could not remove %s after a failed upload (%s)", path, type(err))
+        log.debug("could not remove %s after a failed upload (%s)", path, type(err))
 
 
 def remove_quietly(path: str) -> None:
@@ -193,7 +191,7 @@ async def open_download(
         transfer: Any = await client.download(system, path, os.devnull, blocking=False)
         await transfer.wait_for_transfer_job()
         url = transfer.transfer_data["transferDirectives"]["downloadUrl"]
-    log.info("hpc-jupyter: staged download of %d bytes from %s:%s", count, system, path)
+    log.info("staged download of %d bytes from %s:%s", count, system, path)
     return ReadStream(length=count, chunks=staged_chunks(connection, str(url), start, count))
 
 

@@ -50,7 +50,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 if request.method not in _IDEMPOTENT or resets >= 1:
                     raise
                 resets += 1
-                log.debug("hpc-jupyter: connection reset, sending %s again", request.method)
+                log.debug("connection reset, sending %s again", request.method)
                 continue
             if response.status_code != 429 or limited >= self.max_retries:
                 return response
@@ -61,7 +61,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
                 response.headers.get("Retry-After"), 2.0**limited, self.max_retry_after
             )
             await response.aclose()
-            log.info("hpc-jupyter: FirecREST asked to slow down; retrying in %.1f s", wait)
+            log.info("FirecREST asked to slow down; retrying in %.1f s", wait)
             await asyncio.sleep(wait)
 
     async def aclose(self) -> None:

@@ -86,7 +86,7 @@ class IRIClient:
                     2.0**limited,
                     self.settings.max_retry_after,
                 )
-                log.info("hpc-jupyter: the IRI API asked to slow down; retrying in %.1f s", wait)
+                log.info("the IRI API asked to slow down; retrying in %.1f s", wait)
                 await asyncio.sleep(wait)
                 continue
             if response.status_code >= 400:
@@ -122,7 +122,7 @@ class IRIClient:
             if len(answer) < size:
                 return items
         log.warning(
-            "hpc-jupyter: facility %r lists more than %d items at %s; showing the first ones",
+            "facility %r lists more than %d items at %s; showing the first ones",
             self.facility,
             len(items),
             path,

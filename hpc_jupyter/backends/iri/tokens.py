@@ -163,7 +163,7 @@ class GlobusTokenProvider(TokenProvider):
         if self.path is not None:
             await asyncio.to_thread(write_pair, self.path, pair)
             self._stamp = stamp(self.path)
-        log.info("hpc-jupyter: renewed the Globus access token of facility %r", self.facility)
+        log.info("renewed the Globus access token of facility %r", self.facility)
 
     def _ask_globus(self, old: TokenPair) -> TokenPair:
         """One refresh-token grant (blocking: globus-sdk is synchronous)."""

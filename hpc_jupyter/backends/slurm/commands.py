@@ -121,5 +121,5 @@ def command_error(command: str, stderr: str) -> HPCError:
             return kind(message)
     lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
     detail = lines[-1][:300] if lines else "no message"
-    log.info("hpc-jupyter: %s failed: %s", command, detail)
+    log.info("%s failed: %s", command, detail)
     return FacilityError(f"`{command}` failed: {detail}")

@@ -95,9 +95,7 @@ class SlurmRestClient:
         token = await self.token.get()
         response = await self._send(method, path, token, body, params)
         if _auth_failure(response):
-            log.info(
-                "hpc-jupyter: slurmrestd of %r refused the token; reading a new one", self.facility
-            )
+            log.info("slurmrestd of %r refused the token; reading a new one", self.facility)
             token = await self.token.refresh(token)
             response = await self._send(method, path, token, body, params)
             if _auth_failure(response):

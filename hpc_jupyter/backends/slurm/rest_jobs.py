@@ -71,7 +71,7 @@ class SlurmRestJobs(SlurmJobs):
                     if await self.client.status(ping) != 404:
                         self._version = candidate
                         log.info(
-                            "hpc-jupyter: facility %r speaks slurmrestd v0.0.%d",
+                            "facility %r speaks slurmrestd v0.0.%d",
                             self.facility,
                             candidate,
                         )

@@ -172,7 +172,11 @@ export class HPCPanel extends Panel {
       return;
     }
     const saved = this._facilities.find(f => f.name === state?.facility);
-    this._select((saved ?? this._facilities[0]).name);
+    // A misconfigured facility is listed to say what is wrong, not to start on.
+    const usable = this._facilities.find(
+      f => f.auth.status !== 'misconfigured'
+    );
+    this._select((saved ?? usable ?? this._facilities[0]).name);
   }
 
   protected onAfterShow(msg: Message): void {
@@ -257,6 +261,15 @@ export class HPCPanel extends Panel {
             message ?? ''
           ),
           true
+        );
+        break;
+      case 'misconfigured':
+        // Logging in again cannot help: the server's configuration must change.
+        this._setAuth(
+          status,
+          message ??
+            trans.__("The server's configuration of this facility is wrong."),
+          false
         );
         break;
       default:

@@ -118,7 +118,7 @@ class V1Connection(FirecrestSession):
                         continue
                     return candidate
         except HPCError as err:
-            log.debug("hpc-jupyter: no home directory found on %s (%s)", system, type(err))
+            log.debug("no home directory found on %s (%s)", system, type(err))
         return paths[0]
 
     async def close(self) -> None:

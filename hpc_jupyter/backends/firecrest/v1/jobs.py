@@ -122,7 +122,7 @@ class V1Jobs(JobBackend):
                 with translated_v1(self.facility):
                     await client.simple_delete(system, remote)
             except HPCError as err:
-                log.info("hpc-jupyter: could not remove the submitted script %s (%s)", remote, err)
+                log.info("could not remove the submitted script %s (%s)", remote, err)
         return answer
 
     async def _withdraw_if_impossible(self, system: str, job: Job) -> Job:
@@ -165,7 +165,7 @@ class V1Jobs(JobBackend):
         except FacilityAuthError:
             raise
         except (NotFound, ValidationError) as err:  # no accounting on this cluster
-            log.debug("hpc-jupyter: no accounting from %s:%s (%s)", self.facility, system, err)
+            log.debug("no accounting from %s:%s (%s)", self.facility, system, err)
             return []
         return [self._with_paths(system, from_accounting(r, self.facility, system)) for r in rows]
 

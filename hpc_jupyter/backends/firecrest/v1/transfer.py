@@ -49,9 +49,7 @@ class V1Upload(SpooledUpload):
             self.check_digest(digest)
             return
         staged = self.staging_name()
-        log.info(
-            "hpc-jupyter: staged upload of %d bytes to %s:%s", self.size, self.system, self.path
-        )
+        log.info("staged upload of %d bytes to %s:%s", self.size, self.system, self.path)
         try:
             await self._staged(client, staged)
             with translated_v1(self.facility):
@@ -141,7 +139,7 @@ async def _discard(client: AsyncFirecrest, system: str, path: str) -> None:
     try:
         await client.simple_delete(system, path)
     except Exception as err:  # the upload already failed: report that, not this
-        log.debug("hpc-jupyter: could not remove %s after a failed upload (%s)", path, type(err))
+        log.debug("could not remove %s after a failed upload (%s)", path, type(err))
 
 
 async def open_v1_download(
@@ -171,7 +169,7 @@ async def open_v1_download(
     await wait_for(connection.facility, transfer, {"117"})
     with translated_v1(connection.facility):
         url = await transfer.object_storage_link
-    log.info("hpc-jupyter: staged download of %d bytes from %s:%s", count, system, path)
+    log.info("staged download of %d bytes from %s:%s", count, system, path)
     chunks = staged_chunks(connection, str(url), start, count)
     return ReadStream(length=count, chunks=_then_invalidate(chunks, transfer))
 
@@ -187,4 +185,4 @@ async def _then_invalidate(
         try:
             await transfer.invalidate_object_storage_link()
         except Exception as err:  # the data is already sent; a stale link only expires later
-            log.debug("hpc-jupyter: could not withdraw a download link (%s)", type(err))
+            log.debug("could not withdraw a download link (%s)", type(err))
