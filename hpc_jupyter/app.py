@@ -17,7 +17,7 @@ from ._version import __version__
 from .backends import discover_backends
 from .ledger import SubmissionLedger
 from .registry import FacilityRegistry
-from .routes import HANDLERS
+from .routes import ROUTES
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
@@ -28,7 +28,7 @@ class HPCJupyterApp(ExtensionApp):
     """Brings HPC facilities into Jupyter through one REST API under /hpc/api."""
 
     name = "hpc_jupyter"
-    handlers = HANDLERS  # type: ignore[assignment]
+    handlers = ROUTES  # type: ignore[assignment]
 
     facilities = Dict(
         default_value={},

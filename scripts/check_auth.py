@@ -64,9 +64,9 @@ def check(routes: Sequence[Route]) -> list[str]:
 def main(routes: Sequence[Route] | None = None) -> int:
     """Check hpc-jupyter's route table (or `routes`); 0 when all is well, 1 with a list if not."""
     if routes is None:
-        from hpc_jupyter.routes import HANDLERS
+        from hpc_jupyter.routes import ROUTES
 
-        routes = HANDLERS
+        routes = ROUTES
     problems = check(routes)
     if problems:
         print(f"check_auth: {len(problems)} problem(s):", file=sys.stderr)

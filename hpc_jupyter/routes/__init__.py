@@ -20,6 +20,7 @@ from .jobs import (
     JobsHandler,
     PartitionsHandler,
 )
+from .unknown import FALLBACK
 
 _FACILITY = r"hpc/api/facilities/(?P<facility>[A-Za-z0-9_-]+)"
 _JOB = _FACILITY + r"/jobs/(?P<job_id>[^/]+)"
@@ -40,3 +41,6 @@ HANDLERS: list[tuple[str, Any]] = [
     (_JOB + r"/output", JobOutputHandler),
     (_JOB + r"/(?P<action>hold|release|requeue)", JobActionHandler),
 ]
+
+ROUTES: list[tuple[str, Any]] = [*HANDLERS, FALLBACK]
+"""What the server serves: the API's routes, then a JSON 404 for any other path under it."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado.web import RequestHandler
 
 from ..errors import HPCError, ValidationError
 from ..inputs import check_path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from ..app import HPCJupyterApp
 
 AUTH_RESOURCE = "hpc"
+VERBS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
 MAX_WHOLE_NUMBER = 2**63 - 1
 """The largest offset, length or count a query may give (a file offset is a signed 64 bits)."""
 
@@ -126,6 +128,8 @@ class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
         super().send_error(status_code, **kwargs)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:  # HTTP asks a 405 to say what the resource does allow
+            self.set_header("Allow", ", ".join(allowed_methods(type(self))))
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         if isinstance(error, HPCError):
@@ -140,3 +144,12 @@ class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
             self.log.info("%s %s -> %s", self.request.method, self.request.path, value.message)
             return
         super().log_exception(typ, value, tb)
+
+
+def allowed_methods(handler: type[RequestHandler]) -> list[str]:
+    """The HTTP methods a handler class implements."""
+    return [
+        verb
+        for verb in VERBS
+        if getattr(handler, verb.lower()) is not getattr(RequestHandler, verb.lower())
+    ]
