@@ -47,13 +47,13 @@ def check_path(path: str, what: str = "path") -> str:
         raise ValidationError(f"The {what} is not valid Unicode text.") from None
     if size > PATH_MAX:
         raise ValidationError(
-            f"The {what} is {size} bytes long; a path may have at most {PATH_MAX} bytes."
+            f"The {what} is too long: {size} bytes, where a path may have at most {PATH_MAX}."
         )
     for name in path.split("/"):
         if len(name.encode("utf-8")) > NAME_MAX:
             raise ValidationError(
-                f"The {what} has a name of {len(name.encode('utf-8'))} bytes "
-                f"({shown(name, 40)}); a file name may have at most {NAME_MAX} bytes."
+                f"The {what} has a name that is too long ({shown(name, 40)}, "
+                f"{len(name.encode('utf-8'))} bytes): a file name may have at most {NAME_MAX}."
             )
     return path
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ValidationError
+from .inputs import shown
 from .models import JobRequest
 
 _TEXT_FIELDS = ("name", "partition", "account", "workdir", "stdout", "stderr")
 _KNOWN = frozenset({"script", "nodes", "time_limit", "env", *_TEXT_FIELDS})
 MAX_SCRIPT_BYTES = 1024 * 1024
+MAX_WHOLE = 2**31 - 1
+"""The largest node count or time limit (seconds) a request may give: no scheduler takes more."""
 
 
 def job_request(body: dict[str, Any]) -> JobRequest:
@@ -23,19 +26,23 @@ def job_request(body: dict[str, Any]) -> JobRequest:
     script = body.get("script")
     if not isinstance(script, str) or not script.strip():
         raise ValidationError("'script' is required: the text of a batch script.")
-    if len(script.encode()) > MAX_SCRIPT_BYTES:
+    if len(_encoded("'script'", script)) > MAX_SCRIPT_BYTES:
         raise ValidationError("The script is larger than 1 MiB; put data in files instead.")
     text: dict[str, str | None] = {}
     for key in _TEXT_FIELDS:
         value = body.get(key)
         if value is not None and (not isinstance(value, str) or not value or "\x00" in value):
             raise ValidationError(f"{key!r} must be a non-empty string.")
+        if value is not None:
+            _encoded(repr(key), value)
         text[key] = value
     env = body.get("env") or {}
     if not isinstance(env, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in env.items()
     ):
         raise ValidationError("'env' must map names to string values.")
+    for name, value in env.items():
+        _encoded(f"Environment variable {shown(name)}", name + value)
     return JobRequest(
         script=script,
         nodes=_positive(body, "nodes"),
@@ -49,6 +56,16 @@ def _positive(body: dict[str, Any], key: str) -> int | None:
     value = body.get(key)
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError(f"{key!r} must be a whole number of at least 1.")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_WHOLE:
+        raise ValidationError(f"{key!r} must be a whole number from 1 to {MAX_WHOLE}.")
     return value
+
+
+def _encoded(label: str, value: str) -> bytes:
+    """`value` as UTF-8, or a 400: JSON's "\\ud800" is a lone surrogate no file or API takes."""
+    try:
+        return value.encode()
+    except UnicodeEncodeError:
+        raise ValidationError(
+            f"{label} is not valid text (it holds an unpaired surrogate)."
+        ) from None

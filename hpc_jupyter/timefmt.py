@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 
 from .errors import ValidationError
+from .inputs import shown
 
 _FORMS = re.compile(
     r"^(?:(?P<days>\d+)-(?P<dh>\d+)(?::(?P<dm>\d+)(?::(?P<ds>\d+))?)?"
     r"|(?P<h>\d+):(?P<m>\d+):(?P<s>\d+)"
     r"|(?P<mm>\d+):(?P<ss>\d+)"
-    r"|(?P<minutes>\d+))$"
+    r"|(?P<minutes>\d+))$",
+    re.ASCII,  # `\d` would also take non-ASCII digits such as '²', which int() refuses
 )
+_LONGEST = 32
+"""No Slurm time is longer; int() of thousands of digits would be refused by Python itself."""
 
 
 def parse_time_limit(text: str) -> int:
@@ -20,10 +24,10 @@ def parse_time_limit(text: str) -> int:
     >>> parse_time_limit("0:01"), parse_time_limit("90"), parse_time_limit("1-00:30")
     (1, 5400, 88200)
     """
-    match = _FORMS.match(text.strip())
+    match = _FORMS.match(text.strip()) if len(text) <= _LONGEST else None
     if match is None:
         raise ValidationError(
-            f"Time limit {text!r} is not a Slurm time: use minutes, M:S, H:M:S or D-H:M:S."
+            f"Time limit {shown(text)} is not a Slurm time: use minutes, M:S, H:M:S or D-H:M:S."
         )
     g = {k: int(v) for k, v in match.groupdict().items() if v is not None}
     if "days" in g:
@@ -35,7 +39,7 @@ def parse_time_limit(text: str) -> int:
     else:
         seconds = g["minutes"] * 60
     if seconds <= 0:
-        raise ValidationError(f"Time limit {text!r} must be longer than zero.")
+        raise ValidationError(f"Time limit {shown(text)} must be longer than zero.")
     return seconds
 
 

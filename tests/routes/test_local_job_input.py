@@ -19,8 +19,10 @@ SHORT = 300
 """No message echoes more than a short prefix of the input: this many characters at most."""
 
 BAD_SUBMISSIONS = [
-    pytest.param({"time_limit": 2**63}, "", 400, "365 days", id="time_limit 2**63"),
-    pytest.param({"time_limit": 2**70}, "", 400, "365 days", id="time_limit 2**70"),
+    pytest.param({"time_limit": 2**63}, "", 400, "from 1 to", id="time_limit 2**63"),
+    pytest.param({"time_limit": 2**70}, "", 400, "from 1 to", id="time_limit 2**70"),
+    pytest.param({"nodes": 2**63}, "", 400, "from 1 to", id="nodes 2**63"),
+    pytest.param({}, "#SBATCH --time=\uff11\n", 400, "Slurm time", id="--time fullwidth 1"),
     pytest.param({"time_limit": 365 * 86400 + 1}, "", 400, "365 days", id="a year and a second"),
     pytest.param({}, "#SBATCH --time=99999999999999999999\n", 400, "365 days", id="--time huge"),
     pytest.param({}, "#SBATCH --time=" + "9" * 5000 + "\n", 400, "Slurm time", id="--time 5000"),
@@ -32,6 +34,7 @@ BAD_SUBMISSIONS = [
     pytest.param({"workdir": "w\ud800"}, "", 400, "valid text", id="workdir surrogate"),
     pytest.param({"stdout": "o\ud800"}, "", 400, "valid text", id="stdout surrogate"),
     pytest.param({"env": {"A": "\udcff"}}, "", 400, "valid text", id="env value surrogate"),
+    pytest.param({"script": "echo \ud800"}, "", 400, "valid text", id="script surrogate"),
     pytest.param({"stdout": "a" * 300}, "", 400, "too long", id="stdout name over 255 bytes"),
     pytest.param({"stdout": "a/" * 2100}, "", 400, "too long", id="stdout over 4096 bytes"),
     pytest.param({"stdout": "."}, "", 400, "directory", id="stdout is a directory"),

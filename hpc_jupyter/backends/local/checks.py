@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from ...errors import ValidationError
+from ...inputs import shown
 from ...timefmt import parse_time_limit
 
 MAX_TIME_LIMIT = 365 * 86400
 """The longest time limit a local job may ask for: a year, in seconds."""
-NAME_MAX = 255
-PATH_MAX = 4096
-_SHOWN = 40
-
-
-def shown(value: str) -> str:
-    """A user's value for a message: quoted, and cut short so a huge input is not echoed back."""
-    return repr(value) if len(value) <= _SHOWN else repr(value[:_SHOWN]) + "..."
 
 
 def text(label: str, value: str) -> str:
@@ -77,16 +70,6 @@ def env(variables: dict[str, str]) -> dict[str, str]:
             raise ValidationError(f"Environment variable {shown(key)} has a bad name or value.")
         text(f"Environment variable {shown(key)}", value)
     return variables
-
-
-def path_length(path: str) -> str:
-    """`path` if the filesystem can take it: at most 4096 bytes, each name at most 255."""
-    encoded = path.encode("utf-8", "surrogateescape")
-    if len(encoded) > PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/")):
-        raise ValidationError(
-            f"Path {shown(path)} is too long: at most {PATH_MAX} bytes, {NAME_MAX} per name."
-        )
-    return path
 
 
 def job_number(job_id: str) -> int:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
+from ...inputs import check_path, shown
 from ...models import (
     FINAL_STATES,
     Capability,
@@ -151,15 +152,15 @@ class LocalJobs(JobBackend):
         if nodes is not None and nodes != 1:
             raise ValidationError("The local facility runs every job on this one machine: nodes=1.")
         where = checks.text("The work directory", request.workdir or directives.get("chdir") or ".")
-        workdir = self.paths.resolve(checks.path_length(where))
+        workdir = self.paths.resolve(check_path(where))
         if not workdir.is_dir():
             missing = "is not a directory" if workdir.exists() else "does not exist"
-            raise ValidationError(f"Work directory {checks.shown(where)} {missing}.")
+            raise ValidationError(f"Work directory {shown(where)} {missing}.")
         stdout = checks.text("stdout", request.stdout or directives.get("output") or "slurm-%j.out")
         stderr = checks.text("stderr", request.stderr or directives.get("error") or stdout)
         for pattern in {stdout, stderr}:  # refuse a path outside the root before recording
             if self._output_path(str(workdir), "0", name, pattern).is_dir():
-                raise ValidationError(f"The job's output {checks.shown(pattern)} is a directory.")
+                raise ValidationError(f"The job's output {shown(pattern)} is a directory.")
         partition = request.partition or directives.get("partition")
         account = request.account or directives.get("account")
         for label, value in (("partition", partition), ("account", account)):
@@ -466,7 +467,7 @@ class LocalJobs(JobBackend):
         """Where a job's output goes: sbatch's pattern filled in, relative to its work dir."""
         filled = expand_filename_pattern(pattern, job_id, name, self.user)
         candidate = filled if os.path.isabs(filled) else os.path.join(workdir, filled)
-        return self.paths.resolve(checks.path_length(candidate))
+        return self.paths.resolve(check_path(candidate))
 
     def _inside(self, path: str) -> bool:
         """Whether a record's (real, absolute) path lies under this server's root."""
@@ -538,7 +539,7 @@ def _read_from(path: Path, offset: int, count: int) -> tuple[bytes, int]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise ValidationError(f"The job's log {checks.shown(path.name)} is {kind}.")
+            raise ValidationError(f"The job's log {shown(path.name)} is {kind}.")
         if offset >= info.st_size:
             return b"", info.st_size
         return os.pread(fd, min(count, info.st_size - offset), offset), info.st_size
