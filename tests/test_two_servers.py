@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from helpers import FINAL, JOBS, submit, wait_for_state, wait_until
+from helpers import FINAL, JOBS, process_alive, submit, wait_for_state, wait_until
 from server_process import ServerProcess, jupyter_server
 
 API = Callable[..., Awaitable[Any]]
@@ -179,13 +179,3 @@ def read_text(path: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         return ""
-
-
-def process_alive(pid: int) -> bool:
-    """True while `pid` runs; a zombie (exited, not yet reaped) counts as gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            state = handle.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
