@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from server_process import ServerProcess, jupyter_server
 
@@ -23,10 +24,10 @@ def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None
         time.sleep(0.2)
 
 
-def listing(server: ServerProcess, **params: str) -> list[dict[str, object]]:
+def listing(server: ServerProcess, **params: str) -> list[dict[str, Any]]:
     """The entries the server lists in a folder of the local facility."""
     answer = server.api("GET", "facilities", "local", "files", params=params)
-    entries: list[dict[str, object]] = answer.json()["entries"]
+    entries: list[dict[str, Any]] = answer.json()["entries"]
     return entries
 
 
