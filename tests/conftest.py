@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
+from hpc_jupyter.app import JOB_STATE_EVENT
+
 pytest_plugins = ("pytest_jupyter.jupyter_server", "slurm_fixtures")
 
 Fetch = Callable[..., Awaitable[HTTPResponse]]
@@ -48,6 +50,18 @@ def hpc_server(jp_serverapp: Any, jp_asyncio_loop: Any) -> Any:
 def hpc_app(hpc_server: Any) -> Any:
     """The HPCJupyterApp instance."""
     return hpc_server.web_app.settings["hpc_jupyter"]
+
+
+@pytest.fixture
+def job_events(hpc_server: Any) -> list[dict[str, Any]]:
+    """Every job-state event the server publishes, in order, as a listener receives it."""
+    received: list[dict[str, Any]] = []
+
+    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
+        received.append(data)
+
+    hpc_server.event_logger.add_listener(schema_id=JOB_STATE_EVENT, listener=listener)
+    return received
 
 
 @pytest.fixture

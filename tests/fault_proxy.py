@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import socket
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -87,6 +87,16 @@ class FaultProxy:
                 await task
         if self._server is not None:
             await self._server.wait_closed()
+
+    @classmethod
+    @contextlib.contextmanager
+    def on_loop(cls, loop: asyncio.AbstractEventLoop, upstream: str) -> Iterator[FaultProxy]:
+        """A proxy to `upstream` serving on `loop` (a test's, between its steps), then stopped."""
+        proxy = loop.run_until_complete(cls(upstream).start())
+        try:
+            yield proxy
+        finally:
+            loop.run_until_complete(proxy.stop())
 
     def inject(self, kind: str, method: str = "", path: str = "", **options: float) -> Fault:
         fault = Fault(kind, method, path, **options)  # type: ignore[arg-type]

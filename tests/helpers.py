@@ -63,3 +63,13 @@ async def wait_until(
 def upload_leftovers(directory: Path, name: str) -> list[str]:
     """Temporary upload files of `name` left in `directory`."""
     return sorted(p.name for p in directory.glob(f".{name}.hpc-upload-*"))
+
+
+def process_alive(pid: int) -> bool:
+    """True while `pid` runs; a zombie (exited, not yet reaped) counts as gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

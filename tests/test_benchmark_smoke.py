@@ -10,29 +10,26 @@ from pathlib import Path
 import pytest
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "upload_download.py"
+LOAD = BENCHMARK.parent / "load.py"
+
+
+def run_benchmark(script: Path, *args: str, results: Path) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script with this Python for its server; its report goes to `results`."""
+    server_python = ["--python", sys.executable]
+    return subprocess.run(
+        [sys.executable, str(script), *args, "--json", "--results", str(results), *server_python],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
 
 
 @pytest.mark.timeout(120)
 def test_benchmark_round_trip_keeps_the_bytes(tmp_path: Path) -> None:
     # When the benchmark uploads and downloads a 2 MiB file through a real jupyter server
     results = tmp_path / "results.md"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(BENCHMARK),
-            "--size",
-            "2",
-            "--json",
-            "--results",
-            str(results),
-            "--python",
-            sys.executable,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-    )
+    run = run_benchmark(BENCHMARK, "--size", "2", results=results)
 
     # Then it succeeds and reports identical hashes for source, server copy and download
     assert run.returncode == 0, run.stdout + run.stderr
@@ -50,32 +47,11 @@ def test_benchmark_round_trip_keeps_the_bytes(tmp_path: Path) -> None:
     assert "nproc" in report and "python" in report
 
 
-LOAD = BENCHMARK.parent / "load.py"
-
-
 @pytest.mark.timeout(120)
 def test_load_benchmark_runs_clean_for_a_few_seconds(tmp_path: Path) -> None:
     # When the load benchmark runs 5 clients for 3 seconds against a real jupyter server
     results = tmp_path / "load.md"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(LOAD),
-            "--clients",
-            "5",
-            "--seconds",
-            "3",
-            "--json",
-            "--results",
-            str(results),
-            "--python",
-            sys.executable,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-    )
+    run = run_benchmark(LOAD, "--clients", "5", "--seconds", "3", results=results)
 
     # Then every request succeeded and every submitted job is listed exactly once
     assert run.returncode == 0, run.stdout + run.stderr

@@ -6,7 +6,6 @@ import asyncio
 import datetime
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from _kernel_fake import BASE, HOME, TOKEN, FakeHPCServer
+from server_process import free_port
 
 from hpc_jupyter import api
 from hpc_jupyter.api import HPC, JobHandle, JobWaitTimeout, connect
@@ -231,9 +231,7 @@ def test_a_server_without_the_extension_is_named(fake: FakeHPCServer) -> None:
 
 
 def test_an_unreachable_server_is_unavailable() -> None:
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
 
     with (
         HPCClient(f"http://127.0.0.1:{port}", token="secret-token") as client,

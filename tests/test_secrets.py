@@ -67,19 +67,24 @@ def test_identity_wrapper_repr_has_no_token() -> None:
 # -- inline secrets and `--debug` --------------------------------------------------------------
 
 
+def unreachable_firecrest(client_secret: dict[str, str]) -> dict[str, Any]:
+    """A FirecREST facility on a port nothing answers, with this client secret configured."""
+    return {
+        "kind": "firecrest",
+        "url": "http://127.0.0.1:9",
+        "token_url": "http://127.0.0.1:9/token",
+        "client_id": "hpc-jupyter-test",
+        "client_secret": client_secret,
+    }
+
+
 @pytest.mark.parametrize("app", ["jupyter_server", "jupyterlab"])
 def test_debug_logging_shows_no_inline_secret(tmp_path: Path, app: str) -> None:
     # Given facilities whose secrets are written inline, given on the command line (traitlets
     # then logs the configuration, "Config changed: {...}", from every application it reaches)
     client_secret, slurm_token = secrets.token_hex(12), secrets.token_hex(12)
     facilities = {
-        "alps": {
-            "kind": "firecrest",
-            "url": "http://127.0.0.1:9",
-            "token_url": "http://127.0.0.1:9/token",
-            "client_id": "hpc-jupyter-test",
-            "client_secret": {"value": client_secret},
-        },
+        "alps": unreachable_firecrest({"value": client_secret}),
         "cluster": {
             "kind": "slurmrestd",
             "url": "http://127.0.0.1:9",
@@ -175,13 +180,7 @@ def test_an_env_secret_is_gone_from_the_server_process_and_its_jobs(tmp_path: Pa
     # Given a server started with a secret in its environment, as the README advises
     secret = secrets.token_hex(12)
     facilities = {
-        "alps": {
-            "kind": "firecrest",
-            "url": "http://127.0.0.1:9",
-            "token_url": "http://127.0.0.1:9/token",
-            "client_id": "hpc-jupyter-test",
-            "client_secret": {"env": "HPC_JUPYTER_TEST_ENV_SECRET"},
-        },
+        "alps": unreachable_firecrest({"env": "HPC_JUPYTER_TEST_ENV_SECRET"}),
         "local": {"kind": "local"},
     }
     config = {"facilities": facilities, "data_dir": str(tmp_path / "data")}

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from helpers import FINAL, JOBS, submit, wait_for_state, wait_until
-from second_server import SecondServer, second_server
+from helpers import FINAL, JOBS, process_alive, submit, wait_for_state, wait_until
+from server_process import ServerProcess, jupyter_server
 
 API = Callable[..., Awaitable[Any]]
 PER_SERVER = 15
@@ -23,14 +23,17 @@ PER_SERVER = 15
 
 ROOMY = {"local": {"kind": "local", "max_running": 2 * PER_SERVER}}
 """Slots for every job at once: each server then starts all pending jobs it sees."""
+STRICT = {"allow_unauthenticated_access": False}
+"""As the test's own server: every handler asks for the token."""
 
 
 @pytest.fixture
 def same_root_server(
     tmp_path: Path, jp_root_dir: Path, hpc_data_dir: Path
-) -> Iterator[SecondServer]:
+) -> Iterator[ServerProcess]:
     """A second server on the test server's root and data dir."""
-    with second_server(tmp_path / "second", jp_root_dir, hpc_data_dir, ROOMY) as server:
+    config = {"data_dir": str(hpc_data_dir), "facilities": ROOMY}
+    with jupyter_server(tmp_path / "second", config, root=jp_root_dir, server_app=STRICT) as server:
         yield server
 
 
@@ -48,7 +51,7 @@ async def wait_all_ended(api: API, ids: set[str], timeout: float = 45.0) -> dict
 
 @pytest.mark.parametrize("hpc_facilities", [ROOMY])
 async def test_each_job_starts_exactly_once_with_two_servers_on_one_store(
-    api: API, same_root_server: SecondServer, jp_root_dir: Path
+    api: API, same_root_server: ServerProcess, jp_root_dir: Path
 ) -> None:
     # Given two servers of one user on one root and one job store, and jobs that take a
     # moment, so that a queue builds up that both servers see
@@ -57,7 +60,7 @@ async def test_each_job_starts_exactly_once_with_two_servers_on_one_store(
     # When each of them gets 15 submissions at the same time
     ours = [submit(api, script) for _ in range(PER_SERVER)]
     theirs = [
-        same_root_server.api(*JOBS, method="POST", body={"script": script})
+        same_root_server.call(*JOBS, method="POST", body={"script": script})
         for _ in range(PER_SERVER)
     ]
     jobs = await asyncio.gather(*ours, *theirs)
@@ -67,7 +70,7 @@ async def test_each_job_starts_exactly_once_with_two_servers_on_one_store(
     # Then every job ends COMPLETED, as both servers see it
     ended = await wait_all_ended(api, ids)
     assert {job["state"] for job in ended.values()} == {"COMPLETED"}, ended
-    ended = await wait_all_ended(same_root_server.api, ids)
+    ended = await wait_all_ended(same_root_server.call, ids)
     assert {job["state"] for job in ended.values()} == {"COMPLETED"}, ended
 
     # and each script ran exactly once
@@ -102,16 +105,16 @@ async def test_a_server_in_another_folder_lists_follows_and_leaves_the_other_roo
 ) -> None:
     # Given a server started in a first folder, with one slot, where the user ran a job,
     # started a long one, and left a third pending behind it; then that server stopped
-    with second_server(
-        tmp_path / "first", first_root, hpc_data_dir, {"local": {"kind": "local", "max_running": 1}}
-    ) as first:
-        done = await first.api(*JOBS, method="POST", body={"script": "echo from the first\n"})
+    one_slot = {"local": {"kind": "local", "max_running": 1}}
+    config = {"data_dir": str(hpc_data_dir), "facilities": one_slot}
+    with jupyter_server(tmp_path / "first", config, root=first_root, server_app=STRICT) as first:
+        done = await first.call(*JOBS, method="POST", body={"script": "echo from the first\n"})
         await wait_remote(first, done["id"], {"COMPLETED"})
-        long = await first.api(
+        long = await first.call(
             *JOBS, method="POST", body={"script": "echo $$ > long.pid\nsleep 120\n"}
         )
         await wait_remote(first, long["id"], {"RUNNING"})
-        waiting = await first.api(*JOBS, method="POST", body={"script": "touch ran-here\n"})
+        waiting = await first.call(*JOBS, method="POST", body={"script": "touch ran-here\n"})
         assert waiting["state"] == "PENDING"
 
     # When the user works in another folder (this test's server) on the same data dir
@@ -160,10 +163,10 @@ async def test_a_server_in_another_folder_lists_follows_and_leaves_the_other_roo
     assert cancelled["state"] == "CANCELLED"
 
 
-async def wait_remote(server: SecondServer, job_id: str, states: set[str]) -> Any:
+async def wait_remote(server: ServerProcess, job_id: str, states: set[str]) -> Any:
     """Poll a job of the second server until its state is one of `states`."""
     deadline = time.monotonic() + 30
-    while (job := await server.api(*JOBS, job_id))["state"] not in states:
+    while (job := await server.call(*JOBS, job_id))["state"] not in states:
         assert job["state"] not in FINAL, job
         assert time.monotonic() < deadline, job
         await asyncio.sleep(0.1)
@@ -176,13 +179,3 @@ def read_text(path: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         return ""
-
-
-def process_alive(pid: int) -> bool:
-    """True while `pid` runs; a zombie (exited, not yet reaped) counts as gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            state = handle.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"

@@ -13,24 +13,12 @@ import yaml
 from conftest import expect_error
 from helpers import JOBS, submit, wait_until
 
-from hpc_jupyter.app import EVENT_SCHEMA, JOB_STATE_EVENT
+from hpc_jupyter.app import EVENT_SCHEMA
 from hpc_jupyter.errors import FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
 from hpc_jupyter.models import JobRequest
 
 API = Callable[..., Awaitable[Any]]
 SYSTEM = "localhost"
-
-
-@pytest.fixture
-def job_events(hpc_server: Any) -> list[dict[str, Any]]:
-    """Every job-state event the server publishes, in order, as a listener receives it."""
-    received: list[dict[str, Any]] = []
-
-    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        received.append(data)
-
-    hpc_server.event_logger.add_listener(schema_id=JOB_STATE_EVENT, listener=listener)
-    return received
 
 
 def transitions(events: list[dict[str, Any]], job_id: str) -> list[tuple[str | None, str]]:

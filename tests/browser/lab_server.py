@@ -7,21 +7,14 @@ browser test is skipped locally and fails in CI (`CI=true`).
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from server_process import ServerProcess, jupyter_server
 
 CHROMIUM = Path(os.environ.get("HPC_JUPYTER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -53,21 +46,8 @@ def require_browser() -> None:
         pytest.skip(reason)
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass(frozen=True)
-class RunningLab:
-    """A JupyterLab started by `jupyter_lab`."""
-
-    url: str
-    token: str
-    log: Path
+RunningLab = ServerProcess
+"""A JupyterLab started by `jupyter_lab`: its `url`, `token` and `log`."""
 
 
 @contextmanager
@@ -76,69 +56,20 @@ def jupyter_lab(
     root: Path,
     hpc_config: Mapping[str, Any],
     env: Mapping[str, str] | None = None,
-) -> Iterator[RunningLab]:
-    """Run `python -m jupyterlab` on 127.0.0.1 with hpc-jupyter configured by `hpc_config`.
+) -> Iterator[ServerProcess]:
+    """Run `python -m jupyterlab` with hpc-jupyter configured by `hpc_config`, serving `root`.
 
-    Its config, runtime, workspaces and settings live under `work`; it serves `root`. The
-    process is stopped on exit.
+    Its config, runtime, workspaces and settings live under `work`, its output in
+    `work/lab.log`. The process is stopped on exit.
     """
-    config = work / "config"
-    config.mkdir()
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}},
-                "HPCJupyterApp": dict(hpc_config),
-            }
-        )
-    )
-    port, token = free_port(), secrets.token_hex(16)
-    environment = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
-        **(env or {}),
-    }
-    environment.pop("HPC_JUPYTER_URL", None)
-    environment.pop("HPC_JUPYTER_TOKEN", None)
-    command = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--allow-root",  # CI containers run as root
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
+    lab = [
         f"--LabApp.workspaces_dir={work / 'workspaces'}",
         f"--LabApp.user_settings_dir={work / 'settings'}",
     ]
-    log_path = work / "lab.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status = httpx.get(f"{url}api/status", params={"token": token}, timeout=2)
-                if status.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("JupyterLab did not start:\n" + log_path.read_text())
-            time.sleep(0.3)
-        yield RunningLab(url, token, log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with jupyter_server(
+        work, hpc_config, lab, env, app="jupyterlab", name="lab", root=root
+    ) as running:
+        yield running
 
 
 def screenshot(page: Any, name: str, full_page: bool = False) -> None:

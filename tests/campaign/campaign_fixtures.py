@@ -9,15 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from server_process import ONLY_HPC, ServerProcess, jupyter_server
 
-TESTS = Path(__file__).resolve().parents[1]
-# The FirecREST double's modules, and the benchmarks' server helper, imported as top-level
-# modules the way their own directories' tests import them.
-for folder in (TESTS / "firecrest", TESTS.parent / "benchmarks"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-from upload_download import Server, jupyter_server  # noqa: E402
+FIRECREST = str(Path(__file__).resolve().parents[1] / "firecrest")
+# The FirecREST double's modules, imported as top-level modules the way its own tests do.
+if FIRECREST not in sys.path:
+    sys.path.insert(0, FIRECREST)
 
 # The local facility with a small cap on running jobs: the fuzzer submits hundreds of
 # (defused) scripts, and CI has two cores.
@@ -40,9 +37,10 @@ def unlock(root: Path) -> None:
 
 
 @pytest.fixture
-def server_process(tmp_path: Path) -> Iterator[Server]:
+def server_process(tmp_path: Path) -> Iterator[ServerProcess]:
     """A `python -m jupyter_server` with only hpc-jupyter, a token, and the local facility."""
-    with jupyter_server(tmp_path, sys.executable, LOCAL) as server:
+    config = {"data_dir": str(tmp_path / "hpc-data"), "facilities": LOCAL}
+    with jupyter_server(tmp_path, config, extensions=ONLY_HPC) as server:
         seed_root(server.root)
         yield server
     unlock(tmp_path)

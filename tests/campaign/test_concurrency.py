@@ -19,9 +19,9 @@ import httpx
 import pytest
 from campaign_fixtures import server_process  # noqa: F401
 from fault_proxy import FaultProxy
-from upload_download import Server
+from server_process import ServerProcess
 
-CONTENT = "/hpc/api/facilities/local/files/content"
+CONTENT = "hpc/api/facilities/local/files/content"
 SIZE = 4 * 1024 * 1024  # several socket reads and disk writes per transfer
 OCTET = {"Content-Type": "application/octet-stream"}
 
@@ -31,7 +31,7 @@ def version(tag: int) -> bytes:
     return bytes([tag]) * SIZE
 
 
-def upload(client: httpx.Client, server: Server, path: str, data: bytes) -> httpx.Response:
+def upload(client: httpx.Client, server: ServerProcess, path: str, data: bytes) -> httpx.Response:
     return client.put(
         server.url + CONTENT,
         params={"path": path},
@@ -60,7 +60,7 @@ def client() -> Iterator[httpx.Client]:
 
 
 def test_a_download_racing_uploads_gets_one_whole_version(
-    server_process: Server, client: httpx.Client
+    server_process: ServerProcess, client: httpx.Client
 ) -> None:
     # Given a file, rewritten again and again by two uploaders with other versions
     server = server_process
@@ -104,7 +104,7 @@ def test_a_download_racing_uploads_gets_one_whole_version(
     assert wait_until_no_temporaries(server.root) == []
 
 
-def twin(server: Server, tag: int, start: threading.Barrier, codes: list[int]) -> None:
+def twin(server: ServerProcess, tag: int, start: threading.Barrier, codes: list[int]) -> None:
     """One of two clients that upload to one path at the same moment."""
     with httpx.Client() as own:
         start.wait()
@@ -112,7 +112,7 @@ def twin(server: Server, tag: int, start: threading.Barrier, codes: list[int]) -
 
 
 def test_twin_uploads_to_one_path_leave_one_whole_file(
-    server_process: Server, client: httpx.Client
+    server_process: ServerProcess, client: httpx.Client
 ) -> None:
     server = server_process
     for round_ in range(8):
@@ -136,7 +136,7 @@ def test_twin_uploads_to_one_path_leave_one_whole_file(
     assert wait_until_no_temporaries(server.root) == []
 
 
-def test_an_upload_cut_off_on_its_way_leaves_the_old_file(server_process: Server) -> None:
+def test_an_upload_cut_off_on_its_way_leaves_the_old_file(server_process: ServerProcess) -> None:
     # Given a file, and a client whose connection to the server breaks half-way through an
     # upload of a new version (a proxy resets both sides after 1 MiB of the body)
     server = server_process
@@ -149,7 +149,7 @@ def test_an_upload_cut_off_on_its_way_leaves_the_old_file(server_process: Server
             async with httpx.AsyncClient() as session:
                 with pytest.raises(httpx.TransportError):
                     await session.put(
-                        proxy.url + CONTENT,
+                        proxy.url + "/" + CONTENT,
                         params={"path": "data.bin"},
                         content=version(5),
                         headers={**server.headers, **OCTET},
@@ -165,7 +165,7 @@ def test_an_upload_cut_off_on_its_way_leaves_the_old_file(server_process: Server
     assert wait_until_no_temporaries(server.root) == []
     assert (server.root / "data.bin").read_bytes() == b"old contents"
     listing = httpx.get(
-        server.url + "/hpc/api/facilities/local/files",
+        server.url + "hpc/api/facilities/local/files",
         params={"path": "."},
         headers=server.headers,
     ).json()

@@ -8,10 +8,7 @@ once the fault is gone.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import campaign_fixtures  # noqa: F401 (puts the FirecREST double on the path)
@@ -19,10 +16,9 @@ import pytest
 from conftest import expect_error
 from double_fixtures import FACILITY, facility_options, fake, s3, s3_server  # noqa: F401
 from fake_firecrest import CLIENT_SECRET, SYSTEM, FakeFirecrest
+from fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
 from fault_proxy import FaultProxy
-from tornado.httpclient import HTTPClientError
 
-API = Callable[..., Awaitable[Any]]
 HOME = "/home/hpcuser"
 FILES = ("facilities", FACILITY, "files")
 JOBS = ("facilities", FACILITY, "jobs")
@@ -32,13 +28,13 @@ LS = f"/filesystem/{SYSTEM}/ops/ls"
 UPLOAD = f"/filesystem/{SYSTEM}/ops/upload"
 TIMEOUT = 3
 """The facility's request timeout here: the latency test waits longer than this."""
+ONCE = {"script": "#!/bin/bash\necho once\n"}
 
 
 @pytest.fixture
 def proxy(fake: FakeFirecrest, jp_asyncio_loop: Any) -> Iterator[FaultProxy]:
-    started = jp_asyncio_loop.run_until_complete(FaultProxy(fake.url).start())
-    yield started
-    jp_asyncio_loop.run_until_complete(started.stop())
+    with FaultProxy.on_loop(jp_asyncio_loop, fake.url) as started:
+        yield started
 
 
 @pytest.fixture
@@ -47,33 +43,6 @@ def hpc_facilities(fake: FakeFirecrest, proxy: FaultProxy) -> dict[str, Any]:
     options.update(url=proxy.url, token_url=proxy.url + "/auth/token", timeout=TIMEOUT)
     options["poll_interval"] = 1
     return {FACILITY: options}
-
-
-async def submit_answer(api: API) -> Any:
-    """502 (after checking the error is clear), or ("job", id) for a job the server returned."""
-    try:
-        job = await api(*JOBS, method="POST", body={"script": "#!/bin/bash\necho once\n"})
-    except HTTPClientError as error:
-        assert error.response is not None
-        assert_clear(json.loads(error.response.body))
-        return error.code
-    return ("job", job["id"])
-
-
-def assert_clear(body: dict[str, Any]) -> None:
-    """An error a person can act on: a message, a reason, no traceback."""
-    assert body["message"]
-    assert body["reason"] in {"facility_error", "unavailable", "timeout"}, body
-    assert "Traceback" not in body["message"]
-
-
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"not reached in {timeout}s")
 
 
 # -- submitting -------------------------------------------------------------------------------
@@ -87,7 +56,7 @@ async def test_reset_after_submit_reached_the_facility_submits_once(
     proxy.inject("reset_before_response", "POST", SUBMIT)
 
     # When the user submits
-    answer = await submit_answer(api)
+    answer = await submit_answer(api, JOBS, ONCE)
 
     # Then the job went to FirecREST once: never retried blindly
     assert len(fake.jobs) == 1
@@ -103,7 +72,7 @@ async def test_reset_mid_response_of_submit_submits_once(
     await api(*JOBS)
     proxy.inject("reset_mid_response", "POST", SUBMIT, after_bytes=20)
 
-    answer = await submit_answer(api)
+    answer = await submit_answer(api, JOBS, ONCE)
 
     assert len(fake.jobs) == 1
     assert proxy.count("POST", SUBMIT) == 1
@@ -181,14 +150,7 @@ async def test_the_watcher_never_shows_an_outage_as_no_jobs_and_recovers(
     else:
         proxy.down = True
     asked_before = proxy.count("GET", LIST_JOBS)
-    seen: list[Any] = []
-    deadline = time.monotonic() + 6  # several poll intervals of 1 s
-    while time.monotonic() < deadline:
-        try:
-            seen.append(await api(*JOBS))
-        except Exception as error:  # an error answer is what we want
-            seen.append(getattr(error, "code", error))
-        await asyncio.sleep(0.3)
+    seen = await listings_for(api, JOBS, seconds=6)  # several poll intervals of 1 s
     if outage == "503":  # the watcher kept asking during the outage
         assert proxy.count("GET", LIST_JOBS) >= asked_before + 3
     for answer in seen:
@@ -285,18 +247,5 @@ async def test_a_facility_down_from_the_start_never_lists_no_jobs(
     proxy.down = True
 
     # Then every listing is an error, never a fresh-looking empty list
-    answers = await listings_for(api, seconds=4)
+    answers = await listings_for(api, JOBS, seconds=4)
     assert answers and all(answer in (502, 503, 504) for answer in answers), answers
-
-
-async def listings_for(api: API, seconds: float) -> list[Any]:
-    """What GET .../jobs answers, every 0.3 s for `seconds`: bodies, or error statuses."""
-    answers: list[Any] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            answers.append(await api(*JOBS))
-        except HTTPClientError as error:
-            answers.append(error.code)
-        await asyncio.sleep(0.3)
-    return answers

@@ -8,23 +8,19 @@ fresh listings again once the fault is gone.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
 import subprocess
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import expect_error
+from fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
 from fault_proxy import FaultProxy
 from slurm_fixtures import Cluster, slurm_cluster, slurmrestd_facility  # noqa: F401
-from tornado.httpclient import HTTPClientError
 
-API = Callable[..., Awaitable[Any]]
 FACILITY = "slurm"
 JOBS = ("facilities", FACILITY, "jobs")
 SUBMIT = "/slurm/v0.0."  # + version + /job/submit: every POST to /slurm/ is a submission here
@@ -33,9 +29,8 @@ TIMEOUT = 3
 
 @pytest.fixture
 def proxy(slurm_cluster: Cluster, jp_asyncio_loop: Any) -> Iterator[FaultProxy]:
-    started = jp_asyncio_loop.run_until_complete(FaultProxy(slurm_cluster.url).start())
-    yield started
-    jp_asyncio_loop.run_until_complete(started.stop())
+    with FaultProxy.on_loop(jp_asyncio_loop, slurm_cluster.url) as started:
+        yield started
 
 
 @pytest.fixture
@@ -73,15 +68,6 @@ def queued_jobs(cluster: Cluster, name: str) -> list[str]:
     return [line for line in out.splitlines() if line.strip()]
 
 
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if await check():
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"not reached in {timeout}s")
-
-
 @pytest.fixture
 def job_name(slurm_cluster: Cluster) -> Iterator[str]:
     """A name no other job has; its jobs are cancelled afterwards."""
@@ -89,23 +75,6 @@ def job_name(slurm_cluster: Cluster) -> Iterator[str]:
     yield name
     with contextlib.suppress(subprocess.CalledProcessError):
         slurm_cluster.run_as(slurm_cluster.user, "scancel", "--name", name)
-
-
-async def submit_answer(api: API, request: dict[str, Any]) -> Any:
-    """502 (after checking the error is clear), or ("job", id) for a job the server returned."""
-    try:
-        job = await api(*JOBS, method="POST", body=request)
-    except HTTPClientError as error:
-        assert error.response is not None
-        assert_clear(json.loads(error.response.body))
-        return error.code
-    return ("job", job["id"])
-
-
-def assert_clear(body: dict[str, Any]) -> None:
-    assert body["message"]
-    assert body["reason"] in {"facility_error", "unavailable", "timeout"}, body
-    assert "Traceback" not in body["message"]
 
 
 # -- submitting -------------------------------------------------------------------------------
@@ -130,7 +99,7 @@ async def test_a_reset_during_submit_submits_once(
     request = {"script": "#!/bin/bash\nsleep 60\n", "name": job_name}
 
     # When the user submits
-    answer = await submit_answer(api, request)
+    answer = await submit_answer(api, JOBS, request)
 
     # Then Slurm holds exactly one such job, whatever the server made of the broken answer
     held = set(upstream_jobs(slurm_cluster, job_name)) | set(queued_jobs(slurm_cluster, job_name))
@@ -188,19 +157,12 @@ async def test_an_outage_is_never_shown_as_no_jobs_and_listings_recover(
     async def listed() -> bool:
         return job["id"] in [j["id"] for j in (await api(*JOBS))["jobs"]]
 
-    await wait_for(listed)
+    await wait_for(listed, timeout=60, every=0.5)
 
     # While slurmrestd cannot be reached, listings are an error or the last one marked
     # stale, never a fresh-looking empty list
     proxy.down = True
-    answers: list[Any] = []
-    deadline = time.monotonic() + 5  # several poll intervals of 1 s
-    while time.monotonic() < deadline:
-        try:
-            answers.append(await api(*JOBS))
-        except Exception as error:  # an error answer is what we want to see
-            answers.append(getattr(error, "code", repr(error)))
-        await asyncio.sleep(0.3)
+    answers = await listings_for(api, JOBS, seconds=5)  # several poll intervals of 1 s
     for answer in answers:
         if isinstance(answer, dict):
             assert job["id"] in [j["id"] for j in answer["jobs"]], answer
@@ -215,7 +177,7 @@ async def test_an_outage_is_never_shown_as_no_jobs_and_listings_recover(
         jobs = (await api(*JOBS))["jobs"]
         return any(j["id"] == job["id"] and j["state"] == "CANCELLED" for j in jobs)
 
-    await wait_for(cancelled)
+    await wait_for(cancelled, timeout=60, every=0.5)
 
 
 # -- the token --------------------------------------------------------------------------------
@@ -245,18 +207,5 @@ async def test_slurmrestd_down_from_the_start_never_lists_no_jobs(
     proxy.down = True
 
     # Then every listing is an error, never a fresh-looking empty list
-    answers = await listings_for(api, seconds=4)
+    answers = await listings_for(api, JOBS, seconds=4)
     assert answers and all(answer in (502, 503, 504) for answer in answers), answers
-
-
-async def listings_for(api: API, seconds: float) -> list[Any]:
-    """What GET .../jobs answers, every 0.3 s for `seconds`: bodies, or error statuses."""
-    answers: list[Any] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            answers.append(await api(*JOBS))
-        except HTTPClientError as error:
-            answers.append(error.code)
-        await asyncio.sleep(0.3)
-    return answers

@@ -17,7 +17,6 @@ from IPython.testing import globalipapp
 from outage import FACILITY, POLL_INTERVAL, Outage, hpc_facilities, outage  # noqa: F401
 
 from hpc_jupyter.api import HPC
-from hpc_jupyter.app import JOB_STATE_EVENT
 from hpc_jupyter.client import default_client, set_default_client
 from hpc_jupyter.display import JobTable, stale_text
 from hpc_jupyter.errors import HPCError
@@ -25,17 +24,6 @@ from hpc_jupyter.widgets import JobMonitor
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", FACILITY, "jobs")
-
-
-@pytest.fixture
-def job_events(hpc_server: Any) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-
-    async def listener(logger: Any, schema_id: str, data: dict[str, Any]) -> None:
-        received.append(data)
-
-    hpc_server.event_logger.add_listener(schema_id=JOB_STATE_EVENT, listener=listener)
-    return received
 
 
 def attempts(hpc_app: Any) -> int:

@@ -15,6 +15,7 @@ from helpers import (
     FINAL,
     JOBS,
     get_job,
+    process_alive,
     read_output,
     submit,
     wait_for_state,
@@ -26,16 +27,6 @@ from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.models import JobRequest, JobState
 
 API = Callable[..., Awaitable[Any]]
-
-
-def process_alive(pid: int) -> bool:
-    """True while `pid` runs; a zombie (exited, not yet reaped) counts as gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            state = handle.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 async def list_ids(api: API) -> list[str]:

@@ -3,48 +3,17 @@ listed. Runs real `jupyter server` processes, one killed with SIGKILL mid-upload
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import signal
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import httpx
+from server_process import ServerProcess, jupyter_server
 
 MiB = 1024 * 1024
 HOUR = 3600
-
-
-@dataclass(frozen=True)
-class Server:
-    """A `jupyter server` process with hpc-jupyter."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    token: str
-    log: Path
-
-    def get(self, tail: str, **params: str) -> httpx.Response:
-        return httpx.get(
-            f"{self.url}hpc/api/{tail}",
-            params=params,
-            headers={"Authorization": f"token {self.token}"},
-            timeout=30,
-        )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None:
@@ -55,60 +24,11 @@ def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60) -> None
         time.sleep(0.2)
 
 
-@contextmanager
-def jupyter_server(work: Path, root: Path) -> Iterator[Server]:
-    """Run `python -m jupyter_server` serving `root`, hpc-jupyter's data under `work`."""
-    config = work / "config"
-    config.mkdir(exist_ok=True)
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}},
-                "HPCJupyterApp": {"data_dir": str(work / "data")},
-            }
-        )
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(config),
-        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter_server",
-        "--no-browser",
-        "--allow-root",  # CI containers run as root
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-    ]
-    log_path = work / f"server-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        server = Server(process, f"http://127.0.0.1:{port}/", token, log_path)
-        try:
-
-            def answers() -> bool:
-                if process.poll() is not None:
-                    raise AssertionError("the server ended:\n" + log_path.read_text())
-                try:
-                    return server.get("info").status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            _wait(answers, "the server to answer")
-            yield server
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+def listing(server: ServerProcess, **params: str) -> list[dict[str, Any]]:
+    """The entries the server lists in a folder of the local facility."""
+    answer = server.api("GET", "facilities", "local", "files", params=params)
+    entries: list[dict[str, Any]] = answer.json()["entries"]
+    return entries
 
 
 def leftovers(directory: Path) -> list[Path]:
@@ -125,17 +45,17 @@ def test_a_killed_upload_is_swept_at_the_next_start_and_never_listed(tmp_path: P
     root.mkdir()
     work.mkdir()
     (root / "big").mkdir()
+    config = {"data_dir": str(work / "data")}
 
     # Given a server receiving a 200 MiB upload, slowly: 8 MiB of it have arrived
-    with jupyter_server(work, root) as server:
+    with jupyter_server(work, config, root=root, name="killed") as server:
         head = (
             "PUT /hpc/api/facilities/local/files/content?path=big/data.bin HTTP/1.1\r\n"
             f"Host: 127.0.0.1\r\nAuthorization: token {server.token}\r\n"
             "Content-Type: application/octet-stream\r\n"
             f"Content-Length: {200 * MiB}\r\n\r\n"
         )
-        port = int(server.url.rsplit(":", 1)[1].strip("/"))
-        with socket.create_connection(("127.0.0.1", port)) as client:
+        with socket.create_connection(("127.0.0.1", server.port)) as client:
             client.sendall(head.encode())
             for _ in range(8):
                 client.sendall(os.urandom(MiB))
@@ -144,12 +64,11 @@ def test_a_killed_upload_is_swept_at_the_next_start_and_never_listed(tmp_path: P
                 "the upload's temporary file to fill",
             )
             # While the upload runs, its temporary file is not listed
-            listed = server.get("facilities/local/files", path="big").json()["entries"]
+            listed = listing(server, path="big")
             assert listed == []
 
             # When the server is killed mid-upload
-            server.process.send_signal(signal.SIGKILL)
-            server.process.wait(timeout=30)
+            server.kill()
 
     # Then its temporary file stays behind (nothing could remove it)
     (stale,) = leftovers(root / "big")
@@ -169,12 +88,12 @@ def test_a_killed_upload_is_swept_at_the_next_start_and_never_listed(tmp_path: P
     (root / "link").symlink_to(elsewhere)
 
     # When a server starts again on the same root
-    with jupyter_server(work, root) as server:
+    with jupyter_server(work, config, root=root, name="restarted") as server:
         # Then the stale temporary file goes (swept in the background), and no temporary
         # file is ever listed
         _wait(lambda: not stale.exists(), "the stale temporary file to be swept")
-        assert server.get("facilities/local/files", path="big").json()["entries"] == []
-        names = [entry["name"] for entry in server.get("facilities/local/files").json()["entries"]]
+        assert listing(server, path="big") == []
+        names = [entry["name"] for entry in listing(server)]
         assert sorted(names) == [".mine.hpc-upload-notours", "big", "link"]
         # while what is not ours, not old, or not under the root is left alone
         assert fresh.read_bytes() == b"in flight"
