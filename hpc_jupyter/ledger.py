@@ -23,11 +23,12 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from .errors import Conflict, HPCError, ValidationError
 from .models import Job, JobRequest, JobState
+from .shared_db import open_shared, transaction
 
 log = logging.getLogger(__name__)
 FILE_NAME = "submissions.sqlite"
@@ -59,21 +60,11 @@ class _FacilityLedger:
     """The submissions file of one facility; one connection, used from the event loop only."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A busy timeout: another server of the user may be writing for a moment.
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_shared(path)
         self._db.executescript(_SCHEMA)
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db)
 
     def claim(
         self, system: str, key: str, digest: str, ttl: float

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 from typing import Any
+
+from ...shared_db import open_shared, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -42,8 +44,6 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
 """Every follower's look (running jobs, pending jobs, the count of running ones) is by state."""
-BUSY_TIMEOUT = 10.0
-"""Seconds a writer waits for another server's transaction before "database is locked"."""
 PENDING, RUNNING = "PENDING", "RUNNING"
 
 
@@ -95,12 +95,7 @@ class JobStore:
     """All reads and writes of job records; one connection, used from the event loop only."""
 
     def __init__(self, path: Path, root: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Another server's transaction holds the write lock for milliseconds: wait for it
-        # (explicitly, and longer than Python's 5 s default) rather than fail with "database
-        # is locked".
-        self._db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_shared(path)
         with self._transaction() as db:
             db.execute(_SCHEMA)
             db.execute(_INDEX)
@@ -119,15 +114,8 @@ class JobStore:
             if _under(str(workdir), root):
                 db.execute("UPDATE jobs SET root = ? WHERE id = ? AND root IS NULL", (root, job_id))
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self._db)
 
     def insert(self, prepare: Callable[[int], dict[str, Any]], **values: Any) -> JobRecord:
         """Record a new job; `prepare(id)` runs before it is visible and returns more columns.
