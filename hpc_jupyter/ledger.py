@@ -5,10 +5,12 @@ every server of the user on that data directory. A key is recorded before the fa
 to submit and gets its job once the facility answered, so a retry, even after a restart or from
 another server, answers the job of the first request instead of submitting again:
 
-- a key whose submission failed is forgotten, so the request can be retried;
-- a key whose submission never finished (a server stopped or crashed during it, or another
-  server is still at it) is answered with 409 and the advice to check the job list: whether
-  the facility accepted the job is unknown, and submitting again blindly could run it twice;
+- a key whose submission was refused (bad input, credentials, "slow down") is forgotten, so
+  the request can be retried;
+- a key whose submission has an unknown outcome is answered with 409 and the advice to check
+  the job list: a server stopped or crashed during it, another server is still at it, or the
+  facility's answer was lost (a connection reset, a timeout, a 5xx: the facility may have taken
+  the job). Submitting again blindly could run it twice;
 - a key used again with a different request is a 409 too (as with HTTP APIs that honour
   Idempotency-Key): the client mixed up its keys.
 """
@@ -26,7 +28,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from .errors import Conflict, HPCError, ValidationError
+from .errors import (
+    Conflict,
+    FacilityAuthError,
+    FacilityError,
+    HPCError,
+    RateLimited,
+    ValidationError,
+)
 from .models import Job, JobRequest, JobState
 from .shared_db import open_shared, transaction
 
@@ -163,9 +172,10 @@ class SubmissionLedger:
                 # The server is stopping mid-submission: whether the facility took the job is
                 # unknown, so the key stays "under way" (a retry is told to check the jobs).
                 raise
-            except BaseException:
-                with _logged("forget the Idempotency-Key of a failed submission"):
-                    ledger.forget(system, key)
+            except BaseException as err:
+                if not _maybe_taken(err):
+                    with _logged("forget the Idempotency-Key of a refused submission"):
+                        ledger.forget(system, key)
                 raise
             # The job exists now: answer it even if the file cannot say so (a retry then
             # gets the "did not finish" 409, never a second job).
@@ -200,6 +210,16 @@ def _reason(err: BaseException) -> str:
     return (err.strerror if isinstance(err, OSError) else None) or str(err)[:200]
 
 
+def _maybe_taken(err: BaseException) -> bool:
+    """Whether a submission that failed so may still have reached the facility and made a job.
+
+    Our own errors (bad input, a missing capability) come before the facility is asked; a
+    refused token or a "slow down" answer are refusals. Anything else the facility did (an
+    unreachable or dropped connection, a timeout, a 5xx) may have come after it took the job.
+    """
+    return isinstance(err, FacilityError) and not isinstance(err, (FacilityAuthError, RateLimited))
+
+
 def _check_same(digest: str, recorded: str) -> None:
     if digest != recorded:
         raise Conflict(
@@ -214,10 +234,10 @@ def _answer(digest: str, recorded: str, created: float, job: str | None) -> Job:
     if job is None:
         started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(created))
         raise Conflict(
-            f"A submission with this Idempotency-Key started at {started} and did not finish "
-            "(the server may have stopped during it, or another server is still submitting "
-            "it). Check the job list before submitting again: the job may exist. To submit "
-            "anyway, use a new key."
+            f"A submission with this Idempotency-Key started at {started} and its outcome is "
+            "unknown (the facility's answer was lost, the server stopped during it, or another "
+            "server is still submitting it). Check the job list before submitting again: the "
+            "job may exist. To submit anyway, use a new key."
         )
     data = json.loads(job)
     known = {field.name for field in dataclasses.fields(Job)}

@@ -12,7 +12,16 @@ import httpx
 import pytest
 from server_process import ServerProcess, jupyter_server
 
-from hpc_jupyter.errors import Conflict, HPCError
+from hpc_jupyter.errors import (
+    Conflict,
+    FacilityAuthError,
+    FacilityError,
+    HPCError,
+    RateLimited,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationError,
+)
 from hpc_jupyter.ledger import SubmissionLedger
 from hpc_jupyter.models import Job, JobRequest, JobState
 
@@ -180,3 +189,68 @@ async def test_a_ledger_that_cannot_be_written_submits_nothing(tmp_path: Path) -
 
     assert started == []
     assert str(tmp_path / "f" / "submissions.sqlite") in info.value.message
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        Unavailable("FirecREST (alps) dropped the connection."),
+        UpstreamTimeout("FirecREST (alps) did not answer within 30 s."),
+        FacilityError("FirecREST (alps) answered 500."),
+    ],
+    ids=["dropped", "timeout", "5xx"],
+)
+async def test_a_submission_whose_answer_was_lost_is_never_sent_again(
+    tmp_path: Path, lost: FacilityError
+) -> None:
+    # Given a submission whose answer the facility lost: it may have taken the job
+    ledger = SubmissionLedger(tmp_path)
+    request = JobRequest(script="echo")
+    submitted: list[str] = []
+
+    async def answer_lost() -> Job:
+        submitted.append("sent")
+        raise lost
+
+    with pytest.raises(FacilityError):
+        await ledger.submit("f", "s", "k", request, answer_lost)
+
+    # When the client retries with the same key (as a client does after an error)
+    with pytest.raises(Conflict, match="Check the job list") as conflict:
+        await ledger.submit("f", "s", "k", request, answer_lost)
+
+    # Then nothing is sent again, and the user is told why
+    assert submitted == ["sent"]
+    assert "answer was lost" in conflict.value.message
+    ledger.close()
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        ValidationError("'nodes' must be a whole number."),
+        FacilityAuthError("FirecREST refused the token."),
+        RateLimited("FirecREST asked us to slow down."),
+    ],
+    ids=["bad input", "credentials", "slow down"],
+)
+async def test_a_refused_submission_can_be_retried_with_its_key(
+    tmp_path: Path, refusal: HPCError
+) -> None:
+    ledger = SubmissionLedger(tmp_path)
+    request = JobRequest(script="echo")
+    attempts: list[str] = []
+
+    async def refused_then_taken() -> Job:
+        attempts.append("sent")
+        if len(attempts) == 1:
+            raise refusal
+        return Job(id="9", name="x", state=JobState.PENDING, raw_state="PENDING")
+
+    with pytest.raises(HPCError):
+        await ledger.submit("f", "s", "k", request, refused_then_taken)
+    job = await ledger.submit("f", "s", "k", request, refused_then_taken)
+
+    assert job.id == "9"
+    assert attempts == ["sent", "sent"]
+    ledger.close()

@@ -66,6 +66,25 @@ async def test_reset_after_submit_reached_the_facility_submits_once(
     assert answer in (502, ("job", *fake.jobs)), answer
 
 
+async def test_a_retry_with_its_key_after_a_lost_answer_submits_nothing(
+    api: API, fake: FakeFirecrest, proxy: FaultProxy
+) -> None:
+    # Given a submission with an Idempotency-Key whose answer is lost after FirecREST took it
+    await api(*JOBS)
+    proxy.inject("reset_before_response", "POST", SUBMIT)
+    key = {"Idempotency-Key": "retry-after-reset"}
+    first = await expect_error(api(*JOBS, method="POST", body=ONCE, headers=key), 502)
+    assert_clear(first)
+
+    # When the client retries with the same key, as clients do after an error
+    retry = await expect_error(api(*JOBS, method="POST", body=ONCE, headers=key), 409)
+
+    # Then nothing is submitted again, and the user is told to look at the job list
+    assert "Check the job list" in retry["message"]
+    assert len(fake.jobs) == 1
+    assert proxy.count("POST", SUBMIT) == 1
+
+
 async def test_reset_mid_response_of_submit_submits_once(
     api: API, fake: FakeFirecrest, proxy: FaultProxy
 ) -> None:
