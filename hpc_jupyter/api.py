@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
-from .errors import HPCError, NotFound, ValidationError
+from .errors import (
+    HPCError,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationError,
+)
 from .models import (
     Capability,
     FileEntry,
@@ -251,6 +258,10 @@ class JobHandle:
             The longest pause between two checks (default: the facility's poll interval,
             5 s at most). Checks start after 0.5 s and back off towards it.
 
+        A facility that cannot be reached for a while (down, slow, asking us to slow down)
+        does not end the wait: it goes on until the facility answers again or `timeout`
+        passes. Any other error (the job is unknown, the credentials are refused) is raised.
+
         Raises
         ------
         JobWaitTimeout
@@ -258,17 +269,22 @@ class JobHandle:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         next_delay = self._delays(poll)
+        outage: HPCError | None = None
         while True:
-            job = self.refresh()
+            try:
+                job, outage = self.refresh(), None
+            except (Unavailable, UpstreamTimeout, RateLimited) as err:
+                job, outage = self._job, err  # the job as last seen; ask again after a pause
             if job.state.is_final:
                 return job
             delay = next_delay()
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
+                    why = f" (the facility cannot be asked: {outage.message})" if outage else ""
                     raise JobWaitTimeout(
                         f"Job {job.id} at {job.facility} is still {job.state.value} after "
-                        f"{timeout:g} s; call wait() again to keep waiting.",
+                        f"{timeout:g} s{why}; call wait() again to keep waiting.",
                         job,
                     )
                 delay = min(delay, remaining)

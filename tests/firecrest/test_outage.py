@@ -223,3 +223,24 @@ async def test_the_kernel_side_never_shows_an_outage_as_no_jobs(
         assert [row["ID"] for row in monitor.table.rows()] == [job_id]
     finally:
         await asyncio.to_thread(monitor.close)
+
+
+@pytest.mark.kernel
+async def test_waiting_for_a_job_outlasts_an_outage(api: API, kernel: Any, outage: Outage) -> None:
+    # Given a job someone waits for from a kernel
+    job_id = outage.add_job()
+    await api("facilities", FACILITY, "jobs")
+    hpc = HPC(default_client(), FACILITY)
+    handle = await asyncio.to_thread(hpc.job, job_id)
+    waiting = asyncio.ensure_future(asyncio.to_thread(handle.wait, 60, 0.2))
+
+    # When the facility goes down, the job ends meanwhile, and the facility comes back
+    await outage.down()
+    await asyncio.sleep(1.5)  # several of the waiter's looks fail
+    assert not waiting.done()
+    outage.fake.finish_job(job_id)
+    outage.up()
+
+    # Then the wait returns the ended job instead of failing at the first refused look
+    job = await asyncio.wait_for(waiting, 30)
+    assert job.id == job_id and job.state.is_final
