@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
@@ -179,9 +180,21 @@ class FacilityRegistry:
         return system
 
     async def start(self) -> None:
-        """Start every facility's background work."""
-        for facility in self._facilities.values():
-            await facility.start()
+        """Start every facility's background work; one that cannot start is set aside.
+
+        It is then listed as misconfigured, with what failed, and the others start as usual.
+        """
+        for name, facility in list(self._facilities.items()):
+            try:
+                await facility.start()
+            except Exception as err:  # one facility must not keep the others from starting
+                log.exception("facility %r could not start", name)
+                del self._facilities[name]
+                self.intervals.pop(name, None)
+                problem = f"facility {name!r} could not start ({type(err).__name__})"
+                self.misconfigured[name] = Misconfiguration(facility.kind, problem)
+                with contextlib.suppress(Exception):  # already logged; stop what did start
+                    await facility.close()
 
     async def close(self) -> None:
         """Stop every facility, even when one fails to stop."""

@@ -207,3 +207,36 @@ def test_an_unknown_facility_name_is_echoed_short(tmp_path: Path) -> None:
 
     assert len(info.value.message) < 200
     assert "configured: local" in info.value.message
+
+
+class _StartsBroken(LocalFacility):
+    """A local facility whose background work cannot start (as a disk error would make it)."""
+
+    kind = "broken-start"
+
+    async def start(self) -> None:
+        raise OSError("the job store's disk went away")
+
+
+async def test_a_facility_that_cannot_start_is_set_aside_and_the_others_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    registry = FacilityRegistry.from_config(
+        {"broken": {"kind": "broken-start"}, "fine": {"kind": "local"}},
+        {"local": LocalFacility, "broken-start": _StartsBroken},
+        tmp_path,
+        tmp_path / "data",
+    )
+
+    await registry.start()
+    try:
+        described = await registry.describe("broken")
+        assert described["auth"]["status"] == "misconfigured"
+        assert "could not start (OSError)" in described["auth"]["message"]
+        with pytest.raises(Misconfigured):
+            registry.get("broken")
+        assert registry.names() == ["broken", "fine"]
+        assert (await registry.describe("fine"))["auth"]["status"] != "misconfigured"
+        assert "facility 'broken' could not start" in caplog.text
+    finally:
+        await registry.close()
