@@ -16,24 +16,22 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from firecrest_thread import CLIENT_SECRET, ThreadedFirecrest
 from lab_server import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SECOND,
+    Browser,
     RunningLab,
+    has_class,
     jupyter_lab,
-    open_panel,
-    require_browser,
-    response_text,
+    open_browser,
     screenshot,
+    wait_for,
 )
 
 pytestmark = pytest.mark.browser
@@ -43,14 +41,10 @@ UNREACHABLE = f"FirecREST ({FACILITY}) cannot be reached."
 """What the server says of the facility while its double is down."""
 NO_TOKEN = f"The token service of facility '{FACILITY}' cannot be reached."
 """What it says when it never got a token: the token service is the double too."""
+JOBS = f"/hpc/api/facilities/{FACILITY}/jobs"
+"""The route the panel lists the facility's jobs with."""
 UPDATED = re.compile(r"^Updated \d{2}:\d{2}:\d{2}$")
 """The jobs section's line over a current listing (en-GB, today)."""
-
-
-@dataclass
-class Setup:
-    lab: RunningLab
-    double: ThreadedFirecrest
 
 
 @pytest.fixture
@@ -73,11 +67,6 @@ def start_lab(tmp_path: Path, double: ThreadedFirecrest) -> AbstractContextManag
     )
 
 
-def has_class(name: str) -> re.Pattern[str]:
-    """Matches a class attribute that holds `name`, among others."""
-    return re.compile(rf"(^|\s){re.escape(name)}(\s|$)")
-
-
 def _shot(page: Any, name: str) -> None:
     screenshot(page, f"outage-{name}")
 
@@ -90,55 +79,10 @@ def clock(seconds: float, now: datetime.datetime) -> str:
     return when.strftime("%d/%m/%Y, %H:%M:%S")
 
 
-def wait_for(page: Any, condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Let the page run (its events arrive meanwhile) until `condition()`, or fail."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not after {timeout} s: {what}")
-        page.wait_for_timeout(100)
-
-
-class Browser:
-    """Chromium on one page of the Lab (en-GB, UTC), recording what the page received."""
-
-    def __init__(self, playwright: Any) -> None:
-        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = self.browser.new_context(
-            viewport={"width": 1400, "height": 900}, locale="en-GB", timezone_id="UTC"
-        )
-        self.page = context.new_page()
-        self.bodies: list[str] = []
-        self.job_listings: list[int] = []  # the status of each GET of the facility's jobs
-        self.page.on("response", self._response)
-
-    def _response(self, response: Any) -> None:
-        self.bodies.append(response_text(response))
-        if response.url.split("?")[0].endswith(f"/hpc/api/facilities/{FACILITY}/jobs"):
-            self.job_listings.append(response.status)
-
-    def open_lab(self, lab: RunningLab) -> Any:
-        """Lab loaded, the HPC panel open: the panel."""
-        self.page.goto(f"{lab.url}lab?token={lab.token}")
-        self.page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
-        return open_panel(self.page)
-
-    def secrets_seen(self) -> list[str]:
-        """The start of every response that held the facility's client secret."""
-        return [body[:200] for body in self.bodies if CLIENT_SECRET in body]
-
-
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        opened = Browser(playwright)
-        try:
-            yield opened
-        finally:
-            opened.browser.close()
+    with open_browser() as opened:
+        yield opened
 
 
 def test_an_outage_keeps_the_jobs_under_a_stale_warning_until_the_facility_is_back(
@@ -187,9 +131,9 @@ def test_an_outage_keeps_the_jobs_under_a_stale_warning_until_the_facility_is_ba
             _shot(page, "2-stale")
 
             # and it stays so while the panel lists the jobs again
-            seen = len(browser.job_listings)
-            wait_for(page, lambda: len(browser.job_listings) >= seen + 2, 30, "two more listings")
-            assert set(browser.job_listings[seen:]) == {200}  # stale listings, not errors
+            seen = len(browser.statuses(JOBS))
+            wait_for(page, lambda: len(browser.statuses(JOBS)) >= seen + 2, 30, "two more listings")
+            assert set(browser.statuses(JOBS)[seen:]) == {200}  # stale listings, not errors
             expect(status).to_have_class(has_class("hpc-mod-warning"))
             expect(row).to_have_attribute("data-state", "RUNNING")
             expect(empty).to_have_count(0)
@@ -208,7 +152,7 @@ def test_an_outage_keeps_the_jobs_under_a_stale_warning_until_the_facility_is_ba
             raise
 
     assert browser.bodies
-    assert browser.secrets_seen() == [], "the client secret reached the browser"
+    assert browser.seen(CLIENT_SECRET) == [], "the client secret reached the browser"
 
 
 def test_a_facility_down_from_the_start_shows_its_error_never_no_jobs(
@@ -236,8 +180,8 @@ def test_a_facility_down_from_the_start_shows_its_error_never_no_jobs(
             # and the jobs section shows the error, with no rows and never "No jobs"
             expect(status).to_have_text(f"Could not list jobs: {NO_TOKEN}", timeout=30 * SECOND)
             expect(status).to_have_class(has_class("hpc-mod-error"))
-            wait_for(page, lambda: len(browser.job_listings) >= 2, 60, "a second listing")
-            assert set(browser.job_listings) == {502}
+            wait_for(page, lambda: len(browser.statuses(JOBS)) >= 2, 60, "a second listing")
+            assert set(browser.statuses(JOBS)) == {502}
             expect(status).to_have_text(f"Could not list jobs: {NO_TOKEN}")
             expect(jobs.locator("li")).to_have_count(0)
             expect(panel).not_to_contain_text("No jobs")
@@ -258,4 +202,4 @@ def test_a_facility_down_from_the_start_shows_its_error_never_no_jobs(
             _shot(page, "failure")
             raise
 
-    assert browser.secrets_seen() == [], "the client secret reached the browser"
+    assert browser.seen(CLIENT_SECRET) == [], "the client secret reached the browser"
