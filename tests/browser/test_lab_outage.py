@@ -4,8 +4,10 @@ A FirecREST facility (the v2 double of tests/firecrest, served from a thread) li
 job, then goes down: the jobs section keeps the row, dimmed, under a warning that says since
 when the listing fails, why, and how old the rows are (the server's stale listing); when the
 facility is back the warning goes and the job's new state shows. A facility that is down
-from the start shows its error, never "No jobs", until it is back and the user checks again.
-No response the browser gets holds the facility's client secret.
+from the start shows its error, never "No jobs", until it is back and the user checks again;
+so does one the server knows but never listed before it went down, at every refresh (where
+the server once answered an empty listing as a fresh one). No response the browser gets
+holds the facility's client secret.
 
 Debian's chromium driven by Playwright with `executable_path` (see lab_server.py).
 Screenshots go to artifacts/browser/outage-*.png.
@@ -203,3 +205,40 @@ def test_a_facility_down_from_the_start_shows_its_error_never_no_jobs(
             raise
 
     assert browser.seen(CLIENT_SECRET) == [], "the client secret reached the browser"
+
+
+def test_a_facility_never_listed_before_its_outage_shows_the_error_at_every_refresh(
+    tmp_path: Path, double: ThreadedFirecrest, browser: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.page
+    double.add_job("sim")
+    with start_lab(tmp_path, double) as lab:
+        # Given a facility the server knows (a client asked for its systems and was given a
+        # token) but whose jobs were never listed, and which then goes down
+        described = lab.api("GET", "facilities", FACILITY)
+        assert described.json()["auth"]["status"] == "ok", described.text
+        double.down()
+        try:
+            # When the user opens the panel and asks for the jobs again and again
+            panel = browser.open_lab(lab)
+            status = panel.locator(".hpc-RemoteJobs-status")
+            jobs = panel.locator(".hpc-RemoteJobs-list")
+            expect(status).to_have_text(f"Could not list jobs: {UNREACHABLE}", timeout=30 * SECOND)
+            refresh = panel.locator(".hpc-RemoteJobs-refresh")
+            for _ in range(6):
+                with page.expect_response(lambda response: JOBS in response.url):
+                    refresh.click()
+
+                # Then every answer is the error, shown as such: no rows, never "No jobs"
+                expect(status).to_have_text(f"Could not list jobs: {UNREACHABLE}")
+                expect(status).to_have_class(has_class("hpc-mod-error"))
+                expect(jobs.locator("li")).to_have_count(0)
+            assert len(browser.statuses(JOBS)) >= 7
+            assert set(browser.statuses(JOBS)) == {502}
+            expect(panel).not_to_contain_text("No jobs")
+            _shot(page, "6-never-listed")
+        except BaseException:
+            _shot(page, "failure")
+            raise
