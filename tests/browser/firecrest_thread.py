@@ -21,6 +21,7 @@ from double_fixtures import facility_options  # noqa: E402
 from fake_firecrest import CLIENT_SECRET, FakeFirecrest, start_fake  # noqa: E402
 from outage import Outage  # noqa: E402
 
+__all__ = ["CLIENT_SECRET", "ThreadedFirecrest"]
 T = TypeVar("T")
 
 
