@@ -8,7 +8,9 @@ browser test is skipped locally and fails in CI (`CI=true`).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -95,3 +97,65 @@ def response_text(response: Any) -> str:
         return str(response.headers) + response.text()
     except Exception:  # a redirect or an aborted request has no body
         return str(response.headers)
+
+
+def has_class(name: str) -> re.Pattern[str]:
+    """Matches a class attribute that holds `name`, among others (for `to_have_class`)."""
+    return re.compile(rf"(^|\s){re.escape(name)}(\s|$)")
+
+
+def wait_for(page: Any, condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Let the page run (its events arrive meanwhile) until `condition()`, or fail."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not after {timeout} s: {what}")
+        page.wait_for_timeout(100)
+
+
+class Browser:
+    """Chromium on one page, in en-GB and UTC (so times read as 17:05:09), recording every
+    response the page got: to find a secret in, or to count the calls of a route."""
+
+    def __init__(self, playwright: Any) -> None:
+        self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = self.browser.new_context(
+            viewport={"width": 1400, "height": 900}, locale="en-GB", timezone_id="UTC"
+        )
+        self.page = context.new_page()
+        self.bodies: list[str] = []
+        self.responses: list[tuple[str, int]] = []
+        """(the URL's path, the status) of each response, in order."""
+        self.page.on("response", self._response)
+
+    def _response(self, response: Any) -> None:
+        self.bodies.append(response_text(response))
+        self.responses.append((response.url.split("?", 1)[0], response.status))
+
+    def statuses(self, path_end: str) -> list[int]:
+        """The status of each response so far to a URL whose path ends with `path_end`."""
+        return [status for url, status in self.responses if url.endswith(path_end)]
+
+    def open_lab(self, lab: ServerProcess) -> Any:
+        """Lab loaded, its HPC panel open: the panel."""
+        self.page.goto(f"{lab.url}lab?token={lab.token}")
+        self.page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
+        return open_panel(self.page)
+
+    def seen(self, secret: str) -> list[str]:
+        """The start of every response that held `secret`."""
+        return [body[:200] for body in self.bodies if secret in body]
+
+
+@contextmanager
+def open_browser() -> Iterator[Browser]:
+    """A `Browser` (skipped, or failed in CI, without chromium), closed on exit."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        opened = Browser(playwright)
+        try:
+            yield opened
+        finally:
+            opened.browser.close()
