@@ -104,11 +104,20 @@ export class HPCPanel extends Panel {
     this.files.stateChanged.connect(this._emitState, this);
     this.files.authFailed.connect((_, message) => this._authFailed(message));
     this._monitor.listed.connect((_, listing) => {
-      if (
-        listing.facility === this._facility?.name &&
-        listing.error?.isFacilityAuth
-      ) {
+      if (listing.facility !== this._facility?.name) {
+        return;
+      }
+      if (listing.error?.isFacilityAuth) {
         this._authFailed(listing.error.message);
+      } else if (
+        !listing.error &&
+        !listing.stale &&
+        !this._recheck.hidden &&
+        !this._recheck.disabled
+      ) {
+        // The header offers "Check again", yet the facility answers again: check at once,
+        // so its status and files come back without the user having to notice.
+        void this.recheckAuth();
       }
     }, this);
     this.jobs.stateChanged.connect(this._emitState, this);
