@@ -62,8 +62,11 @@ def test_a_misconfigured_facility_says_which_key_and_the_good_one_works(
         files = panel.locator(".hpc-RemoteFiles")
         jobs = panel.locator(".hpc-RemoteJobs")
 
-        # Given the panel open: it starts on the good facility, though the bad one is first
-        expect(picker.locator("option")).to_have_text([f"{BAD} (local)", f"{GOOD} (local)"])
+        # Given the panel open: the picker says which facility is misconfigured, and the
+        # panel starts on the good facility, though the bad one is first
+        expect(picker.locator("option")).to_have_text(
+            [f"{BAD} (local, misconfigured)", f"{GOOD} (local)"]
+        )
         expect(picker).to_have_value(GOOD, timeout=30 * SECOND)
         expect(auth).to_have_attribute("data-status", "none")
         expect(files.locator(".hpc-RemoteFiles-item[data-name='notes.txt']")).to_be_visible(

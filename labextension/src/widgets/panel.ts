@@ -172,7 +172,9 @@ export class HPCPanel extends Panel {
         h(
           'option',
           { value: facility.name },
-          `${facility.name} (${facility.kind})`
+          facility.auth.status === 'misconfigured'
+            ? trans.__('%1 (%2, misconfigured)', facility.name, facility.kind)
+            : `${facility.name} (${facility.kind})`
         )
       )
     );
