@@ -53,36 +53,35 @@ def _file_type(mode: int) -> FileType:
     return FileType.OTHER
 
 
+_OS_ERRORS: dict[int, tuple[type[HPCError], str]] = {
+    errno.ENOENT: (NotFound, "No such file or directory: {name}."),
+    errno.EEXIST: (Conflict, "{name} already exists or is not empty."),
+    errno.ENOTEMPTY: (Conflict, "{name} already exists or is not empty."),
+    errno.EACCES: (PermissionDenied, "Permission denied: {name}."),
+    errno.EPERM: (PermissionDenied, "Permission denied: {name}."),
+    errno.EROFS: (PermissionDenied, "{name} is on a read-only filesystem."),
+    errno.ENOTDIR: (ValidationError, "{name}: a part of this path is not a directory."),
+    errno.EISDIR: (ValidationError, "{name} is a directory."),
+    errno.ENAMETOOLONG: (ValidationError, "{name}: the path or one of its names is too long."),
+    errno.ELOOP: (ValidationError, "{name} goes through a loop of symbolic links."),
+    errno.EINVAL: (ValidationError, "{name}: the filesystem refused this as invalid."),
+    errno.EXDEV: (
+        ValidationError,
+        "{name}: cannot be moved to another filesystem; copy it instead.",
+    ),
+    errno.EMLINK: (Conflict, "{name}: its directory holds as many entries or links as it can."),
+    errno.ENOSPC: (TooLarge, "No space left (or the disk quota is used up) for {name}."),
+    errno.EDQUOT: (TooLarge, "No space left (or the disk quota is used up) for {name}."),
+    errno.EFBIG: (TooLarge, "{name} would be larger than this filesystem allows."),
+}
+"""What an OSError means to a user, by errno; the message names the user's path only."""
+
+
 def _os_error(err: OSError, path: str) -> HPCError:
     """An OSError as the error a user understands; the message names the user's path only."""
-    name, code = shown(path), err.errno
-    if code == errno.ENOENT:
-        return NotFound(f"No such file or directory: {name}.")
-    if code in (errno.EEXIST, errno.ENOTEMPTY):
-        return Conflict(f"{name} already exists or is not empty.")
-    if code in (errno.EACCES, errno.EPERM):
-        return PermissionDenied(f"Permission denied: {name}.")
-    if code == errno.EROFS:
-        return PermissionDenied(f"{name} is on a read-only filesystem.")
-    if code == errno.ENOTDIR:
-        return ValidationError(f"{name}: a part of this path is not a directory.")
-    if code == errno.EISDIR:
-        return ValidationError(f"{name} is a directory.")
-    if code == errno.ENAMETOOLONG:
-        return ValidationError(f"{name}: the path or one of its names is too long.")
-    if code == errno.ELOOP:
-        return ValidationError(f"{name} goes through a loop of symbolic links.")
-    if code == errno.EINVAL:
-        return ValidationError(f"{name}: the filesystem refused this as invalid.")
-    if code == errno.EXDEV:
-        return ValidationError(f"{name}: cannot be moved to another filesystem; copy it instead.")
-    if code == errno.EMLINK:
-        return Conflict(f"{name}: its directory holds as many entries or links as it can.")
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return TooLarge(f"No space left (or the disk quota is used up) for {name}.")
-    if code == errno.EFBIG:
-        return TooLarge(f"{name} would be larger than this filesystem allows.")
-    return HPCError(f"{name}: {os.strerror(code or 0)}.")
+    name, code = shown(path), err.errno or 0
+    error, message = _OS_ERRORS.get(code, (HPCError, "{name}: " + os.strerror(code) + "."))
+    return error(message.format(name=name))
 
 
 class LocalFiles(FileBackend):
