@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
-from ...inputs import check_path, shown
+from ...inputs import shown
 from ...models import (
     FINAL_STATES,
     Capability,
@@ -46,7 +46,7 @@ from ..directives import expand_filename_pattern, parse_sbatch_directives
 from ..logs import log_chunk
 from . import checks
 from .launch import process_start, start_process
-from .paths import RootedPaths
+from .paths import RootedPaths, is_under
 from .store import Claim, JobRecord, JobStore
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class LocalJobs(JobBackend):
         if nodes is not None and nodes != 1:
             raise ValidationError("The local facility runs every job on this one machine: nodes=1.")
         where = checks.text("The work directory", request.workdir or directives.get("chdir") or ".")
-        workdir = self.paths.resolve(check_path(where))
+        workdir = self.paths.resolve(where)
         if not workdir.is_dir():
             missing = "is not a directory" if workdir.exists() else "does not exist"
             raise ValidationError(f"Work directory {shown(where)} {missing}.")
@@ -244,7 +244,7 @@ class LocalJobs(JobBackend):
         log_path = record.stdout if stream == "stdout" else record.stderr
         if not os.path.isabs(log_path):  # never resolved: the job failed at submission
             return log_chunk(b"", offset, at_end=True, final=final)
-        if not self._inside(log_path):
+        if not is_under(log_path, self.root):
             raise PermissionDenied(
                 f"Job {record.id} ran in {record.workdir}, outside this server's root "
                 f"({self.root}); read its output from a Jupyter server started in "
@@ -467,11 +467,7 @@ class LocalJobs(JobBackend):
         """Where a job's output goes: sbatch's pattern filled in, relative to its work dir."""
         filled = expand_filename_pattern(pattern, job_id, name, self.user)
         candidate = filled if os.path.isabs(filled) else os.path.join(workdir, filled)
-        return self.paths.resolve(check_path(candidate))
-
-    def _inside(self, path: str) -> bool:
-        """Whether a record's (real, absolute) path lies under this server's root."""
-        return path == self.root or path.startswith(self.root.rstrip("/") + "/")
+        return self.paths.resolve(candidate)
 
     def _job(self, record: JobRecord) -> Job:
         """The job as this server shows it; never fails, whatever root the job came from."""
@@ -508,7 +504,7 @@ class LocalJobs(JobBackend):
         """A record's path for users: relative under this root, absolute (honestly) elsewhere."""
         if not os.path.isabs(path):
             return path  # a pattern not yet resolved (the job failed at submission)
-        if not self._inside(path):
+        if not is_under(path, self.root):
             return path
         return self.paths.show(Path(path))
 

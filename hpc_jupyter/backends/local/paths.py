@@ -13,6 +13,11 @@ DIRECTORY_ENDINGS = ("", ".", "..")
 `dir/.` and `dir/..`."""
 
 
+def is_under(path: str, root: str) -> bool:
+    """Whether the absolute, real `path` is `root` or lies below it (text only, no filesystem)."""
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
 def ends_in_a_name(path: str) -> bool:
     """Whether `path` ends with a name (`a/b`), not with `/`, `.` or `..`."""
     return path.rsplit("/", 1)[-1] not in DIRECTORY_ENDINGS

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ...shared_db import open_shared, transaction
+from .paths import is_under
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -111,7 +112,7 @@ class JobStore:
         # dir; the first server started there is the best evidence of it.
         orphans = db.execute("SELECT id, workdir FROM jobs WHERE root IS NULL").fetchall()
         for job_id, workdir in orphans:
-            if _under(str(workdir), root):
+            if is_under(str(workdir), root):
                 db.execute("UPDATE jobs SET root = ? WHERE id = ? AND root IS NULL", (root, job_id))
 
     def _transaction(self) -> AbstractContextManager[sqlite3.Connection]:
@@ -225,10 +226,6 @@ class JobStore:
     def close(self) -> None:
         """Close the database."""
         self._db.close()
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip("/") + "/")
 
 
 def _record(row: tuple[Any, ...]) -> JobRecord:
