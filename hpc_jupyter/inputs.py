@@ -32,6 +32,19 @@ def shown(value: object, limit: int = SHOWN_MAX) -> str:
     return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
+def utf8(label: str, value: str) -> bytes:
+    """`value` as UTF-8, or a `ValidationError` naming `label`.
+
+    JSON's "\\ud800" decodes to a lone surrogate, which no file, database or facility API takes.
+    """
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            f"{label} is not valid text (it holds an unpaired surrogate)."
+        ) from None
+
+
 def check_path(path: str, what: str = "path") -> str:
     """`path` if a filesystem could take it, else a `ValidationError` that says why.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ValidationError
-from .inputs import shown
+from .inputs import shown, utf8
 from .models import JobRequest
 
 _TEXT_FIELDS = ("name", "partition", "account", "workdir", "stdout", "stderr")
@@ -26,7 +26,7 @@ def job_request(body: dict[str, Any]) -> JobRequest:
     script = body.get("script")
     if not isinstance(script, str) or not script.strip():
         raise ValidationError("'script' is required: the text of a batch script.")
-    if len(_encoded("'script'", script)) > MAX_SCRIPT_BYTES:
+    if len(utf8("'script'", script)) > MAX_SCRIPT_BYTES:
         raise ValidationError("The script is larger than 1 MiB; put data in files instead.")
     text: dict[str, str | None] = {}
     for key in _TEXT_FIELDS:
@@ -34,7 +34,7 @@ def job_request(body: dict[str, Any]) -> JobRequest:
         if value is not None and (not isinstance(value, str) or not value or "\x00" in value):
             raise ValidationError(f"{key!r} must be a non-empty string.")
         if value is not None:
-            _encoded(repr(key), value)
+            utf8(repr(key), value)
         text[key] = value
     env = body.get("env") or {}
     if not isinstance(env, dict) or not all(
@@ -42,7 +42,7 @@ def job_request(body: dict[str, Any]) -> JobRequest:
     ):
         raise ValidationError("'env' must map names to string values.")
     for name, value in env.items():
-        _encoded(f"Environment variable {shown(name)}", name + value)
+        utf8(f"Environment variable {shown(name)}", name + value)
     return JobRequest(
         script=script,
         nodes=_positive(body, "nodes"),
@@ -59,13 +59,3 @@ def _positive(body: dict[str, Any], key: str) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_WHOLE:
         raise ValidationError(f"{key!r} must be a whole number from 1 to {MAX_WHOLE}.")
     return value
-
-
-def _encoded(label: str, value: str) -> bytes:
-    """`value` as UTF-8, or a 400: JSON's "\\ud800" is a lone surrogate no file or API takes."""
-    try:
-        return value.encode()
-    except UnicodeEncodeError:
-        raise ValidationError(
-            f"{label} is not valid text (it holds an unpaired surrogate)."
-        ) from None
