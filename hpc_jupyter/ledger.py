@@ -188,7 +188,7 @@ class SubmissionLedger:
 
     def _file(self, facility: str) -> _FacilityLedger:
         if facility not in self._files:
-            self._files[facility] = _FacilityLedger(self.data_dir / facility / "submissions.sqlite")
+            self._files[facility] = _FacilityLedger(self.data_dir / facility / FILE_NAME)
         return self._files[facility]
 
     def close(self) -> None:

@@ -54,14 +54,11 @@ class RootedPaths:
                 # The last part is a plain name (pathlib drops only `.` parts and doubled
                 # slashes), so the parent, resolved, and that name are the entry itself.
                 real = joined.parent.resolve() / joined.name
-        except RuntimeError:  # Python 3.11's pathlib reports a loop of links so
+        except (RuntimeError, OSError) as err:
+            # Python 3.11's pathlib reports a loop of links as a RuntimeError, newer ones as ELOOP.
+            if isinstance(err, OSError) and err.errno != errno.ELOOP:
+                raise
             raise ValidationError(f"{shown(path)} goes through a loop of symbolic links.") from None
-        except OSError as err:
-            if err.errno == errno.ELOOP:
-                raise ValidationError(
-                    f"{shown(path)} goes through a loop of symbolic links."
-                ) from None
-            raise
         if real != self.root and self.root not in real.parents:
             raise PermissionDenied(
                 f"Path {shown(path)} leads outside this facility's root directory; "

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 MARK = ".hpc-upload-"
-_NAME = re.compile(r"\..+\.hpc-upload-[0-9a-f]{12}", re.DOTALL)
+_NAME = re.compile(rf"\..+{re.escape(MARK)}[0-9a-f]{{12}}", re.DOTALL)
 
 STALE_AFTER = 3600.0
 """Seconds without a write after which a temporary file is an upload's leftover: a live upload
