@@ -1,6 +1,7 @@
-"""A real Slurm with slurmrestd, started by the project's own script, for the Slurm tests.
+"""Real Slurm releases with slurmrestd, started by the project's own scripts, for the Slurm tests.
 
-Test modules import the fixtures they use from here.
+Slurm 22.05 runs on the host (`scripts/local-slurm`); 24.11 and 26.05 run in chroots
+(`scripts/slurm-newer`). Test modules import the fixtures they use from here.
 
 Where the script can run (root, apt) the tests run; in CI (`CI=true`) they must run, and a
 cluster that does not start fails the session. Elsewhere they are skipped with the way to run them.
@@ -20,6 +21,9 @@ from typing import Any
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "local-slurm"
+NEWER_SCRIPT = SCRIPT.with_name("slurm-newer")
+NEWER_RELEASES = ("24.11", "26.05")
+RELEASES = ("22.05", *NEWER_RELEASES)
 URL = "http://127.0.0.1:6820"
 USER, OTHER_USER = "hpcuser", "hpcuser2"
 MIN_JOB_AGE = 20
@@ -28,23 +32,51 @@ MIN_JOB_AGE = 20
 
 @dataclass(frozen=True)
 class Cluster:
-    """The running test cluster."""
+    """A running test cluster of one Slurm release."""
 
     url: str
     user: str
     home: Path
+    """A directory of `user` that the host and the cluster's jobs see at the same path."""
     other_user: str
+    release: str = "22.05"
+    versions: tuple[int, ...] = (36, 37, 38)
+    """The slurmrestd API versions (`v0.0.NN`) it serves, oldest first."""
+    chroot: Path | None = None
+    """Where its commands run (the newer releases); None for the host's Slurm."""
+
+    @property
+    def newest(self) -> int:
+        """The newest API version it serves (what a facility without `api_version` speaks)."""
+        return self.versions[-1]
+
+    def command(self, *command: str) -> list[str]:
+        """A Slurm command line (as root) for this cluster: inside its chroot if it has one."""
+        if self.chroot is None:
+            return list(command)
+        clean = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
+        return [*clean, "chroot", str(self.chroot), *command]
+
+    def user_command(self, user: str, *command: str) -> list[str]:
+        """A command line that runs `command` as `user` on this cluster."""
+        return self.command("runuser", "-u", user, "--", *command)
 
     def run_as(self, user: str, *command: str) -> str:
         """Run a Slurm command as another user; its standard output."""
         done = subprocess.run(
-            ["runuser", "-u", user, "--", *command],
+            self.user_command(user, *command),
             check=True,
             capture_output=True,
             text=True,
             cwd="/tmp",
         )
         return done.stdout.strip()
+
+    def token_command(self, user: str, lifespan: int = 600) -> str:
+        """A shell command that prints a JWT of `user` (as `scontrol token` does)."""
+        if self.chroot is None:
+            return f"scontrol token username={user} lifespan={lifespan}"
+        return f"{NEWER_SCRIPT} token {self.release} {user} {lifespan}"
 
 
 def _can_run() -> str | None:
@@ -55,25 +87,77 @@ def _can_run() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def slurm_cluster() -> Iterator[Cluster]:
-    """Start (or reuse) the one-node cluster; stop it afterwards only if this session started it."""
+def _check_can_run() -> None:
     in_ci = os.environ.get("CI", "").lower() == "true"
     problem = _can_run()
     if problem and not in_ci:
         pytest.skip(f"real Slurm {problem}: run the tests as root on Debian, or `CI=true`")
     if os.environ.get("HPC_JUPYTER_SKIP_SLURM") and not in_ci:
         pytest.skip("HPC_JUPYTER_SKIP_SLURM is set")
+
+
+def _started(script: Path, *args: str) -> Iterator[None]:
+    """Start (or reuse) a cluster with its script; stop it afterwards only if this started it."""
     env = {**os.environ, "MIN_JOB_AGE": str(MIN_JOB_AGE)}
-    was_up = subprocess.run([SCRIPT, "status"], env=env, capture_output=True).returncode == 0
-    started = subprocess.run(
-        [SCRIPT, "start"], env=env, capture_output=True, text=True, timeout=600
-    )
+
+    def run(action: str, timeout: float) -> subprocess.CompletedProcess[str]:
+        command = [str(script), action, *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+    was_up = run("status", 120).returncode == 0
+    started = run("start", 900)
     if started.returncode != 0:
-        pytest.fail(f"scripts/local-slurm start failed:\n{started.stderr[-3000:]}", pytrace=False)
-    yield Cluster(url=URL, user=USER, home=Path(f"/home/{USER}"), other_user=OTHER_USER)
+        name = " ".join([script.name, "start", *args])
+        pytest.fail(f"scripts/{name} failed:\n{started.stderr[-3000:]}", pytrace=False)
+    yield
     if not was_up:
-        subprocess.run([SCRIPT, "stop"], env=env, capture_output=True, timeout=300)
+        run("stop", 300)
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster() -> Iterator[Cluster]:
+    """Slurm 22.05 on the host, started (or reused) by scripts/local-slurm."""
+    _check_can_run()
+    for _ in _started(SCRIPT):
+        yield Cluster(url=URL, user=USER, home=Path(f"/home/{USER}"), other_user=OTHER_USER)
+
+
+def _newer_cluster(release: str) -> Iterator[Cluster]:
+    _check_can_run()
+    for _ in _started(NEWER_SCRIPT, release):
+        shown = subprocess.run(
+            [NEWER_SCRIPT, "env", release], check=True, capture_output=True, text=True
+        ).stdout
+        env = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+        yield Cluster(
+            url=env["URL"],
+            user=USER,
+            home=Path(env["SCRATCH"]) / USER,
+            other_user=OTHER_USER,
+            release=release,
+            versions=tuple(int(v) for v in env["VERSIONS"].strip('"').split()),
+            chroot=Path(env["ROOT"]),
+        )
+
+
+@pytest.fixture(scope="session")
+def slurm_2411() -> Iterator[Cluster]:
+    """Slurm 24.11 (slurmrestd v0.0.40-42) in a chroot, started by scripts/slurm-newer."""
+    yield from _newer_cluster("24.11")
+
+
+@pytest.fixture(scope="session")
+def slurm_2605() -> Iterator[Cluster]:
+    """Slurm 26.05 (slurmrestd v0.0.42-45) in a chroot, started by scripts/slurm-newer."""
+    yield from _newer_cluster("26.05")
+
+
+@pytest.fixture(scope="session", params=RELEASES)
+def slurm_release(request: pytest.FixtureRequest) -> Cluster:
+    """Each Slurm release in turn (22.05, 24.11, 26.05): for tests that run on all three."""
+    fixture = {"22.05": "slurm_cluster", "24.11": "slurm_2411", "26.05": "slurm_2605"}
+    cluster: Cluster = request.getfixturevalue(fixture[request.param])
+    return cluster
 
 
 def slurmrestd_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
@@ -82,7 +166,7 @@ def slurmrestd_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
         "kind": "slurmrestd",
         "url": cluster.url,
         "user": cluster.user,
-        "token": {"command": f"scontrol token username={cluster.user} lifespan=600"},
+        "token": {"command": cluster.token_command(cluster.user)},
         "files": {"kind": "local", "root": str(cluster.home)},
         "poll_interval": 1,
         **overrides,
@@ -94,7 +178,7 @@ def slurm_cli_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
     return {
         "kind": "slurm-cli",
         "user": cluster.user,
-        "prefix": ["runuser", "-u", cluster.user, "--"],
+        "prefix": cluster.user_command(cluster.user),
         "files": {"kind": "local", "root": str(cluster.home)},
         "poll_interval": 1,
         **overrides,
@@ -116,7 +200,9 @@ class EarlyJobs:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = subprocess.run(
-                ["scontrol", "show", "job", self.failed_job], capture_output=True, text=True
+                self.cluster.command("scontrol", "show", "job", self.failed_job),
+                capture_output=True,
+                text=True,
             )
             if shown.returncode != 0:
                 return
