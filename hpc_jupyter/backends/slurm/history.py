@@ -151,14 +151,18 @@ def accounting_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
 def _output(
     data: Mapping[str, Any], stream: str, fields: FilenameFields, workdir: str | None
 ) -> str | None:
-    """Where the job wrote `stream`: v0.0.41+ keep the path (`stdout_expanded`, else the
-    pattern, relative to the work directory); older records do not say (None)."""
-    expanded = data.get(f"{stream}_expanded")
-    if isinstance(expanded, str) and expanded:
-        return expanded if expanded.startswith("/") or not workdir else f"{workdir}/{expanded}"
+    """Where the job wrote `stream`: v0.0.41+ keep the pattern (`stdout`) and the path
+    (`stdout_expanded`); older records do not say (None).
+
+    A relative pattern is filled here, relative to the work directory: 24.11 expands it
+    without the slash between the two (`/home/urun-7.out`).
+    """
     pattern = data.get(stream)
+    expanded = data.get(f"{stream}_expanded")
     if not isinstance(pattern, str) or not pattern or not workdir:
         return None
+    if pattern.startswith("/") and isinstance(expanded, str) and expanded.startswith("/"):
+        return expanded
     return output_path(pattern, fields, workdir)
 
 

@@ -44,6 +44,7 @@ NODE_CONFIG_UNAVAILABLE = 2014
 PARTITION_CONFIG_UNAVAILABLE = 2015
 INVALID_JOB_ID = 2017
 ALREADY_DONE = 2021
+JOB_NOT_FOUND = 9002  # 22.05, for an array task still pending with others ("Unable to find")
 
 
 class SlurmRestJobs(SlurmJobs):
@@ -174,19 +175,33 @@ class SlurmRestJobs(SlurmJobs):
         ]
 
     async def current_job(self, system: str, job_id: str) -> Job | None:
-        try:
-            data = await self.client.call(
-                "GET", await self._path(f"/job/{job_id}"), errors=_user_error
-            )
-        except NotFound:
-            return None
-        records = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
+        records = await self._records(job_id)
         if any(refused_at_submit(entry) for entry in records if _is(entry, job_id)):
             raise NotFound(
                 f"Slurm refused job {job_id} when it was submitted: it never ran, so it is "
                 "no job of yours (Slurm keeps a FAILED record of the refusal)."
             )
-        return pick_record(records, job_id, self.facility, system)
+        job = pick_record(records, job_id, self.facility, system)
+        if job is None and "_" in job_id:
+            # 22.05 does not find a task still pending with others by its `A_T`: the
+            # array's records do hold it.
+            array = job_id.split("_")[0]
+            job = pick_record(await self._records(array), job_id, self.facility, system)
+        return job
+
+    async def _records(self, job_id: str) -> list[dict[str, object]]:
+        """slurmctld's records for `job_id` (every task of an array); none when it has none."""
+
+        def unknown(code: int, text: str) -> HPCError | None:
+            if code == JOB_NOT_FOUND and "_" in job_id:
+                return NotFound(f"Slurm knows no job {job_id}.")
+            return _user_error(code, text)
+
+        try:
+            data = await self.client.call("GET", await self._path(f"/job/{job_id}"), errors=unknown)
+        except NotFound:
+            return []
+        return [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
 
     async def finished_jobs(self, system: str) -> list[Job]:
         return await self.history.finished(system) if self.history else []
