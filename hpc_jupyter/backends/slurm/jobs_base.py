@@ -63,7 +63,7 @@ NEVER_STARTS = {
 }
 """Pending reasons Slurm gives at submission to a job that can never start as it is."""
 
-SETTLE_SECONDS = 3.0
+SETTLE_SECONDS = 5.0
 """How long a job just submitted that is PENDING with no reason yet is looked at again:
 24.11 and 26.05 give a job that can never start its reason (PartitionTimeLimit...) 0.5-2 s
 after the submit; a job that can start starts (or gets a reason) as quickly."""
