@@ -254,7 +254,8 @@ class Partition(Model):
     """A partition (queue) jobs can be submitted to."""
 
     name: str
-    default: bool = False
+    default: bool | None = None
+    """Whether jobs that name no partition go here; None when the facility does not say."""
     state: str = "UP"
     max_time: int | None = None
     """The longest time limit it allows, in seconds; None when unlimited or unknown."""

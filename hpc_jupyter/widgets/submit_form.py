@@ -154,7 +154,8 @@ class SubmitForm:
         partitions: list[str] = []
         facility = self.picker.facilities[api.facility_name]
         if facility.can("jobs.partitions"):
-            listed = sorted(api.partitions(), key=lambda p: (not p.default, p.name))
+            # `default` is None when the facility does not say: only a known default leads.
+            listed = sorted(api.partitions(), key=lambda p: (p.default is not True, p.name))
             partitions = [p.name for p in listed]
         elif facility.can("jobs.list"):
             partitions = sorted({j.partition for j in api.jobs() if j.partition})

@@ -9,7 +9,7 @@ import type { HPC } from './tokens';
 export interface IPartitionChoice {
   /** The partition's name (what the job request carries). */
   name: string;
-  /** The facility's default partition. */
+  /** The facility's default partition (false also when it is not known). */
   isDefault: boolean;
   /** Named by the script but not listed by the facility. */
   fromScript: boolean;
@@ -35,16 +35,18 @@ export function partitionChoices(
     seen.add(partition.name);
     return true;
   });
+  // `default` may be null (unknown): only a partition known to be the default comes first.
+  const isDefault = (partition: HPC.IPartition) => partition.default === true;
   const sorted = [...unique].sort((a, b) =>
-    a.default !== b.default
-      ? a.default
+    isDefault(a) !== isDefault(b)
+      ? isDefault(a)
         ? -1
         : 1
       : a.name.localeCompare(b.name)
   );
   const choices: IPartitionChoice[] = sorted.map(partition => ({
     name: partition.name,
-    isDefault: partition.default,
+    isDefault: isDefault(partition),
     fromScript: false,
     maxTime: partition.max_time,
     state: /^up$/i.test(partition.state) ? '' : partition.state

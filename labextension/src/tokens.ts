@@ -134,8 +134,8 @@ export namespace HPC {
   /** A partition (queue) jobs can be submitted to (GET .../partitions). */
   export interface IPartition {
     name: string;
-    /** Jobs that name no partition go here. */
-    default: boolean;
+    /** Jobs that name no partition go here; null when the facility does not say. */
+    default: boolean | null;
     state: string;
     /** The longest time limit allowed, in seconds; null when unlimited or unknown. */
     max_time: number | null;

@@ -124,7 +124,7 @@ async def test_partitions_come_from_the_status_api(api: API, fake: FakeFirecrest
     recorded = {
         "name": "debug",
         "state": "UP",
-        "default": False,
+        "default": None,  # FirecREST v2 does not say which is the default
         "max_time": None,
         "nodes": 1,
     }

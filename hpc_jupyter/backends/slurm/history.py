@@ -12,8 +12,10 @@ from typing import Any
 
 from ...errors import NotFound
 from ...models import Job, JobState
+from ..directives import FilenameFields
+from .outputs import output_path
 from .rest_client import SlurmRestClient
-from .schema import collection, number
+from .schema import collection, final_exit_code, number
 from .states import job_state
 
 NOTHING_FOUND = 9003
@@ -49,7 +51,9 @@ class SlurmHistory:
         jobs = [
             accounting_job(entry, self.facility, system)
             for entry in data.get("jobs") or []
-            if isinstance(entry, dict) and _user(entry) == self.client.user
+            if isinstance(entry, dict)
+            and _user(entry) == self.client.user
+            and not refused_in_accounting(entry)
         ]
         return [job for job in jobs if job.state.is_final]
 
@@ -61,10 +65,38 @@ class SlurmHistory:
             f"/slurmdb/v0.0.{version}/job/{job_id}",
             allow_errors=frozenset({NOTHING_FOUND}),
         )
-        records = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
+        records = [
+            entry
+            for entry in data.get("jobs") or []
+            if isinstance(entry, dict) and accounting_matches(entry, job_id)
+        ]
         if not records:
             raise NotFound(f"Slurm knows no job {job_id}, not even in its accounting.")
+        if refused_in_accounting(records[0]):
+            raise NotFound(
+                f"Slurm refused job {job_id} when it was submitted: it never ran, so it is "
+                "no job of yours (Slurm keeps a FAILED record of the refusal)."
+            )
         return accounting_job(records[0], self.facility, system)
+
+
+def accounting_matches(entry: Mapping[str, Any], job_id: str) -> bool:
+    """Whether an accounting record is job `job_id` (`/job/A` and `/job/A_T` return every
+    task of array A)."""
+    if "_" not in job_id:
+        return str(number(entry.get("job_id"))) == job_id
+    array = entry.get("array")
+    if not isinstance(array, Mapping):
+        return False
+    wanted, task = job_id.split("_")
+    return str(number(array.get("job_id"))) == wanted and str(number(array.get("task_id"))) == task
+
+
+def refused_in_accounting(entry: Mapping[str, Any]) -> bool:
+    """A submission Slurm refused (24.11 keeps one as a FAILED job that never had a node)."""
+    state_info = entry.get("state")
+    raw = state_info.get("current", "") if isinstance(state_info, Mapping) else ""
+    return job_state(raw or "") is JobState.FAILED and number(entry.get("allocation_nodes")) == 0
 
 
 def accounting_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
@@ -79,14 +111,26 @@ def accounting_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
     array_job = number(array.get("job_id")) if isinstance(array, Mapping) else None
     task = number(array.get("task_id")) if isinstance(array, Mapping) else None
     reason = state_info.get("reason") if isinstance(state_info, Mapping) else None
+    user = _user(data)
+    name = str(data.get("name") or "")
+    workdir = data.get("working_directory") or None
+    fields = FilenameFields(
+        job_id=job_id,
+        name=name,
+        user=user,
+        array_job_id=str(array_job) if array_job else None,
+        array_task_id=str(task) if array_job and task is not None else None,
+    )
+    stdout = _output(data, "stdout", fields, workdir)
+    stderr = _output(data, "stderr", fields, workdir) or stdout
     return Job(
         id=job_id,
-        name=str(data.get("name") or ""),
+        name=name,
         state=state,
         raw_state=raw if isinstance(raw, str) else ",".join(raw),
         facility=facility,
         system=system,
-        user=_user(data),
+        user=user,
         account=data.get("account") or None,
         partition=data.get("partition") or None,
         nodes=number(data.get("allocation_nodes")),
@@ -94,12 +138,32 @@ def accounting_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
         start_time=_seconds(times.get("start")),
         end_time=_seconds(times.get("end")) if state.is_final else None,
         time_limit=limit * 60 if limit else None,
-        exit_code=_exit_code(data.get("exit_code"), state),
-        workdir=data.get("working_directory") or None,
+        exit_code=final_exit_code(_exit_code(data.get("exit_code"), state), state),
+        workdir=workdir,
+        stdout=stdout,
+        stderr=stderr,
         reason=None if reason in (None, "", "None") else str(reason),
         array_job_id=str(array_job) if array_job else None,
         array_task_id=str(task) if array_job and task is not None else None,
     )
+
+
+def _output(
+    data: Mapping[str, Any], stream: str, fields: FilenameFields, workdir: str | None
+) -> str | None:
+    """Where the job wrote `stream`: v0.0.41+ keep the pattern (`stdout`) and the path
+    (`stdout_expanded`); older records do not say (None).
+
+    A relative pattern is filled here, relative to the work directory: 24.11 expands it
+    without the slash between the two (`/home/urun-7.out`).
+    """
+    pattern = data.get(stream)
+    expanded = data.get(f"{stream}_expanded")
+    if not isinstance(pattern, str) or not pattern or not workdir:
+        return None
+    if pattern.startswith("/") and isinstance(expanded, str) and expanded.startswith("/"):
+        return expanded
+    return output_path(pattern, fields, workdir)
 
 
 def _user(data: Mapping[str, Any]) -> str:
@@ -118,11 +182,9 @@ def _seconds(value: Any) -> float | None:
 def _exit_code(value: Any, state: JobState) -> int | None:
     if not isinstance(value, Mapping) or not state.is_final:
         return None
-    signal = (
-        number((value.get("signal") or {}).get("signal_id"))
-        if isinstance(value.get("signal"), Mapping)
-        else None
-    )
+    found = value.get("signal")
+    # v0.0.40 on write `signal.id` (a number object); 22.05's v0.0.38 wrote `signal.signal_id`.
+    signal = number(found.get("id", found.get("signal_id"))) if isinstance(found, Mapping) else None
     if signal:
         return 128 + signal
     code = number(value.get("return_code"))

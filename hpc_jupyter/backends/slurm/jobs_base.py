@@ -17,7 +17,8 @@ from ...errors import (
     ValidationError,
 )
 from ...inputs import shown
-from ...models import Capability, Job, JobState, OutputChunk, check_stream
+from ...models import Capability, Job, JobState, OutputChunk, Partition, check_stream
+from ...timefmt import format_duration
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
 
@@ -62,6 +63,14 @@ NEVER_STARTS = {
 }
 """Pending reasons Slurm gives at submission to a job that can never start as it is."""
 
+SETTLE_SECONDS = 5.0
+"""How long a job just submitted that is PENDING with no reason yet is looked at again:
+24.11 and 26.05 give a job that can never start its reason (PartitionTimeLimit...) 0.5-2 s
+after the submit; a job that can start starts (or gets a reason) as quickly."""
+
+PARTITIONS_MAX_AGE = 60.0
+"""Seconds the partitions' limits are reused for checking submissions."""
+
 HISTORY_MAX_AGE = 120.0
 """Seconds a listing of finished jobs from accounting is reused. A finished job stays in
 slurmctld's own listing (with its final state) for MinJobAge, and accounting is asked again
@@ -81,6 +90,7 @@ class SlurmJobs(JobBackend):
         self.history_max_age = HISTORY_MAX_AGE
         self._history: dict[str, tuple[float, list[Job]]] = {}
         self._current_ids: dict[str, set[str]] = {}
+        self._partitions: dict[str, tuple[float, list[Partition]]] = {}
 
     @abc.abstractmethod
     async def current_jobs(self, system: str) -> list[Job]:
@@ -176,10 +186,44 @@ class SlurmJobs(JobBackend):
         `stand_in` (the job as submitted) when Slurm has already forgotten it: a very short
         job on a busy controller, without accounting to fall back on.
         """
+        deadline = time.monotonic() + SETTLE_SECONDS
         try:
-            return await self.withdraw_if_impossible(await self.get_job(system, stand_in.id))
+            job = await self.get_job(system, stand_in.id)
+            while job.state is JobState.PENDING and not job.reason:
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.1)
+                job = await self.get_job(system, stand_in.id)
+            return await self.withdraw_if_impossible(job)
         except NotFound:
             return stand_in
+
+    async def check_time_limit(
+        self, system: str, partition: str | None, seconds: int, qos: str | None
+    ) -> None:
+        """Refuse, before submitting, a time limit over the partition's MaxTime when the
+        partition and its limit are known (Slurm would accept the job and never start it).
+
+        Not with a QOS, which may lift the partition's limit; not for a list of partitions.
+        """
+        if qos or (partition and "," in partition):
+            return
+        cached = self._partitions.get(system)
+        if cached is None or time.monotonic() - cached[0] > PARTITIONS_MAX_AGE:
+            cached = (time.monotonic(), await self.partitions(system))
+            self._partitions[system] = cached
+        found = [
+            known
+            for known in cached[1]
+            if (known.name == partition if partition else known.default is True)
+        ]
+        limit = found[0].max_time if found else None
+        if limit is not None and seconds > limit:
+            raise ValidationError(
+                f"The job asks for a time limit of {format_duration(seconds)}, longer than "
+                f"partition {found[0].name!r} allows ({format_duration(limit)}): Slurm would "
+                "keep it pending forever."
+            )
 
     async def withdraw_if_impossible(self, job: Job) -> Job:
         """Cancel a job just submitted that Slurm says can never start, and say why (400)."""

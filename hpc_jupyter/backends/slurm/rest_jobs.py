@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from ...errors import (
@@ -20,7 +21,18 @@ from .history import SlurmHistory
 from .jobs_base import SlurmJobs, check_job_id
 from .request import job_spec
 from .rest_client import SlurmRestClient
-from .schema import NEWEST, OLDEST, collection, parse_job, parse_partition, submit_body
+from .schema import (
+    NEWEST,
+    OLDEST,
+    JobSpec,
+    collection,
+    number,
+    parse_job,
+    parse_partition,
+    pick_record,
+    refused_at_submit,
+    submit_body,
+)
 
 log = logging.getLogger("hpc_jupyter.slurm")
 
@@ -28,9 +40,11 @@ log = logging.getLogger("hpc_jupyter.slurm")
 INVALID_PARTITION = 2000
 ACCESS_DENIED = 2002
 SCRIPT_MISSING = 2009
+NODE_CONFIG_UNAVAILABLE = 2014
 PARTITION_CONFIG_UNAVAILABLE = 2015
 INVALID_JOB_ID = 2017
 ALREADY_DONE = 2021
+JOB_NOT_FOUND = 9002  # 22.05, for an array task still pending with others ("Unable to find")
 
 
 class SlurmRestJobs(SlurmJobs):
@@ -107,7 +121,18 @@ class SlurmRestJobs(SlurmJobs):
                 )
             if code == SCRIPT_MISSING:
                 return ValidationError("The batch script is empty.")
+            if code == NODE_CONFIG_UNAVAILABLE:
+                # 24.11 answers HTTP 500; it is the request that cannot be met.
+                return ValidationError(
+                    f"No node of the cluster can run the job as asked ({_asked(spec)}): "
+                    "Slurm refused it."
+                )
             return _user_error(code, text)
+
+        if spec.time_limit_minutes is not None:
+            await self.check_time_limit(
+                system, spec.partition, spec.time_limit_minutes * 60, spec.qos
+            )
 
         data = await self.client.call(
             "POST",
@@ -144,18 +169,39 @@ class SlurmRestJobs(SlurmJobs):
         return [
             parse_job(entry, self.facility, system)
             for entry in data.get("jobs") or []
-            if isinstance(entry, dict) and entry.get("user_name") == self.user
+            if isinstance(entry, dict)
+            and entry.get("user_name") == self.user
+            and not refused_at_submit(entry)
         ]
 
     async def current_job(self, system: str, job_id: str) -> Job | None:
-        try:
-            data = await self.client.call(
-                "GET", await self._path(f"/job/{job_id}"), errors=_user_error
+        records = await self._records(job_id)
+        if any(refused_at_submit(entry) for entry in records if _is(entry, job_id)):
+            raise NotFound(
+                f"Slurm refused job {job_id} when it was submitted: it never ran, so it is "
+                "no job of yours (Slurm keeps a FAILED record of the refusal)."
             )
+        job = pick_record(records, job_id, self.facility, system)
+        if job is None and "_" in job_id:
+            # 22.05 does not find a task still pending with others by its `A_T`: the
+            # array's records do hold it.
+            array = job_id.split("_")[0]
+            job = pick_record(await self._records(array), job_id, self.facility, system)
+        return job
+
+    async def _records(self, job_id: str) -> list[dict[str, object]]:
+        """slurmctld's records for `job_id` (every task of an array); none when it has none."""
+
+        def unknown(code: int, text: str) -> HPCError | None:
+            if code == JOB_NOT_FOUND and "_" in job_id:
+                return NotFound(f"Slurm knows no job {job_id}.")
+            return _user_error(code, text)
+
+        try:
+            data = await self.client.call("GET", await self._path(f"/job/{job_id}"), errors=unknown)
         except NotFound:
-            return None
-        jobs = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
-        return parse_job(jobs[0], self.facility, system) if jobs else None
+            return []
+        return [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
 
     async def finished_jobs(self, system: str) -> list[Job]:
         return await self.history.finished(system) if self.history else []
@@ -168,11 +214,18 @@ class SlurmRestJobs(SlurmJobs):
     async def partitions(self, system: str) -> list[Partition]:
         tail = collection(await self.version(), "partitions")
         data = await self.client.call("GET", await self._path(tail))
-        return [
+        partitions = [
             parse_partition(entry)
             for entry in data.get("partitions") or []
             if isinstance(entry, dict) and entry.get("name")
         ]
+        if self.partition and all(partition.default is None for partition in partitions):
+            # v0.0.40-44 do not say which is the default: this facility's jobs go to its own.
+            partitions = [
+                dataclasses.replace(partition, default=partition.name == self.partition)
+                for partition in partitions
+            ]
+        return partitions
 
     async def kill(self, job_id: str) -> None:
         await self._delete(job_id)
@@ -191,6 +244,25 @@ class SlurmRestJobs(SlurmJobs):
     async def _delete(self, job_id: str) -> None:
         check_job_id(job_id)
         await self.client.call("DELETE", await self._path(f"/job/{job_id}"), errors=_user_error)
+
+
+def _is(record: dict[str, object], job_id: str) -> bool:
+    """Whether the record is job `job_id` itself (a plain id; never an array's task)."""
+    return str(number(record.get("job_id"))) == job_id
+
+
+def _asked(spec: JobSpec) -> str:
+    """What a submission asks for, in sbatch's words (for a refusal)."""
+    asked = {
+        "--partition": spec.partition,
+        "--nodes": spec.nodes,
+        "--ntasks": spec.tasks,
+        "--cpus-per-task": spec.cpus_per_task,
+        "--mem": f"{spec.memory_mb}M" if spec.memory_mb else None,
+        "--constraint": spec.constraints,
+    }
+    words = [f"{flag}={value}" for flag, value in asked.items() if value is not None]
+    return " ".join(words)[:200] or "the partition's defaults"
 
 
 def _user_error(code: int, text: str) -> HPCError | None:

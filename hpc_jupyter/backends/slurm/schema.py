@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,8 @@ OLDEST, NEWEST = 36, 43
 
 NO_VALUE = 4294967294
 """Slurm's NO_VAL (and INFINITE is one more): numbers that mean "not set"."""
+
+_TASK_RANGE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,81 @@ def exit_code(value: Any) -> int | None:
     return status >> 8
 
 
+def final_exit_code(code: int | None, state: JobState) -> int | None:
+    """The exit code shown for a job in `state`: none before it ends, none when cancelled.
+
+    A cancelled job did not end on its own: slurmctld says SIGTERM (143) for one cancelled
+    while it ran and 0 for one cancelled while pending, accounting says 0 for both. The
+    state says how it ended; no exit code is shown, as on the local kind.
+    """
+    if not state.is_final or state is JobState.CANCELLED:
+        return None
+    return code
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def task_indexes(text: str) -> set[int] | None:
+    """The indexes of an `array_task_string` (`1-3`, `0-15:4%2`, `1,3,5`); None if unreadable."""
+    found: set[int] = set()
+    for part in text.split("%", 1)[0].split(","):
+        match = _TASK_RANGE.match(part.strip())
+        if match is None:
+            return None
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        step = int(match.group(3) or 1)
+        if last - first > 1_000_000 or step < 1:
+            return None
+        found.update(range(first, last + 1, step))
+    return found
+
+
+def pick_record(
+    records: Iterable[Mapping[str, Any]], job_id: str, facility: str, system: str
+) -> Job | None:
+    """The job `job_id` among the records slurmctld returns for it, or None.
+
+    For `A_T` slurmrestd returns every task of array A (the array's own record first): the
+    task's record, else (a task still pending with others) the array's pending record, as
+    that one task. For a plain id, the record with that id.
+    """
+    listed = [record for record in records if isinstance(record, Mapping)]
+    if "_" not in job_id:
+        own = [record for record in listed if str(number(record.get("job_id"))) == job_id]
+        return parse_job(own[0], facility, system) if own else None
+    array, task = (int(part) for part in job_id.split("_"))
+    ours = [record for record in listed if number(record.get("array_job_id")) == array]
+    for record in ours:
+        if number(record.get("array_task_id")) == task:
+            return parse_job(record, facility, system)
+    for record in ours:
+        pending = _text(record.get("array_task_string"))
+        if number(record.get("array_task_id")) is None and task in (task_indexes(pending) or ()):
+            return _pending_task(record, array, task, facility, system)
+    return None
+
+
+def _pending_task(
+    record: Mapping[str, Any], array: int, task: int, facility: str, system: str
+) -> Job:
+    """Task `task` of the array's record of tasks still pending together."""
+    as_task = dict(record)
+    as_task["array_task_id"] = task
+    for key in ("standard_output", "standard_error"):
+        # 24.11 sends the path expanded, with NO_VAL for the pending record's %a.
+        as_task[key] = _text(record.get(key)).replace(str(NO_VALUE), str(task))
+    job = parse_job(as_task, facility, system)
+    return dataclasses.replace(job, id=f"{array}_{task}", state=JobState.PENDING)
+
+
+def refused_at_submit(record: Mapping[str, Any]) -> bool:
+    """Whether slurmctld's record is of a submission it refused (24.11 records it as a job
+    FAILED at once, on no node), rather than of a job that ran or waited."""
+    failed = job_state(record.get("job_state") or "") is JobState.FAILED
+    return failed and "nodes" in record and not _text(record.get("nodes"))
 
 
 def parse_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
@@ -172,7 +249,7 @@ def parse_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
         start_time=_time(data.get("start_time")) if state is not JobState.PENDING else None,
         end_time=_time(data.get("end_time")) if final else None,
         time_limit=limit * 60 if limit else None,
-        exit_code=exit_code(data.get("exit_code")) if final else None,
+        exit_code=final_exit_code(exit_code(data.get("exit_code")), state),
         workdir=workdir,
         stdout=stdout,
         stderr=stderr,
@@ -204,7 +281,10 @@ def parse_partition(data: Mapping[str, Any]) -> Partition:
     )
     return Partition(
         name=_text(data.get("name")),
-        default=isinstance(flags, list) and "default" in [str(f).lower() for f in flags],
+        # v0.0.40-44 send no flags at all: whether it is the default is then unknown.
+        default=(
+            "default" in [str(flag).lower() for flag in flags] if isinstance(flags, list) else None
+        ),
         state=str(state or "UNKNOWN"),
         max_time=limit * 60 if limit else None,
         nodes=total,

@@ -61,6 +61,20 @@ describe('partitionChoices', () => {
   });
 });
 
+describe('partitionChoices with an unknown default', () => {
+  it('marks none as default and sorts by name when the facility does not say', () => {
+    const choices = partitionChoices([
+      partition('short', { default: null }),
+      partition('debug', { default: null })
+    ]);
+    expect(choices.map(c => [c.name, c.isDefault])).toEqual([
+      ['debug', false],
+      ['short', false]
+    ]);
+    expect(initialPartition(choices)).toBe('');
+  });
+});
+
 describe('initialPartition', () => {
   it("selects the script's partition, else the default, else none", () => {
     const choices = partitionChoices(
