@@ -94,9 +94,12 @@ class SlurmRestFacility(SlurmFacility):
         return cls(name, client, jobs, files, system, home)
 
     async def auth_status(self) -> str:
+        # Not ping/: 24.11 on answer it 200 (`responding: false`) whatever the token.
         try:
             version = await self._rest_jobs.version()
-            await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, 'ping')}")
+            await self.client.call(
+                "GET", f"/slurm/v0.0.{version}{collection(version, 'partitions')}"
+            )
         except FacilityAuthError:
             return "expired"
         except HPCError:
