@@ -54,7 +54,8 @@ def first_error(body: Any) -> SlurmError | None:
     for entry in errors:
         if not isinstance(entry, dict):
             continue
-        code = entry.get("error_number", entry.get("error_code", 0))
+        # v0.0.36-38 partitions write `errno`; everything else `error_number` (or `error_code`)
+        code = entry.get("error_number", entry.get("error_code", entry.get("errno", 0)))
         text = entry.get("description") or entry.get("error") or ""
         found.append(SlurmError(code if isinstance(code, int) else 0, str(text)))
     coded = [error for error in found if error.code]

@@ -73,6 +73,19 @@ class SlurmRestJobs(SlurmJobs):
             return self._BASE | {Capability.JOBS_REQUEUE}
         return self._BASE
 
+    async def _own_job(self, system: str, job_id: str, action: str) -> Job:
+        if action == "requeue":
+            await self._requeue_version()  # the version may not be known yet
+        return await super()._own_job(system, job_id, action)
+
+    async def _requeue_version(self) -> None:
+        version = await self.version()
+        if version < REQUEUE_SINCE:
+            raise CapabilityError(
+                f"slurmrestd API v0.0.{version} of facility {self.facility!r} cannot requeue "
+                f"jobs (v0.0.{REQUEUE_SINCE} and later can)."
+            )
+
     async def version(self) -> int:
         """The API version in use: configured (and served), or the newest the server serves."""
         async with self._version_lock:
@@ -203,12 +216,7 @@ class SlurmRestJobs(SlurmJobs):
     async def control(self, action: str, job_id: str) -> None:
         check_job_id(job_id)
         if action == "requeue":
-            version = await self.version()
-            if version < REQUEUE_SINCE:
-                raise CapabilityError(
-                    f"slurmrestd API v0.0.{version} cannot requeue jobs (v0.0.{REQUEUE_SINCE} "
-                    "and later can)."
-                )
+            await self._requeue_version()
             data = await self.client.call(
                 "GET", await self._path(f"/job/{job_id}/requeue"), errors=_user_error
             )
