@@ -64,6 +64,7 @@ def hpc_facilities(pair: tuple[Cluster, int], token_reads: Path) -> dict[str, An
             token={"command": f"sh -c 'echo >> {token_reads}; echo not.a.token'"},
         ),
         "unserved": slurmrestd_facility(cluster, api_version=f"v0.0.{unserved}"),
+        "newest": slurmrestd_facility(cluster),
     }
 
 
@@ -117,7 +118,12 @@ async def _requeue_where_the_version_has_it(api: API, version: int) -> None:
 async def test_the_basics_on_each_version(
     api: API, pair: tuple[Cluster, int], token_reads: Path
 ) -> None:
-    _, version = pair
+    cluster, version = pair
+
+    # Without `api_version` the newest served is spoken (only v0.0.45 can requeue), and the
+    # first description already says so
+    newest = await api("facilities", "newest")
+    assert ("jobs.requeue" in newest["capabilities"]) is (cluster.newest == 45), newest
 
     # A refused token is read again once, then a 401; the auth status says "expired".
     # (v0.0.36 does not say that it refused the token: jobs is a 500 with no error at all.)
