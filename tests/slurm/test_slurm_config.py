@@ -33,6 +33,7 @@ def context(tmp_path: Path) -> BackendContext:
         ({"token": "plain"}, "token"),
         ({"api_version": "v0.0.35"}, "api_version"),
         ({"api_version": "latest"}, "api_version"),
+        ({"api_version": "v0.0.46"}, "api_version"),
         ({"timeout": 0}, "timeout"),
         ({"history_days": -1}, "history_days"),
         ({"files": {"kind": "s3"}}, "files"),
@@ -47,6 +48,12 @@ def test_bad_slurmrestd_options_name_the_key(
         SlurmRestFacility.create("hpc", {**BASE, **change}, context(tmp_path))
     assert info.value.key == key
     assert "'hpc'" in str(info.value) and f"'{key}'" in str(info.value)
+
+
+@pytest.mark.parametrize("version", ["v0.0.36", "v0.0.44", "v0.0.45", "45"])
+def test_every_api_version_from_36_to_45_is_accepted(tmp_path: Path, version: str) -> None:
+    facility = SlurmRestFacility.create("hpc", {**BASE, "api_version": version}, context(tmp_path))
+    assert facility.client.url == BASE["url"]
 
 
 def test_slurm_cli_options(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,6 +24,14 @@ log = logging.getLogger("hpc_jupyter.slurm")
 
 AUTH_FAILURE = -1
 """slurmrestd 22.05 answers a bad, expired or foreign token with HTTP 500 and error -1."""
+
+NETWORK_AUTHENTICATION_REQUIRED = 511
+"""24.11 on answer a refused token on /slurm/ with HTTP 511 (error 1007, or no error at all)."""
+
+DB_CONNECTION = 7000
+"""24.11 on answer a refused token on /slurmdb/ with HTTP 502 and error 7000, as an outage."""
+
+_DB_PATH = re.compile(r"^/slurmdb/v0\.0\.(\d+)/")
 
 ErrorMapper = Callable[[int, str], HPCError | None]
 
@@ -45,7 +54,8 @@ def first_error(body: Any) -> SlurmError | None:
     for entry in errors:
         if not isinstance(entry, dict):
             continue
-        code = entry.get("error_number", entry.get("error_code", 0))
+        # v0.0.36-38 partitions write `errno`; everything else `error_number` (or `error_code`)
+        code = entry.get("error_number", entry.get("error_code", entry.get("errno", 0)))
         text = entry.get("description") or entry.get("error") or ""
         found.append(SlurmError(code if isinstance(code, int) else 0, str(text)))
     coded = [error for error in found if error.code]
@@ -89,22 +99,22 @@ class SlurmRestClient:
     ) -> dict[str, Any]:
         """One request; JSON back, or the error phrased by `errors` (or generically).
 
-        A token refused (401, or 500 with error -1) is replaced once and the call repeated.
-        `allow_errors` lists Slurm error codes that come back to the caller in the body.
+        A token refused (401; 500 with error -1 on 22.05; 511 on 24.11 on; or, on /slurmdb/,
+        502 with error 7000) is replaced once and the call repeated. `allow_errors` lists
+        Slurm error codes that come back to the caller in the body.
         """
         token = await self.token.get()
         response = await self._send(method, path, token, body, params)
-        if _auth_failure(response):
+        if _auth_failure(response) or _db_refused(response):
             log.info("slurmrestd of %r refused the token; reading a new one", self.facility)
             token = await self.token.refresh(token)
             response = await self._send(method, path, token, body, params)
             if _auth_failure(response):
-                raise FacilityAuthError(
-                    f"Slurm did not accept the token for user {self.user!r} on facility "
-                    f"{self.facility!r}: it is expired, signed with another key, or belongs to "
-                    f"another user. Check the facility's `token` ({self.token.source.describe()})."
-                )
+                raise self._auth_error()
+            if _db_refused(response):
+                await self._db_outage_or_token(path, token)
         data = _json(response)
+        _log_warnings(self.facility, method, path, data)
         error = first_error(data)
         if error is not None and error.code not in allow_errors:
             mapped = errors(error.code, error.text) if errors else None
@@ -121,6 +131,26 @@ class SlurmRestClient:
                 upstream_status=response.status_code,
             )
         return data
+
+    def _auth_error(self) -> FacilityAuthError:
+        return FacilityAuthError(
+            f"Slurm did not accept the token for user {self.user!r} on facility "
+            f"{self.facility!r}: it is expired, signed with another key, or belongs to "
+            f"another user. Check the facility's `token` ({self.token.source.describe()})."
+        )
+
+    async def _db_outage_or_token(self, path: str, token: str) -> None:
+        """A /slurmdb/ 502 + 7000 is a refused token or a real slurmdbd outage: an
+        authenticated /slurm/ call of the same version tells them apart."""
+        match = _DB_PATH.match(path)
+        version = int(match.group(1)) if match else 40
+        probe = f"/slurm/v0.0.{version}/partitions" + ("/" if version >= 40 else "")
+        if _auth_failure(await self._send("GET", probe, token, None, None)):
+            raise self._auth_error()
+        raise Unavailable(
+            f"The accounting database (slurmdbd) of facility {self.facility!r} is unavailable; "
+            "finished jobs cannot be read until it is back."
+        )
 
     async def status(self, path: str) -> int:
         """The HTTP status of an authenticated GET (for discovering versions)."""
@@ -163,12 +193,32 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def _auth_failure(response: httpx.Response) -> bool:
-    if response.status_code == 401:
+    if response.status_code in (401, NETWORK_AUTHENTICATION_REQUIRED):
         return True
     if response.status_code != 500:
         return False
     error = first_error(_json(response))
     return error is not None and error.code == AUTH_FAILURE
+
+
+def _db_refused(response: httpx.Response) -> bool:
+    if response.status_code != 502:
+        return False
+    error = first_error(_json(response))
+    return error is not None and error.code == DB_CONNECTION
+
+
+def _log_warnings(facility: str, method: str, path: str, data: dict[str, Any] | None) -> None:
+    """slurmrestd 24.11 on only warn of what they ignore (an unknown submit field): say so."""
+    if method == "GET" or not isinstance(data, dict):
+        return
+    for entry in data.get("warnings") or []:
+        if isinstance(entry, dict):
+            text = str(entry.get("description") or "")[:200]
+            source = str(entry.get("source") or "")[:100]
+            log.warning(
+                "slurmrestd of %r warned on %s %s: %s (%s)", facility, method, path, text, source
+            )
 
 
 def _status_error(response: httpx.Response) -> HPCError:

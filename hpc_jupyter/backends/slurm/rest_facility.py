@@ -94,9 +94,12 @@ class SlurmRestFacility(SlurmFacility):
         return cls(name, client, jobs, files, system, home)
 
     async def auth_status(self) -> str:
+        # ping/ needs the token up to v0.0.38; 24.11 on answer it 200 (`responding: false`)
+        # whatever the token, so from v0.0.39 on partitions/ (511 when refused) asks instead.
         try:
             version = await self._rest_jobs.version()
-            await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, 'ping')}")
+            probe = "ping" if version <= 38 else "partitions"
+            await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, probe)}")
         except FacilityAuthError:
             return "expired"
         except HPCError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from typing import Any
 
 from ...errors import (
     CapabilityError,
@@ -46,12 +47,16 @@ INVALID_JOB_ID = 2017
 ALREADY_DONE = 2021
 JOB_NOT_FOUND = 9002  # 22.05, for an array task still pending with others ("Unable to find")
 
+REQUEUE_SINCE = 45
+"""The first API version with a requeue operation: GET /job/{id}/requeue (a GET, as its
+spec and 26.05.5 have it: POST is a 404)."""
+
 
 class SlurmRestJobs(SlurmJobs):
     """One user's jobs on one cluster behind slurmrestd."""
 
-    # slurmrestd's job update (POST /job/{id}) takes `hold`; there is no requeue operation.
-    capabilities = SlurmJobs.capabilities | {Capability.JOBS_HOLD}
+    # slurmrestd's job update (POST /job/{id}) takes `hold`; requeue comes with v0.0.45.
+    _BASE = SlurmJobs.capabilities | {Capability.JOBS_HOLD}
 
     def __init__(
         self,
@@ -72,11 +77,41 @@ class SlurmRestJobs(SlurmJobs):
         self.account = account
         self.history = history
         self._version = api_version
+        self._version_checked = False
         self._version_lock = asyncio.Lock()
 
+    @property
+    def capabilities(self) -> frozenset[Capability]:  # type: ignore[override]
+        """What the API version offers, once it is known (configured or discovered)."""
+        if self._version is not None and self._version >= REQUEUE_SINCE:
+            return self._BASE | {Capability.JOBS_REQUEUE}
+        return self._BASE
+
+    async def _own_job(self, system: str, job_id: str, action: str) -> Job:
+        if action == "requeue":
+            await self._requeue_version()  # the version may not be known yet
+        return await super()._own_job(system, job_id, action)
+
+    async def _requeue_version(self) -> None:
+        version = await self.version()
+        if version < REQUEUE_SINCE:
+            raise CapabilityError(
+                f"slurmrestd API v0.0.{version} of facility {self.facility!r} cannot requeue "
+                f"jobs (v0.0.{REQUEUE_SINCE} and later can)."
+            )
+
     async def version(self) -> int:
-        """The API version in use: configured, or the newest the server serves."""
+        """The API version in use: configured (and served), or the newest the server serves."""
         async with self._version_lock:
+            if self._version is not None and not self._version_checked:
+                ping = f"/slurm/v0.0.{self._version}{collection(self._version, 'ping')}"
+                if await self.client.status(ping) == 404:
+                    raise FacilityError(
+                        f"slurmrestd of facility {self.facility!r} does not serve the configured "
+                        f"`api_version` v0.0.{self._version}: set one it serves (or none, for "
+                        "the newest it serves)."
+                    )
+                self._version_checked = True
             if self._version is None:
                 for candidate in range(NEWEST, OLDEST - 1, -1):
                     # An unserved version is a plain 404; anything else (even an auth
@@ -84,6 +119,7 @@ class SlurmRestJobs(SlurmJobs):
                     ping = f"/slurm/v0.0.{candidate}{collection(candidate, 'ping')}"
                     if await self.client.status(ping) != 404:
                         self._version = candidate
+                        self._version_checked = True
                         log.info(
                             "facility %r speaks slurmrestd v0.0.%d",
                             self.facility,
@@ -231,9 +267,16 @@ class SlurmRestJobs(SlurmJobs):
         await self._delete(job_id)
 
     async def control(self, action: str, job_id: str) -> None:
+        check_job_id(job_id)
+        if action == "requeue":
+            await self._requeue_version()
+            data = await self.client.call(
+                "GET", await self._path(f"/job/{job_id}/requeue"), errors=_user_error
+            )
+            _check_status(data)
+            return
         if action not in ("hold", "release"):
             raise CapabilityError(f"slurmrestd cannot {action} jobs.")
-        check_job_id(job_id)
         await self.client.call(
             "POST",
             await self._path(f"/job/{job_id}"),
@@ -243,7 +286,25 @@ class SlurmRestJobs(SlurmJobs):
 
     async def _delete(self, job_id: str) -> None:
         check_job_id(job_id)
-        await self.client.call("DELETE", await self._path(f"/job/{job_id}"), errors=_user_error)
+        data = await self.client.call(
+            "DELETE", await self._path(f"/job/{job_id}"), errors=_user_error
+        )
+        _check_status(data)
+
+
+def _check_status(data: dict[str, Any]) -> None:
+    """24.11 on answer DELETE (and requeue) with 200 and `errors: []`: a refusal is only in
+    `status[].error.code`."""
+    for entry in data.get("status") or []:
+        error = entry.get("error") if isinstance(entry, dict) else None
+        if not isinstance(error, dict):
+            continue
+        code = error.get("code")
+        if isinstance(code, int) and code:
+            text = str(error.get("message") or error.get("string") or "")[:200]
+            raise _user_error(code, text) or FacilityError(
+                f"Slurm refused: {text or 'no reason given'} (error {code})."
+            )
 
 
 def _is(record: dict[str, object], job_id: str) -> bool:

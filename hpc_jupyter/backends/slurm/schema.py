@@ -1,4 +1,4 @@
-"""slurmrestd's job shapes, v0.0.36 to v0.0.43: submit bodies out, job records in."""
+"""slurmrestd's job shapes, v0.0.36 to v0.0.45: submit bodies out, job records in."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..directives import FilenameFields
 from .outputs import output_path
 from .states import job_state, raw_text
 
-OLDEST, NEWEST = 36, 43
+OLDEST, NEWEST = 36, 45
 """The slurmrestd API versions this module speaks (`/slurm/v0.0.NN`)."""
 
 NO_VALUE = 4294967294
