@@ -20,13 +20,9 @@ from hpc_jupyter.errors import NotFound
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", "slurm", "jobs")
 
-NEWEST_TESTED = 43
-"""The newest API version these tests pin (v0.0.44 and v0.0.45 wait for the version work)."""
-
-
 def version(cluster: Cluster) -> int:
-    """The newest version of the cluster's that these tests speak."""
-    return max(v for v in cluster.versions if v <= NEWEST_TESTED)
+    """The version these tests speak: the cluster's newest, as a facility does by default."""
+    return cluster.newest
 
 
 @pytest.fixture(params=["24.11", "26.05"])
