@@ -197,6 +197,12 @@ def release_api(cluster: Cluster) -> dict[str, str]:
     return {"api_version": pinned} if pinned else {}
 
 
+def rest_version(cluster: Cluster) -> int:
+    """The API version (NN of v0.0.NN) a facility of `release_api(cluster)` speaks."""
+    pinned = API_PINS.get(cluster.release)
+    return int(pinned.rsplit(".", 1)[1]) if pinned else cluster.newest
+
+
 def known_issue(request: pytest.FixtureRequest, reason: str) -> None:
     """Mark the running test (one parameter set) as failing for a known, open defect: strict,
     so that it fails once the defect is fixed and the mark must go."""

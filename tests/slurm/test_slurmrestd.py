@@ -21,6 +21,7 @@ from slurm_fixtures import (
     EarlyJobs,
     known_issue,
     release_api,
+    rest_version,
     slurm_cli_facility,
     slurmrestd_facility,
 )
@@ -47,8 +48,7 @@ def hpc_facilities(slurm_release: Cluster, tmp_path: Path) -> dict[str, Any]:
         "short": slurmrestd_facility(
             cluster,
             token={
-                "command": f"sh -c 'echo >> {counter}; "
-                f"{cluster.token_command(cluster.user, 30)}'"
+                "command": f"sh -c 'echo >> {counter}; {cluster.token_command(cluster.user, 30)}'"
             },
             **api,
         ),
@@ -192,7 +192,11 @@ async def test_unsupported_sbatch_option_is_refused_before_submitting(api: API) 
     assert "--gres" in body["message"]
 
 
-async def test_a_rejected_token_is_a_401_with_what_to_do(api: API) -> None:
+async def test_a_rejected_token_is_a_401_with_what_to_do(
+    api: API, slurm_release: Cluster, request: pytest.FixtureRequest
+) -> None:
+    if slurm_release.release != "22.05":
+        known_issue(request, "issue 12 item 2: 24.11/26.05 refuse a token with 511/1007")
     facility = await api("facilities", "badtoken")
     assert facility["auth"]["status"] == "expired"
     body = await expect_error(api("facilities", "badtoken", "jobs"), 401)
@@ -235,8 +239,14 @@ async def test_a_job_slurmctld_forgot_is_still_listed_from_accounting(
 
 
 async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_job(
-    api: API, facility: str, jobs: tuple[str, ...]
+    api: API,
+    facility: str,
+    jobs: tuple[str, ...],
+    slurm_release: Cluster,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if slurm_release.release == "24.11" and facility == "slurm":
+        known_issue(request, "issue 12 item 6: 24.11 refuses it with HTTP 500 + error 2014")
     # Given a script that asks for more CPUs than the cluster's only node has
     script = "#!/bin/bash\n#SBATCH --cpus-per-task=512\ntrue"
     before = {j["id"] for j in (await api(*jobs))["jobs"]}
@@ -251,7 +261,11 @@ async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_
     assert waiting == []
 
 
-async def test_partitions_list_the_clusters_queues(api: API, facility: str) -> None:
+async def test_partitions_list_the_clusters_queues(
+    api: API, facility: str, slurm_release: Cluster, request: pytest.FixtureRequest
+) -> None:
+    if facility == "slurm" and 40 <= rest_version(slurm_release) <= 44:
+        known_issue(request, "issue 12 item 7: v0.0.40-44 partitions carry no default flag")
     facility_info = await api("facilities", facility)
     assert "jobs.partitions" in facility_info["capabilities"]
 
@@ -262,8 +276,13 @@ async def test_partitions_list_the_clusters_queues(api: API, facility: str) -> N
 
 
 async def test_the_jwt_appears_in_no_response_or_log_line(
-    api: API, caplog: pytest.LogCaptureFixture
+    api: API,
+    caplog: pytest.LogCaptureFixture,
+    slurm_release: Cluster,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if slurm_release.release != "22.05":
+        known_issue(request, "issue 12 item 2: the refused token is a 502 there, not a 401")
     # Given verbose logging
     caplog.set_level(logging.DEBUG)
 
