@@ -28,6 +28,9 @@ URL = "http://127.0.0.1:6820"
 USER, OTHER_USER = "hpcuser", "hpcuser2"
 MIN_JOB_AGE = 20
 """Seconds slurmctld keeps a finished job in the test cluster; accounting keeps it after."""
+API_PINS: dict[str, str] = {"26.05": "v0.0.43"}
+"""The API version the suites pin per release, where our client cannot yet speak the newest:
+until issue 12 item 1 (v0.0.44/45) is merged. Empty it then, and every suite speaks the newest."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,21 @@ class Cluster:
             cwd="/tmp",
         )
         return done.stdout.strip()
+
+    def min_job_age(self) -> int:
+        """Seconds slurmctld keeps a finished job (`MinJobAge` of `scontrol show config`)."""
+        shown = subprocess.run(
+            self.command("scontrol", "show", "config"),
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd="/tmp",
+        ).stdout
+        for line in shown.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "MinJobAge":
+                return int(value.split()[0])
+        raise AssertionError(f"`scontrol show config` of Slurm {self.release} has no MinJobAge")
 
     def token_command(self, user: str, lifespan: int = 600) -> str:
         """A shell command that prints a JWT of `user` (as `scontrol token` does)."""
@@ -173,6 +191,24 @@ def slurmrestd_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def release_api(cluster: Cluster) -> dict[str, str]:
+    """`api_version` for a slurmrestd facility at the release's default (see API_PINS)."""
+    pinned = API_PINS.get(cluster.release)
+    return {"api_version": pinned} if pinned else {}
+
+
+def rest_version(cluster: Cluster) -> int:
+    """The API version (NN of v0.0.NN) a facility of `release_api(cluster)` speaks."""
+    pinned = API_PINS.get(cluster.release)
+    return int(pinned.rsplit(".", 1)[1]) if pinned else cluster.newest
+
+
+def known_issue(request: pytest.FixtureRequest, reason: str) -> None:
+    """Mark the running test (one parameter set) as failing for a known, open defect: strict,
+    so that it fails once the defect is fixed and the mark must go."""
+    request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+
+
 def slurm_cli_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
     """The configuration of a slurm-cli facility whose commands run as the test user."""
     return {
@@ -193,16 +229,28 @@ class EarlyJobs:
     timeout_job: str
     """`--time=0:01` on a `sleep 120`: ends in TIMEOUT after a minute or so."""
     failed_job: str
-    """Exits 3 at once; slurmctld forgets it MIN_JOB_AGE seconds later."""
+    """Exits 3 at once; slurmctld forgets it MinJobAge seconds later."""
 
-    def forgotten(self, timeout: float = 180) -> None:
-        """Wait until slurmctld no longer knows `failed_job` (only accounting does)."""
+    def forgotten(self) -> None:
+        """Wait until slurmctld no longer knows `failed_job` (only accounting does).
+
+        Skips the test when the cluster keeps finished jobs longer than MIN_JOB_AGE (a cluster
+        not started by this project's scripts): the wait would take minutes.
+        """
+        age = self.cluster.min_job_age()
+        if age > MIN_JOB_AGE:
+            pytest.skip(
+                f"Slurm {self.cluster.release} keeps finished jobs {age} s (MinJobAge), not "
+                f"{MIN_JOB_AGE} s: start it with this project's scripts to check its history"
+            )
+        timeout = 120 + 3 * age  # the job's own run, the node's load, slurmctld's purge pass
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = subprocess.run(
                 self.cluster.command("scontrol", "show", "job", self.failed_job),
                 capture_output=True,
                 text=True,
+                cwd="/tmp",
             )
             if shown.returncode != 0:
                 return
@@ -211,13 +259,13 @@ class EarlyJobs:
 
 
 @pytest.fixture(scope="module")
-def early_jobs(slurm_cluster: Cluster) -> EarlyJobs:
-    """Submit the slow-to-check jobs first, so the module's other tests run meanwhile."""
-    sbatch = ("sbatch", "--parsable", "--chdir", str(slurm_cluster.home))
-    timeout_job = slurm_cluster.run_as(
-        slurm_cluster.user, *sbatch, "--time=0:01", "--job-name=too-slow", "--wrap", "sleep 120"
+def early_jobs(slurm_release: Cluster) -> EarlyJobs:
+    """Submit the slow-to-check jobs first (per release), so the module's other tests run
+    meanwhile."""
+    cluster = slurm_release
+    sbatch = ("sbatch", "--parsable", "--chdir", str(cluster.home))
+    timeout_job = cluster.run_as(
+        cluster.user, *sbatch, "--time=0:01", "--job-name=too-slow", "--wrap", "sleep 120"
     )
-    failed_job = slurm_cluster.run_as(
-        slurm_cluster.user, *sbatch, "--job-name=fails", "--wrap", "exit 3"
-    )
-    return EarlyJobs(slurm_cluster, timeout_job, failed_job)
+    failed_job = cluster.run_as(cluster.user, *sbatch, "--job-name=fails", "--wrap", "exit 3")
+    return EarlyJobs(cluster, timeout_job, failed_job)

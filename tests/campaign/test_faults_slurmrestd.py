@@ -1,6 +1,7 @@
 """Faults between the server and a real slurmrestd, through the fault-injecting TCP proxy.
 
-The suite's one-node Slurm (scripts/local-slurm, root) answers behind `fault_proxy`; each test
+Each one-node Slurm release of the suite (22.05, 24.11, 26.05: scripts/local-slurm and
+scripts/slurm-newer, root) answers behind `fault_proxy`, at its default API version; each test
 breaks the connection one way and checks what a user sees, and counts what Slurm itself holds
 (squeue/sacct by a unique job name): a clear error, never a 500, no job submitted twice, and
 fresh listings again once the fault is gone.
@@ -19,7 +20,7 @@ import pytest
 from conftest import expect_error
 from fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
 from fault_proxy import FaultProxy
-from slurm_fixtures import Cluster, slurm_cluster, slurmrestd_facility  # noqa: F401
+from slurm_fixtures import Cluster, release_api, slurmrestd_facility
 
 FACILITY = "slurm"
 JOBS = ("facilities", FACILITY, "jobs")
@@ -28,8 +29,8 @@ TIMEOUT = 3
 
 
 @pytest.fixture
-def proxy(slurm_cluster: Cluster, jp_asyncio_loop: Any) -> Iterator[FaultProxy]:
-    with FaultProxy.on_loop(jp_asyncio_loop, slurm_cluster.url) as started:
+def proxy(slurm_release: Cluster, jp_asyncio_loop: Any) -> Iterator[FaultProxy]:
+    with FaultProxy.on_loop(jp_asyncio_loop, slurm_release.url) as started:
         yield started
 
 
@@ -39,18 +40,19 @@ def token_reads(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def hpc_facilities(slurm_cluster: Cluster, proxy: FaultProxy, token_reads: Path) -> dict[str, Any]:
-    user = slurm_cluster.user
+def hpc_facilities(slurm_release: Cluster, proxy: FaultProxy, token_reads: Path) -> dict[str, Any]:
+    user = slurm_release.user
     return {
         FACILITY: slurmrestd_facility(
-            slurm_cluster,
+            slurm_release,
             url=proxy.url,
             timeout=TIMEOUT,
             # A command that counts how often the server asks for a token.
             token={
                 "command": f"sh -c 'echo >> {token_reads}; "
-                f"scontrol token username={user} lifespan=600'"
+                f"{slurm_release.token_command(user, 600)}'"
             },
+            **release_api(slurm_release),
         )
     }
 
@@ -69,12 +71,12 @@ def queued_jobs(cluster: Cluster, name: str) -> list[str]:
 
 
 @pytest.fixture
-def job_name(slurm_cluster: Cluster) -> Iterator[str]:
+def job_name(slurm_release: Cluster) -> Iterator[str]:
     """A name no other job has; its jobs are cancelled afterwards."""
     name = f"campaign-{uuid.uuid4().hex[:10]}"
     yield name
     with contextlib.suppress(subprocess.CalledProcessError):
-        slurm_cluster.run_as(slurm_cluster.user, "scancel", "--name", name)
+        slurm_release.run_as(slurm_release.user, "scancel", "--name", name)
 
 
 # -- submitting -------------------------------------------------------------------------------
@@ -90,7 +92,7 @@ async def test_a_reset_during_submit_submits_once(
     options: dict[str, Any],
     api: API,
     proxy: FaultProxy,
-    slurm_cluster: Cluster,
+    slurm_release: Cluster,
     job_name: str,
 ) -> None:
     # Given a connection that breaks once slurmrestd has taken the submission
@@ -102,7 +104,7 @@ async def test_a_reset_during_submit_submits_once(
     answer = await submit_answer(api, JOBS, request)
 
     # Then Slurm holds exactly one such job, whatever the server made of the broken answer
-    held = set(upstream_jobs(slurm_cluster, job_name)) | set(queued_jobs(slurm_cluster, job_name))
+    held = set(upstream_jobs(slurm_release, job_name)) | set(queued_jobs(slurm_release, job_name))
     assert len(held) == 1, held
     assert proxy.injected == [(kind, "POST", proxy.injected[0][2])]
     # and the user is told clearly (502), or, had the server found out, shown that one job
@@ -147,7 +149,7 @@ async def test_a_slow_slurmrestd_is_a_504(api: API, proxy: FaultProxy) -> None:
 
 
 async def test_an_outage_is_never_shown_as_no_jobs_and_listings_recover(
-    api: API, proxy: FaultProxy, slurm_cluster: Cluster, job_name: str
+    api: API, proxy: FaultProxy, slurm_release: Cluster, job_name: str
 ) -> None:
     # Given a job the user can see
     job = await api(
@@ -171,7 +173,7 @@ async def test_an_outage_is_never_shown_as_no_jobs_and_listings_recover(
 
     # Once it answers again, a change made in Slurm meanwhile shows
     proxy.down = False
-    slurm_cluster.run_as(slurm_cluster.user, "scancel", job["id"])
+    slurm_release.run_as(slurm_release.user, "scancel", job["id"])
 
     async def cancelled() -> bool:
         jobs = (await api(*JOBS))["jobs"]

@@ -1,6 +1,7 @@
-"""Hold, release and requeue on a real Slurm 22.05, through the server's API, for both kinds.
+"""Hold, release and requeue on real Slurm 22.05, 24.11 and 26.05, through the server's API, for
+both kinds.
 
-slurmrestd v0.0.38 holds and releases (its job update takes `hold`) but has no requeue."""
+slurmrestd holds and releases (its job update takes `hold`); it requeues only from v0.0.45 on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from slurm_fixtures import Cluster, slurm_cli_facility, slurmrestd_facility
+from slurm_fixtures import (
+    Cluster,
+    release_api,
+    rest_version,
+    slurm_cli_facility,
+    slurmrestd_facility,
+)
 from slurm_helpers import wait_for_state
 from tornado.httpclient import HTTPClientError
 
@@ -20,8 +27,11 @@ KINDS = {"slurmrestd": "slurm", "slurm-cli": "cli"}
 
 
 @pytest.fixture
-def hpc_facilities(slurm_cluster: Cluster) -> dict[str, Any]:
-    return {"slurm": slurmrestd_facility(slurm_cluster), "cli": slurm_cli_facility(slurm_cluster)}
+def hpc_facilities(slurm_release: Cluster) -> dict[str, Any]:
+    return {
+        "slurm": slurmrestd_facility(slurm_release, **release_api(slurm_release)),
+        "cli": slurm_cli_facility(slurm_release),
+    }
 
 
 @pytest.fixture(params=sorted(KINDS))
@@ -53,6 +63,8 @@ def act(api: API, jobs: tuple[str, ...], job_id: str, verb: str) -> Awaitable[An
 
 
 CLI_JOBS = ("facilities", "cli", "jobs")
+REQUEUE_VERSION = 45
+"""The first slurmrestd API version with `POST /slurm/vX/job/{id}/requeue`."""
 
 
 async def submit(api: API, ids: Submitted, script: str) -> Any:
@@ -104,7 +116,7 @@ async def test_only_a_pending_job_is_held_and_only_a_held_one_released(
 
 
 async def test_requeue_puts_a_running_job_back_in_the_queue_and_it_runs_again(
-    api: API, jobs: tuple[str, ...], facility: str, submitted: Submitted
+    api: API, jobs: tuple[str, ...], facility: str, submitted: Submitted, slurm_release: Cluster
 ) -> None:
     # Given a requeueable job that is running
     script = (
@@ -115,7 +127,7 @@ async def test_requeue_puts_a_running_job_back_in_the_queue_and_it_runs_again(
     job = await submit(api, submitted, script)
     await wait_for_state(api, facility, job["id"], {"RUNNING"})
 
-    if facility == "slurm":  # slurmrestd v0.0.38 has no requeue
+    if facility == "slurm" and rest_version(slurm_release) < REQUEUE_VERSION:
         refused = await expect_error(act(api, jobs, job["id"], "requeue"), 400)
         assert refused["reason"] == "not_supported"
         capabilities = (await api("facilities", facility))["capabilities"]

@@ -7,14 +7,17 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from slurm_fixtures import Cluster, slurm_cli_facility, slurmrestd_facility
+from slurm_fixtures import Cluster, release_api, slurm_cli_facility, slurmrestd_facility
 
 API = Callable[..., Awaitable[Any]]
 
 
 @pytest.fixture
-def hpc_facilities(slurm_cluster: Cluster) -> dict[str, Any]:
-    return {"slurm": slurmrestd_facility(slurm_cluster), "cli": slurm_cli_facility(slurm_cluster)}
+def hpc_facilities(slurm_release: Cluster) -> dict[str, Any]:
+    return {
+        "slurm": slurmrestd_facility(slurm_release, **release_api(slurm_release)),
+        "cli": slurm_cli_facility(slurm_release),
+    }
 
 
 @pytest.mark.parametrize("facility", ["slurm", "cli"])

@@ -1,4 +1,4 @@
-"""A notebook submits to the real Slurm through the magics and the server extension."""
+"""A notebook submits to each real Slurm release through the magics and the server extension."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import nbformat
 import pytest
 from notebook_runner import output_text, run_in_server_kernel
-from slurm_fixtures import Cluster, slurmrestd_facility
+from slurm_fixtures import Cluster, release_api, slurmrestd_facility
 
 pytestmark = pytest.mark.kernel
 
@@ -23,8 +23,8 @@ CELLS = [
 
 
 @pytest.fixture
-def hpc_facilities(slurm_cluster: Cluster) -> dict[str, Any]:
-    return {"slurm": slurmrestd_facility(slurm_cluster)}
+def hpc_facilities(slurm_release: Cluster) -> dict[str, Any]:
+    return {"slurm": slurmrestd_facility(slurm_release, **release_api(slurm_release))}
 
 
 async def test_magics_submit_wait_and_read_a_slurm_job(hpc_server: Any, jp_fetch: Any) -> None:

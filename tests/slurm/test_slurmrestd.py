@@ -1,6 +1,8 @@
-"""Slurm facilities (slurmrestd and slurm-cli) on a real Slurm 22.05, through the server's API.
+"""Slurm facilities (slurmrestd and slurm-cli) on real Slurm 22.05, 24.11 and 26.05, through the
+server's API.
 
-Every scenario runs on both kinds; token handling is slurmrestd's alone."""
+Every scenario runs on both kinds and every release (slurmrestd at the release's default API
+version); token handling is slurmrestd's alone."""
 
 from __future__ import annotations
 
@@ -14,7 +16,15 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from slurm_fixtures import Cluster, EarlyJobs, slurm_cli_facility, slurmrestd_facility
+from slurm_fixtures import (
+    Cluster,
+    EarlyJobs,
+    known_issue,
+    release_api,
+    rest_version,
+    slurm_cli_facility,
+    slurmrestd_facility,
+)
 from slurm_helpers import submit_and_follow, wait_for_state
 
 API = Callable[..., Awaitable[Any]]
@@ -28,20 +38,21 @@ def _start_slow_jobs_first(early_jobs: EarlyJobs) -> None:
 
 
 @pytest.fixture
-def hpc_facilities(slurm_cluster: Cluster, tmp_path: Path) -> dict[str, Any]:
-    counter = tmp_path / "token-reads"
+def hpc_facilities(slurm_release: Cluster, tmp_path: Path) -> dict[str, Any]:
+    cluster, counter = slurm_release, tmp_path / "token-reads"
+    api = release_api(cluster)
     return {
-        FACILITY: slurmrestd_facility(slurm_cluster),
-        "cli": slurm_cli_facility(slurm_cluster),
+        FACILITY: slurmrestd_facility(cluster, **api),
+        "cli": slurm_cli_facility(cluster),
         # A token that lives 30 s, minted by a command that counts its calls.
         "short": slurmrestd_facility(
-            slurm_cluster,
+            cluster,
             token={
-                "command": f"sh -c 'echo >> {counter}; "
-                f"scontrol token username={slurm_cluster.user} lifespan=30'"
+                "command": f"sh -c 'echo >> {counter}; {cluster.token_command(cluster.user, 30)}'"
             },
+            **api,
         ),
-        "badtoken": slurmrestd_facility(slurm_cluster, token={"value": "not.a.token"}),
+        "badtoken": slurmrestd_facility(cluster, token={"value": "not.a.token"}, **api),
     }
 
 
@@ -66,7 +77,7 @@ async def test_facility_describes_itself_without_a_credential(api: API) -> None:
 
 
 async def test_a_job_runs_as_the_user_and_its_log_is_readable_while_it_runs(
-    api: API, facility: str, jobs: tuple[str, ...], slurm_cluster: Cluster
+    api: API, facility: str, jobs: tuple[str, ...], slurm_release: Cluster
 ) -> None:
     # Given a script that prints who runs it, then waits before it finishes
     script = '#!/bin/bash\n#SBATCH --output=run-%j.out\necho "user=$(id -un)"\nsleep 6\necho done\n'
@@ -78,7 +89,7 @@ async def test_a_job_runs_as_the_user_and_its_log_is_readable_while_it_runs(
     assert job["state"] == "COMPLETED" and job["exit_code"] == 0
     assert "RUNNING" in states and states[-1] == "COMPLETED", states
     assert "user=hpcuser" in log_while_running
-    assert job["stdout"] == f"{slurm_cluster.home}/run-{job['id']}.out"
+    assert job["stdout"] == f"{slurm_release.home}/run-{job['id']}.out"
     final = await api(*jobs, job["id"], "output", params={"stream": "stdout"})
     assert final["data"] == "user=hpcuser\ndone\n" and final["complete"] is True
 
@@ -144,10 +155,10 @@ async def test_a_bad_partition_is_a_clear_400(
 
 
 async def test_another_users_job_cannot_be_cancelled(
-    api: API, facility: str, jobs: tuple[str, ...], slurm_cluster: Cluster
+    api: API, facility: str, jobs: tuple[str, ...], slurm_release: Cluster
 ) -> None:
-    other = slurm_cluster.run_as(
-        slurm_cluster.other_user, "sbatch", "--parsable", "--wrap", "sleep 120"
+    other = slurm_release.run_as(
+        slurm_release.other_user, "sbatch", "--parsable", "-o", "/dev/null", "--wrap", "sleep 120"
     )
     try:
         body = await expect_error(api(*jobs, other, method="DELETE"), 403)
@@ -155,7 +166,7 @@ async def test_another_users_job_cannot_be_cancelled(
         listing = await api(*jobs)
         assert other not in {j["id"] for j in listing["jobs"]}
     finally:
-        slurm_cluster.run_as(slurm_cluster.other_user, "scancel", other)
+        slurm_release.run_as(slurm_release.other_user, "scancel", other)
 
 
 async def test_unknown_and_malformed_job_ids(
@@ -181,7 +192,11 @@ async def test_unsupported_sbatch_option_is_refused_before_submitting(api: API) 
     assert "--gres" in body["message"]
 
 
-async def test_a_rejected_token_is_a_401_with_what_to_do(api: API) -> None:
+async def test_a_rejected_token_is_a_401_with_what_to_do(
+    api: API, slurm_release: Cluster, request: pytest.FixtureRequest
+) -> None:
+    if slurm_release.release != "22.05":
+        known_issue(request, "issue 12 item 2: 24.11/26.05 refuse a token with 511/1007")
     facility = await api("facilities", "badtoken")
     assert facility["auth"]["status"] == "expired"
     body = await expect_error(api("facilities", "badtoken", "jobs"), 401)
@@ -201,15 +216,20 @@ async def test_a_short_lived_token_is_renewed_across_a_long_job(api: API, tmp_pa
     assert len((tmp_path / "token-reads").read_text().splitlines()) >= 2
 
 
-async def test_timeout_and_history(
-    api: API, facility: str, jobs: tuple[str, ...], early_jobs: EarlyJobs
+async def test_a_job_over_its_time_limit_ends_in_timeout(
+    api: API, facility: str, early_jobs: EarlyJobs
 ) -> None:
     # A job with --time=0:01 that sleeps 120 s ends in TIMEOUT (Slurm's limit is 1 minute)
     timed_out = await wait_for_state(
         api, facility, early_jobs.timeout_job, {"TIMEOUT"}, timeout=180, step=2
     )
     assert timed_out["time_limit"] == 60
-    # A job that ended long ago (slurmctld forgot it) is still listed, from accounting
+
+
+async def test_a_job_slurmctld_forgot_is_still_listed_from_accounting(
+    api: API, facility: str, jobs: tuple[str, ...], early_jobs: EarlyJobs
+) -> None:
+    # Given a job that ended long ago: slurmctld forgot it (needs a short MinJobAge)
     await asyncio.to_thread(early_jobs.forgotten)
     listing = await api(*jobs)
     old = {j["id"]: j for j in listing["jobs"]}[early_jobs.failed_job]
@@ -219,8 +239,14 @@ async def test_timeout_and_history(
 
 
 async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_job(
-    api: API, facility: str, jobs: tuple[str, ...]
+    api: API,
+    facility: str,
+    jobs: tuple[str, ...],
+    slurm_release: Cluster,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if slurm_release.release == "24.11" and facility == "slurm":
+        known_issue(request, "issue 12 item 6: 24.11 refuses it with HTTP 500 + error 2014")
     # Given a script that asks for more CPUs than the cluster's only node has
     script = "#!/bin/bash\n#SBATCH --cpus-per-task=512\ntrue"
     before = {j["id"] for j in (await api(*jobs))["jobs"]}
@@ -235,7 +261,11 @@ async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_
     assert waiting == []
 
 
-async def test_partitions_list_the_clusters_queues(api: API, facility: str) -> None:
+async def test_partitions_list_the_clusters_queues(
+    api: API, facility: str, slurm_release: Cluster, request: pytest.FixtureRequest
+) -> None:
+    if facility == "slurm" and 40 <= rest_version(slurm_release) <= 44:
+        known_issue(request, "issue 12 item 7: v0.0.40-44 partitions carry no default flag")
     facility_info = await api("facilities", facility)
     assert "jobs.partitions" in facility_info["capabilities"]
 
@@ -246,8 +276,13 @@ async def test_partitions_list_the_clusters_queues(api: API, facility: str) -> N
 
 
 async def test_the_jwt_appears_in_no_response_or_log_line(
-    api: API, caplog: pytest.LogCaptureFixture
+    api: API,
+    caplog: pytest.LogCaptureFixture,
+    slurm_release: Cluster,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if slurm_release.release != "22.05":
+        known_issue(request, "issue 12 item 2: the refused token is a 502 there, not a 401")
     # Given verbose logging
     caplog.set_level(logging.DEBUG)
 

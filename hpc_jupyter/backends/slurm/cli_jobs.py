@@ -90,10 +90,12 @@ class SlurmCLIJobs(SlurmJobs):
         return await self.just_submitted(system, as_submitted)
 
     # In Slurm 22.05 `squeue --json` ignores its filters and `sacct --json` its --user: every
-    # listing is filtered here as well.
+    # listing is filtered here as well. From 23.02 on `squeue --json` honours them, and without
+    # `--states=all` leaves out the jobs that have ended, which slurmctld still knows (with
+    # their log paths) for MinJobAge, as 22.05 and slurmrestd list them.
 
     async def current_jobs(self, system: str) -> list[Job]:
-        data = await self.commands.json("squeue", "--me")
+        data = await self.commands.json("squeue", "--me", "--states=all")
         return [
             parse_job(entry, self.facility, system)
             for entry in data.get("jobs") or []
@@ -103,7 +105,7 @@ class SlurmCLIJobs(SlurmJobs):
     async def current_job(self, system: str, job_id: str) -> Job | None:
         check_job_id(job_id)
         try:
-            data = await self.commands.json("squeue", f"--jobs={job_id}")
+            data = await self.commands.json("squeue", "--states=all", f"--jobs={job_id}")
         except NotFound:
             return None
         jobs = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
