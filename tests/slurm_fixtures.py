@@ -28,9 +28,6 @@ URL = "http://127.0.0.1:6820"
 USER, OTHER_USER = "hpcuser", "hpcuser2"
 MIN_JOB_AGE = 20
 """Seconds slurmctld keeps a finished job in the test cluster; accounting keeps it after."""
-API_PINS: dict[str, str] = {"26.05": "v0.0.43"}
-"""The API version the suites pin per release, where our client cannot yet speak the newest:
-until issue 12 item 1 (v0.0.44/45) is merged. Empty it then, and every suite speaks the newest."""
 
 
 @dataclass(frozen=True)
@@ -189,24 +186,6 @@ def slurmrestd_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
         "poll_interval": 1,
         **overrides,
     }
-
-
-def release_api(cluster: Cluster) -> dict[str, str]:
-    """`api_version` for a slurmrestd facility at the release's default (see API_PINS)."""
-    pinned = API_PINS.get(cluster.release)
-    return {"api_version": pinned} if pinned else {}
-
-
-def rest_version(cluster: Cluster) -> int:
-    """The API version (NN of v0.0.NN) a facility of `release_api(cluster)` speaks."""
-    pinned = API_PINS.get(cluster.release)
-    return int(pinned.rsplit(".", 1)[1]) if pinned else cluster.newest
-
-
-def known_issue(request: pytest.FixtureRequest, reason: str) -> None:
-    """Mark the running test (one parameter set) as failing for a known, open defect: strict,
-    so that it fails once the defect is fixed and the mark must go."""
-    request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 def slurm_cli_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import pytest
 from conftest import expect_error
 from fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
 from fault_proxy import FaultProxy
-from slurm_fixtures import Cluster, release_api, slurmrestd_facility
+from slurm_fixtures import Cluster, slurmrestd_facility
 
 FACILITY = "slurm"
 JOBS = ("facilities", FACILITY, "jobs")
@@ -52,7 +52,6 @@ def hpc_facilities(slurm_release: Cluster, proxy: FaultProxy, token_reads: Path)
                 "command": f"sh -c 'echo >> {token_reads}; "
                 f"{slurm_release.token_command(user, 600)}'"
             },
-            **release_api(slurm_release),
         )
     }
 

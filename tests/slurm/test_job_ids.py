@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import expect_error
-from slurm_fixtures import Cluster, release_api, slurm_cli_facility, slurmrestd_facility
+from slurm_fixtures import Cluster, slurm_cli_facility, slurmrestd_facility
 
 API = Callable[..., Awaitable[Any]]
 
@@ -15,7 +15,7 @@ API = Callable[..., Awaitable[Any]]
 @pytest.fixture
 def hpc_facilities(slurm_release: Cluster) -> dict[str, Any]:
     return {
-        "slurm": slurmrestd_facility(slurm_release, **release_api(slurm_release)),
+        "slurm": slurmrestd_facility(slurm_release),
         "cli": slurm_cli_facility(slurm_release),
     }
 

@@ -20,6 +20,7 @@ from hpc_jupyter.errors import NotFound
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", "slurm", "jobs")
 
+
 def version(cluster: Cluster) -> int:
     """The version these tests speak: the cluster's newest, as a facility does by default."""
     return cluster.newest

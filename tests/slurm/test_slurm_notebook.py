@@ -7,7 +7,7 @@ from typing import Any
 import nbformat
 import pytest
 from notebook_runner import output_text, run_in_server_kernel
-from slurm_fixtures import Cluster, release_api, slurmrestd_facility
+from slurm_fixtures import Cluster, slurmrestd_facility
 
 pytestmark = pytest.mark.kernel
 
@@ -24,7 +24,7 @@ CELLS = [
 
 @pytest.fixture
 def hpc_facilities(slurm_release: Cluster) -> dict[str, Any]:
-    return {"slurm": slurmrestd_facility(slurm_release, **release_api(slurm_release))}
+    return {"slurm": slurmrestd_facility(slurm_release)}
 
 
 async def test_magics_submit_wait_and_read_a_slurm_job(hpc_server: Any, jp_fetch: Any) -> None:
