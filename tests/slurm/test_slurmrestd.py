@@ -250,7 +250,9 @@ async def test_a_request_the_partition_can_never_satisfy_is_a_400_and_leaves_no_
     body = await expect_error(api(*jobs, method="POST", body={"script": script}), 400)
 
     # Then the answer says why, and no job waits forever in the queue
-    assert "more than the partition" in body["message"], body
+    # (24.11's slurmrestd refuses it at once; the others queue it and it is withdrawn)
+    said = ("more than the partition", "No node of the cluster can run the job")
+    assert any(why in body["message"] for why in said), body
     listing = await api(*jobs)
     waiting = [j for j in listing["jobs"] if j["id"] not in before and j["state"] == "PENDING"]
     assert waiting == []
