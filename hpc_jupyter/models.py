@@ -73,6 +73,22 @@ class Capability(str, enum.Enum):
     """Put a running job back in the queue."""
 
 
+class AuthStatus(str, enum.Enum):
+    """Whether a facility's credentials work, as the API reports it (`FacilityAuth.status`)."""
+
+    NONE = "none"
+    """The facility needs no credentials."""
+    OK = "ok"
+    EXPIRED = "expired"
+    """The credentials were refused or have run out: the user must renew them."""
+    ERROR = "error"
+    """The credentials cannot be used (missing, unreadable, wrongly configured)."""
+    UNKNOWN = "unknown"
+    """The token service cannot be reached now, so nobody can tell."""
+    MISCONFIGURED = "misconfigured"
+    """The server's configuration of the facility is wrong; it is listed, never used."""
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
@@ -271,3 +287,11 @@ class System(Model):
     status: str = "available"
     default: bool = False
     home: str | None = None
+
+
+@dataclass(frozen=True)
+class AuthState(Model):
+    """A facility's auth status and, unless it is `ok` or `none`, what the user should do."""
+
+    status: AuthStatus
+    message: str | None = None
