@@ -15,7 +15,7 @@ from server_process import jupyter_server
 from tornado.httpclient import HTTPClientError
 
 from hpc_jupyter import log_redaction
-from hpc_jupyter.backends.credentials import SecretSource
+from hpc_jupyter.auth.secrets import SecretSource
 from hpc_jupyter.routes.kernel_auth import HEADER, KernelTokenIdentity
 
 

@@ -19,11 +19,11 @@ from conftest import expect_error
 from slurm_fixtures import Cluster, slurmrestd_facility
 from slurm_helpers import API, wait_for_state
 
-from hpc_jupyter.backends.credentials import SecretSource
+from hpc_jupyter.auth import SlurmJWT
+from hpc_jupyter.auth.secrets import SecretSource
 from hpc_jupyter.backends.slurm.rest_client import SlurmRestClient
 from hpc_jupyter.backends.slurm.rest_jobs import SlurmRestJobs
 from hpc_jupyter.backends.slurm.schema import JobSpec, submit_body
-from hpc_jupyter.backends.slurm.token import SlurmToken
 from hpc_jupyter.errors import FacilityAuthError, NotFound, PermissionDenied
 
 PAIRS = [
@@ -157,7 +157,7 @@ def _jobs(cluster: Cluster, version: int, token: str | None = None) -> SlurmRest
         if token
         else SecretSource.parse("t", "token", {"command": cluster.token_command(cluster.user)})
     )
-    client = SlurmRestClient("t", cluster.url, cluster.user, SlurmToken(source))
+    client = SlurmRestClient("t", cluster.url, cluster.user, SlurmJWT("t", source))
     return SlurmRestJobs("t", client, None, home=str(cluster.home), api_version=version)
 
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from hpc_jupyter.auth import SlurmJWT
+from hpc_jupyter.auth import jwt_expiry as expiry
+from hpc_jupyter.auth.secrets import SecretSource
 from hpc_jupyter.backends.base import BackendContext, ConfigError
-from hpc_jupyter.backends.credentials import SecretSource
 from hpc_jupyter.backends.slurm import SlurmCLIFacility, SlurmRestFacility
-from hpc_jupyter.backends.slurm.token import SlurmToken, expiry
 from hpc_jupyter.errors import FacilityAuthError
 
 BASE = {"url": "http://127.0.0.1:6820", "user": "ada", "token": {"value": "a.b.c"}, "home": "/h"}
@@ -109,10 +110,10 @@ def test_tokens_are_read_again_before_they_expire(tmp_path: Path) -> None:
         f'if [ $(wc -l < {counter}) -eq 1 ]; then echo "SLURM_JWT={soon}"; else echo {later}; fi\n'
     )
     script.chmod(0o700)
-    token = SlurmToken(SecretSource.parse("hpc", "token", {"command": str(script)}))
+    token = SlurmJWT("hpc", SecretSource.parse("hpc", "token", {"command": str(script)}))
 
     async def use() -> tuple[str, str, str]:
-        return await token.get(), await token.get(), await token.get()
+        return await token.token(), await token.token(), await token.token()
 
     first, second, third = asyncio.run(use())
 

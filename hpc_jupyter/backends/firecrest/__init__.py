@@ -7,8 +7,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import FacilityAuthError, HPCError
-from ...models import System
+from ...errors import FacilityAuthError
+from ...models import AuthStatus, System
 from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
 from .connection import FirecrestConnection
 from .files import FirecrestFiles
@@ -80,15 +80,10 @@ class FirecrestFacility(FacilityBackend):
         ]
 
     async def auth_status(self) -> str:
-        try:
-            await self.connection.provider.token()
-        except FacilityAuthError as err:
-            self._auth_problem = err.message  # says which source or refusal; never the secret
-            return "error"
-        except HPCError:
-            return "unknown"
-        self._auth_problem = None
-        return "ok"
+        state = await self.connection.provider.state()
+        if state.status != AuthStatus.UNKNOWN:  # which source or refusal; never the secret
+            self._auth_problem = state.message
+        return state.status.value
 
     def auth_message(self, status: str) -> str | None:
         if status == "error":

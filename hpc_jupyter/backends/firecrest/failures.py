@@ -21,14 +21,24 @@ from ...errors import (
     HPCError,
     NotFound,
     PermissionDenied,
-    RateLimited,
     Unavailable,
     UpstreamTimeout,
     ValidationError,
 )
+from ..failures import TABLE, Phrase, clean_message, upstream_error
 
 _REMOTE = re.compile(r"^Remote process failed with exit status:\d+ and error message:", re.I)
-_MAX_MESSAGE = 300
+
+_PHRASES: dict[int, Phrase] = {
+    401: (
+        FacilityAuthError,
+        "FirecREST refused the credentials of facility {facility!r}{said} "
+        "Check your client credentials.",
+    ),
+    403: (PermissionDenied, "{where} refused the operation{said}"),
+    404: (NotFound, "{where} found no such file, system or job{said}"),
+    409: (Conflict, "{where}: the target already exists{said}"),
+}
 
 
 def upstream_message(response: httpx.Response) -> str:
@@ -47,64 +57,34 @@ def upstream_message(response: httpx.Response) -> str:
     message = next((text for text in said if isinstance(text, str) and text.strip()), None)
     if message is None:
         return ""
-    return first_line(_REMOTE.sub("", message.strip()))
+    return clean_message(_REMOTE.sub("", message.strip()))
 
 
-def first_line(text: str) -> str:
-    """The first line of a message, at most `_MAX_MESSAGE` characters."""
-    first = text.strip().splitlines()[0].strip() if text.strip() else ""
-    return first[:_MAX_MESSAGE]
+def _sniff(status: int, detail: str) -> Phrase | None:
+    """FirecREST words some failures only in its message (a 500 for a missing file)."""
+    lowered = detail.lower()
+    if status == 401:
+        return None
+    if status == 403 or "permission denied" in lowered or "not permitted" in lowered:
+        return _PHRASES[403]
+    if status == 404 or "no such file" in lowered or "invalid job id" in lowered:
+        return _PHRASES[404]
+    if "file exists" in lowered or status == 409:
+        return _PHRASES[409]
+    if status not in TABLE and "is a directory" in lowered:
+        return (ValidationError, "{where}: the path is a directory{said}")
+    return None
 
 
 def from_response(facility: str, response: httpx.Response) -> HPCError:
     """The error a user should see for a FirecREST answer that was not a success."""
-    status = response.status_code
-    detail = upstream_message(response)
-    said = f": {detail}" if detail else "."
-    lowered = detail.lower()
-    if status == 401:
-        return FacilityAuthError(
-            f"FirecREST refused the credentials of facility {facility!r}{said} "
-            "Check your client credentials.",
-            facility=facility,
-            upstream_status=status,
-            excerpt=detail,
-        )
-    if status == 403 or "permission denied" in lowered or "not permitted" in lowered:
-        return PermissionDenied(f"FirecREST ({facility}) refused the operation{said}")
-    if status == 404 or "no such file" in lowered or "invalid job id" in lowered:
-        return NotFound(f"FirecREST ({facility}) found no such file, system or job{said}")
-    if "file exists" in lowered or status == 409:
-        return Conflict(f"FirecREST ({facility}): the target already exists{said}")
-    if status == 400 or status == 422:
-        return ValidationError(f"FirecREST ({facility}) refused the request{said}")
-    if status == 408 or status == 504:
-        return UpstreamTimeout(
-            f"FirecREST ({facility}) did not finish in time{said}",
-            facility=facility,
-            upstream_status=status,
-            excerpt=detail,
-        )
-    if status == 429:
-        return RateLimited(
-            f"FirecREST ({facility}) is rate limiting requests; try again later.",
-            facility=facility,
-            upstream_status=status,
-        )
-    if status in (502, 503):
-        return Unavailable(
-            f"FirecREST ({facility}) is unavailable{said}",
-            facility=facility,
-            upstream_status=status,
-            excerpt=detail,
-        )
-    if "is a directory" in lowered:
-        return ValidationError(f"FirecREST ({facility}): the path is a directory{said}")
-    return FacilityError(
-        f"FirecREST ({facility}) failed (HTTP {status}){said}",
+    return upstream_error(
+        response.status_code,
+        upstream_message(response),
+        where=f"FirecREST ({facility})",
         facility=facility,
-        upstream_status=status,
-        excerpt=detail,
+        phrases=_PHRASES,
+        sniff=_sniff,
     )
 
 

@@ -8,11 +8,10 @@ from typing import Any
 
 import httpx
 
+from ...auth import ClientCredentials
 from ...errors import NotFound
-from ..http import BearerAuth
+from ..http import BearerAuth, RetryTransport, retrying
 from .settings import FirecrestSettings
-from .tokens import ClientCredentialsProvider
-from .transport import RetryTransport
 
 DEFAULT_DIRECT_LIMIT = 5 * 1024 * 1024
 """FirecREST's default limit of direct transfers: larger files go through staged ones."""
@@ -42,7 +41,9 @@ class FirecrestSession:
         self.settings = settings
         self._http: httpx.AsyncClient | None = None
         self._token_http: httpx.AsyncClient | None = None
-        self._provider: ClientCredentialsProvider | None = None
+        self._provider: ClientCredentials | None = None
+        self.inner_transport: httpx.AsyncBaseTransport | None = None
+        """What sends the requests: the network, or a test's `httpx.MockTransport`."""
         self._systems: dict[str, SystemInfo] | None = None
         self._systems_lock = asyncio.Lock()
 
@@ -54,22 +55,23 @@ class FirecrestSession:
         return httpx.Timeout(self.settings.timeout)
 
     def _transport(self) -> RetryTransport:
-        inner = httpx.AsyncHTTPTransport(verify=self.settings.verify, retries=1)
-        return RetryTransport(
-            inner,
-            timeout=self.settings.timeout,
+        return retrying(
+            self.settings.timeout,
+            inner=self.inner_transport,
+            verify=self.settings.verify,
             max_retries=self.settings.max_retries,
             max_retry_after=self.settings.max_retry_after,
+            name=f"FirecREST ({self.facility})",
         )
 
     @property
-    def provider(self) -> ClientCredentialsProvider:
+    def provider(self) -> ClientCredentials:
         """The facility's token provider."""
         if self._provider is None:
             self._token_http = httpx.AsyncClient(
                 transport=self._transport(), timeout=self.timeout()
             )
-            self._provider = ClientCredentialsProvider(
+            self._provider = ClientCredentials(
                 self.facility,
                 self.settings.token_url,
                 self.settings.client_id,

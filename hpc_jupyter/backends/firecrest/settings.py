@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...auth.secrets import SecretSource
 from ..base import ConfigError
-from ..credentials import SecretSource
 from ..options import check_keys, number_option, verify_option
 
 SECRET_KINDS = ("env", "file", "value")

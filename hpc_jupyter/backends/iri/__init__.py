@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import FacilityAuthError, HPCError
-from ...models import System
+from ...auth import GlobusToken, SecretToken, TokenSource
+from ...models import AuthStatus, System
 from ..base import BackendContext, FacilityBackend
+from .auth_config import AuthSettings
 from .client import IRIClient
 from .files import IRIFiles
 from .jobs import IRIJobs
 from .resources import Resources
 from .settings import IRISettings
-from .tokens import GlobusTokenProvider, TokenProvider, make_provider
 
 __all__ = ["IRIFacility"]
 
@@ -32,7 +32,7 @@ class IRIFacility(FacilityBackend):
     kind = "iri"
     default_poll_interval = 60.0
 
-    def __init__(self, name: str, settings: IRISettings, provider: TokenProvider) -> None:
+    def __init__(self, name: str, settings: IRISettings, provider: TokenSource) -> None:
         super().__init__(name)
         self.settings = settings
         self.provider = provider
@@ -69,16 +69,11 @@ class IRIFacility(FacilityBackend):
         ]
 
     async def auth_status(self) -> str:
-        try:
-            await self.provider.token()
-        except FacilityAuthError:
-            return "expired" if isinstance(self.provider, GlobusTokenProvider) else "error"
-        except HPCError:
-            return "error"
-        return "ok"
+        state = await self.provider.state()
+        return "error" if state.status == AuthStatus.UNKNOWN else state.status.value
 
     def auth_message(self, status: str) -> str | None:
-        if status == "expired" and isinstance(self.provider, GlobusTokenProvider):
+        if status == "expired" and isinstance(self.provider, GlobusToken):
             return self.provider.login_message()
         if status == "error":
             return (
@@ -89,3 +84,11 @@ class IRIFacility(FacilityBackend):
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def make_provider(facility: str, settings: AuthSettings) -> TokenSource:
+    """The token source for the configured kind of auth."""
+    if settings.kind == "static":
+        assert settings.access_token is not None
+        return SecretToken(facility, settings.access_token)
+    return GlobusToken(facility, settings)

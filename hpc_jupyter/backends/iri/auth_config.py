@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...auth.secrets import SecretSource
 from ..base import ConfigError
-from ..credentials import SecretSource
 
 GLOBUS_AUTH_URL = "https://auth.globus.org"
 _CLIENT_IN_PATH = re.compile(r"/\.globus/app/(?P<client>[0-9a-fA-F-]{36})/[^/]+/tokens\.json$")

@@ -2,38 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
+from ...auth import TokenSource
 from ...errors import FacilityError, Unavailable, UpstreamTimeout
-from ..http import BearerAuth, retry_after_seconds
+from ..http import BearerAuth, retrying
 from .failures import from_response
 from .settings import IRISettings
-from .tokens import TokenProvider
 
 log = logging.getLogger(__name__)
 
 
-class IRIBearerAuth(BearerAuth):
-    """The token on requests for the API; after a 401/403, one fresh token and one retry."""
-
-    provider: TokenProvider
-
-    def should_refresh(self, response: httpx.Response) -> bool:
-        return response.status_code in (401, 403) and self.provider.can_refresh
+def _refused(response: httpx.Response) -> bool:
+    return response.status_code in (401, 403)
 
 
 class IRIClient:
     """Requests to one IRI API; every failure comes out as the project's error."""
 
-    def __init__(self, facility: str, settings: IRISettings, provider: TokenProvider) -> None:
+    def __init__(
+        self,
+        facility: str,
+        settings: IRISettings,
+        provider: TokenSource,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.facility = facility
         self.settings = settings
         self.provider = provider
+        self._transport = transport
         self._http: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -43,11 +44,20 @@ class IRIClient:
     def http(self) -> httpx.AsyncClient:
         """The HTTP client (created on first use, on the running loop)."""
         if self._http is None:
+            settings = self.settings
             self._http = httpx.AsyncClient(
-                base_url=self.settings.url + "/",
-                timeout=httpx.Timeout(self.settings.timeout),
-                verify=self.settings.verify,
-                auth=IRIBearerAuth(self.provider, self.settings.url),
+                base_url=settings.url + "/",
+                timeout=httpx.Timeout(settings.timeout),
+                transport=retrying(
+                    settings.timeout,
+                    inner=self._transport,
+                    verify=settings.verify,
+                    max_retries=settings.max_retries,
+                    max_retry_after=settings.max_retry_after,
+                    name=f"The IRI API of facility {self.facility!r}",
+                ),
+                # a 403 may be a token the API no longer takes: one fresh token, one retry
+                auth=BearerAuth(self.provider, settings.url, _refused),
                 headers={"Accept": "application/json"},
                 follow_redirects=False,
             )
@@ -63,35 +73,23 @@ class IRIClient:
         files: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """Send one request (relative to the API's URL); an answer of 400 or more is raised."""
-        limited = 0
-        while True:
-            try:
-                response = await self.http.request(
-                    method, path.lstrip("/"), params=params, json=json, files=files
-                )
-            except httpx.TimeoutException:
-                raise UpstreamTimeout(
-                    f"The IRI API of facility {self.facility!r} did not answer in time.",
-                    facility=self.facility,
-                ) from None
-            except httpx.TransportError:
-                raise Unavailable(
-                    f"The IRI API of facility {self.facility!r} cannot be reached.",
-                    facility=self.facility,
-                ) from None
-            if response.status_code == 429 and limited < self.settings.max_retries:
-                limited += 1
-                wait = retry_after_seconds(
-                    response.headers.get("Retry-After"),
-                    2.0**limited,
-                    self.settings.max_retry_after,
-                )
-                log.info("the IRI API asked to slow down; retrying in %.1f s", wait)
-                await asyncio.sleep(wait)
-                continue
-            if response.status_code >= 400:
-                raise from_response(self.facility, response, self.provider.refused_message())
-            return response
+        try:
+            response = await self.http.request(
+                method, path.lstrip("/"), params=params, json=json, files=files
+            )
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(
+                f"The IRI API of facility {self.facility!r} did not answer in time.",
+                facility=self.facility,
+            ) from None
+        except httpx.TransportError:
+            raise Unavailable(
+                f"The IRI API of facility {self.facility!r} cannot be reached.",
+                facility=self.facility,
+            ) from None
+        if response.status_code >= 400:
+            raise from_response(self.facility, response, self.provider.refused_message())
+        return response
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """The decoded JSON answer of a request."""

@@ -6,28 +6,16 @@ import re
 
 import httpx
 
-from ...errors import (
-    Conflict,
-    FacilityAuthError,
-    FacilityError,
-    HPCError,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    Unavailable,
-    UpstreamTimeout,
-    ValidationError,
-)
+from ...errors import FacilityAuthError, FacilityError, HPCError, NotFound, ValidationError
+from ..failures import Phrase, clean_message, upstream_error
 
-_MAX_MESSAGE = 300
 _TASK_ERROR = re.compile(r"^\s*Error:\s*(?P<status>\d{3})\s*:\s*(?P<detail>.*)$", re.S)
-_BEARER = re.compile(r"(?i)bearer\s+\S+")
 
-
-def clean(text: str) -> str:
-    """A message from the API, cut to its first line, with anything like a token removed."""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return _BEARER.sub("Bearer [redacted]", first)[:_MAX_MESSAGE]
+_PHRASES: dict[int, Phrase] = {
+    401: (FacilityAuthError, "{where} refused the token{said} {hint}"),
+    404: (NotFound, "{where} found no such file, resource, job or task{said}"),
+    413: (ValidationError, "{where} refused the request{said}"),
+}
 
 
 def problem_detail(response: httpx.Response) -> str:
@@ -41,48 +29,15 @@ def problem_detail(response: httpx.Response) -> str:
     for key in ("detail", "title", "message"):
         value = body.get(key)
         if isinstance(value, str) and value:
-            return clean(value)
+            return clean_message(value)
     return ""
 
 
 def from_status(facility: str, status: int, detail: str, login_hint: str = "") -> HPCError:
     """The error for an HTTP status of the API (or of a failed task) with its detail."""
-    said = f": {detail}" if detail else "."
     where = f"The IRI API of facility {facility!r}"
-    if status == 401:
-        return FacilityAuthError(
-            f"{where} refused the token{said} {login_hint}".strip(),
-            facility=facility,
-            upstream_status=status,
-            excerpt=detail,
-        )
-    if status == 403:
-        return PermissionDenied(f"{where} refused the operation{said}")
-    if status == 404:
-        return NotFound(f"{where} found no such file, resource, job or task{said}")
-    if status == 409:
-        return Conflict(f"{where} reports a conflict{said}")
-    if status in (400, 413, 422):
-        return ValidationError(f"{where} refused the request{said}")
-    if status == 429:
-        return RateLimited(
-            f"{where} is rate limiting requests; try again later.",
-            facility=facility,
-            upstream_status=status,
-        )
-    if status in (408, 504):
-        return UpstreamTimeout(
-            f"{where} did not finish in time{said}", facility=facility, upstream_status=status
-        )
-    if status in (502, 503):
-        return Unavailable(
-            f"{where} is unavailable{said}", facility=facility, upstream_status=status
-        )
-    return FacilityError(
-        f"{where} failed (HTTP {status}){said}",
-        facility=facility,
-        upstream_status=status,
-        excerpt=detail,
+    return upstream_error(
+        status, detail, where=where, facility=facility, hint=login_hint, phrases=_PHRASES
     )
 
 
@@ -96,8 +51,8 @@ def from_task_output(facility: str, task_id: str, output: object) -> HPCError:
     text = output if isinstance(output, str) else ""
     match = _TASK_ERROR.match(text)
     if match:
-        return from_status(facility, int(match.group("status")), clean(match.group("detail")))
-    detail = clean(text)
+        return from_status(facility, int(match.group("status")), match.group("detail"))
+    detail = clean_message(text)
     said = f": {detail}" if detail else "."
     return FacilityError(
         f"The IRI API of facility {facility!r}: task {task_id} failed{said}", facility=facility

@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import quote
 
 from ...errors import FacilityError, UpstreamTimeout
+from ..failures import clean_message
 from .client import IRIClient
-from .failures import clean, from_task_output
+from .failures import from_task_output
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ async def run_task(
         if status not in _RUNNING:
             raise FacilityError(
                 f"The IRI API of facility {facility!r}: task {task_id} is in an unknown state "
-                f"{clean(str(status))!r}.",
+                f"{clean_message(str(status))!r}.",
                 facility=facility,
             )
         left = deadline - time.monotonic()

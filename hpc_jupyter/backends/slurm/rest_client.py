@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from ...auth import SlurmJWT
 from ...errors import (
     FacilityAuthError,
     FacilityError,
@@ -18,7 +19,8 @@ from ...errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from .token import SlurmToken
+from ..failures import Phrase, upstream_error
+from ..http import SlurmAuth, retrying
 
 log = logging.getLogger("hpc_jupyter.slurm")
 
@@ -71,7 +73,7 @@ class SlurmRestClient:
         facility: str,
         url: str,
         user: str,
-        token: SlurmToken,
+        token: SlurmJWT,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -80,7 +82,11 @@ class SlurmRestClient:
         self.user = user
         self.token = token
         self._http = httpx.AsyncClient(
-            base_url=self.url, timeout=timeout, transport=transport, follow_redirects=False
+            base_url=self.url,
+            timeout=timeout,
+            transport=retrying(timeout, inner=transport, name=f"slurmrestd of {facility!r}"),
+            auth=SlurmAuth(token, user, _refused),
+            follow_redirects=False,
         )
 
     async def close(self) -> None:
@@ -103,16 +109,12 @@ class SlurmRestClient:
         502 with error 7000) is replaced once and the call repeated. `allow_errors` lists
         Slurm error codes that come back to the caller in the body.
         """
-        token = await self.token.get()
-        response = await self._send(method, path, token, body, params)
-        if _auth_failure(response) or _db_refused(response):
-            log.info("slurmrestd of %r refused the token; reading a new one", self.facility)
-            token = await self.token.refresh(token)
-            response = await self._send(method, path, token, body, params)
-            if _auth_failure(response):
-                raise self._auth_error()
-            if _db_refused(response):
-                await self._db_outage_or_token(path, token)
+        # `SlurmAuth` has already replaced a refused token once: a refusal now is final.
+        response = await self._send(method, path, body, params)
+        if _auth_failure(response):
+            raise self._auth_error()
+        if _db_refused(response):
+            await self._db_outage_or_token(path)
         data = _json(response)
         _log_warnings(self.facility, method, path, data)
         error = first_error(data)
@@ -124,7 +126,7 @@ class SlurmRestClient:
                 upstream_status=response.status_code,
             )
         if response.status_code >= 400:
-            raise _status_error(response)
+            raise _status_error(self.facility, response)
         if data is None:
             raise FacilityError(
                 "slurmrestd answered with something that is not JSON.",
@@ -139,13 +141,13 @@ class SlurmRestClient:
             f"another user. Check the facility's `token` ({self.token.source.describe()})."
         )
 
-    async def _db_outage_or_token(self, path: str, token: str) -> None:
+    async def _db_outage_or_token(self, path: str) -> None:
         """A /slurmdb/ 502 + 7000 is a refused token or a real slurmdbd outage: an
         authenticated /slurm/ call of the same version tells them apart."""
         match = _DB_PATH.match(path)
         version = int(match.group(1)) if match else 40
         probe = f"/slurm/v0.0.{version}/partitions" + ("/" if version >= 40 else "")
-        if _auth_failure(await self._send("GET", probe, token, None, None)):
+        if _auth_failure(await self._send("GET", probe, None, None)):
             raise self._auth_error()
         raise Unavailable(
             f"The accounting database (slurmdbd) of facility {self.facility!r} is unavailable; "
@@ -154,20 +156,18 @@ class SlurmRestClient:
 
     async def status(self, path: str) -> int:
         """The HTTP status of an authenticated GET (for discovering versions)."""
-        response = await self._send("GET", path, await self.token.get(), None, None)
+        response = await self._send("GET", path, None, None)
         return response.status_code
 
     async def _send(
         self,
         method: str,
         path: str,
-        token: str,
         body: Mapping[str, Any] | None,
         params: Mapping[str, str] | None,
     ) -> httpx.Response:
-        headers = {"X-SLURM-USER-NAME": self.user, "X-SLURM-USER-TOKEN": token}
         try:
-            return await self._http.request(method, path, headers=headers, json=body, params=params)
+            return await self._http.request(method, path, json=body, params=params)
         except httpx.TimeoutException:
             raise UpstreamTimeout(
                 f"slurmrestd of facility {self.facility!r} did not answer in time."
@@ -190,6 +190,11 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _refused(response: httpx.Response) -> bool:
+    """slurmrestd's refusals of a token, in every release's way of saying it."""
+    return _auth_failure(response) or _db_refused(response)
 
 
 def _auth_failure(response: httpx.Response) -> bool:
@@ -221,20 +226,21 @@ def _log_warnings(facility: str, method: str, path: str, data: dict[str, Any] | 
             )
 
 
-def _status_error(response: httpx.Response) -> HPCError:
-    status = response.status_code
-    excerpt = response.text[:200].strip()
-    if status == 400:
-        return ValidationError(
-            f"slurmrestd could not read the request: {excerpt or 'bad request'}."
-        )
-    if status == 404:
-        return FacilityError(
-            "slurmrestd does not serve this path; is `api_version` right for this site?",
-            upstream_status=status,
-        )
-    if status in (502, 503):
-        return Unavailable(f"slurmrestd is unavailable (HTTP {status}).")
-    if status == 504:
-        return UpstreamTimeout("slurmrestd timed out (HTTP 504).")
-    return FacilityError(f"slurmrestd failed with HTTP {status}.", upstream_status=status)
+_PHRASES: dict[int, Phrase] = {
+    400: (ValidationError, "{where} could not read the request: {detail}."),
+    404: (FacilityError, "{where} does not serve this path; is `api_version` right for this site?"),
+    502: (Unavailable, "{where} is unavailable (HTTP {status})."),
+    503: (Unavailable, "{where} is unavailable (HTTP {status})."),
+    504: (UpstreamTimeout, "{where} timed out (HTTP {status})."),
+}
+
+
+def _status_error(facility: str, response: httpx.Response) -> HPCError:
+    return upstream_error(
+        response.status_code,
+        response.text.strip() or "bad request",
+        where="slurmrestd",
+        facility=facility,
+        phrases=_PHRASES,
+        other=(FacilityError, "{where} failed with HTTP {status}."),
+    )

@@ -6,9 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ...auth import SecretSource, SlurmJWT
 from ...errors import FacilityAuthError, HPCError
 from ..base import BackendContext, ConfigError, FileBackend
-from ..credentials import SecretSource
 from ..options import check_keys, days_option, seconds_option, text_option
 from .facility import SlurmFacility
 from .history import SlurmHistory
@@ -16,7 +16,6 @@ from .options import files_option, home_option
 from .rest_client import SlurmRestClient
 from .rest_jobs import SlurmRestJobs
 from .schema import NEWEST, OLDEST, collection
-from .token import SlurmToken
 
 _VERSION = re.compile(r"^(?:v?0\.0\.)?(\d+)$")
 
@@ -72,7 +71,7 @@ class SlurmRestFacility(SlurmFacility):
                 "token",
                 'needs a token source, e.g. {"command": "scontrol token lifespan=600"}',
             )
-        token = SlurmToken(SecretSource.parse(name, "token", options["token"]))
+        token = SlurmJWT(name, SecretSource.parse(name, "token", options["token"]))
         version = _version(name, options.get("api_version"))
         timeout = seconds_option(name, options, "timeout", 30)
         days = days_option(name, options)

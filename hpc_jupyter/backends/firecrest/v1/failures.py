@@ -25,7 +25,8 @@ from ....errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from ..failures import first_line, from_response, translated, upstream_message
+from ...failures import clean_message
+from ..failures import from_response, translated, upstream_message
 
 _HEADERS: dict[str, tuple[type[HPCError], str]] = {
     "X-Machine-Does-Not-Exist": (NotFound, "has no such system"),
@@ -96,7 +97,7 @@ def _failed_task(facility: str, data: Any) -> HPCError:
     """A task that finished with errors: its data is the command's error output."""
     if isinstance(data, dict):
         data = data.get("error") or data.get("msg") or ""
-    detail = first_line(str(data or ""))
+    detail = clean_message(str(data or ""))
     said = f": {detail}" if detail else "."
     lowered = detail.lower()
     if "invalid job id" in lowered or "not a valid job id" in lowered:

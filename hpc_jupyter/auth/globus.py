@@ -1,96 +1,60 @@
-"""Bearer tokens for an IRI API: Globus pairs refreshed with globus-sdk, or a static token."""
+"""A Globus access token renewed with its refresh token, from a token file or the configuration."""
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import logging
 import time
 from pathlib import Path
+from typing import Protocol
 
 import globus_sdk
 
-from ...errors import FacilityAuthError, Unavailable, UpstreamTimeout
-from .auth_config import AuthSettings
-from .token_file import TokenPair, read_pair, stamp, write_pair
+from ..errors import FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
+from ..models import AuthState, AuthStatus
+from .base import CachedToken, Token
+from .globus_file import TokenPair, read_pair, stamp, write_pair
+from .secrets import SecretSource
 
 log = logging.getLogger(__name__)
 
-REFRESH_MARGIN = 300.0
-"""Seconds before expiry an access token is renewed (Globus access tokens live 48 hours)."""
+
+class GlobusSettings(Protocol):
+    """Where the pair comes from and how to renew it (an `iri` facility's `auth` settings)."""
+
+    @property
+    def token_file(self) -> Path | None: ...
+    @property
+    def refresh_token(self) -> SecretSource | None: ...
+    @property
+    def access_token(self) -> SecretSource | None: ...
+    @property
+    def client_id(self) -> str | None: ...
+    @property
+    def resource_server(self) -> str | None: ...
+    @property
+    def auth_url(self) -> str: ...
+    @property
+    def login_hint(self) -> str: ...
 
 
-class TokenProvider(abc.ABC):
-    """Gives the current bearer token; never shows it."""
+class GlobusToken(CachedToken):
+    """A Globus access + refresh token pair (Globus access tokens live 48 hours).
 
-    can_refresh = False
-    """True when a refused token can be replaced by a new one (worth one retry)."""
-
-    def __init__(self, facility: str) -> None:
-        self.facility = facility
-
-    @abc.abstractmethod
-    async def token(self) -> str:
-        """A token to send now, or `FacilityAuthError` saying what the user must do."""
-
-    def invalidate(self, token: str) -> None:  # noqa: B027 - optional
-        """The API refused `token`: the next `token()` must not give it again."""
-
-    def refused_message(self) -> str:
-        """What to tell the user when the API refuses even a fresh token."""
-        return "Check the facility's token."
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.facility!r}>"
-
-
-class StaticTokenProvider(TokenProvider):
-    """A bearer token from a secret source, read once and again after the API refused it."""
-
-    def __init__(self, facility: str, settings: AuthSettings) -> None:
-        super().__init__(facility)
-        assert settings.access_token is not None
-        self.source = settings.access_token
-        self.can_refresh = self.source.kind != "value"
-        self._token: str | None = None
-
-    async def token(self) -> str:
-        if self._token is None:
-            self._token = await self.source.read()
-        return self._token
-
-    def invalidate(self, token: str) -> None:
-        if token == self._token:
-            self._token = None
-
-    def refused_message(self) -> str:
-        return f"Replace the bearer token (it comes from the {self.source.describe()})."
-
-
-class GlobusTokenProvider(TokenProvider):
-    """A Globus access + refresh token pair, from a token file or the configuration.
-
-    The access token is renewed `REFRESH_MARGIN` seconds before it expires, or at once after the
-    API refused it; a token file gets the new pair back (atomically, mode 0600). Once Globus has
-    refused the refresh token, every call fails with the same message until the token file
-    changes (the user logged in again).
+    A token file is read again whenever another program rewrote it, and gets each renewed pair
+    back (atomically, mode 0600). Once Globus has refused the refresh token, every call fails
+    with the same message until the token file changes (the user logged in again).
     """
 
-    can_refresh = True
+    margin = 300.0
 
-    def __init__(
-        self, facility: str, settings: AuthSettings, margin: float = REFRESH_MARGIN
-    ) -> None:
+    def __init__(self, facility: str, settings: GlobusSettings) -> None:
         super().__init__(facility)
         assert settings.client_id is not None
         self.settings = settings
-        self.margin = margin
         self._pair: TokenPair | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._login_error: FacilityAuthError | None = None
-        self._lock = asyncio.Lock()
-        self.refreshes = 0
-        """How many times Globus gave a new pair (for tests and diagnostics)."""
 
     @property
     def path(self) -> Path | None:
@@ -98,7 +62,7 @@ class GlobusTokenProvider(TokenProvider):
 
     def __repr__(self) -> str:
         where = self.path or "configured refresh token"
-        return f"<GlobusTokenProvider {self.facility!r} from {where}>"
+        return f"<GlobusToken {self.facility!r} from {where}>"
 
     def login_message(self) -> str:
         return (
@@ -109,9 +73,33 @@ class GlobusTokenProvider(TokenProvider):
     def refused_message(self) -> str:
         return self.settings.login_hint
 
-    def _fresh(self) -> bool:
-        pair = self._pair
-        return pair is not None and time.time() < pair.expires_at - self.margin
+    async def state(self) -> AuthState:
+        try:
+            await self.token()
+        except FacilityAuthError:
+            return AuthState(AuthStatus.EXPIRED, self.login_message())
+        except HPCError as err:
+            return AuthState(AuthStatus.ERROR, err.message)
+        return AuthState(AuthStatus.OK)
+
+    def _usable(self, token: Token) -> bool:
+        if self.path is not None and stamp(self.path) != self._stamp:
+            return False  # the user logged in again: read the new pair
+        return super()._usable(token)
+
+    def invalidate(self, token: str) -> None:
+        super().invalidate(token)
+        if self._pair is not None and self._pair.access_token == token:
+            self._pair = TokenPair("", self._pair.refresh_token, 0.0, self._pair.resource_server)
+
+    async def _fetch(self) -> Token:
+        await self._load()
+        if self._login_error is not None:
+            raise self._login_error
+        assert self._pair is not None
+        if not time.time() < self._pair.expires_at - self.margin:
+            await self._refresh()
+        return Token(self._pair.access_token, self._pair.expires_at)
 
     async def _load(self) -> None:
         """(Re)read the pair when the file changed, or the first time."""
@@ -135,23 +123,6 @@ class GlobusTokenProvider(TokenProvider):
             access = await settings.access_token.read() if settings.access_token else ""
             self._pair = TokenPair(access, refresh, 0.0 if not access else time.time() + 3600)
 
-    async def token(self) -> str:
-        if self._fresh() and self._login_error is None and self.path is None:
-            assert self._pair is not None
-            return self._pair.access_token
-        async with self._lock:
-            await self._load()
-            if self._login_error is not None:
-                raise self._login_error
-            if not self._fresh():
-                await self._refresh()
-            assert self._pair is not None
-            return self._pair.access_token
-
-    def invalidate(self, token: str) -> None:
-        if self._pair is not None and self._pair.access_token == token:
-            self._pair = TokenPair("", self._pair.refresh_token, 0.0, self._pair.resource_server)
-
     async def _refresh(self) -> None:
         assert self._pair is not None
         if not self._pair.refresh_token:
@@ -159,7 +130,6 @@ class GlobusTokenProvider(TokenProvider):
             raise self._login_error
         pair = await asyncio.to_thread(self._ask_globus, self._pair)
         self._pair = pair
-        self.refreshes += 1
         if self.path is not None:
             await asyncio.to_thread(write_pair, self.path, pair)
             self._stamp = stamp(self.path)
@@ -214,10 +184,3 @@ def _pair_from(by_rs: dict[str, dict[str, object]], old: TokenPair, facility: st
         expires_at=float(expires),
         resource_server=rs,
     )
-
-
-def make_provider(facility: str, settings: AuthSettings) -> TokenProvider:
-    """The provider for the configured kind of auth."""
-    if settings.kind == "static":
-        return StaticTokenProvider(facility, settings)
-    return GlobusTokenProvider(facility, settings)

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..backends.base import ConfigError
+from ..backends.process import run_process
 from ..errors import FacilityAuthError
-from .base import ConfigError
-from .process import run_process
 
 COMMAND_TIMEOUT = 30.0
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ...errors import FacilityAuthError
-from ..credentials import SecretSource
+from ..errors import FacilityAuthError
+from .secrets import SecretSource
 
 NAMESPACE = "DEFAULT"
 GLOBUS_AUTH = "auth.globus.org"

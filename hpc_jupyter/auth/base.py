@@ -1,0 +1,135 @@
+"""The token-source protocol and the one cache every source shares: early refresh, one lock."""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from ..errors import FacilityAuthError, HPCError
+from ..models import AuthState, AuthStatus
+
+MIN_LEFT = 30.0
+"""Seconds of life a token must have left to be handed out: FirecREST refuses tokens with less.
+A token whose whole life is under twice this keeps half of it instead (see `CachedToken`)."""
+
+
+@dataclass(frozen=True)
+class Token:
+    """A credential and when it expires (Unix seconds; None when it does not say)."""
+
+    value: str = field(repr=False)
+    expires_at: float | None = None
+
+
+@runtime_checkable
+class TokenSource(Protocol):
+    """What the upstream stack needs from any credential: the JupyterHub and login sources too.
+
+    `token()` gives one to send now, or raises `FacilityAuthError` saying what the user must do;
+    `invalidate(token)` is called after the API refused it; `can_refresh` says whether a refused
+    token can be replaced by another (worth one retry); `state()` tells a person where things
+    stand; `refused_message()` says what to do when even a fresh token is refused.
+    """
+
+    facility: str
+    can_refresh: bool
+
+    async def token(self) -> str:
+        """A token to send now."""
+        ...
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` after the API refused it."""
+        ...
+
+    async def state(self) -> AuthState:
+        """Whether a token can be had now, and if not what the user should do."""
+        ...
+
+    def refused_message(self) -> str:
+        """What to tell the user when the API refuses even a fresh token."""
+        ...
+
+
+class CachedToken(abc.ABC):
+    """A source's current token, shared by every caller and renewed ahead of expiry.
+
+    A token is renewed once less than `margin` seconds are left, or a quarter of its life for
+    short-lived ones, and never handed out with under `MIN_LEFT` seconds left (half its life for
+    tokens that live under a minute). Concurrent callers that find it stale wait on one renewal;
+    `invalidate` drops a refused token so the next caller fetches another. Subclasses write only
+    `_fetch`.
+    """
+
+    margin = 60.0
+    can_refresh = True
+
+    def __init__(self, facility: str, clock: Callable[[], float] = time.time) -> None:
+        self.facility = facility
+        self.clock = clock
+        self._current: Token | None = None
+        self._fetched_at = 0.0
+        self._generation = 0
+        self._lock = asyncio.Lock()
+        self.refreshes = 0
+        """How many tokens were fetched (for tests and diagnostics)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.facility!r}>"
+
+    @abc.abstractmethod
+    async def _fetch(self) -> Token:
+        """Get a new token from wherever this source gets them (the only thing a source writes)."""
+
+    def _usable(self, token: Token) -> bool:
+        """True while `token` may still be handed out."""
+        if token.expires_at is None:
+            return True
+        lifetime = max(token.expires_at - self._fetched_at, 0.0)
+        needed = max(min(self.margin, lifetime / 4), min(MIN_LEFT, lifetime / 2))
+        return self.clock() < token.expires_at - needed
+
+    @property
+    def current(self) -> Token | None:
+        """The cached token, usable or not (never shown: `Token` hides its value)."""
+        return self._current
+
+    async def token(self) -> str:
+        """The current token, renewed first if it is missing, refused or about to expire."""
+        current = self._current
+        if current is not None and self._usable(current):
+            return current.value
+        seen = self._generation
+        async with self._lock:
+            # Another caller may have renewed it while we waited: take theirs, even if short.
+            if self._generation == seen or self._current is None:
+                fetched_at = self.clock()
+                new = await self._fetch()
+                self._current, self._fetched_at = new, fetched_at
+                self._generation += 1
+                self.refreshes += 1
+            assert self._current is not None
+            return self._current.value
+
+    def invalidate(self, token: str) -> None:
+        """Forget `token` after the API refused it (only if it is still the current one)."""
+        if self._current is not None and self._current.value == token:
+            self._current = None
+
+    async def state(self) -> AuthState:
+        """`ok` when a token can be had; `error` with the reason when the source refuses;
+        `unknown` when the service that issues tokens cannot be reached."""
+        try:
+            await self.token()
+        except FacilityAuthError as err:
+            return AuthState(AuthStatus.ERROR, err.message)
+        except HPCError as err:
+            return AuthState(AuthStatus.UNKNOWN, err.message)
+        return AuthState(AuthStatus.OK)
+
+    def refused_message(self) -> str:
+        return "Check the facility's token."
