@@ -29,13 +29,13 @@ class IRIClient:
         facility: str,
         settings: IRISettings,
         provider: TokenSource,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.facility = facility
         self.settings = settings
         self.provider = provider
-        self._transport = transport
         self._http: httpx.AsyncClient | None = None
+        self.inner_transport: httpx.AsyncBaseTransport | None = None
+        """What sends the requests: the network, or a test's `httpx.MockTransport`."""
 
     def __repr__(self) -> str:
         return f"<IRIClient {self.facility!r} {self.settings.url}>"
@@ -50,7 +50,7 @@ class IRIClient:
                 timeout=httpx.Timeout(settings.timeout),
                 transport=retrying(
                     settings.timeout,
-                    inner=self._transport,
+                    inner=self.inner_transport,
                     verify=settings.verify,
                     max_retries=settings.max_retries,
                     max_retry_after=settings.max_retry_after,
@@ -73,9 +73,14 @@ class IRIClient:
         files: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """Send one request (relative to the API's URL); an answer of 400 or more is raised."""
+        content, headers = None, None
+        if files is not None:
+            # The form's files are bytes in memory: rendered once, a 429 may send it again.
+            form = httpx.Request(method, self.settings.url, files=files)
+            content, headers = form.read(), {"Content-Type": form.headers["Content-Type"]}
         try:
             response = await self.http.request(
-                method, path.lstrip("/"), params=params, json=json, files=files
+                method, path.lstrip("/"), params=params, json=json, content=content, headers=headers
             )
         except httpx.TimeoutException:
             raise UpstreamTimeout(
