@@ -44,8 +44,11 @@ class ClientCredentials(CachedToken):
                 f"Facility {self.facility!r} has no usable client_secret: {err.message}",
                 facility=self.facility,
             ) from None
-        data = {"grant_type": "client_credentials", "client_id": self.client_id}
-        data["client_secret"] = secret
+        data = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": secret,
+        }
         where = f"The token service of facility {self.facility!r}"
         try:
             response = await self._http.post(self.token_url, data=data)

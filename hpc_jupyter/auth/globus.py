@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 from typing import Protocol
 
@@ -97,7 +96,7 @@ class GlobusToken(CachedToken):
         if self._login_error is not None:
             raise self._login_error
         assert self._pair is not None
-        if not time.time() < self._pair.expires_at - self.margin:
+        if not self.clock() < self._pair.expires_at - self.margin:
             await self._refresh()
         return Token(self._pair.access_token, self._pair.expires_at)
 
@@ -121,7 +120,7 @@ class GlobusToken(CachedToken):
             assert settings.refresh_token is not None
             refresh = await settings.refresh_token.read()
             access = await settings.access_token.read() if settings.access_token else ""
-            self._pair = TokenPair(access, refresh, 0.0 if not access else time.time() + 3600)
+            self._pair = TokenPair(access, refresh, 0.0 if not access else self.clock() + 3600)
 
     async def _refresh(self) -> None:
         assert self._pair is not None

@@ -33,6 +33,9 @@ NETWORK_AUTHENTICATION_REQUIRED = 511
 DB_CONNECTION = 7000
 """24.11 on answer a refused token on /slurmdb/ with HTTP 502 and error 7000, as an outage."""
 
+_PROBE = "hpc_jupyter.probe"
+"""A request extension marking a probe: a refusal of it gets no new token and no retry."""
+
 _DB_PATH = re.compile(r"^/slurmdb/v0\.0\.(\d+)/")
 
 ErrorMapper = Callable[[int, str], HPCError | None]
@@ -147,7 +150,7 @@ class SlurmRestClient:
         match = _DB_PATH.match(path)
         version = int(match.group(1)) if match else 40
         probe = f"/slurm/v0.0.{version}/partitions" + ("/" if version >= 40 else "")
-        if _auth_failure(await self._send("GET", probe, None, None)):
+        if _auth_failure(await self._send("GET", probe, None, None, probe=True)):
             raise self._auth_error()
         raise Unavailable(
             f"The accounting database (slurmdbd) of facility {self.facility!r} is unavailable; "
@@ -156,7 +159,7 @@ class SlurmRestClient:
 
     async def status(self, path: str) -> int:
         """The HTTP status of an authenticated GET (for discovering versions)."""
-        response = await self._send("GET", path, None, None)
+        response = await self._send("GET", path, None, None, probe=True)
         return response.status_code
 
     async def _send(
@@ -165,9 +168,13 @@ class SlurmRestClient:
         path: str,
         body: Mapping[str, Any] | None,
         params: Mapping[str, str] | None,
+        probe: bool = False,
     ) -> httpx.Response:
+        extensions = {_PROBE: True} if probe else None
         try:
-            return await self._http.request(method, path, json=body, params=params)
+            return await self._http.request(
+                method, path, json=body, params=params, extensions=extensions
+            )
         except httpx.TimeoutException:
             raise UpstreamTimeout(
                 f"slurmrestd of facility {self.facility!r} did not answer in time."
@@ -193,7 +200,10 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def _refused(response: httpx.Response) -> bool:
-    """slurmrestd's refusals of a token, in every release's way of saying it."""
+    """slurmrestd's refusals of a token, in every release's way of saying it; a probe's
+    answer is taken as it comes (it asks what the server says of this token, not for data)."""
+    if response.request.extensions.get(_PROBE):
+        return False
     return _auth_failure(response) or _db_refused(response)
 
 

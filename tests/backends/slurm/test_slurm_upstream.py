@@ -241,3 +241,26 @@ async def test_an_unserved_path_asks_about_the_api_version(
         "slurmrestd does not serve this path; is `api_version` right for this site?"
     )
     await client.close()
+
+
+async def test_a_bad_token_is_read_twice_however_many_probes_meet_it(
+    upstream: Upstream, tmp_path: Path
+) -> None:
+    # Given a token command that prints a token slurmrestd refuses everywhere
+    reads = tmp_path / "reads"
+    command = f"sh -c 'echo >> {reads}; echo not.a.token'"
+    source = SecretSource.parse("bad", "token", {"command": command})
+    mock = httpx.MockTransport(upstream)
+    client = SlurmRestClient("bad", URL, "hpcuser", SlurmJWT("bad", source), transport=mock)
+    jobs = SlurmRestJobs("bad", client, None, home="/home/hpcuser", api_version=42)
+    upstream.queued[PING] = [fixed(recorded("auth-expired-jobs.json"))]
+    upstream.then(PARTITIONS, recorded("auth-expired-jobs.json"))
+
+    # When partitions are asked for: the configured version is probed first, then they are read
+    with pytest.raises(FacilityAuthError):
+        await jobs.partitions("trixie")
+
+    # Then the probe took its refusal as it came; the call read the token once more, not twice
+    assert len(upstream.sent_to(PING)) == 1 and len(upstream.sent_to(PARTITIONS)) == 2
+    assert len(reads.read_text().splitlines()) == 2
+    await client.close()
