@@ -19,7 +19,7 @@ from ...errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from ..failures import Phrase, upstream_error
+from ..failures import Phrase, clean_message, upstream_error
 from ..http import SlurmAuth, retrying
 
 log = logging.getLogger("hpc_jupyter.slurm")
@@ -62,7 +62,7 @@ def first_error(body: Any) -> SlurmError | None:
         # v0.0.36-38 partitions write `errno`; everything else `error_number` (or `error_code`)
         code = entry.get("error_number", entry.get("error_code", entry.get("errno", 0)))
         text = entry.get("description") or entry.get("error") or ""
-        found.append(SlurmError(code if isinstance(code, int) else 0, str(text)))
+        found.append(SlurmError(code if isinstance(code, int) else 0, clean_message(str(text))))
     coded = [error for error in found if error.code]
     chosen = coded or found
     return chosen[0] if chosen else None
@@ -229,8 +229,8 @@ def _log_warnings(facility: str, method: str, path: str, data: dict[str, Any] | 
         return
     for entry in data.get("warnings") or []:
         if isinstance(entry, dict):
-            text = str(entry.get("description") or "")[:200]
-            source = str(entry.get("source") or "")[:100]
+            text = clean_message(str(entry.get("description") or ""))
+            source = clean_message(str(entry.get("source") or ""))[:100]
             log.warning(
                 "slurmrestd of %r warned on %s %s: %s (%s)", facility, method, path, text, source
             )

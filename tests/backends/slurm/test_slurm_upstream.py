@@ -264,3 +264,22 @@ async def test_a_bad_token_is_read_twice_however_many_probes_meet_it(
     assert len(upstream.sent_to(PING)) == 1 and len(upstream.sent_to(PARTITIONS)) == 2
     assert len(reads.read_text().splitlines()) == 2
     await client.close()
+
+
+async def test_a_token_echoed_in_slurms_own_errors_is_redacted(
+    client: SlurmRestClient, upstream: Upstream
+) -> None:
+    def echo(request: httpx.Request) -> httpx.Response:
+        token = request.headers["X-SLURM-USER-TOKEN"]
+        said = {"error_number": 9, "description": f"job rejected for token {token}"}
+        return httpx.Response(500, json={"errors": [said]})
+
+    upstream.then(SUBMIT, echo)
+
+    with pytest.raises(FacilityError) as failed:
+        await client.call("POST", SUBMIT, body={"job": {}})
+
+    assert failed.value.message == (
+        "Slurm refused the request: job rejected for token [redacted] (error 9)."
+    )
+    await client.close()
