@@ -203,3 +203,30 @@ async def test_a_token_echoed_upstream_never_reaches_the_error_or_the_log(
     for token in upstream.issued:
         assert not any(token in text for text in shown)
     await facility.close()
+
+
+async def test_the_auth_status_tells_a_refused_secret_from_an_unreachable_token_service(
+    facility: FirecrestFacility, upstream: Upstream
+) -> None:
+    # Given a token service that cannot be reached: nobody can tell whether the secret is good
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    facility.connection.inner_transport = Wire(unreachable)
+    assert await facility.auth_status() == "unknown"
+    assert facility.auth_message("unknown") == (
+        "The token service of facility 'cscs' cannot be reached right now."
+    )
+    await facility.close()
+
+    # Given a token service that refuses the client credentials: the user must fix them
+    def refused(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"error": "invalid_client"})
+
+    facility.connection.inner_transport = Wire(refused)
+    assert await facility.auth_status() == "error"
+    assert facility.auth_message("error") == (
+        "The token service of facility 'cscs' refused the client credentials: check your "
+        "client credentials (client_id and client_secret)."
+    )
+    await facility.close()
