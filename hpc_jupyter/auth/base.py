@@ -29,10 +29,11 @@ class Token:
 class TokenSource(Protocol):
     """What the upstream stack needs from any credential: the JupyterHub and login sources too.
 
-    `token()` gives one to send now, or raises `FacilityAuthError` saying what the user must do;
-    `invalidate(token)` is called after the API refused it; `can_refresh` says whether a refused
-    token can be replaced by another (worth one retry); `state()` tells a person where things
-    stand; `refused_message()` says what to do when even a fresh token is refused.
+    `token()` gives one to send now, or raises `FacilityAuthError` saying what the user must do,
+    and `expires_at` says until when it is good; `invalidate(token)` is called after the API
+    refused it; `can_refresh` says whether a refused token can be replaced by another (worth one
+    retry); `state()` tells a person where things stand; `refused_message()` says what to do when
+    even a fresh token is refused.
     """
 
     facility: str
@@ -40,6 +41,11 @@ class TokenSource(Protocol):
 
     async def token(self) -> str:
         """A token to send now."""
+        ...
+
+    @property
+    def expires_at(self) -> float | None:
+        """When the token last given expires (Unix seconds), if anyone knows."""
         ...
 
     def invalidate(self, token: str) -> None:
@@ -97,6 +103,10 @@ class CachedToken(abc.ABC):
     def current(self) -> Token | None:
         """The cached token, usable or not (never shown: `Token` hides its value)."""
         return self._current
+
+    @property
+    def expires_at(self) -> float | None:
+        return self._current.expires_at if self._current is not None else None
 
     async def token(self) -> str:
         """The current token, renewed first if it is missing, refused or about to expire."""

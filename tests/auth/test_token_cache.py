@@ -44,7 +44,9 @@ def test_concurrent_callers_share_one_renewal() -> None:
 def test_a_token_with_under_30_s_left_is_never_handed_out() -> None:
     # Given a five-minute token (FirecREST's) and a source that renews 60 s ahead
     source = Minted(lifetime=300)
+    assert source.expires_at is None
     assert asyncio.run(source.token()) == "t1"
+    assert source.expires_at == source.now + 300
 
     # When 4 minutes have gone: still the same token
     source.now += 230
