@@ -17,7 +17,7 @@ author = "the hpc-jupyter developers"
 copyright = "the hpc-jupyter developers"
 version = release = _match.group(1)
 
-extensions = ["myst_parser"]
+extensions = ["myst_parser", "sphinxcontrib.openapi"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 source_suffix = {".md": "markdown"}
