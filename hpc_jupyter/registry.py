@@ -172,8 +172,9 @@ class FacilityRegistry:
         reached) but keeps the systems remembered: their names still route requests.
         """
         facility = self.get(name)
-        lock = self._asking.setdefault(name, asyncio.Lock())
-        async with lock:  # concurrent callers share one question to the facility
+        if name not in self._asking:
+            self._asking[name] = asyncio.Lock()
+        async with self._asking[name]:  # concurrent callers share one question to the facility
             remembered = self._systems.get(name)
             if remembered is not None and self._clock() - remembered[0] < self._systems_ttl:
                 return remembered[1]

@@ -11,6 +11,7 @@ from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.errors import Unavailable
 from hpc_jupyter.models import System
 from hpc_jupyter.registry import SYSTEMS_TTL, FacilityRegistry
+from hpc_jupyter.services import FacilityService
 
 
 class _Clock:
@@ -47,18 +48,19 @@ async def test_a_systems_status_is_asked_again_once_remembered_long_enough(
     # Given a running server that has described the cluster once
     clock = _Clock()
     registry = FacilityRegistry({"cluster": cluster}, {"cluster": 30.0}, clock=clock)
-    assert (await registry.describe("cluster"))["systems"][0]["status"] == "available"
+    facilities = FacilityService(registry)
+    assert (await facilities.describe("cluster"))["systems"][0]["status"] == "available"
 
     # When the cluster goes into maintenance
     cluster.status = "unavailable"
 
     # Then a listing soon after shows what was asked, without asking again
     clock.now += SYSTEMS_TTL / 2
-    assert (await registry.describe("cluster"))["systems"][0]["status"] == "available"
+    assert (await facilities.describe("cluster"))["systems"][0]["status"] == "available"
     assert cluster.asked == 1
     # and once the systems are SYSTEMS_TTL old, the cluster is asked and the maintenance shows
     clock.now += SYSTEMS_TTL / 2
-    assert (await registry.describe("cluster"))["systems"][0]["status"] == "unavailable"
+    assert (await facilities.describe("cluster"))["systems"][0]["status"] == "unavailable"
     assert cluster.asked == 2
 
 
@@ -68,12 +70,13 @@ async def test_a_failed_refresh_shows_the_error_and_requests_still_find_their_sy
     # Given a cluster described once, whose API then goes down for longer than SYSTEMS_TTL
     clock = _Clock()
     registry = FacilityRegistry({"cluster": cluster}, {"cluster": 30.0}, clock=clock)
-    await registry.describe("cluster")
+    facilities = FacilityService(registry)
+    await facilities.describe("cluster")
     cluster.down = True
     clock.now += SYSTEMS_TTL
 
     # When the facilities are listed
-    described = await registry.describe("cluster")
+    described = await facilities.describe("cluster")
 
     # Then the cluster is shown with the error, as a facility never reached is
     assert described["auth"] == {"status": "error", "message": "The cluster's API does not answer."}
