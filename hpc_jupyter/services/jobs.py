@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import builtins
 
-from ..inputs import check_job_id
+from ..errors import ValidationError
+from ..inputs import check_job_id, shown
 from ..ledger import SubmissionLedger
 from ..models import Job, JobListing, JobRequest, OutputChunk, Partition, check_stream
 from ..registry import FacilityRegistry
@@ -65,6 +66,9 @@ class JobService:
 
     async def act(self, facility: str, system: str | None, job_id: str, action: str) -> Job:
         """Hold, release or requeue a job (one of `ACTIONS`)."""
+        if action not in ACTIONS:  # the route admits only these; another caller might not
+            known = ", ".join(ACTIONS)
+            raise ValidationError(f"Unknown job action {shown(action)}; known: {known}.")
         check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
