@@ -211,6 +211,8 @@ class FacilityBackend(abc.ABC):
     kind: ClassVar[str]
     default_poll_interval: ClassVar[float] = 30.0
     """Seconds between two listings of jobs by the job watcher."""
+    settings_class: ClassVar[type[Any] | None] = None
+    """The kind's settings dataclass (backends/settings.py), whence its options' docs."""
 
     def __init__(self, name: str) -> None:
         self.name = name
