@@ -96,23 +96,26 @@ def option_table(cls: type[Any]) -> str:
         item = items[name]
         cells = [f"`{item.name}`", spec.check.accepts, _shown_default(item, spec), spec.help]
         if spec.secret:
-            cells[1] = f"**secret**: {cells[1]}"
+            cells[3] += " (a secret: never in a response, a log line or an error)"
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows) + "\n"
 
 
 def _options(cls: type[Any]) -> dict[str, tuple[Option, bool]]:
-    """Each option's metadata and whether it is required; required options first."""
+    """Each option's metadata and whether it is required, in the order they are checked."""
     if not is_dataclass(cls):
         raise TypeError(f"{cls.__name__} is not a settings dataclass")
-    declared: list[tuple[str, Option, bool]] = []
+    own = vars(cls).get("__annotations__", {})
+    declared: list[tuple[bool, bool, str, Option]] = []
     for item in fields(cls):
         if _OPTION not in item.metadata:
             raise TypeError(f"{cls.__name__}.{item.name} is not declared with option()")
         required = item.default is MISSING and item.default_factory is MISSING
-        declared.append((item.name, item.metadata[_OPTION], required))
-    declared.sort(key=lambda entry: not entry[2])  # stable: declaration order otherwise
-    return {name: (spec, required) for name, spec, required in declared}
+        declared.append((not required, item.name not in own, item.name, item.metadata[_OPTION]))
+    # Required options first, then the kind's own, then those it shares (e.g. the Slurm kinds);
+    # the sort is stable, so declaration order otherwise.
+    declared.sort(key=lambda entry: entry[:2])
+    return {name: (spec, not optional) for optional, _, name, spec in declared}
 
 
 def _shown_default(item: Field[Any], spec: Option) -> str:

@@ -53,7 +53,7 @@ class IRISettings:
         'it), a Globus refresh token `{"refresh_token": SOURCE, "client_id": ...}`, or a bearer '
         'token source such as `{"env": "IRI_TOKEN"}`; also `resource_server`, `auth_url`, '
         "`login_hint`, `access_token`",
-        Check("a dict", _auth),
+        Check("a dict: a token file, a refresh token, or a secret source", _auth),
         missing='required, e.g. {"token_file": "~/.globus/app/.../tokens.json"}',
         secret=True,
     )
@@ -95,6 +95,7 @@ class IRISettings:
         "ones are refused with advice to use Globus",
         number(1, whole=True),
         default=DIRECT_LIMIT,
+        shown_default=f"`{DIRECT_LIMIT}` (5 MiB)",
     )
     page_size: int = option(
         "items asked per page of a list the API returns", number(1, whole=True), default=100
