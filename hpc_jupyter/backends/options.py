@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .base import ConfigError
+from ..errors import ConfigError
 from .credentials import SecretSource
 from .settings import Check
 

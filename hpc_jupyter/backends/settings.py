@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from typing import Any, TypeVar
 
-from .base import ConfigError
+from ..errors import ConfigError
 
 S = TypeVar("S")
 _OPTION = "hpc_jupyter.option"

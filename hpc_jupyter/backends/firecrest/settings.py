@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..base import ConfigError
+from ...errors import ConfigError
 from ..credentials import SecretSource
 from ..options import VERIFY, http_url, number, secret, text
 from ..settings import Check, option, read_settings

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..base import ConfigError
+from ...errors import ConfigError
 from ..settings import Check, option
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..base import ConfigError
+from ...errors import ConfigError
 from ..credentials import SecretSource
 from ..options import DAYS, SECONDS, secret, text
 from ..settings import Check, option
