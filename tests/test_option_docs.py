@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from dataclasses import fields
 from pathlib import Path
@@ -59,3 +60,11 @@ def test_check_names_a_stale_page_and_a_missing_one(
     assert option_docs.main(["--out", str(tmp_path)]) == 0
     assert option_docs.main(["--check", "--out", str(tmp_path)]) == 0
     assert local.read_text() == (PAGES / "local.md").read_text()
+
+
+def test_the_readme_links_to_every_page_and_each_link_resolves() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = set(re.findall(r"\]\((docs/operators/options/[^)]*\.md)\)", readme))
+
+    assert {f"docs/operators/options/{kind.kind}.md" for kind in option_docs.KINDS} <= links
+    assert all((ROOT / link).is_file() for link in links), links
