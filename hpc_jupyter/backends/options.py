@@ -18,12 +18,15 @@ def text(
     single_line: bool = False,
     strip: bool = True,
 ) -> Check:
-    """A non-empty string; `None` is no value unless `absent` says what is missing."""
+    """A non-empty string; `None` is no value unless `absent` says what is missing.
+
+    `strip=False` keeps the value as written, blanks included (an id, a system name).
+    """
 
     def read(facility: str, key: str, value: Any) -> str | None:
         if value is None and absent is None:
             return None
-        if value is None or not isinstance(value, str) or not value.strip():
+        if value is None or not isinstance(value, str) or not (value.strip() if strip else value):
             raise ConfigError(facility, key, absent if value is None and absent else problem)
         if single_line and "\n" in value:
             raise ConfigError(facility, key, problem)
