@@ -6,11 +6,11 @@ STAMP := $(VENV)/.hpc-jupyter-installed
 DEMO_DIR ?= .demo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install labextension labextension-lint jest labextension-check browser lint format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
+.PHONY: help install labextension labextension-lint jest labextension-check browser lint layers format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
 
 help:
 	@echo "make demo   create the environment and start JupyterLab on the quickstart notebook"
-	@echo "make test   lint, type-check, auth check, tests, extension and wheel checks (what CI runs)"
+	@echo "make test   lint, layers, type-check, auth check, tests, extension and wheel checks (what CI runs)"
 
 # The editable install also builds the labextension (hatch-jupyter-builder runs npm); the
 # develop step then links the venv's share/jupyter/labextensions/hpc-jupyter to the build
@@ -24,9 +24,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-lint: install
+# .pre-commit-config.yaml runs the same checks (and mypy, eslint, prettier) on each commit.
+lint: layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/codespell
+
+# Who may import whom (ARCHITECTURE.md): the import-linter contracts in pyproject.toml.
+layers: install
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
@@ -104,5 +110,5 @@ demo: install labextension
 	cd $(DEMO_DIR) && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 clean:
-	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension
