@@ -6,11 +6,11 @@ STAMP := $(VENV)/.hpc-jupyter-installed
 DEMO_DIR ?= .demo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install labextension labextension-lint jest labextension-check browser lint format typecheck check-auth docs pytest browser-test extension-check wheel-check test demo clean
+.PHONY: help install labextension labextension-lint jest labextension-check browser lint layers format typecheck check-auth docs pytest browser-test extension-check wheel-check test demo clean
 
 help:
 	@echo "make demo   create the environment and start JupyterLab on the quickstart notebook"
-	@echo "make test   lint, type-check, auth check, docs, tests, extension and wheel checks (what CI runs)"
+	@echo "make test   lint, layers, type-check, auth check, docs, tests, extension and wheel checks (what CI runs)"
 	@echo "make docs   build the documentation (docs/) into docs/_build/html"
 
 # The editable install also builds the labextension (hatch-jupyter-builder runs npm); the
@@ -25,9 +25,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-lint: install
+# .pre-commit-config.yaml runs the same checks (and mypy, eslint, prettier) on each commit.
+lint: layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/codespell
+
+# Who may import whom (ARCHITECTURE.md): the import-linter contracts in pyproject.toml.
+layers: install
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
@@ -110,5 +116,5 @@ demo: install labextension
 	cd $(DEMO_DIR) && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 clean:
-	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache docs/_build
+	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache docs/_build
 	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension

@@ -16,8 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from _kernel_fake import BASE, HOME, TOKEN, FakeHPCServer
-from server_process import free_port
 
 from hpc_jupyter import api
 from hpc_jupyter.api import HPC, JobHandle, JobWaitTimeout, connect
@@ -34,6 +32,8 @@ from hpc_jupyter.errors import (
     ValidationError,
 )
 from hpc_jupyter.models import FileType, JobState, Staleness
+from tests._kernel_fake import BASE, HOME, TOKEN, FakeHPCServer
+from tests.server_process import free_port
 
 MiB = 1024 * 1024
 
@@ -658,15 +658,6 @@ def test_local_file_problems_are_clear(hpc: HPC, tmp_path: Path) -> None:
 
 
 # -- end to end: the real server -----------------------------------------------------------------
-
-
-@pytest.fixture
-def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A listening server, and a kernel's environment as the server would start it."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
-    return hpc_app
 
 
 async def test_end_to_end_files_through_discovery(

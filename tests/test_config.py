@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_process import jupyter_server
 
 from hpc_jupyter import backends
 from hpc_jupyter.api import connect
@@ -18,6 +17,7 @@ from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import Misconfigured, NotFound
 from hpc_jupyter.registry import FacilityRegistry
+from tests.server_process import jupyter_server
 
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
 """The time stamp of a line of Jupyter's log."""

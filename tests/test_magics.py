@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _kernel_fake import HOME, FakeHPCServer
 from IPython.core.error import UsageError
 from IPython.testing import globalipapp
 
@@ -29,6 +28,7 @@ from hpc_jupyter.display import (
 )
 from hpc_jupyter.magics import _Progress
 from hpc_jupyter.models import FileEntry, FileType, Job, JobState
+from tests._kernel_fake import HOME, FakeHPCServer
 
 
 @pytest.fixture

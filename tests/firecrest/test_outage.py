@@ -5,25 +5,43 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from helpers import wait_until
 from IPython.testing import globalipapp
-from outage import FACILITY, POLL_INTERVAL, Outage, hpc_facilities, outage  # noqa: F401
 
 from hpc_jupyter.api import HPC
 from hpc_jupyter.client import default_client, set_default_client
 from hpc_jupyter.display import JobTable, stale_text
 from hpc_jupyter.errors import HPCError
 from hpc_jupyter.widgets import JobMonitor
+from tests.firecrest.double_fixtures import facility_options
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest, start_fake
+from tests.firecrest.outage import FACILITY, POLL_INTERVAL, Outage
+from tests.helpers import expect_error, wait_until
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", FACILITY, "jobs")
+
+
+@pytest.fixture
+def outage(tmp_path: Path, jp_asyncio_loop: Any) -> Iterator[Outage]:
+    """The double, up; stopped for good after the test."""
+    fake = FakeFirecrest(root=tmp_path / "remote", s3=None, s3_url="")
+    double = Outage(fake, jp_asyncio_loop.run_until_complete(start_fake(fake)))
+    yield double
+    if double.server is not None:
+        jp_asyncio_loop.run_until_complete(double.down())
+    assert fake.problems == [], fake.problems
+
+
+@pytest.fixture
+def hpc_facilities(outage: Outage) -> dict[str, Any]:
+    options = facility_options(outage.fake, CLIENT_SECRET)
+    return {FACILITY: {**options, "timeout": 5, "poll_interval": POLL_INTERVAL}}
 
 
 def attempts(hpc_app: Any) -> int:
@@ -128,11 +146,8 @@ async def test_an_outage_shows_the_last_listing_stale_until_the_facility_is_back
 
 
 @pytest.fixture
-def kernel(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def kernel(kernel_env: Any) -> Iterator[Any]:
     """An IPython shell as a kernel of the test server: it finds the server by itself."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
     shell = globalipapp.get_ipython()  # type: ignore[no-untyped-call]
     shell.run_line_magic("load_ext", "hpc_jupyter")
     shell.run_line_magic("reload_ext", "hpc_jupyter")
