@@ -15,9 +15,12 @@ help:
 
 # The editable install also builds the labextension (hatch-jupyter-builder runs npm); the
 # develop step then links the venv's share/jupyter/labextensions/hpc-jupyter to the build
-# output, so a rebuild (`make labextension`) is what JupyterLab loads next time.
+# output, so a rebuild (`make labextension`) is what JupyterLab loads next time. A second
+# install (pyproject.toml changed) first drops that link: pip would otherwise write the wheel's
+# install.json through it into the build output, and the next wheel would hold it twice.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	rm -f $(VENV)/share/jupyter/labextensions/hpc-jupyter hpc_jupyter/labextension/install.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-builder develop --overwrite . >/dev/null
