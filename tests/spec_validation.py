@@ -1,12 +1,17 @@
-"""Checking a test double's requests against an OpenAPI spec with openapi-core."""
+"""Checking a test double's requests, or our API's answers, against an OpenAPI spec."""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.exceptions import OpenAPIError
+from openapi_schema_validator import OAS30Validator
 from tornado.httputil import HTTPServerRequest
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -50,3 +55,20 @@ def spec_violations(
             inner = inner.__cause__
         return causes
     return []
+
+
+API_SPEC = Path(__file__).resolve().parents[1] / "api" / "openapi.yaml"
+
+
+@functools.cache
+def _api_components() -> dict[str, Any]:
+    components: dict[str, Any] = yaml.safe_load(API_SPEC.read_text())["components"]
+    return components
+
+
+def api_violations(schema: str, data: Any) -> list[str]:
+    """What is wrong with `data` as our API's `schema` (api/openapi.yaml), e.g. `"Facility"`."""
+    root = {"$ref": f"#/components/schemas/{schema}", "components": _api_components()}
+    validator = OAS30Validator(root, format_checker=OAS30Validator.FORMAT_CHECKER)
+    errors = validator.iter_errors(data)
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in errors]

@@ -27,7 +27,7 @@ class FacilitiesHandler(HPCAPIHandler):
     @authorized
     async def get(self) -> None:
         facilities = [await self.registry.describe(name) for name in self.registry.names()]
-        self.write_json({"facilities": facilities})
+        self.write_json({"facilities": [facility.to_dict() for facility in facilities]})
 
 
 class FacilityHandler(HPCAPIHandler):
@@ -36,4 +36,4 @@ class FacilityHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        self.write_json(await self.registry.describe(facility))
+        self.write_json((await self.registry.describe(facility)).to_dict())

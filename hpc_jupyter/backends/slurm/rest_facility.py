@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
+from ...models import AuthState, AuthStatus
 from ..base import BackendContext, ConfigError, FileBackend
 from ..credentials import SecretSource
 from ..options import check_keys, days_option, seconds_option, text_option
@@ -93,7 +94,7 @@ class SlurmRestFacility(SlurmFacility):
         system = text_option(name, options, "system") or name
         return cls(name, client, jobs, files, system, home)
 
-    async def auth_status(self) -> str:
+    async def auth_state(self) -> AuthState:
         # ping/ needs the token up to v0.0.38; 24.11 on answer it 200 (`responding: false`)
         # whatever the token, so from v0.0.39 on partitions/ (511 when refused) asks instead.
         try:
@@ -101,20 +102,17 @@ class SlurmRestFacility(SlurmFacility):
             probe = "ping" if version <= 38 else "partitions"
             await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, probe)}")
         except FacilityAuthError:
-            return "expired"
-        except HPCError:
-            return "error"
-        return "ok"
-
-    def auth_message(self, status: str) -> str | None:
-        if status == "expired":
-            return (
+            return AuthState(
+                AuthStatus.EXPIRED,
                 f"Slurm does not accept the token of facility {self.name!r}: renew it "
-                f"({self.client.token.source.describe()})."
+                f"({self.client.token.source.describe()}).",
             )
-        if status == "error":
-            return f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}."
-        return None
+        except HPCError:
+            return AuthState(
+                AuthStatus.ERROR,
+                f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}.",
+            )
+        return AuthState(AuthStatus.OK)
 
     async def close(self) -> None:
         await self.client.close()
