@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
-from hpc_jupyter.app import JOB_STATE_EVENT
+from hpc_jupyter.protocol import JOB_STATE_EVENT
 
 pytest_plugins = ("pytest_jupyter.jupyter_server", "slurm_fixtures")
 
