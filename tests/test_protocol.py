@@ -33,3 +33,11 @@ def test_the_event_schema_has_the_shared_id() -> None:
     )
 
     assert schema["$id"] == protocol.JOB_STATE_EVENT
+
+
+def test_the_spec_names_the_kernel_header() -> None:
+    spec = yaml.safe_load((ROOT / "api" / "openapi.yaml").read_text())
+
+    assert spec["components"]["securitySchemes"]["kernelToken"]["name"] == (
+        protocol.KERNEL_TOKEN_HEADER
+    )
