@@ -163,6 +163,8 @@ def _from_json(kind: Any, value: Any) -> Any:
             raise TypeError(f"a mapping, not {type(value).__name__}")
         return dict(value)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        if not isinstance(value, str):  # every enum here is of words; null is no word
+            raise TypeError(f"a {kind.__name__} word, not {type(value).__name__}")
         try:
             return kind(value)
         except ValueError:
