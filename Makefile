@@ -6,11 +6,12 @@ STAMP := $(VENV)/.hpc-jupyter-installed
 DEMO_DIR ?= .demo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install labextension labextension-lint jest labextension-check browser lint format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
+.PHONY: help install labextension labextension-lint jest labextension-check browser lint format typecheck check-auth docs pytest browser-test extension-check wheel-check test demo clean
 
 help:
 	@echo "make demo   create the environment and start JupyterLab on the quickstart notebook"
-	@echo "make test   lint, type-check, auth check, tests, extension and wheel checks (what CI runs)"
+	@echo "make test   lint, type-check, auth check, docs, tests, extension and wheel checks (what CI runs)"
+	@echo "make docs   build the documentation (docs/) into docs/_build/html"
 
 # The editable install also builds the labextension (hatch-jupyter-builder runs npm); the
 # develop step then links the venv's share/jupyter/labextensions/hpc-jupyter to the build
@@ -37,6 +38,11 @@ typecheck: install
 
 check-auth: install
 	$(BIN)/python scripts/check_auth.py
+
+# The documentation site (Sphinx + MyST, docs/): any warning, a broken link or include
+# among them, fails the build. Nothing is fetched from the network.
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
 
 # The JupyterLab side panel (labextension/, TypeScript): npm dependencies, build, lint, jest.
 LABEXT := labextension
@@ -96,7 +102,7 @@ wheel-check: install labextension
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 	$(BIN)/python scripts/check_wheel.py dist/*.whl
 
-test: lint typecheck check-auth labextension-check extension-check wheel-check pytest
+test: lint typecheck check-auth docs labextension-check extension-check wheel-check pytest
 
 demo: install labextension
 	mkdir -p $(DEMO_DIR)
@@ -104,5 +110,5 @@ demo: install labextension
 	cd $(DEMO_DIR) && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 clean:
-	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache docs/_build
 	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension

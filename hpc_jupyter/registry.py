@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,9 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_FACILITIES: dict[str, dict[str, Any]] = {"local": {"kind": "local"}}
 MISCONFIGURED_POLL_INTERVAL = 30.0
 """What a misconfigured facility shows as its poll interval (nothing polls it)."""
+SYSTEMS_TTL = 60.0
+"""Seconds a facility's systems are described from memory before it is asked again: their
+`status` is health, which a server running for days must not show frozen."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class FacilityRegistry:
         intervals: Mapping[str, float],
         misconfigured: Mapping[str, Misconfiguration] | None = None,
         order: list[str] | None = None,
+        systems_ttl: float = SYSTEMS_TTL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._facilities = dict(facilities)
         self.intervals = dict(intervals)
@@ -64,7 +70,10 @@ class FacilityRegistry:
         self.misconfigured = dict(misconfigured or {})
         """The facilities whose configuration is wrong, by name: listed, never used."""
         self._order = order if order is not None else [*self._facilities, *self.misconfigured]
-        self._systems: dict[str, list[System]] = {}
+        self._systems: dict[str, tuple[float, list[System]]] = {}
+        self._systems_ttl = systems_ttl
+        self._clock = clock
+        self._asking: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_config(
@@ -152,14 +161,33 @@ class FacilityRegistry:
         )
 
     async def systems(self, name: str) -> list[System]:
-        """A facility's systems, asked once and then remembered."""
-        if name not in self._systems:
-            self._systems[name] = await self.get(name).systems()
-        return self._systems[name]
+        """A facility's systems, asked again once those remembered are `SYSTEMS_TTL` old.
+
+        A failed refresh raises (`describe` then shows the facility's error, as for one never
+        reached) but keeps the systems remembered: their names still route requests.
+        """
+        facility = self.get(name)
+        if name not in self._asking:
+            self._asking[name] = asyncio.Lock()
+        async with self._asking[name]:  # concurrent callers share one question to the facility
+            remembered = self._systems.get(name)
+            if remembered is not None and self._clock() - remembered[0] < self._systems_ttl:
+                return remembered[1]
+            systems = await facility.systems()
+            self._systems[name] = (self._clock(), systems)
+            return systems
+
+    async def _system_names(self, name: str) -> list[System]:
+        """The systems to route by: those remembered, however old (names do not go stale)."""
+        remembered = self._systems.get(name)
+        if remembered is not None:
+            self.get(name)  # still configured and started
+            return remembered[1]
+        return await self.systems(name)
 
     async def resolve_system(self, name: str, system: str | None) -> str:
         """The system to use: the one asked for (checked), or the facility's default."""
-        systems = await self.systems(name)
+        systems = await self._system_names(name)
         if system is None or system == "":
             for candidate in systems:
                 if candidate.default:

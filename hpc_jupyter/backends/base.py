@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import CapabilityError, NotFound
+from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
 from ..models import (
     AuthState,
     AuthStatus,
@@ -26,19 +27,6 @@ from ..models import (
     Partition,
     System,
 )
-
-
-class ConfigError(ValueError):
-    """A facility's configuration is wrong; raised at server start, naming facility and key.
-
-    Its message never contains a secret: `problem` names keys and sources, not their values.
-    """
-
-    def __init__(self, facility: str, key: str, problem: str) -> None:
-        super().__init__(f"facility {facility!r}, key {key!r}: {problem}")
-        self.facility = facility
-        self.key = key
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -221,6 +209,8 @@ class FacilityBackend(abc.ABC):
     kind: ClassVar[str]
     default_poll_interval: ClassVar[float] = 30.0
     """Seconds between two listings of jobs by the job watcher."""
+    settings_class: ClassVar[type[Any] | None] = None
+    """The kind's settings dataclass (backends/settings.py), whence its options' docs."""
 
     def __init__(self, name: str) -> None:
         self.name = name

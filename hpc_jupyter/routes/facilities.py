@@ -25,8 +25,7 @@ class FacilitiesHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        facilities = [await self.registry.describe(name) for name in self.registry.names()]
-        self.write_json({"facilities": [facility.to_dict() for facility in facilities]})
+        self.write_json({"facilities": await self.services.facilities.list()})
 
 
 class FacilityHandler(HPCAPIHandler):
@@ -35,4 +34,4 @@ class FacilityHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        self.write_json((await self.registry.describe(facility)).to_dict())
+        self.write_json(await self.services.facilities.describe(facility))

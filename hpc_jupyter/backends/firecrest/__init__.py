@@ -24,13 +24,11 @@ log = logging.getLogger(__name__)
 
 
 class FirecrestFacility(FacilityBackend):
-    """Options: `url`, `token_url`, `client_id`, `client_secret` (a secret source),
-    `api_version` (2, or 1 for older deployments), `system` (the default one), `timeout`,
-    `max_retries`, `max_retry_after`, `verify`.
-    """
+    """FirecREST v2 or v1; its options are those of `FirecrestSettings`."""
 
     kind = "firecrest"
     default_poll_interval = 30.0
+    settings_class = FirecrestSettings
 
     def __init__(self, name: str, settings: FirecrestSettings, spool_dir: str | None) -> None:
         super().__init__(name)

@@ -21,16 +21,14 @@ _AVAILABLE = {"up": "available"}
 
 
 class IRIFacility(FacilityBackend):
-    """Options: `url`, `compute_resource`, `storage_resource` (ids or names), `auth`, and
-    optionally `system`, `home`, `queue`, `account`, `filesystems`, `custom_attributes`,
-    `timeout`, `task_timeout`, `max_retries`, `max_retry_after`, `direct_limit`, `page_size`,
-    `max_pages`, `historical`, `verify`.
+    """The IRI API; its options are those of `IRISettings`.
 
     The facility has one system, the compute resource; files live on the storage resource.
     """
 
     kind = "iri"
     default_poll_interval = 60.0
+    settings_class = IRISettings
 
     def __init__(self, name: str, settings: IRISettings, provider: TokenProvider) -> None:
         super().__init__(name)
