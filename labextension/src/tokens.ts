@@ -50,6 +50,11 @@ export namespace HPC {
 
   export type IJobRequest = Schemas['JobRequest'];
 
+  /** The bodies of POST .../files/mkdir, .../files/move (and copy), .../files/delete. */
+  export type IMkdirRequest = Schemas['MkdirRequest'];
+  export type ITransferRequest = Schemas['TransferRequest'];
+  export type IDeleteRequest = Schemas['DeleteRequest'];
+
   export type IOutputChunk = Schemas['OutputChunk'];
 
   /** A `job_state` server event (hpc_jupyter/event_schemas/job_state/v1.yaml). */
