@@ -16,13 +16,13 @@ from traitlets import Bunch, Dict, Float, Int, Unicode, default, observe
 from ._version import __version__
 from .backends import discover_backends
 from .ledger import SubmissionLedger
+from .protocol import JOB_STATE_EVENT
 from .registry import FacilityRegistry
 from .routes import ROUTES
 from .services import SETTINGS_KEY, HPCServices
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
-JOB_STATE_EVENT = "https://hpc-jupyter.github.io/events/job_state/v1"
 
 
 class HPCJupyterApp(ExtensionApp):

@@ -14,13 +14,11 @@ from typing import Any
 
 from .backends.base import BackendContext, ConfigError, FacilityBackend
 from .errors import FacilityAuthError, HPCError, Misconfigured, NotFound, ValidationError
-from .models import System
+from .models import AuthState, AuthStatus, FacilityInfo, System
 
 log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_FACILITIES: dict[str, dict[str, Any]] = {"local": {"kind": "local"}}
-MISCONFIGURED = "misconfigured"
-"""The auth status of a facility whose configuration is wrong (api/openapi.yaml)."""
 MISCONFIGURED_POLL_INTERVAL = 30.0
 """What a misconfigured facility shows as its poll interval (nothing polls it)."""
 SYSTEMS_TTL = 60.0
@@ -43,17 +41,15 @@ class Misconfiguration:
             "Fix the server's configuration (jupyter_server_config) and restart the server."
         )
 
-    def describe(self, name: str) -> dict[str, Any]:
+    def describe(self, name: str) -> FacilityInfo:
         """The facility as the REST API lists it: no systems, no capabilities."""
-        return {
-            "name": name,
-            "kind": self.kind or "unknown",
-            "default_system": None,
-            "systems": [],
-            "capabilities": [],
-            "auth": {"status": MISCONFIGURED, "message": self.user_message()},
-            "poll_interval": MISCONFIGURED_POLL_INTERVAL,
-        }
+        return FacilityInfo(
+            name=name,
+            kind=self.kind or "unknown",
+            default_system=None,
+            auth=AuthState(AuthStatus.MISCONFIGURED, self.user_message()),
+            poll_interval=MISCONFIGURED_POLL_INTERVAL,
+        )
 
 
 class FacilityRegistry:
@@ -137,7 +133,7 @@ class FacilityRegistry:
             f"No facility {name[:64]!r}; configured: {', '.join(self._order) or 'none'}."
         )
 
-    async def describe(self, name: str) -> dict[str, Any]:
+    async def describe(self, name: str) -> FacilityInfo:
         """A facility as the REST API shows it: never a credential."""
         if name in self.misconfigured:
             return self.misconfigured[name].describe(name)
@@ -149,21 +145,20 @@ class FacilityRegistry:
         try:
             systems = await self.systems(name)
             default = await self.resolve_system(name, None)
-            status = await facility.auth_status()
-            message = facility.auth_message(status)
+            auth = await facility.auth_state()
         except FacilityAuthError as err:
-            status, message = "expired", err.message
+            auth = AuthState(AuthStatus.EXPIRED, err.message)
         except HPCError as err:
-            status, message = "error", err.message
-        return {
-            "name": name,
-            "kind": facility.kind,
-            "default_system": default,
-            "systems": [system.to_dict() for system in systems],
-            "capabilities": sorted(cap.value for cap in facility.capabilities),
-            "auth": {"status": status, "message": message},
-            "poll_interval": self.intervals[name],
-        }
+            auth = AuthState(AuthStatus.ERROR, err.message)
+        return FacilityInfo(
+            name=name,
+            kind=facility.kind,
+            default_system=default,
+            systems=tuple(systems),
+            capabilities=facility.capabilities,
+            auth=auth,
+            poll_interval=self.intervals[name],
+        )
 
     async def systems(self, name: str) -> list[System]:
         """A facility's systems, asked again once those remembered are `SYSTEMS_TTL` old.

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from hpc_jupyter.app import JOB_STATE_EVENT
+from hpc_jupyter.protocol import JOB_STATE_EVENT
 
 # `tests` is a package: its modules are imported as `tests.<folder>.<module>`, so no two
 # modules (two conftest.py included) can take each other's place. A folder's fixtures live in

@@ -52,6 +52,7 @@ def fake(ip: Any) -> Iterator[FakeHPCServer]:
     yield fake
     set_default_client(previous)
     client.close()
+    assert fake.problems == [], fake.problems  # client and fake both kept to the spec
 
 
 @pytest.fixture
@@ -255,7 +256,7 @@ def test_line_submit_reads_a_local_script(ip: Any, fake: FakeHPCServer, tmp_path
     handle = ip.run_line_magic("hpc_submit", f"{script} --facility local")
 
     assert fake.requests("POST", "jobs")[-1].path == "facilities/local/jobs"
-    assert fake.jobs[handle.id].data["script"] == SCRIPT
+    assert fake.jobs[handle.id].script == SCRIPT
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,17 @@ from typing import Any, ClassVar
 
 from ..errors import CapabilityError, NotFound
 from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
-from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, Partition, System
+from ..models import (
+    AuthState,
+    AuthStatus,
+    Capability,
+    FileEntry,
+    Job,
+    JobRequest,
+    OutputChunk,
+    Partition,
+    System,
+)
 
 
 @dataclass(frozen=True)
@@ -226,15 +236,12 @@ class FacilityBackend(abc.ABC):
     async def systems(self) -> list[System]:
         """The systems (clusters) of the facility; exactly one has `default=True`."""
 
-    async def auth_status(self) -> str:
-        """`none` (no credentials needed), `ok`, `expired` or `error`; never a credential."""
-        return "none"
+    async def auth_state(self) -> AuthState:
+        """Whether the facility's credentials work and, if not, what the user should do.
 
-    def auth_message(self, status: str) -> str | None:
-        """What a user should do about an auth status other than `ok`/`none`."""
-        if status in ("none", "ok"):
-            return None
-        return f"The credentials of facility {self.name!r} are not valid: check its configuration."
+        `none` when it needs no credentials; never a credential, in the status or the message.
+        """
+        return AuthState(AuthStatus.NONE)
 
     @property
     def capabilities(self) -> frozenset[Capability]:

@@ -6,9 +6,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .._version import __version__
+from ..protocol import API_VERSION
 from .base import HPCAPIHandler
-
-API_VERSION = 1
 
 
 class InfoHandler(HPCAPIHandler):

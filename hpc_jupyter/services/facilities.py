@@ -24,11 +24,4 @@ class FacilityService:
 
     async def describe(self, name: str) -> dict[str, Any]:
         """One facility: its systems, what it can do and its credential's state."""
-        return as_json(await self.registry.describe(name))
-
-
-def as_json(described: Any) -> dict[str, Any]:
-    """A description as JSON, whether `describe` gives a dict or a model with `to_dict()`."""
-    if hasattr(described, "to_dict"):
-        return described.to_dict()  # type: ignore[no-any-return]
-    return described  # type: ignore[no-any-return]
+        return (await self.registry.describe(name)).to_dict()

@@ -22,6 +22,7 @@ from tests.firecrest.double_fixtures import facility_options
 from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest, start_fake
 from tests.firecrest.outage import FACILITY, POLL_INTERVAL, Outage
 from tests.helpers import expect_error, wait_until
+from tests.spec_validation import api_violations
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", FACILITY, "jobs")
@@ -259,3 +260,24 @@ async def test_waiting_for_a_job_outlasts_an_outage(api: API, kernel: Any, outag
     # Then the wait returns the ended job instead of failing at the first refused look
     job = await asyncio.wait_for(waiting, 30)
     assert job.id == job_id and job.state.is_final
+
+
+async def test_a_token_service_out_of_reach_is_an_unknown_auth_status(
+    api: API, outage: Outage
+) -> None:
+    # Given a facility described once (its systems are known), whose tokens live 31 s: FirecREST
+    # refuses a token with under 30 s left, so the next look at the credentials needs a new one
+    outage.fake.token_ttl = 31
+    assert (await api("facilities", FACILITY))["auth"]["status"] == "ok"
+
+    # When the token service cannot be reached and the facilities are listed
+    await outage.down()
+    await asyncio.sleep(1.1)
+    listed = await api("facilities")
+
+    # Then nobody can tell whether the credentials work: `unknown`, as the spec allows
+    assert listed["facilities"][0]["auth"] == {
+        "status": "unknown",
+        "message": f"The token service of facility {FACILITY!r} cannot be reached right now.",
+    }
+    assert api_violations("FacilityList", listed) == []

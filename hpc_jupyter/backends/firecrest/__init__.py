@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
-from ...models import System
+from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
 from .connection import FirecrestConnection
 from .files import FirecrestFiles
@@ -44,7 +44,6 @@ class FirecrestFacility(FacilityBackend):
             self.connection = FirecrestConnection(name, settings)
             self._files = FirecrestFiles(self.connection, spool_dir)
             self._jobs = FirecrestJobs(self.connection)
-        self._auth_problem: str | None = None
 
     @classmethod
     def create(
@@ -77,26 +76,17 @@ class FirecrestFacility(FacilityBackend):
             for info in systems.values()
         ]
 
-    async def auth_status(self) -> str:
+    async def auth_state(self) -> AuthState:
         try:
             await self.connection.provider.token()
-        except FacilityAuthError as err:
-            self._auth_problem = err.message  # says which source or refusal; never the secret
-            return "error"
+        except FacilityAuthError as err:  # says which source or refusal; never the secret
+            return AuthState(AuthStatus.ERROR, err.message)
         except HPCError:
-            return "unknown"
-        self._auth_problem = None
-        return "ok"
-
-    def auth_message(self, status: str) -> str | None:
-        if status == "error":
-            return self._auth_problem or (
-                f"FirecREST's token service refused the client credentials of facility "
-                f"{self.name!r}: check your client credentials (client_id and client_secret)."
+            return AuthState(
+                AuthStatus.UNKNOWN,
+                f"The token service of facility {self.name!r} cannot be reached right now.",
             )
-        if status == "unknown":
-            return f"The token service of facility {self.name!r} cannot be reached right now."
-        return None
+        return AuthState(AuthStatus.OK)
 
     async def start(self) -> None:
         spool = self._files.spool_dir

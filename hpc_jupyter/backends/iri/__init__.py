@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
-from ...models import System
+from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
 from .client import IRIClient
 from .files import IRIFiles
@@ -66,24 +66,23 @@ class IRIFacility(FacilityBackend):
             )
         ]
 
-    async def auth_status(self) -> str:
+    async def auth_state(self) -> AuthState:
         try:
             await self.provider.token()
         except FacilityAuthError:
-            return "expired" if isinstance(self.provider, GlobusTokenProvider) else "error"
+            if isinstance(self.provider, GlobusTokenProvider):
+                return AuthState(AuthStatus.EXPIRED, self.provider.login_message())
+            return self._unusable()
         except HPCError:
-            return "error"
-        return "ok"
+            return self._unusable()
+        return AuthState(AuthStatus.OK)
 
-    def auth_message(self, status: str) -> str | None:
-        if status == "expired" and isinstance(self.provider, GlobusTokenProvider):
-            return self.provider.login_message()
-        if status == "error":
-            return (
-                f"The token of facility {self.name!r} cannot be used right now. "
-                f"{self.provider.refused_message()}"
-            )
-        return None
+    def _unusable(self) -> AuthState:
+        return AuthState(
+            AuthStatus.ERROR,
+            f"The token of facility {self.name!r} cannot be used right now. "
+            f"{self.provider.refused_message()}",
+        )
 
     async def close(self) -> None:
         await self.client.close()

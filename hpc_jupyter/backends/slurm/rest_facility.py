@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
+from ...models import AuthState, AuthStatus
 from ..base import BackendContext, FileBackend
 from ..local.files import LocalFiles
 from ..settings import read_settings
@@ -59,7 +60,7 @@ class SlurmRestFacility(SlurmFacility):
             jobs.history = SlurmHistory(name, client, jobs.version, settings.history_days)
         return cls(name, client, jobs, files, settings.system or name, home)
 
-    async def auth_status(self) -> str:
+    async def auth_state(self) -> AuthState:
         # ping/ needs the token up to v0.0.38; 24.11 on answer it 200 (`responding: false`)
         # whatever the token, so from v0.0.39 on partitions/ (511 when refused) asks instead.
         try:
@@ -67,20 +68,17 @@ class SlurmRestFacility(SlurmFacility):
             probe = "ping" if version <= 38 else "partitions"
             await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, probe)}")
         except FacilityAuthError:
-            return "expired"
-        except HPCError:
-            return "error"
-        return "ok"
-
-    def auth_message(self, status: str) -> str | None:
-        if status == "expired":
-            return (
+            return AuthState(
+                AuthStatus.EXPIRED,
                 f"Slurm does not accept the token of facility {self.name!r}: renew it "
-                f"({self.client.token.source.describe()})."
+                f"({self.client.token.source.describe()}).",
             )
-        if status == "error":
-            return f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}."
-        return None
+        except HPCError:
+            return AuthState(
+                AuthStatus.ERROR,
+                f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}.",
+            )
+        return AuthState(AuthStatus.OK)
 
     async def close(self) -> None:
         await self.client.close()
