@@ -6,17 +6,21 @@ STAMP := $(VENV)/.hpc-jupyter-installed
 DEMO_DIR ?= .demo
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install labextension labextension-lint jest labextension-check browser lint format typecheck check-auth pytest browser-test extension-check wheel-check test demo clean
+.PHONY: help install labextension labextension-lint jest labextension-check browser lint layers format typecheck check-auth docs pytest browser-test extension-check wheel-check test demo clean
 
 help:
 	@echo "make demo   create the environment and start JupyterLab on the quickstart notebook"
-	@echo "make test   lint, type-check, auth check, tests, extension and wheel checks (what CI runs)"
+	@echo "make test   lint, layers, type-check, auth check, docs, tests, extension and wheel checks (what CI runs)"
+	@echo "make docs   build the documentation (docs/) into docs/_build/html"
 
 # The editable install also builds the labextension (hatch-jupyter-builder runs npm); the
 # develop step then links the venv's share/jupyter/labextensions/hpc-jupyter to the build
-# output, so a rebuild (`make labextension`) is what JupyterLab loads next time.
+# output, so a rebuild (`make labextension`) is what JupyterLab loads next time. A second
+# install (pyproject.toml changed) first drops that link: pip would otherwise write the wheel's
+# install.json through it into the build output, and the next wheel would hold it twice.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	rm -f $(VENV)/share/jupyter/labextensions/hpc-jupyter hpc_jupyter/labextension/install.json
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter-builder develop --overwrite . >/dev/null
@@ -24,9 +28,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-lint: install
+# .pre-commit-config.yaml runs the same checks (and mypy, eslint, prettier) on each commit.
+lint: layers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/codespell
+
+# Who may import whom (ARCHITECTURE.md): the import-linter contracts in pyproject.toml.
+layers: install
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
@@ -37,6 +47,11 @@ typecheck: install
 
 check-auth: install
 	$(BIN)/python scripts/check_auth.py
+
+# The documentation site (Sphinx + MyST, docs/): any warning, a broken link or include
+# among them, fails the build. Nothing is fetched from the network.
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs docs/_build/html
 
 # The JupyterLab side panel (labextension/, TypeScript): npm dependencies, build, lint, jest.
 LABEXT := labextension
@@ -96,7 +111,7 @@ wheel-check: install labextension
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 	$(BIN)/python scripts/check_wheel.py dist/*.whl
 
-test: lint typecheck check-auth labextension-check extension-check wheel-check pytest
+test: lint typecheck check-auth docs labextension-check extension-check wheel-check pytest
 
 demo: install labextension
 	mkdir -p $(DEMO_DIR)
@@ -104,5 +119,5 @@ demo: install labextension
 	cd $(DEMO_DIR) && $(abspath $(BIN))/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) quickstart.ipynb
 
 clean:
-	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache docs/_build
 	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension

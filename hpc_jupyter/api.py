@@ -8,14 +8,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import io
 import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
@@ -30,14 +28,13 @@ from .errors import (
     ValidationError,
 )
 from .models import (
-    Capability,
+    FacilityInfo,
     FileEntry,
-    FileType,
     Job,
     JobState,
+    Model,
     Partition,
     Staleness,
-    System,
     check_stream,
 )
 from .timefmt import parse_time_limit
@@ -64,29 +61,14 @@ FIRST_POLL = 0.5
 MAX_POLL = 5.0
 """The longest wait between two checks of a job."""
 
-_M = TypeVar("_M")
+_M = TypeVar("_M", bound=Model)
 
 
 # -- typed views of the server's JSON ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Facility:
+class Facility(FacilityInfo):
     """A facility as the server describes it: its systems, what it can do, its login status."""
-
-    name: str
-    kind: str
-    default_system: str
-    systems: tuple[System, ...] = ()
-    capabilities: frozenset[str] = frozenset()
-    auth_status: str = "none"
-    auth_message: str | None = None
-    poll_interval: float = MAX_POLL
-
-    def can(self, capability: Capability | str) -> bool:
-        """Whether the facility declares `capability` (e.g. `"jobs.submit"`)."""
-        value = capability.value if isinstance(capability, Capability) else capability
-        return value in self.capabilities
 
     def _repr_html_(self) -> str:
         return facilities_html([self])
@@ -96,65 +78,29 @@ def _malformed(what: str) -> HPCError:
     return HPCError(f"The hpc-jupyter server sent a malformed {what}; is it the same version?")
 
 
-def _model(cls: type[_M], data: Any, what: str, **convert: Callable[[Any], Any]) -> _M:
-    """Build dataclass `cls` from JSON, ignoring keys it does not know (newer servers)."""
-    if not isinstance(data, Mapping):
-        raise _malformed(what)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    values = {key: value for key, value in data.items() if key in names}
+def _model(cls: type[_M], data: Any, what: str) -> _M:
+    """Model `cls` from the server's JSON (`cls.from_dict`), or an error saying what is wrong."""
     try:
-        for key, function in convert.items():
-            if key in values:
-                values[key] = function(values[key])
-        return cls(**values)
+        return cls.from_dict(data)
     except (TypeError, ValueError):
         raise _malformed(what) from None
 
 
-def _job_state(value: Any) -> JobState:
-    try:
-        return JobState(value)
-    except ValueError:
-        return JobState.UNKNOWN
-
-
-def _file_type(value: Any) -> FileType:
-    try:
-        return FileType(value)
-    except ValueError:
-        return FileType.OTHER
-
-
 def job_from_dict(data: Any) -> Job:
     """A `Job` from its JSON (`Job.to_dict()`); unknown states become UNKNOWN."""
-    return _model(Job, data, "job", state=_job_state, id=str)
+    if isinstance(data, Mapping) and "id" in data:
+        data = {**data, "id": str(data["id"])}
+    return _model(Job, data, "job")
 
 
 def entry_from_dict(data: Any) -> FileEntry:
     """A `FileEntry` from its JSON (`FileEntry.to_dict()`)."""
-    return _model(FileEntry, data, "file entry", type=_file_type)
+    return _model(FileEntry, data, "file entry")
 
 
 def facility_from_dict(data: Any) -> Facility:
     """A `Facility` from the JSON of GET /hpc/api/facilities/{facility}."""
-    if not isinstance(data, Mapping):
-        raise _malformed("facility")
-    auth = data.get("auth") or {}
-    if not isinstance(auth, Mapping):
-        raise _malformed("facility")
-    flat = {
-        **data,
-        "auth_status": auth.get("status", "none"),
-        "auth_message": auth.get("message"),
-    }
-    return _model(
-        Facility,
-        flat,
-        "facility",
-        systems=lambda items: tuple(_model(System, item, "system") for item in items),
-        capabilities=frozenset,
-        poll_interval=float,
-    )
+    return _model(Facility, data, "facility")
 
 
 # -- jobs ----------------------------------------------------------------------------------------
@@ -448,7 +394,7 @@ class HPC:
             self._facility = (usable or facilities)[0].name
         return self._facility
 
-    def facilities(self) -> FacilityTable:
+    def facilities(self) -> FacilityTable[Facility]:
         """Every facility of the server."""
         data = self.client.request("GET", "facilities")
         items = data.get("facilities") if isinstance(data, Mapping) else None

@@ -11,17 +11,18 @@ from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Dict, Float, Int, Unicode, default
+from traitlets import Bunch, Dict, Float, Int, Unicode, default, observe
 
 from ._version import __version__
 from .backends import discover_backends
 from .ledger import SubmissionLedger
+from .protocol import JOB_STATE_EVENT
 from .registry import FacilityRegistry
 from .routes import ROUTES
+from .services import SETTINGS_KEY, HPCServices
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
-JOB_STATE_EVENT = "https://hpc-jupyter.github.io/events/job_state/v1"
 
 
 class HPCJupyterApp(ExtensionApp):
@@ -68,7 +69,17 @@ class HPCJupyterApp(ExtensionApp):
             self.registry, self._emit_job_state, self.registry.intervals, self.idle_after
         )
         self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)  # type: ignore[union-attr]
+        self.services = HPCServices.build(
+            self.registry, self.watcher, self.submissions, self.kernel_token, self.max_upload_size
+        )
+        self.settings[SETTINGS_KEY] = self.services
+        # The handlers use only the services; the app itself is there for tests and tools.
         self.settings["hpc_jupyter"] = self
+
+    @observe("max_upload_size")
+    def _max_upload_size_changed(self, change: Bunch) -> None:
+        if hasattr(self, "services"):  # a limit changed while running holds from the next upload
+            self.services.files.max_upload_size = change["new"]
 
     def _join_server_log(self) -> None:
         # Our modules log to `logging.getLogger(__name__)`. Parent the package's logger to the

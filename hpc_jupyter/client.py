@@ -26,6 +26,7 @@ from .errors import (
     UpstreamTimeout,
     ValidationError,
 )
+from .protocol import API_VERSION, KERNEL_TOKEN_HEADER
 
 __all__ = [
     "API_VERSION",
@@ -39,11 +40,8 @@ __all__ = [
     "set_default_client",
 ]
 
-API_VERSION = 1
-"""The REST API version this client speaks (`api_version` of GET /hpc/api/info)."""
-
-TOKEN_HEADER = "X-HPC-Kernel-Token"  # noqa: S105 - a header name
-"""The header that carries the kernel token; only the /hpc/api routes accept it."""
+TOKEN_HEADER = KERNEL_TOKEN_HEADER
+"""The header that carries the kernel token (the name this module has always exported)."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Once an upload's body is sent, the server may still be moving it to the facility.

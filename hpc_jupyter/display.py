@@ -5,14 +5,11 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from .models import FileEntry, FileType, Job, JobState, Staleness
+from .models import FacilityInfo, FileEntry, FileType, Job, JobState, Staleness
 from .sizefmt import format_size
 from .timefmt import format_duration
-
-if TYPE_CHECKING:
-    from .api import Facility
 
 __all__ = [
     "AUTH_COLOURS",
@@ -251,7 +248,7 @@ def files_text(entries: Sequence[FileEntry], path: str = "") -> str:
 _FACILITY_HEADERS = ("Name", "Kind", "Systems", "Login", "Capabilities", "Poll interval")
 
 
-def _systems_text(facility: Facility) -> str:
+def _systems_text(facility: FacilityInfo) -> str:
     names = []
     for system in facility.systems:
         name = system.name + ("*" if system.name == facility.default_system else "")
@@ -261,7 +258,7 @@ def _systems_text(facility: Facility) -> str:
     return ", ".join(names) or "-"
 
 
-def _facility_cells(facility: Facility) -> list[str]:
+def _facility_cells(facility: FacilityInfo) -> list[str]:
     login = facility.auth_status
     if facility.auth_message:
         login += f": {facility.auth_message}"
@@ -275,7 +272,7 @@ def _facility_cells(facility: Facility) -> list[str]:
     ]
 
 
-def facilities_html(facilities: Sequence[Facility]) -> str:
+def facilities_html(facilities: Sequence[FacilityInfo]) -> str:
     """An HTML table of facilities; the default system is starred, login status coloured."""
     if not facilities:
         return "<p>No facilities are configured.</p>"
@@ -290,7 +287,7 @@ def facilities_html(facilities: Sequence[Facility]) -> str:
     return _html_table("hpc-facilities", _FACILITY_HEADERS, rows)
 
 
-def facilities_text(facilities: Sequence[Facility]) -> str:
+def facilities_text(facilities: Sequence[FacilityInfo]) -> str:
     """A plain-text table of facilities."""
     if not facilities:
         return "No facilities are configured."
@@ -337,7 +334,10 @@ class Listing(list[FileEntry]):
         printer.text(files_text(self, self.path))
 
 
-class FacilityTable(list["Facility"]):
+_F = TypeVar("_F", bound=FacilityInfo)
+
+
+class FacilityTable(list[_F]):
     """A list of facilities that displays as a table."""
 
     def _repr_html_(self) -> str:

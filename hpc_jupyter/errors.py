@@ -14,6 +14,9 @@
         ├── Misconfigured         the server's configuration of the facility is wrong (HTTP 502)
         └── UpstreamTimeout       the facility did not answer in time (HTTP 504)
 
+    ConfigError (a ValueError)    a facility's configuration is wrong, found at server start;
+                                  the facility is then listed as misconfigured (`Misconfigured`)
+
 Every message is written for a scientist and never contains a credential.
 """
 
@@ -146,3 +149,16 @@ ERRORS_BY_REASON: dict[str, type[HPCError]] = {
         UpstreamTimeout,
     )
 }
+
+
+class ConfigError(ValueError):
+    """A facility's configuration is wrong; raised at server start, naming facility and key.
+
+    Its message never contains a secret: `problem` names keys and sources, not their values.
+    """
+
+    def __init__(self, facility: str, key: str, problem: str) -> None:
+        super().__init__(f"facility {facility!r}, key {key!r}: {problem}")
+        self.facility = facility
+        self.key = key
+        self.problem = problem

@@ -156,7 +156,7 @@ class HPCMagics(Magics):
     @_line_magic
     @_magic_arguments()
     @_one_line_errors
-    def hpc_facilities(self, line: str = "") -> FacilityTable | None:
+    def hpc_facilities(self, line: str = "") -> FacilityTable[Facility] | None:
         """List the facilities of the hpc-jupyter server, their systems and login status."""
         _parse(self.hpc_facilities, line)
         return self._api().facilities()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ValidationError
 
@@ -101,14 +103,78 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_ModelT = TypeVar("_ModelT", bound="Model")
+
+
 class Model:
-    """Mixin: a dataclass that turns itself into JSON-ready data."""
+    """Mixin: a dataclass that turns itself into JSON-ready data, and back."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return this model as plain JSON-ready data."""
         data = _jsonable(self)
         assert isinstance(data, dict)
         return data
+
+    @classmethod
+    def from_dict(cls: type[_ModelT], data: Any) -> _ModelT:
+        """The model that `to_dict` made `data` from: enums, nested models, tuples, sets.
+
+        Made for JSON from a server that may be newer: keys it does not know are ignored, an
+        enum value it does not know becomes the enum's catch-all (`UNKNOWN`, `OTHER`) or, in a
+        list, is left out. `TypeError` or `ValueError` when `data` is not such a model.
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError(f"{cls.__name__} from {type(data).__name__}, not a mapping")
+        hints = _field_types(cls)
+        values = {key: _from_json(hints[key], value) for key, value in data.items() if key in hints}
+        return cls(**values)
+
+
+_FIELD_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    """The type of each field of dataclass `cls`, by name (worked out once per class)."""
+    if cls not in _FIELD_TYPES:
+        hints = typing.get_type_hints(cls)
+        _FIELD_TYPES[cls] = {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
+    return _FIELD_TYPES[cls]
+
+
+_NOT_KNOWN = object()
+"""What `_from_json` makes of an enum value this version does not know, with no catch-all."""
+
+
+def _from_json(kind: Any, value: Any) -> Any:
+    """`value` (JSON) as the field type `kind`; `_NOT_KNOWN` for an unknown enum value."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        (kind,) = [arg for arg in args if arg is not type(None)]  # only `X | None` is used
+        return _from_json(kind, value)
+    if origin in (tuple, frozenset):
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"a list, not {type(value).__name__}")
+        items = (_from_json(args[0], item) for item in value)
+        return origin(item for item in items if item is not _NOT_KNOWN)
+    if origin is Mapping or origin is dict:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"a mapping, not {type(value).__name__}")
+        return dict(value)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        if not isinstance(value, str):  # every enum here is of words; null is no word
+            raise TypeError(f"a {kind.__name__} word, not {type(value).__name__}")
+        try:
+            return kind(value)
+        except ValueError:
+            fallback = _CATCH_ALL.get(kind)
+            return _NOT_KNOWN if fallback is None else fallback
+    if isinstance(kind, type) and issubclass(kind, Model):
+        return kind.from_dict(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -295,3 +361,46 @@ class AuthState(Model):
 
     status: AuthStatus
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class FacilityInfo(Model):
+    """A facility as `GET /hpc/api/facilities` lists it: what it is and can do; no credential."""
+
+    name: str
+    kind: str
+    default_system: str | None
+    """None when the facility could not be reached (see `auth`)."""
+    systems: tuple[System, ...] = ()
+    capabilities: frozenset[Capability] = frozenset()
+    auth: AuthState = AuthState(AuthStatus.NONE)
+    poll_interval: float = 30.0
+    """Seconds between two listings of the facility's jobs."""
+
+    def can(self, capability: Capability | str) -> bool:
+        """Whether the facility declares `capability` (e.g. `"jobs.submit"`)."""
+        return capability in self.capabilities  # a str enum: "jobs.submit" finds its member
+
+    @property
+    def auth_status(self) -> str:
+        """The auth status as the API words it (`ok`, `expired`...)."""
+        return self.auth.status.value
+
+    @property
+    def auth_message(self) -> str | None:
+        """What the user should do about the auth status, if anything."""
+        return self.auth.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's `Facility`: capabilities sorted."""
+        data = super().to_dict()
+        data["capabilities"] = sorted(data["capabilities"])
+        return data
+
+
+_CATCH_ALL: dict[type[enum.Enum], enum.Enum] = {
+    JobState: JobState.UNKNOWN,
+    FileType: FileType.OTHER,
+    AuthStatus: AuthStatus.UNKNOWN,
+}
+"""The member `from_dict` gives an enum value this version does not know (a newer server's)."""

@@ -6,22 +6,24 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .backends.base import BackendContext, ConfigError, FacilityBackend
 from .errors import FacilityAuthError, HPCError, Misconfigured, NotFound, ValidationError
-from .models import System
+from .models import AuthState, AuthStatus, FacilityInfo, System
 
 log = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DEFAULT_FACILITIES: dict[str, dict[str, Any]] = {"local": {"kind": "local"}}
-MISCONFIGURED = "misconfigured"
-"""The auth status of a facility whose configuration is wrong (api/openapi.yaml)."""
 MISCONFIGURED_POLL_INTERVAL = 30.0
 """What a misconfigured facility shows as its poll interval (nothing polls it)."""
+SYSTEMS_TTL = 60.0
+"""Seconds a facility's systems are described from memory before it is asked again: their
+`status` is health, which a server running for days must not show frozen."""
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,15 @@ class Misconfiguration:
             "Fix the server's configuration (jupyter_server_config) and restart the server."
         )
 
-    def describe(self, name: str) -> dict[str, Any]:
+    def describe(self, name: str) -> FacilityInfo:
         """The facility as the REST API lists it: no systems, no capabilities."""
-        return {
-            "name": name,
-            "kind": self.kind or "unknown",
-            "default_system": None,
-            "systems": [],
-            "capabilities": [],
-            "auth": {"status": MISCONFIGURED, "message": self.user_message()},
-            "poll_interval": MISCONFIGURED_POLL_INTERVAL,
-        }
+        return FacilityInfo(
+            name=name,
+            kind=self.kind or "unknown",
+            default_system=None,
+            auth=AuthState(AuthStatus.MISCONFIGURED, self.user_message()),
+            poll_interval=MISCONFIGURED_POLL_INTERVAL,
+        )
 
 
 class FacilityRegistry:
@@ -61,6 +61,8 @@ class FacilityRegistry:
         intervals: Mapping[str, float],
         misconfigured: Mapping[str, Misconfiguration] | None = None,
         order: list[str] | None = None,
+        systems_ttl: float = SYSTEMS_TTL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._facilities = dict(facilities)
         self.intervals = dict(intervals)
@@ -68,7 +70,10 @@ class FacilityRegistry:
         self.misconfigured = dict(misconfigured or {})
         """The facilities whose configuration is wrong, by name: listed, never used."""
         self._order = order if order is not None else [*self._facilities, *self.misconfigured]
-        self._systems: dict[str, list[System]] = {}
+        self._systems: dict[str, tuple[float, list[System]]] = {}
+        self._systems_ttl = systems_ttl
+        self._clock = clock
+        self._asking: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_config(
@@ -128,7 +133,7 @@ class FacilityRegistry:
             f"No facility {name[:64]!r}; configured: {', '.join(self._order) or 'none'}."
         )
 
-    async def describe(self, name: str) -> dict[str, Any]:
+    async def describe(self, name: str) -> FacilityInfo:
         """A facility as the REST API shows it: never a credential."""
         if name in self.misconfigured:
             return self.misconfigured[name].describe(name)
@@ -140,31 +145,49 @@ class FacilityRegistry:
         try:
             systems = await self.systems(name)
             default = await self.resolve_system(name, None)
-            status = await facility.auth_status()
-            message = facility.auth_message(status)
+            auth = await facility.auth_state()
         except FacilityAuthError as err:
-            status, message = "expired", err.message
+            auth = AuthState(AuthStatus.EXPIRED, err.message)
         except HPCError as err:
-            status, message = "error", err.message
-        return {
-            "name": name,
-            "kind": facility.kind,
-            "default_system": default,
-            "systems": [system.to_dict() for system in systems],
-            "capabilities": sorted(cap.value for cap in facility.capabilities),
-            "auth": {"status": status, "message": message},
-            "poll_interval": self.intervals[name],
-        }
+            auth = AuthState(AuthStatus.ERROR, err.message)
+        return FacilityInfo(
+            name=name,
+            kind=facility.kind,
+            default_system=default,
+            systems=tuple(systems),
+            capabilities=facility.capabilities,
+            auth=auth,
+            poll_interval=self.intervals[name],
+        )
 
     async def systems(self, name: str) -> list[System]:
-        """A facility's systems, asked once and then remembered."""
-        if name not in self._systems:
-            self._systems[name] = await self.get(name).systems()
-        return self._systems[name]
+        """A facility's systems, asked again once those remembered are `SYSTEMS_TTL` old.
+
+        A failed refresh raises (`describe` then shows the facility's error, as for one never
+        reached) but keeps the systems remembered: their names still route requests.
+        """
+        facility = self.get(name)
+        if name not in self._asking:
+            self._asking[name] = asyncio.Lock()
+        async with self._asking[name]:  # concurrent callers share one question to the facility
+            remembered = self._systems.get(name)
+            if remembered is not None and self._clock() - remembered[0] < self._systems_ttl:
+                return remembered[1]
+            systems = await facility.systems()
+            self._systems[name] = (self._clock(), systems)
+            return systems
+
+    async def _system_names(self, name: str) -> list[System]:
+        """The systems to route by: those remembered, however old (names do not go stale)."""
+        remembered = self._systems.get(name)
+        if remembered is not None:
+            self.get(name)  # still configured and started
+            return remembered[1]
+        return await self.systems(name)
 
     async def resolve_system(self, name: str, system: str | None) -> str:
         """The system to use: the one asked for (checked), or the facility's default."""
-        systems = await self.systems(name)
+        systems = await self._system_names(name)
         if system is None or system == "":
             for candidate in systems:
                 if candidate.default:

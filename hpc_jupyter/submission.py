@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from .errors import ValidationError
@@ -12,7 +13,7 @@ from .inputs import shown, utf8
 from .models import JobRequest
 
 _TEXT_FIELDS = ("name", "partition", "account", "workdir", "stdout", "stderr")
-_KNOWN = frozenset({"script", "nodes", "time_limit", "env", *_TEXT_FIELDS})
+_KNOWN = frozenset(field.name for field in dataclasses.fields(JobRequest))
 MAX_SCRIPT_BYTES = 1024 * 1024
 MAX_WHOLE = 2**31 - 1
 """The largest node count or time limit (seconds) a request may give: no scheduler takes more."""

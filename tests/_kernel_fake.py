@@ -1,7 +1,9 @@
 """A small in-memory stand-in for the hpc-jupyter REST API, for kernel-side unit tests.
 
 It speaks the contract (paths, JSON shapes, error bodies) as an httpx transport, so the real
-`HPCClient` runs against it. Unlike `httpx.MockTransport` it does not read request bodies
+`HPCClient` runs against it. Every exchange is checked against api/openapi.yaml, the client's
+request and the fake's answer alike; what breaks it lands in `problems`, which the tests'
+fixtures hold empty. Unlike `httpx.MockTransport` it does not read request bodies
 up front: uploads are consumed chunk by chunk, as a server would.
 """
 
@@ -17,9 +19,17 @@ from urllib.parse import unquote
 
 import httpx
 
+from tests.spec_validation import HttpxRequest, HttpxResponse, exchange_violations
+
 BASE = "http://hpc.test/base%40lab/"
 TOKEN = "kernel-secret-token-123"
 HOME = "/home/ada"
+OCTETS = "application/octet-stream"
+
+
+def _rwx(mode: int) -> str:
+    """`ls -l`'s nine permission letters of `mode` (`0o640` is `rw-r-----`)."""
+    return "".join(letter if mode & (1 << (8 - i)) else "-" for i, letter in enumerate("rwxrwxrwx"))
 
 
 @dataclass
@@ -40,6 +50,8 @@ class FakeJob:
     states: list[str]
     stdout: str = ""
     stderr: str = ""
+    script: str = ""
+    """The batch script it was submitted with (the API does not send it back)."""
 
 
 class _Generated(httpx.SyncByteStream):
@@ -67,6 +79,9 @@ class FakeHPCServer(httpx.BaseTransport):
         self.token = token
         self.api_version = api_version
         self.seen: list[Seen] = []
+        self.problems: list[str] = []
+        """What broke api/openapi.yaml, in a request of the client or an answer of this fake."""
+        self._off_spec: set[int] = set()
         self.files: dict[str, bytes | None] = {HOME: None, f"{HOME}/notes.txt": b"hello\n"}
         self.generated: dict[str, tuple[int, int | None]] = {}
         self.upload_digests: dict[str, tuple[int, str]] = {}
@@ -96,7 +111,9 @@ class FakeHPCServer(httpx.BaseTransport):
                 "name": "local",
                 "kind": "local",
                 "default_system": "local",
-                "systems": [{"name": "local", "status": "available", "default": True}],
+                "systems": [
+                    {"name": "local", "status": "available", "default": True, "home": HOME}
+                ],
                 "capabilities": ["files.read", "jobs.submit"],
                 "auth": {"status": "none", "message": None},
                 "poll_interval": 0.5,
@@ -131,6 +148,8 @@ class FakeHPCServer(httpx.BaseTransport):
             "stdout": None,
             "stderr": None,
             "reason": None,
+            "array_job_id": None,
+            "array_task_id": None,
             **fields,
         }
         job = FakeJob(data, list(states), out, err)
@@ -143,6 +162,27 @@ class FakeHPCServer(httpx.BaseTransport):
     # -- the transport ---------------------------------------------------------------------------
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._answer(request)
+        prefix = httpx.URL(BASE).raw_path.decode()
+        if request.url.raw_path.decode().startswith(prefix + "hpc/api/"):
+            self._check(request, response, prefix)
+        return response
+
+    def _check(self, request: httpx.Request, response: httpx.Response, prefix: str) -> None:
+        """Hold the exchange to api/openapi.yaml, unless a test made the answer off-spec."""
+        if id(response) in self._off_spec:
+            self._off_spec.discard(id(response))
+            return
+        streamed = isinstance(response.stream, _Generated)
+        data = None if streamed else response.read() or None
+        self.problems += exchange_violations(
+            HttpxRequest(request, prefix, None if request.method == "PUT" else request.content),
+            HttpxResponse(response, data),
+            check_body=request.method != "PUT",  # an upload's body was streamed, chunk by chunk
+            check_security=self.token is not None,
+        )
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         if self.disconnect_next and self.disconnect_next[0] == "before":
             self.disconnect_next.pop(0)
             raise httpx.ConnectError("connection refused")
@@ -175,11 +215,14 @@ class FakeHPCServer(httpx.BaseTransport):
 
     def _route(self, method: str, parts: list[str], seen: Seen) -> httpx.Response:
         key = (method, "/".join(parts))
-        if key in self.fail:
+        if key in self.fail:  # a test's own answer, off-spec on purpose or not
             status, body = self.fail[key]
             if isinstance(body, bytes):
-                return httpx.Response(status, content=body)
-            return httpx.Response(status, json=body)
+                response = httpx.Response(status, content=body)
+            else:
+                response = httpx.Response(status, json=body)
+            self._off_spec.add(id(response))
+            return response
         if parts == ["info"]:
             return httpx.Response(200, json={"version": "0.1.0", "api_version": self.api_version})
         if parts == ["facilities"]:
@@ -214,7 +257,7 @@ class FakeHPCServer(httpx.BaseTransport):
             "path": path,
             "type": "directory" if path in self.files and content is None else "file",
             "size": size,
-            "permissions": "rwxr-xr-x" if content is None else "rw-r--r--",
+            "permissions": "drwxr-xr-x" if content is None else "-rw-r--r--",
             "user": "ada",
             "group": "users",
             "modified": 1_700_000_000.0,
@@ -243,7 +286,7 @@ class FakeHPCServer(httpx.BaseTransport):
                 size, fail_after = self.generated[path]
                 return httpx.Response(
                     200,
-                    headers={"Content-Length": str(size)},
+                    headers={"Content-Length": str(size), "Content-Type": OCTETS},
                     stream=_Generated(size, fail_after),
                 )
             content = self.files.get(path)
@@ -251,7 +294,7 @@ class FakeHPCServer(httpx.BaseTransport):
                 return self._error(404, "not_found", f"No such file: {path}")
             end = offset + int(params["length"]) if "length" in params else None
             data = content[offset:end]
-            return httpx.Response(200, content=data)
+            return httpx.Response(200, content=data, headers={"Content-Type": OCTETS})
         if method == "POST" and rest == ["mkdir"]:
             path = self._abs(body["path"])
             if path in self.files:
@@ -275,7 +318,7 @@ class FakeHPCServer(httpx.BaseTransport):
         if method == "POST" and rest == ["chmod"]:
             path = self._abs(body["path"])
             entry = self._entry(path)
-            entry["permissions"] = body["mode"]
+            entry["permissions"] = entry["permissions"][0] + _rwx(int(body["mode"], 8))
             return httpx.Response(200, json=entry)
         return self._error(404, "not_found", "No such route.")
 
@@ -337,7 +380,7 @@ class FakeHPCServer(httpx.BaseTransport):
                 system=seen.params.get("system", "daint"),
                 **fields,
             )
-            new.data["script"] = script  # only for tests to look at
+            new.script = script
             if key is not None:
                 self.by_key[key] = new.data["id"]
             return httpx.Response(201, json=new.data)

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPClientError, HTTPResponse
+from tornado.httpclient import HTTPResponse
 
-from hpc_jupyter.app import JOB_STATE_EVENT
+from hpc_jupyter.protocol import JOB_STATE_EVENT
 
-pytest_plugins = ("pytest_jupyter.jupyter_server", "slurm_fixtures")
+# `tests` is a package: its modules are imported as `tests.<folder>.<module>`, so no two
+# modules (two conftest.py included) can take each other's place. A folder's fixtures live in
+# its own conftest.py; fixture modules that more than one folder uses are plugins here, the
+# only place pytest reads `pytest_plugins`. Their fixtures are then seen everywhere, but any
+# conftest.py or test module overrides them: the FirecREST double's `fake`, say, is the IRI
+# double's in tests/iri.
+pytest_plugins = (
+    "pytest_jupyter.jupyter_server",
+    "tests.slurm_fixtures",  # tests/slurm, tests/campaign
+    "tests.firecrest.double_fixtures",  # tests/firecrest, tests/campaign
+)
+# Plain helpers keep pytest's detailed assertion messages, as they had in this conftest.
+pytest.register_assert_rewrite("tests.helpers")
 
 Fetch = Callable[..., Awaitable[HTTPResponse]]
 
@@ -77,12 +90,10 @@ def api(hpc_server: Any, jp_fetch: Fetch) -> Callable[..., Awaitable[Any]]:
     return call
 
 
-async def expect_error(call: Awaitable[Any], status: int) -> dict[str, Any]:
-    """Await a request that must fail with `status`; return its JSON error body."""
-    with pytest.raises(HTTPClientError) as info:
-        await call
-    assert info.value.code == status, info.value.response.body if info.value.response else None
-    assert info.value.response is not None
-    body: dict[str, Any] = json.loads(info.value.response.body)
-    assert "Traceback" not in body.get("message", "")
-    return body
+@pytest.fixture
+def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A listening server, and a kernel's environment as the server would start it."""
+    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
+    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
+    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
+    return hpc_app

@@ -1,13 +1,18 @@
-"""Shared helpers for tests that drive the local facility through the real server."""
+"""Shared helpers for tests that drive the real server: errors, jobs, polling, threads."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pytest
+from tornado.httpclient import HTTPClientError
+
+T = TypeVar("T")
 API = Callable[..., Awaitable[Any]]
 FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL"})
 JOBS = ("facilities", "local", "jobs")
@@ -73,3 +78,19 @@ def process_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+async def expect_error(call: Awaitable[Any], status: int) -> dict[str, Any]:
+    """Await a request that must fail with `status`; return its JSON error body."""
+    with pytest.raises(HTTPClientError) as info:
+        await call
+    assert info.value.code == status, info.value.response.body if info.value.response else None
+    assert info.value.response is not None
+    body: dict[str, Any] = json.loads(info.value.response.body)
+    assert "Traceback" not in body.get("message", "")
+    return body
+
+
+async def run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a blocking panel method off the event loop that serves the test server."""
+    return await asyncio.to_thread(func, *args, **kwargs)

@@ -16,8 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from _kernel_fake import BASE, HOME, TOKEN, FakeHPCServer
-from server_process import free_port
 
 from hpc_jupyter import api
 from hpc_jupyter.api import HPC, JobHandle, JobWaitTimeout, connect
@@ -34,13 +32,17 @@ from hpc_jupyter.errors import (
     ValidationError,
 )
 from hpc_jupyter.models import FileType, JobState, Staleness
+from tests._kernel_fake import BASE, HOME, TOKEN, FakeHPCServer
+from tests.server_process import free_port
 
 MiB = 1024 * 1024
 
 
 @pytest.fixture
-def fake() -> FakeHPCServer:
-    return FakeHPCServer()
+def fake() -> Iterator[FakeHPCServer]:
+    fake = FakeHPCServer()
+    yield fake
+    assert fake.problems == [], fake.problems  # client and fake both kept to the spec
 
 
 @pytest.fixture
@@ -343,7 +345,7 @@ def test_submit_file_reads_a_local_script(fake: FakeHPCServer, hpc: HPC, tmp_pat
 
     handle = hpc.submit_file(script, name="from-file")
 
-    assert fake.jobs[handle.id].data["script"] == script.read_text()
+    assert fake.jobs[handle.id].script == script.read_text()
     assert handle.info.name == "from-file"
     with pytest.raises(NotFound, match="No local script"):
         hpc.submit_file(tmp_path / "missing.sh")
@@ -476,7 +478,8 @@ def test_a_stale_listing_is_marked_never_passed_off_as_current(
 
 
 def test_a_malformed_stale_mark_is_an_error_not_ignored(fake: FakeHPCServer, hpc: HPC) -> None:
-    fake.jobs_stale = {"message": "down"}
+    off_spec = {"jobs": [], "stale": {"message": "down"}}  # a stale mark without its fields
+    fake.fail[("GET", "facilities/alps/jobs")] = (200, off_spec)
 
     with pytest.raises(HPCError, match="malformed job list"):
         hpc.jobs()
@@ -546,7 +549,8 @@ def test_file_operations(fake: FakeHPCServer, hpc: HPC) -> None:
     hpc.copy("notes.txt", "runs/a.txt")
     moved = hpc.move("runs/a.txt", "runs/b.txt")
     assert moved.path == f"{HOME}/runs/b.txt"
-    assert hpc.chmod("runs/b.txt", 0o640).permissions == "640"
+    assert hpc.chmod("runs/b.txt", 0o640).permissions == "-rw-r-----"
+    assert fake.requests("POST", "files/chmod")[-1].body == {"path": "runs/b.txt", "mode": "640"}
     assert hpc.stat("runs/b.txt").size == 6
 
     listing = hpc.ls("runs")
@@ -658,15 +662,6 @@ def test_local_file_problems_are_clear(hpc: HPC, tmp_path: Path) -> None:
 
 
 # -- end to end: the real server -----------------------------------------------------------------
-
-
-@pytest.fixture
-def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A listening server, and a kernel's environment as the server would start it."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
-    return hpc_app
 
 
 async def test_end_to_end_files_through_discovery(

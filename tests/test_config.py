@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_process import jupyter_server
 
 from hpc_jupyter import backends
 from hpc_jupyter.api import connect
@@ -18,6 +17,7 @@ from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import Misconfigured, NotFound
 from hpc_jupyter.registry import FacilityRegistry
+from tests.server_process import jupyter_server
 
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}"
 """The time stamp of a line of Jupyter's log."""
@@ -93,7 +93,7 @@ def test_a_bad_facility_is_listed_as_misconfigured_naming_the_key(
 async def test_a_misconfigured_facility_is_described_without_systems(tmp_path: Path) -> None:
     registry = build({"typo": {"kind": "local", "max_runing": 2}}, tmp_path)
 
-    described = await registry.describe("typo")
+    described = (await registry.describe("typo")).to_dict()
 
     assert described["kind"] == "local"
     assert described["auth"]["status"] == "misconfigured"
@@ -230,13 +230,13 @@ async def test_a_facility_that_cannot_start_is_set_aside_and_the_others_start(
 
     await registry.start()
     try:
-        described = await registry.describe("broken")
+        described = (await registry.describe("broken")).to_dict()
         assert described["auth"]["status"] == "misconfigured"
         assert "could not start (OSError)" in described["auth"]["message"]
         with pytest.raises(Misconfigured):
             registry.get("broken")
         assert registry.names() == ["broken", "fine"]
-        assert (await registry.describe("fine"))["auth"]["status"] != "misconfigured"
+        assert (await registry.describe("fine")).to_dict()["auth"]["status"] != "misconfigured"
         assert "facility 'broken' could not start" in caplog.text
     finally:
         await registry.close()

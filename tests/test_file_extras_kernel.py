@@ -22,15 +22,6 @@ LOG = "".join(f"step {n}\n" for n in range(1, 31))
 
 
 @pytest.fixture
-def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A listening server, and a kernel's environment as the server would start it."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
-    return hpc_app
-
-
-@pytest.fixture
 def ip(kernel_env: Any) -> Iterator[Any]:
     """An IPython shell with the magics loaded, finding the server by itself."""
     shell = globalipapp.get_ipython()  # type: ignore[no-untyped-call]

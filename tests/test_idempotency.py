@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from server_process import ServerProcess, jupyter_server
 
 from hpc_jupyter.errors import (
     Conflict,
@@ -24,6 +23,7 @@ from hpc_jupyter.errors import (
 )
 from hpc_jupyter.ledger import SubmissionLedger
 from hpc_jupyter.models import Job, JobRequest, JobState
+from tests.server_process import ServerProcess, jupyter_server
 
 FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"}
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _kernel_fake import HOME, FakeHPCServer
 from IPython.core.error import UsageError
 from IPython.testing import globalipapp
 
@@ -29,6 +28,7 @@ from hpc_jupyter.display import (
 )
 from hpc_jupyter.magics import _Progress
 from hpc_jupyter.models import FileEntry, FileType, Job, JobState
+from tests._kernel_fake import HOME, FakeHPCServer
 
 
 @pytest.fixture
@@ -52,6 +52,7 @@ def fake(ip: Any) -> Iterator[FakeHPCServer]:
     yield fake
     set_default_client(previous)
     client.close()
+    assert fake.problems == [], fake.problems  # client and fake both kept to the spec
 
 
 @pytest.fixture
@@ -255,7 +256,7 @@ def test_line_submit_reads_a_local_script(ip: Any, fake: FakeHPCServer, tmp_path
     handle = ip.run_line_magic("hpc_submit", f"{script} --facility local")
 
     assert fake.requests("POST", "jobs")[-1].path == "facilities/local/jobs"
-    assert fake.jobs[handle.id].data["script"] == SCRIPT
+    assert fake.jobs[handle.id].script == SCRIPT
 
 
 @pytest.mark.parametrize(

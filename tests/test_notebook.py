@@ -7,7 +7,8 @@ from typing import Any
 
 import nbformat
 import pytest
-from notebook_runner import output_text, run_in_server_kernel
+
+from tests.notebook_runner import output_text, run_in_server_kernel
 
 NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "quickstart.ipynb"
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_process import jupyter_server
 from tornado.httpclient import HTTPClientError
 
 from hpc_jupyter import log_redaction
 from hpc_jupyter.auth.secrets import SecretSource
 from hpc_jupyter.routes.kernel_auth import HEADER, KernelTokenIdentity
+from tests.server_process import jupyter_server
 
 
 async def test_kernel_token_is_in_no_response_or_log_line(

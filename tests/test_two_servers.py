@@ -13,9 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from helpers import FINAL, JOBS, process_alive, submit, wait_for_state, wait_until
-from server_process import ServerProcess, jupyter_server
+
+from tests.helpers import (
+    FINAL,
+    JOBS,
+    expect_error,
+    process_alive,
+    submit,
+    wait_for_state,
+    wait_until,
+)
+from tests.server_process import ServerProcess, jupyter_server
 
 API = Callable[..., Awaitable[Any]]
 PER_SERVER = 15

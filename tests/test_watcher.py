@@ -10,12 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import expect_error
-from helpers import JOBS, submit, wait_until
 
 from hpc_jupyter.app import EVENT_SCHEMA
 from hpc_jupyter.errors import FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
 from hpc_jupyter.models import JobRequest
+from tests.helpers import JOBS, expect_error, submit, wait_until
 
 API = Callable[..., Awaitable[Any]]
 SYSTEM = "localhost"

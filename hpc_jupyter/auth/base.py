@@ -13,8 +13,7 @@ from ..errors import FacilityAuthError, HPCError
 from ..models import AuthState, AuthStatus
 
 MIN_LEFT = 30.0
-"""Seconds of life a token must have left to be handed out: FirecREST refuses tokens with less.
-A token whose whole life is under twice this keeps half of it instead (see `CachedToken`)."""
+"""Seconds of life a cached token must have left to be handed out: FirecREST refuses less."""
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,11 @@ class CachedToken(abc.ABC):
     """A source's current token, shared by every caller and renewed ahead of expiry.
 
     A token is renewed once less than `margin` seconds are left, or a quarter of its life for
-    short-lived ones, and never handed out with under `MIN_LEFT` seconds left (half its life for
-    tokens that live under a minute). Concurrent callers that find it stale wait on one renewal;
-    `invalidate` drops a refused token so the next caller fetches another. Subclasses write only
-    `_fetch`.
+    short-lived ones (so they stay usable for most of it), and never handed out from the cache
+    with under `MIN_LEFT` seconds left. Concurrent callers that find it stale wait on one
+    renewal and all take what it gave, even a token that is short from the start: there is no
+    better one. `invalidate` drops a refused token so the next caller fetches another.
+    Subclasses write only `_fetch`.
     """
 
     margin = 60.0
@@ -96,7 +96,7 @@ class CachedToken(abc.ABC):
         if token.expires_at is None:
             return True
         lifetime = max(token.expires_at - self._fetched_at, 0.0)
-        needed = max(min(self.margin, lifetime / 4), min(MIN_LEFT, lifetime / 2))
+        needed = max(min(self.margin, lifetime / 4), MIN_LEFT)
         return self.clock() < token.expires_at - needed
 
     @property

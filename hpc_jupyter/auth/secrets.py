@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..backends.base import ConfigError
 from ..backends.process import run_process
-from ..errors import FacilityAuthError
+from ..errors import ConfigError, FacilityAuthError
 
 COMMAND_TIMEOUT = 30.0
 

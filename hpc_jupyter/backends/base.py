@@ -15,20 +15,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import CapabilityError, NotFound
-from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, Partition, System
-
-
-class ConfigError(ValueError):
-    """A facility's configuration is wrong; raised at server start, naming facility and key.
-
-    Its message never contains a secret: `problem` names keys and sources, not their values.
-    """
-
-    def __init__(self, facility: str, key: str, problem: str) -> None:
-        super().__init__(f"facility {facility!r}, key {key!r}: {problem}")
-        self.facility = facility
-        self.key = key
-        self.problem = problem
+from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
+from ..models import (
+    AuthState,
+    AuthStatus,
+    Capability,
+    FileEntry,
+    Job,
+    JobRequest,
+    OutputChunk,
+    Partition,
+    System,
+)
 
 
 @dataclass(frozen=True)
@@ -211,6 +209,8 @@ class FacilityBackend(abc.ABC):
     kind: ClassVar[str]
     default_poll_interval: ClassVar[float] = 30.0
     """Seconds between two listings of jobs by the job watcher."""
+    settings_class: ClassVar[type[Any] | None] = None
+    """The kind's settings dataclass (backends/settings.py), whence its options' docs."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -236,15 +236,12 @@ class FacilityBackend(abc.ABC):
     async def systems(self) -> list[System]:
         """The systems (clusters) of the facility; exactly one has `default=True`."""
 
-    async def auth_status(self) -> str:
-        """`none` (no credentials needed), `ok`, `expired` or `error`; never a credential."""
-        return "none"
+    async def auth_state(self) -> AuthState:
+        """Whether the facility's credentials work and, if not, what the user should do.
 
-    def auth_message(self, status: str) -> str | None:
-        """What a user should do about an auth status other than `ok`/`none`."""
-        if status in ("none", "ok"):
-            return None
-        return f"The credentials of facility {self.name!r} are not valid: check its configuration."
+        `none` when it needs no credentials; never a credential, in the status or the message.
+        """
+        return AuthState(AuthStatus.NONE)
 
     @property
     def capabilities(self) -> frozenset[Capability]:

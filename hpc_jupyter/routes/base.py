@@ -1,9 +1,9 @@
-"""The base of every hpc-jupyter handler: auth, the registry, and the one error-to-HTTP map."""
+"""The base of every hpc-jupyter handler: auth, the services, and the one error-to-HTTP map."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
@@ -11,12 +11,8 @@ from tornado.web import RequestHandler
 
 from ..errors import HPCError, ValidationError
 from ..inputs import check_path
-from ..registry import FacilityRegistry
-from ..watcher import JobWatcher
+from ..services import SETTINGS_KEY, HPCServices
 from .kernel_auth import KernelTokenIdentity
-
-if TYPE_CHECKING:
-    from ..app import HPCJupyterApp
 
 AUTH_RESOURCE = "hpc"
 VERBS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
@@ -25,33 +21,23 @@ MAX_WHOLE_NUMBER = 2**63 - 1
 
 
 class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
-    """Handlers stay thin: parse the request, call the registry, write the model."""
+    """Handlers stay thin: parse the request, make one call on a service, write the model."""
 
     auth_resource = AUTH_RESOURCE
 
     @property
-    def hpc(self) -> HPCJupyterApp:
-        """The running extension app."""
-        return self.settings["hpc_jupyter"]  # type: ignore[no-any-return]
-
-    @property
-    def registry(self) -> FacilityRegistry:
-        """The configured facilities."""
-        return self.hpc.registry
-
-    @property
-    def watcher(self) -> JobWatcher:
-        """The job watcher."""
-        return self.hpc.watcher
+    def services(self) -> HPCServices:
+        """The facilities, jobs and files services of this server."""
+        return self.settings[SETTINGS_KEY]  # type: ignore[no-any-return]
 
     @property
     def identity_provider(self) -> Any:
         """The server's identity provider, also accepting the kernel token on these routes."""
-        return KernelTokenIdentity(self.settings["identity_provider"], self.hpc.kernel_token)
+        return KernelTokenIdentity(self.settings["identity_provider"], self.services.kernel_token)
 
-    async def system(self, facility: str) -> str:
-        """The `system` query argument, checked, or the facility's default system."""
-        return await self.registry.resolve_system(facility, self.query_text("system"))
+    def system_argument(self) -> str | None:
+        """The `system` query argument as sent (None: the facility's default system)."""
+        return self.query_text("system")
 
     def query_text(self, name: str) -> str | None:
         """A query argument exactly as sent (None when absent), or a 400 that says why not.

@@ -6,9 +6,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .._version import __version__
+from ..protocol import API_VERSION
 from .base import HPCAPIHandler
-
-API_VERSION = 1
 
 
 class InfoHandler(HPCAPIHandler):
@@ -26,8 +25,7 @@ class FacilitiesHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        facilities = [await self.registry.describe(name) for name in self.registry.names()]
-        self.write_json({"facilities": facilities})
+        self.write_json({"facilities": await self.services.facilities.list()})
 
 
 class FacilityHandler(HPCAPIHandler):
@@ -36,4 +34,4 @@ class FacilityHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        self.write_json(await self.registry.describe(facility))
+        self.write_json(await self.services.facilities.describe(facility))

@@ -12,10 +12,8 @@ from tornado import web
 from tornado.iostream import StreamClosedError
 
 from ..backends.base import UploadSink
-from ..errors import HPCError, TooLarge, ValidationError
+from ..errors import HPCError, ValidationError
 from ..inputs import check_path, shown
-from ..models import MAX_EXCERPT_LINES, FileExcerpt
-from ..sizefmt import format_size
 from .base import HPCAPIHandler
 
 _ABORTS: set[asyncio.Future[None]] = set()
@@ -27,11 +25,10 @@ class FilesHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        files = self.registry.get(facility).require_files()
-        system = await self.system(facility)
         # Without a path (or with an empty one), the system's home, as the spec says.
-        path = check_path(self.query_text("path") or await files.home(system))
-        entries = await files.list_dir(system, path)
+        path, entries = await self.services.files.list_dir(
+            facility, self.system_argument(), self.query_text("path")
+        )
         self.write_json({"path": path, "entries": [entry.to_dict() for entry in entries]})
 
 
@@ -41,8 +38,9 @@ class FileStatHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        files = self.registry.get(facility).require_files()
-        entry = await files.stat(await self.system(facility), self.path_argument())
+        entry = await self.services.files.stat(
+            facility, self.system_argument(), self.path_argument()
+        )
         self.write_json(entry.to_dict())
 
 
@@ -52,14 +50,14 @@ class FileLinesHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str, end: str) -> None:
-        files = self.registry.get(facility).require_files()
-        lines = self.int_argument("lines", 10) or 0
-        if not 1 <= lines <= MAX_EXCERPT_LINES:
-            raise ValidationError(f"lines must be from 1 to {MAX_EXCERPT_LINES}.")
-        system, path = await self.system(facility), self.path_argument()
-        read = files.tail if end == "tail" else files.head
-        text = await read(system, path, lines)
-        self.write_json(FileExcerpt.of(text, lines, from_end=end == "tail").to_dict())
+        excerpt = await self.services.files.excerpt(
+            facility,
+            self.system_argument(),
+            self.path_argument(),
+            self.int_argument("lines", 10) or 0,
+            from_end=end == "tail",
+        )
+        self.write_json(excerpt.to_dict())
 
 
 class FileChecksumHandler(HPCAPIHandler):
@@ -68,8 +66,9 @@ class FileChecksumHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        files = self.registry.get(facility).require_files()
-        digest = await files.checksum(await self.system(facility), self.path_argument())
+        digest = await self.services.files.checksum(
+            facility, self.system_argument(), self.path_argument()
+        )
         self.write_json({"algorithm": "sha256", "checksum": digest})
 
 
@@ -97,18 +96,15 @@ class FileContentHandler(HPCAPIHandler):
         )
         if not allowed:
             raise web.HTTPError(403, f"Not authorized to write on resource: {self.auth_resource}.")
-        limit = self.hpc.max_upload_size
+        files = self.services.files
         declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdigit():
             # Refuse before reading: the client learns why at once instead of a dropped connection.
-            raise TooLarge(
-                f"The upload is {format_size(int(declared))}; this server accepts at most "
-                f"{format_size(limit)} (HPCJupyterApp.max_upload_size)."
-            )
-        self.request.connection.set_max_body_size(limit)  # type: ignore[union-attr]
-        facility = self.path_kwargs["facility"]
-        files = self.registry.get(facility).require_files()
-        self._sink = await files.open_upload(await self.system(facility), self.path_argument())
+            files.check_upload_size(int(declared))
+        self.request.connection.set_max_body_size(files.max_upload_size)  # type: ignore[union-attr]
+        self._sink = await files.open_upload(
+            self.path_kwargs["facility"], self.system_argument(), self.path_argument()
+        )
 
     async def data_received(self, chunk: bytes) -> None:
         if self._sink is None or self._upload_error is not None:
@@ -147,10 +143,10 @@ class FileContentHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        files = self.registry.get(facility).require_files()
         path = self.path_argument()
-        stream = await files.open_read(
-            await self.system(facility),
+        stream = await self.services.files.open_read(
+            facility,
+            self.system_argument(),
             path,
             offset=self.int_argument("offset", 0) or 0,
             length=self.int_argument("length"),
@@ -178,30 +174,30 @@ class FileOperationHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def post(self, facility: str, op: str) -> None:
-        files = self.registry.get(facility).require_files()
-        system = await self.system(facility)
-        body = self.json_body()
+        files, system, body = self.services.files, self.system_argument(), self.json_body()
         if op == "mkdir":
-            entry = await files.mkdir(system, _path(body, "path"), parents=_flag(body, "parents"))
+            entry = await files.mkdir(
+                facility, system, _path(body, "path"), parents=_flag(body, "parents")
+            )
             self.write_json(entry.to_dict(), status=201)
         elif op == "move":
-            entry = await files.move(system, _path(body, "source"), _path(body, "target"))
+            entry = await files.move(facility, system, _path(body, "source"), _path(body, "target"))
             self.write_json(entry.to_dict())
         elif op == "copy":
-            entry = await files.copy(system, _path(body, "source"), _path(body, "target"))
+            entry = await files.copy(facility, system, _path(body, "source"), _path(body, "target"))
             self.write_json(entry.to_dict(), status=201)
         elif op == "delete":
-            await files.delete(system, _path(body, "path"), recursive=_flag(body, "recursive"))
+            await files.delete(
+                facility, system, _path(body, "path"), recursive=_flag(body, "recursive")
+            )
             self.set_status(204)
             self.finish()
         elif op == "chmod":
-            entry = await files.chmod(system, _path(body, "path"), _text(body, "mode"))
+            entry = await files.chmod(facility, system, _path(body, "path"), _text(body, "mode"))
             self.write_json(entry.to_dict())
         elif op == "chown":
             owner, group = _optional_text(body, "owner"), _optional_text(body, "group")
-            if not owner and not group:
-                raise ValidationError("The request needs 'owner', 'group' or both.")
-            entry = await files.chown(system, _path(body, "path"), owner, group)
+            entry = await files.chown(facility, system, _path(body, "path"), owner, group)
             self.write_json(entry.to_dict())
         else:  # the route pattern admits only the six above
             raise ValidationError(f"Unknown file operation {shown(op)}.")

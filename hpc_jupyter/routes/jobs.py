@@ -5,13 +5,8 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..inputs import check_job_id
-from ..models import Job, check_stream
 from ..submission import job_request
 from .base import HPCAPIHandler
-
-DEFAULT_OUTPUT_CHUNK = 256 * 1024
-MAX_OUTPUT_CHUNK = 4 * 1024 * 1024
 
 
 class JobsHandler(HPCAPIHandler):
@@ -20,24 +15,18 @@ class JobsHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        system = await self.system(facility)
-        listing = await self.watcher.jobs(facility, system)
+        listing = await self.services.jobs.list(facility, self.system_argument())
         self.write_json(listing.to_dict())
 
     @web.authenticated
     @authorized
     async def post(self, facility: str) -> None:
-        backend = self.registry.get(facility).require_jobs()
-        system = await self.system(facility)
-        request = job_request(self.json_body())
-        key = self.request.headers.get("Idempotency-Key")
-
-        async def start() -> Job:
-            job = await backend.submit(system, request)
-            self.watcher.changed(facility, system, job)  # only a new job is news
-            return job
-
-        job = await self.hpc.submissions.submit(facility, system, key, request, start)
+        job = await self.services.jobs.submit(
+            facility,
+            self.system_argument(),
+            job_request(self.json_body()),
+            self.request.headers.get("Idempotency-Key"),
+        )
         self.write_json(job.to_dict(), status=201)
 
 
@@ -47,19 +36,13 @@ class JobHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str, job_id: str) -> None:
-        check_job_id(job_id)
-        system = await self.system(facility)
-        job = await self.watcher.job(facility, system, job_id)
+        job = await self.services.jobs.get(facility, self.system_argument(), job_id)
         self.write_json(job.to_dict())
 
     @web.authenticated
     @authorized
     async def delete(self, facility: str, job_id: str) -> None:
-        check_job_id(job_id)
-        backend = self.registry.get(facility).require_jobs()
-        system = await self.system(facility)
-        job = await backend.cancel_job(system, job_id)
-        self.watcher.changed(facility, system, job)
+        job = await self.services.jobs.cancel(facility, self.system_argument(), job_id)
         self.write_json(job.to_dict())
 
 
@@ -69,16 +52,7 @@ class JobActionHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def post(self, facility: str, job_id: str, action: str) -> None:
-        check_job_id(job_id)
-        backend = self.registry.get(facility).require_jobs()
-        system = await self.system(facility)
-        operation = {
-            "hold": backend.hold,
-            "release": backend.release,
-            "requeue": backend.requeue,
-        }[action]
-        job = await operation(system, job_id)
-        self.watcher.changed(facility, system, job)
+        job = await self.services.jobs.act(facility, self.system_argument(), job_id, action)
         self.write_json(job.to_dict())
 
 
@@ -88,19 +62,14 @@ class JobOutputHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str, job_id: str) -> None:
-        check_job_id(job_id)
-        backend = self.registry.get(facility).require_jobs()
-        system = await self.system(facility)
         stream = self.query_text("stream")
-        stream = "stdout" if stream is None else stream
-        check_stream(stream)
-        length = self.int_argument("length", DEFAULT_OUTPUT_CHUNK) or DEFAULT_OUTPUT_CHUNK
-        chunk = await backend.read_output(
-            system,
+        chunk = await self.services.jobs.read_output(
+            facility,
+            self.system_argument(),
             job_id,
-            stream,
+            "stdout" if stream is None else stream,
             self.int_argument("offset", 0) or 0,
-            min(length, MAX_OUTPUT_CHUNK),
+            self.int_argument("length"),
         )
         self.write_json(chunk.to_dict())
 
@@ -111,7 +80,5 @@ class PartitionsHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        backend = self.registry.get(facility).require_jobs()
-        system = await self.system(facility)
-        partitions = await backend.partitions(system)
+        partitions = await self.services.jobs.partitions(facility, self.system_argument())
         self.write_json({"partitions": [partition.to_dict() for partition in partitions]})

@@ -13,7 +13,9 @@ from typing import Any
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado.web import RequestHandler
 
-HEADER = "X-HPC-Kernel-Token"
+from ..protocol import KERNEL_TOKEN_HEADER
+
+HEADER = KERNEL_TOKEN_HEADER
 KERNEL_USER = User(username="hpc-kernel", name="hpc-jupyter kernel client")
 
 

@@ -67,7 +67,8 @@ class FacilityPicker:
             self.system.layout.display = "none"
             return
         facility = self.facilities[self.facility.value]
-        names = [s.name for s in facility.systems] or [facility.default_system]
+        default = [facility.default_system] if facility.default_system is not None else []
+        names = [s.name for s in facility.systems] or default
         if system is not None and system not in names:
             raise NotFound(f"Facility {facility.name!r} has no system {system!r}.")
         self._quiet = True

@@ -195,7 +195,7 @@ export class HPCService {
   ): Promise<HPC.IFileEntry> {
     return this.json<HPC.IFileEntry>(
       facilityPath(facility, '/files/mkdir' + query({ system })),
-      { method: 'POST', json: { path } }
+      { method: 'POST', json: { path } satisfies HPC.IMkdirRequest }
     );
   }
 
@@ -207,7 +207,10 @@ export class HPCService {
   ): Promise<HPC.IFileEntry> {
     return this.json<HPC.IFileEntry>(
       facilityPath(facility, '/files/move' + query({ system })),
-      { method: 'POST', json: { source, target } }
+      {
+        method: 'POST',
+        json: { source, target } satisfies HPC.ITransferRequest
+      }
     );
   }
 
@@ -219,7 +222,7 @@ export class HPCService {
   ): Promise<void> {
     await this.requester.request(
       facilityPath(facility, '/files/delete' + query({ system })),
-      { method: 'POST', json: { path, recursive } }
+      { method: 'POST', json: { path, recursive } satisfies HPC.IDeleteRequest }
     );
   }
 

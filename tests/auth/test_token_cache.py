@@ -58,15 +58,25 @@ def test_a_token_with_under_30_s_left_is_never_handed_out() -> None:
     assert source.refreshes == 2
 
 
-def test_a_short_lived_token_stays_usable_for_half_its_life() -> None:
-    # Given tokens that live 40 s: a 30 s floor would leave them 10 s, a 60 s margin none
-    source = Minted(lifetime=40)
+def test_a_short_lived_token_is_kept_while_over_30_s_are_left() -> None:
+    # Given tokens that live 100 s: a quarter of their life (25 s) would be too little margin
+    source = Minted(lifetime=100)
     assert asyncio.run(source.token()) == "t1"
-    source.now += 19
+    source.now += 69
     assert asyncio.run(source.token()) == "t1"
     source.now += 2
     assert asyncio.run(source.token()) == "t2"
     assert MIN_LEFT == 30.0
+
+
+def test_a_token_born_with_under_30_s_is_used_once_then_replaced() -> None:
+    # Given a token service whose tokens live 31 s (the FirecREST outage test's)
+    source = Minted(lifetime=31)
+    assert asyncio.run(source.token()) == "t1"  # the best there is, straight from the service
+
+    # A second later it has under 30 s left: FirecREST would refuse it, so it is not sent
+    source.now += 1.1
+    assert asyncio.run(source.token()) == "t2"
 
 
 def test_invalidate_forces_a_renewal_but_only_of_the_refused_token() -> None:

@@ -9,17 +9,14 @@ each of its steps, and every change to the double's state, runs on the double's 
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
-TESTS = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TESTS / "firecrest"))  # the double lives with the FirecREST tests
-from double_fixtures import facility_options  # noqa: E402
-from fake_firecrest import CLIENT_SECRET, FakeFirecrest, start_fake  # noqa: E402
-from outage import Outage  # noqa: E402
+from tests.firecrest.double_fixtures import facility_options
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest, start_fake
+from tests.firecrest.outage import Outage
 
 __all__ = ["CLIENT_SECRET", "ThreadedFirecrest"]
 T = TypeVar("T")

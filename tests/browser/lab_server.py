@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_process import ServerProcess, jupyter_server
+
+from tests.server_process import ServerProcess, jupyter_server
 
 CHROMIUM = Path(os.environ.get("HPC_JUPYTER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [

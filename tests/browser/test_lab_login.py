@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import (
+
+from tests.browser.lab_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SECOND,
@@ -34,10 +34,7 @@ from lab_server import (
     response_text,
     screenshot,
 )
-
-TESTS = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(TESTS / "iri"))  # the IRI double lives with the IRI tests
-from fake_iri import CLIENT_ID, HOME, STORAGE_ID, FakeIRI, start_fake  # noqa: E402
+from tests.iri.fake_iri import CLIENT_ID, HOME, STORAGE_ID, FakeIRI, start_fake
 
 pytestmark = pytest.mark.browser
 

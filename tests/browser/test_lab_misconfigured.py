@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import SECOND, Browser, RunningLab, jupyter_lab, open_browser, screenshot
+
+from tests.browser.lab_server import (
+    SECOND,
+    Browser,
+    RunningLab,
+    jupyter_lab,
+    open_browser,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 

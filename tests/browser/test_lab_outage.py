@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from firecrest_thread import CLIENT_SECRET, ThreadedFirecrest
-from lab_server import (
+
+from tests.browser.firecrest_thread import CLIENT_SECRET, ThreadedFirecrest
+from tests.browser.lab_server import (
     SECOND,
     Browser,
     RunningLab,

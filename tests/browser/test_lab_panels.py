@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import CHROMIUM, CHROMIUM_ARGS, SECOND, jupyter_lab, require_browser, screenshot
+
+from tests.browser.lab_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SECOND,
+    jupyter_lab,
+    require_browser,
+    screenshot,
+)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOK = ROOT / "notebooks" / "panels.ipynb"

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab_server import (
+
+from tests.browser.lab_server import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,

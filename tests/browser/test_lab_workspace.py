@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from lab_server import (
+
+from tests.browser.lab_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     SECOND,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from campaign_fixtures import server_process  # noqa: F401
-from fault_proxy import FaultProxy
-from server_process import ServerProcess
+
+from tests.fault_proxy import FaultProxy
+from tests.server_process import ServerProcess
 
 CONTENT = "hpc/api/facilities/local/files/content"
 SIZE = 4 * 1024 * 1024  # several socket reads and disk writes per transfer

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import campaign_fixtures  # noqa: F401 (puts the FirecREST double on the path)
 import pytest
-from conftest import expect_error
-from double_fixtures import FACILITY, facility_options, fake, s3, s3_server  # noqa: F401
-from fake_firecrest import CLIENT_SECRET, SYSTEM, FakeFirecrest
-from fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
-from fault_proxy import FaultProxy
+
+from tests.campaign.fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
+from tests.fault_proxy import FaultProxy
+from tests.firecrest.double_fixtures import FACILITY, facility_options
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, SYSTEM, FakeFirecrest
+from tests.helpers import expect_error
 
 HOME = "/home/hpcuser"
 FILES = ("facilities", FACILITY, "files")

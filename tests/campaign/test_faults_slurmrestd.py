@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
-from fault_proxy import FaultProxy
-from slurm_fixtures import Cluster, slurmrestd_facility
+
+from tests.campaign.fault_checks import API, assert_clear, listings_for, submit_answer, wait_for
+from tests.fault_proxy import FaultProxy
+from tests.helpers import expect_error
+from tests.slurm_fixtures import Cluster, slurmrestd_facility
 
 FACILITY = "slurm"
 JOBS = ("facilities", FACILITY, "jobs")

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from campaign_fixtures import server_process  # noqa: F401
-from server_process import ServerProcess
+
+from tests.server_process import ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "api" / "openapi.yaml"

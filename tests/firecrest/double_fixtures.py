@@ -1,4 +1,4 @@
-"""Fixtures imported by the test modules: the FirecREST double, moto's S3, a facility."""
+"""Fixtures of the FirecREST doubles and moto's S3 (a plugin of tests/conftest.py); a facility."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_firecrest import BUCKET, CLIENT_ID, CLIENT_SECRET, FakeFirecrest, start_fake
-from fake_firecrest_v1 import FakeFirecrestV1, start_fake_v1
+
+from tests.firecrest.fake_firecrest import (
+    BUCKET,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeFirecrest,
+    start_fake,
+)
+from tests.firecrest.fake_firecrest_v1 import FakeFirecrestV1, start_fake_v1
 
 FACILITY = "alps"
 
@@ -98,8 +105,3 @@ ON_V1 = pytest.mark.parametrize("double", ["fake_v1"], ids=["v1"], indirect=True
 """Run a test (or, as `pytestmark`, a module) against the FirecREST v1 double."""
 ON_BOTH = pytest.mark.parametrize("double", ["fake", "fake_v1"], ids=["v2", "v1"], indirect=True)
 """Run a test against the v2 double, then the v1 double."""
-
-
-@pytest.fixture
-def hpc_facilities(double: FakeFirecrest, client_secret: str) -> dict[str, Any]:
-    return {FACILITY: facility_options(double, client_secret)}

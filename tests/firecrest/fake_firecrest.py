@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from double_server import DoubleHandler, load_sample, serve, take_failure
-from spec_check import violations
 from tornado.httpserver import HTTPServer
 
 from hpc_jupyter.backends.directives import expand_filename_pattern, parse_sbatch_directives
+from tests.double_server import DoubleHandler, load_sample, serve, take_failure
+from tests.firecrest.spec_check import violations
 
 DATA = Path(__file__).parent / "data"
 SYSTEM = "localcluster"
@@ -324,7 +324,7 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         return (self.query(name) or "false").lower() == "true"
 
     def json(self) -> dict[str, Any]:
-        from spec_check import normalise_body
+        from tests.firecrest.spec_check import normalise_body
 
         body: dict[str, Any] = normalise_body(json.loads(self.request.body or b"{}"))
         return body

@@ -15,14 +15,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from double_server import serve
-from fake_firecrest import CLIENT_ID, CLIENT_SECRET, USER, FirecrestHandler
-from fake_v1_compute import compute
-from fake_v1_state import FILESYSTEMS, SYSTEM, FakeFirecrestV1, Task
-from fake_v1_storage import storage
-from fake_v1_utilities import utilities
-from spec_check_v1 import violations
 from tornado.httpserver import HTTPServer
+
+from tests.double_server import serve
+from tests.firecrest.fake_firecrest import CLIENT_ID, CLIENT_SECRET, USER, FirecrestHandler
+from tests.firecrest.fake_v1_compute import compute
+from tests.firecrest.fake_v1_state import FILESYSTEMS, SYSTEM, FakeFirecrestV1, Task
+from tests.firecrest.fake_v1_storage import storage
+from tests.firecrest.fake_v1_utilities import utilities
+from tests.firecrest.spec_check_v1 import violations
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "SYSTEM", "FakeFirecrestV1", "start_fake_v1"]
 

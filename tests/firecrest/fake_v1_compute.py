@@ -9,13 +9,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fake_firecrest import USER, FakeJob
-from fake_v1_state import PARTITIONS, FakeFirecrestV1
-
 from hpc_jupyter.backends.directives import parse_sbatch_directives
+from tests.firecrest.fake_firecrest import USER, FakeJob
+from tests.firecrest.fake_v1_state import PARTITIONS, FakeFirecrestV1
 
 if TYPE_CHECKING:
-    from fake_firecrest_v1 import FirecrestV1Handler
+    from tests.firecrest.fake_firecrest_v1 import FirecrestV1Handler
 
 
 def _job_row(job: FakeJob) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_firecrest import USER, FakeFirecrest
+from tests.firecrest.fake_firecrest import USER, FakeFirecrest
 
 SYSTEM = "cluster"
 VERSION = "v1.16.6"

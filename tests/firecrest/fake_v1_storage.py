@@ -6,11 +6,11 @@ import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from fake_firecrest import USER
-from fake_v1_state import SYSTEM, Task
+from tests.firecrest.fake_firecrest import USER
+from tests.firecrest.fake_v1_state import SYSTEM, Task
 
 if TYPE_CHECKING:
-    from fake_firecrest_v1 import FirecrestV1Handler
+    from tests.firecrest.fake_firecrest_v1 import FirecrestV1Handler
 
 
 def storage(h: FirecrestV1Handler, rest: str) -> None:

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fake_firecrest import USER
+from tests.firecrest.fake_firecrest import USER
 
 if TYPE_CHECKING:
-    from fake_firecrest_v1 import FirecrestV1Handler
+    from tests.firecrest.fake_firecrest_v1 import FirecrestV1Handler
 
 
 def ls_row(path: Path, name: str) -> dict[str, Any]:

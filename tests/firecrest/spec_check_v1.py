@@ -8,8 +8,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from openapi_core import OpenAPI
-from spec_validation import spec_violations
 from tornado.httputil import HTTPServerRequest
+
+from tests.spec_validation import spec_violations
 
 SPEC = Path(__file__).parent / "data" / "openapi-v1.json"
 FORM = "application/x-www-form-urlencoded"

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from double_fixtures import double, fake, hpc_facilities, s3, s3_server  # noqa: F401
-from fake_firecrest import FakeFirecrest
+
+from tests.firecrest.fake_firecrest import FakeFirecrest
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 WRONG = "wrong-secret-0123456789"

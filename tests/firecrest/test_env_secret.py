@@ -9,10 +9,10 @@ from typing import Any
 
 import nbformat
 import pytest
-from double_fixtures import fake, s3, s3_server  # noqa: F401
-from fake_firecrest import CLIENT_ID, CLIENT_SECRET, FakeFirecrest
-from helpers import read_output, submit, wait_for_state
-from notebook_runner import output_text, run_in_server_kernel
+
+from tests.firecrest.fake_firecrest import CLIENT_ID, CLIENT_SECRET, FakeFirecrest
+from tests.helpers import read_output, submit, wait_for_state
+from tests.notebook_runner import output_text, run_in_server_kernel
 
 API = Callable[..., Awaitable[Any]]
 VARIABLE = "HPC_JUPYTER_TEST_F7T_SECRET"

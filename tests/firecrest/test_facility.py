@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from double_fixtures import client_secret, double, fake, hpc_facilities, s3, s3_server  # noqa: F401
-from fake_firecrest import FakeFirecrest
+from tests.firecrest.fake_firecrest import FakeFirecrest
 
 API = Callable[..., Awaitable[Any]]
 ALPS = ("facilities", "alps")

@@ -6,9 +6,8 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from conftest import expect_error
-from double_fixtures import client_secret, double, fake, hpc_facilities, s3, s3_server  # noqa: F401
-from fake_firecrest import USER, FakeFirecrest
+from tests.firecrest.fake_firecrest import USER, FakeFirecrest
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alps", "files")

@@ -6,20 +6,12 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from conftest import expect_error
-from double_fixtures import (  # noqa: F401
-    ON_BOTH,
-    client_secret,
-    double,
-    fake,
-    fake_v1,
-    hpc_facilities,
-    s3,
-    s3_server,
-)
-from fake_firecrest import FakeFirecrest
-from fake_firecrest_v1 import FakeFirecrestV1
 from tornado.httpclient import HTTPResponse
+
+from tests.firecrest.double_fixtures import ON_BOTH
+from tests.firecrest.fake_firecrest import FakeFirecrest
+from tests.firecrest.fake_firecrest_v1 import FakeFirecrestV1
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[HTTPResponse]]

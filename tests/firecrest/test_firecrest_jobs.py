@@ -5,21 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from conftest import expect_error
-from double_fixtures import (  # noqa: F401
-    ON_BOTH,
-    client_secret,
-    double,
-    fake,
-    fake_v1,
-    hpc_facilities,
-    s3,
-    s3_server,
-)
-from fake_firecrest import FakeFirecrest
-
 from hpc_jupyter.backends.firecrest.states import job_from_record, map_state
 from hpc_jupyter.models import JobState
+from tests.firecrest.double_fixtures import ON_BOTH
+from tests.firecrest.fake_firecrest import FakeFirecrest
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", "alps", "jobs")
@@ -100,7 +90,7 @@ async def test_unknown_job_is_not_found(api: API) -> None:
 
 def test_states_map_from_real_records() -> None:
     # Given the recorded job records of the live server
-    from fake_firecrest import sample
+    from tests.firecrest.fake_firecrest import sample
 
     running = sample("40")["body"]["jobs"][0]
     cancelled = sample("44")["body"]["jobs"][0]

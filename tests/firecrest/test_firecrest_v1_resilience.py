@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import expect_error
-from double_fixtures import ON_V1, client_secret, double, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
-from fake_firecrest_v1 import CLIENT_SECRET, FakeFirecrestV1
+
+from tests.firecrest.double_fixtures import ON_V1
+from tests.firecrest.fake_firecrest_v1 import CLIENT_SECRET, FakeFirecrestV1
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alps", "files")

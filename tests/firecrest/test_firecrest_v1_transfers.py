@@ -7,10 +7,11 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from conftest import expect_error
-from double_fixtures import ON_V1, client_secret, double, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
-from fake_firecrest_v1 import FakeFirecrestV1
 from tornado.httpclient import HTTPResponse
+
+from tests.firecrest.double_fixtures import ON_V1
+from tests.firecrest.fake_firecrest_v1 import FakeFirecrestV1
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[HTTPResponse]]

@@ -14,24 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from double_fixtures import (  # noqa: F401
-    ON_BOTH,
-    client_secret,
-    double,
-    facility_options,
-    fake,
-    fake_v1,
-    s3,
-    s3_server,
-)
-from fake_firecrest import CLIENT_SECRET, FakeFirecrest
-from fake_firecrest_v1 import FakeFirecrestV1
 from IPython.testing import globalipapp
 
 from hpc_jupyter.api import connect
 from hpc_jupyter.client import HPCClient, set_default_client
 from hpc_jupyter.errors import NotFound
 from hpc_jupyter.models import FileType, JobState
+from tests.firecrest.double_fixtures import ON_BOTH, facility_options
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
+from tests.firecrest.fake_firecrest_v1 import FakeFirecrestV1
 
 MiB = 1024 * 1024
 HOME = "/home/hpcuser"
@@ -51,13 +42,10 @@ def hpc_facilities(double: FakeFirecrest) -> dict[str, Any]:
 
 
 @pytest.fixture
-def kernel(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def kernel(kernel_env: Any) -> Iterator[Any]:
     """A kernel's environment as the test server would start it: it finds the server itself."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
     previous = set_default_client(None)
-    yield hpc_app
+    yield kernel_env
     client = set_default_client(previous)
     if client is not None:
         client.close()

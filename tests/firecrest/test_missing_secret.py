@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from double_fixtures import fake, s3, s3_server  # noqa: F401
-from fake_firecrest import CLIENT_ID, FakeFirecrest
+
+from tests.firecrest.fake_firecrest import CLIENT_ID, FakeFirecrest
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 

@@ -5,25 +5,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from helpers import wait_until
 from IPython.testing import globalipapp
-from outage import FACILITY, POLL_INTERVAL, Outage, hpc_facilities, outage  # noqa: F401
 
 from hpc_jupyter.api import HPC
 from hpc_jupyter.client import default_client, set_default_client
 from hpc_jupyter.display import JobTable, stale_text
 from hpc_jupyter.errors import HPCError
 from hpc_jupyter.widgets import JobMonitor
+from tests.firecrest.double_fixtures import facility_options
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest, start_fake
+from tests.firecrest.outage import FACILITY, POLL_INTERVAL, Outage
+from tests.helpers import expect_error, wait_until
+from tests.spec_validation import api_violations
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", FACILITY, "jobs")
+
+
+@pytest.fixture
+def outage(tmp_path: Path, jp_asyncio_loop: Any) -> Iterator[Outage]:
+    """The double, up; stopped for good after the test."""
+    fake = FakeFirecrest(root=tmp_path / "remote", s3=None, s3_url="")
+    double = Outage(fake, jp_asyncio_loop.run_until_complete(start_fake(fake)))
+    yield double
+    if double.server is not None:
+        jp_asyncio_loop.run_until_complete(double.down())
+    assert fake.problems == [], fake.problems
+
+
+@pytest.fixture
+def hpc_facilities(outage: Outage) -> dict[str, Any]:
+    options = facility_options(outage.fake, CLIENT_SECRET)
+    return {FACILITY: {**options, "timeout": 5, "poll_interval": POLL_INTERVAL}}
 
 
 def attempts(hpc_app: Any) -> int:
@@ -128,11 +147,8 @@ async def test_an_outage_shows_the_last_listing_stale_until_the_facility_is_back
 
 
 @pytest.fixture
-def kernel(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def kernel(kernel_env: Any) -> Iterator[Any]:
     """An IPython shell as a kernel of the test server: it finds the server by itself."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
     shell = globalipapp.get_ipython()  # type: ignore[no-untyped-call]
     shell.run_line_magic("load_ext", "hpc_jupyter")
     shell.run_line_magic("reload_ext", "hpc_jupyter")
@@ -244,3 +260,24 @@ async def test_waiting_for_a_job_outlasts_an_outage(api: API, kernel: Any, outag
     # Then the wait returns the ended job instead of failing at the first refused look
     job = await asyncio.wait_for(waiting, 30)
     assert job.id == job_id and job.state.is_final
+
+
+async def test_a_token_service_out_of_reach_is_an_unknown_auth_status(
+    api: API, outage: Outage
+) -> None:
+    # Given a facility described once (its systems are known), whose tokens live 31 s: FirecREST
+    # refuses a token with under 30 s left, so the next look at the credentials needs a new one
+    outage.fake.token_ttl = 31
+    assert (await api("facilities", FACILITY))["auth"]["status"] == "ok"
+
+    # When the token service cannot be reached and the facilities are listed
+    await outage.down()
+    await asyncio.sleep(1.1)
+    listed = await api("facilities")
+
+    # Then nobody can tell whether the credentials work: `unknown`, as the spec allows
+    assert listed["facilities"][0]["auth"] == {
+        "status": "unknown",
+        "message": f"The token service of facility {FACILITY!r} cannot be reached right now.",
+    }
+    assert api_violations("FacilityList", listed) == []

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from double_fixtures import ON_BOTH, double, fake, fake_v1, hpc_facilities, s3, s3_server  # noqa: F401
-from fake_firecrest import CLIENT_SECRET, FakeFirecrest
-from fake_firecrest_v1 import FakeFirecrestV1
 
 from hpc_jupyter.backends.base import ConfigError
 from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
 from hpc_jupyter.backends.http import retry_after_seconds
 from hpc_jupyter.errors import FacilityAuthError
+from tests.firecrest.double_fixtures import ON_BOTH
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
+from tests.firecrest.fake_firecrest_v1 import FakeFirecrestV1
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alps", "files")

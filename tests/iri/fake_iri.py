@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from double_server import DoubleHandler, load_sample, serve, take_failure
-from iri_spec import violations
 from tornado.httpserver import HTTPServer
+
+from tests.double_server import DoubleHandler, load_sample, serve, take_failure
+from tests.iri.iri_spec import violations
 
 DATA = Path(__file__).parent / "data"
 PREFIX = "/api/v1"

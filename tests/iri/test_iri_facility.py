@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_iri import FakeIRI
-from iri_fixtures import access_ttl, fake, hpc_facilities, iri_options, token_file  # noqa: F401
 
 from hpc_jupyter.backends.base import BackendContext, ConfigError
 from hpc_jupyter.backends.iri import IRIFacility
+from tests.iri.fake_iri import FakeIRI
 
 API = Callable[..., Awaitable[Any]]
 

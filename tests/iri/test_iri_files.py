@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from fake_iri import HOME, FakeIRI
-from iri_fixtures import access_ttl, fake, hpc_facilities, iri_options, token_file  # noqa: F401
 from tornado.httpclient import HTTPResponse
+
+from tests.helpers import expect_error
+from tests.iri.fake_iri import HOME, FakeIRI
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[HTTPResponse]]

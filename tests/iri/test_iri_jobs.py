@@ -7,21 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from fake_iri import HOME, FakeIRI, FakeJob, sample
-from iri_fixtures import (  # noqa: F401
-    access_ttl,
-    fake,
-    hpc_facilities,
-    iri_options,
-    kernel_env,
-    token_file,
-)
 
 import hpc_jupyter
 from hpc_jupyter.backends.iri.states import job_from_record, map_state
 from hpc_jupyter.client import HPCClient, set_default_client
 from hpc_jupyter.models import JobState
+from tests.helpers import expect_error
+from tests.iri.fake_iri import HOME, FakeIRI, FakeJob, sample
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", "alcf", "jobs")

@@ -8,23 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_iri import HOME, FakeIRI
 from IPython.testing import globalipapp
-from iri_fixtures import (  # noqa: F401
-    access_ttl,
-    fake,
-    hpc_facilities,
-    iri_options,
-    issued,
-    kernel_env,
-    stored,
-    token_file,
-)
 
 from hpc_jupyter.api import Facility, JobHandle
 from hpc_jupyter.client import set_default_client
 from hpc_jupyter.display import JobTable, Listing, LogText
 from hpc_jupyter.models import FileEntry, JobState
+from tests.iri.fake_iri import HOME, FakeIRI
+from tests.iri.token_files import stored
 
 SCRIPT = "#!/bin/bash\n#PBS -l select=1\n#PBS -l walltime=00:10:00\necho hello\n"
 

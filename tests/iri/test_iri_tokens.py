@@ -12,24 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from fake_iri import CLIENT_ID, FakeIRI
-from iri_fixtures import (  # noqa: F401
-    access_ttl,
-    fake,
-    hpc_facilities,
-    iri_options,
-    issued,
-    kernel_env,
-    stored,
-    token_file,
-    write_token_file,
-)
 
 from hpc_jupyter.api import HPC
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import FacilityAuthError
 from hpc_jupyter.models import JobState
+from tests.helpers import expect_error
+from tests.iri.fake_iri import CLIENT_ID, FakeIRI
+from tests.iri.token_files import stored, write_token_file
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "alcf", "files")

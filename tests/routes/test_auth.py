@@ -29,7 +29,7 @@ from hpc_jupyter.backends.base import (
 )
 from hpc_jupyter.backends.local import LocalFacility
 from hpc_jupyter.backends.local.files import LocalFiles
-from hpc_jupyter.models import System
+from hpc_jupyter.models import AuthState, AuthStatus, System
 from hpc_jupyter.routes import HANDLERS
 from hpc_jupyter.routes.kernel_auth import HEADER
 
@@ -546,8 +546,8 @@ class VaultFacility(FacilityBackend):
     async def systems(self) -> list[System]:
         return [System(name="vault-1", default=True)]
 
-    async def auth_status(self) -> str:
-        return "ok"
+    async def auth_state(self) -> AuthState:
+        return AuthState(AuthStatus.OK)
 
 
 class TestRuntimeFile:

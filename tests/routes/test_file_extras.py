@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
 
 from hpc_jupyter.backends.base import FileBackend
 from hpc_jupyter.backends.local.files import LocalFiles
 from hpc_jupyter.models import MAX_EXCERPT_BYTES
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 FILES = ("facilities", "local", "files")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from helpers import upload_leftovers, wait_until
 from tornado.httpclient import HTTPResponse
+
+from tests.helpers import expect_error, upload_leftovers, wait_until
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[HTTPResponse]]

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
+
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 Fetch = Callable[..., Awaitable[Any]]

@@ -10,10 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from helpers import (
+
+from hpc_jupyter.backends.base import BackendContext
+from hpc_jupyter.backends.local import LocalFacility
+from hpc_jupyter.models import JobRequest, JobState
+from tests.helpers import (
     FINAL,
     JOBS,
+    expect_error,
     get_job,
     process_alive,
     read_output,
@@ -21,10 +25,6 @@ from helpers import (
     wait_for_state,
     wait_until,
 )
-
-from hpc_jupyter.backends.base import BackendContext
-from hpc_jupyter.backends.local import LocalFacility
-from hpc_jupyter.models import JobRequest, JobState
 
 API = Callable[..., Awaitable[Any]]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from helpers import JOBS, read_output, submit, wait_for_state
 from tornado.httpclient import HTTPClientError
+
+from tests.helpers import JOBS, expect_error, read_output, submit, wait_for_state
 
 API = Callable[..., Awaitable[Any]]
 SHORT = 300

@@ -35,7 +35,10 @@ from hpc_jupyter.backends.local.paths import RootedPaths
 from hpc_jupyter.errors import ERRORS_BY_REASON, Unavailable
 from hpc_jupyter.inputs import JOB_ID_PATTERN
 from hpc_jupyter.models import (
+    AuthState,
+    AuthStatus,
     Capability,
+    FacilityInfo,
     FileEntry,
     FileExcerpt,
     FileType,
@@ -309,6 +312,9 @@ def test_enums_and_models_match_the_code() -> None:
     assert schemas["JobState"]["enum"] == [state.value for state in JobState]
     assert schemas["Capability"]["enum"] == [cap.value for cap in Capability]
     assert schemas["FileEntry"]["properties"]["type"]["enum"] == [t.value for t in FileType]
+    auth = schemas["Facility"]["properties"]["auth"]
+    assert auth["properties"]["status"]["enum"] == [status.value for status in AuthStatus]
+    assert set(auth["properties"]) == set(auth["required"]) == fields(AuthState)
     assert set(schemas["Error"]["properties"]["reason"]["enum"]) == {*ERRORS_BY_REASON, None}
     for name, model in [
         ("Job", Job),
@@ -317,6 +323,7 @@ def test_enums_and_models_match_the_code() -> None:
         ("OutputChunk", OutputChunk),
         ("FileExcerpt", FileExcerpt),
         ("Staleness", Staleness),
+        ("Facility", FacilityInfo),
     ]:
         assert set(schemas[name]["properties"]) == fields(model), name
         assert set(schemas[name]["required"]) == fields(model), name

@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import expect_error
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
+
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 Raw = Callable[..., Awaitable[HTTPResponse]]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from server_process import ServerProcess, jupyter_server
+from tests.server_process import ServerProcess, jupyter_server
 
 MiB = 1024 * 1024
 HOUR = 3600

@@ -15,9 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from slurm_fixtures import Cluster, slurmrestd_facility
-from slurm_helpers import API, wait_for_state
 
 from hpc_jupyter.auth import SlurmJWT
 from hpc_jupyter.auth.secrets import SecretSource
@@ -25,6 +22,9 @@ from hpc_jupyter.backends.slurm.rest_client import SlurmRestClient
 from hpc_jupyter.backends.slurm.rest_jobs import SlurmRestJobs
 from hpc_jupyter.backends.slurm.schema import JobSpec, submit_body
 from hpc_jupyter.errors import FacilityAuthError, NotFound, PermissionDenied
+from tests.helpers import expect_error
+from tests.slurm.slurm_helpers import API, wait_for_state
+from tests.slurm_fixtures import Cluster, slurmrestd_facility
 
 PAIRS = [
     *(("22.05", version) for version in (36, 37, 38)),

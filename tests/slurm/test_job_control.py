@@ -11,14 +11,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from slurm_fixtures import (
+from tornado.httpclient import HTTPClientError
+
+from tests.helpers import expect_error
+from tests.slurm.slurm_helpers import wait_for_state
+from tests.slurm_fixtures import (
     Cluster,
     slurm_cli_facility,
     slurmrestd_facility,
 )
-from slurm_helpers import wait_for_state
-from tornado.httpclient import HTTPClientError
 
 API = Callable[..., Awaitable[Any]]
 KINDS = {"slurmrestd": "slurm", "slurm-cli": "cli"}

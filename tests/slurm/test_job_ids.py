@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from slurm_fixtures import Cluster, slurm_cli_facility, slurmrestd_facility
+
+from tests.helpers import expect_error
+from tests.slurm_fixtures import Cluster, slurm_cli_facility, slurmrestd_facility
 
 API = Callable[..., Awaitable[Any]]
 

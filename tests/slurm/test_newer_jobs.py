@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from slurm_fixtures import Cluster, slurmrestd_facility
-from slurm_helpers import wait_for_state
 
 from hpc_jupyter.errors import NotFound
+from tests.helpers import expect_error
+from tests.slurm.slurm_helpers import wait_for_state
+from tests.slurm_fixtures import Cluster, slurmrestd_facility
 
 API = Callable[..., Awaitable[Any]]
 JOBS = ("facilities", "slurm", "jobs")

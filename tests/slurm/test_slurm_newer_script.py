@@ -18,7 +18,8 @@ import uuid
 from typing import Any
 
 import pytest
-from slurm_fixtures import NEWER_RELEASES, NEWER_SCRIPT, Cluster
+
+from tests.slurm_fixtures import NEWER_RELEASES, NEWER_SCRIPT, Cluster
 
 
 @pytest.fixture(params=NEWER_RELEASES)

@@ -6,8 +6,9 @@ from typing import Any
 
 import nbformat
 import pytest
-from notebook_runner import output_text, run_in_server_kernel
-from slurm_fixtures import Cluster, slurmrestd_facility
+
+from tests.notebook_runner import output_text, run_in_server_kernel
+from tests.slurm_fixtures import Cluster, slurmrestd_facility
 
 pytestmark = pytest.mark.kernel
 

@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_error
-from slurm_fixtures import (
+
+from tests.helpers import expect_error
+from tests.slurm.slurm_helpers import submit_and_follow, wait_for_state
+from tests.slurm_fixtures import (
     Cluster,
     EarlyJobs,
     slurm_cli_facility,
     slurmrestd_facility,
 )
-from slurm_helpers import submit_and_follow, wait_for_state
 
 API = Callable[..., Awaitable[Any]]
 FACILITY = "slurm"

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from hpc_jupyter.api import HPC
 from hpc_jupyter.client import HPCClient
-
-T = TypeVar("T")
-
-
-@pytest.fixture
-def kernel_env(hpc_app: Any, http_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """A listening server, and a kernel's environment as the server would start it."""
-    monkeypatch.delenv("HPC_JUPYTER_URL", raising=False)
-    monkeypatch.delenv("HPC_JUPYTER_TOKEN", raising=False)
-    monkeypatch.setenv("JPY_PARENT_PID", str(os.getpid()))
-    return hpc_app
 
 
 @pytest.fixture
@@ -35,8 +22,3 @@ def hpc(kernel_env: Any) -> Iterator[HPC]:
         yield HPC(client, "local")
     finally:
         client.close()
-
-
-async def run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Call a blocking panel method off the event loop that serves the test server."""
-    return await asyncio.to_thread(func, *args, **kwargs)

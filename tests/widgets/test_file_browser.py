@@ -7,11 +7,9 @@ import datetime
 import os
 from pathlib import Path
 
-from conftest import run
-from helpers import wait_until
-
 from hpc_jupyter.api import HPC
 from hpc_jupyter.widgets import FileBrowser
+from tests.helpers import run, wait_until
 
 MiB = 1024 * 1024
 

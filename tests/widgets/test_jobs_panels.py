@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run
-from helpers import wait_until
 
 from hpc_jupyter.api import HPC
 from hpc_jupyter.display import STATE_COLOURS
@@ -15,6 +13,7 @@ from hpc_jupyter.errors import HPCError, NotFound, ValidationError
 from hpc_jupyter.models import JobState
 from hpc_jupyter.widgets import JobMonitor, SubmitForm, tracking
 from hpc_jupyter.widgets.submit_form import TEMPLATE, field_of
+from tests.helpers import run, wait_until
 
 
 @pytest.fixture(autouse=True)

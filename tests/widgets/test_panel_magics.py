@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run
 from IPython.testing import globalipapp
 
 from hpc_jupyter.api import HPC
 from hpc_jupyter.client import set_default_client
 from hpc_jupyter.widgets import FileBrowser, JobMonitor, SubmitForm, tracking
+from tests.helpers import run
 
 
 @pytest.fixture

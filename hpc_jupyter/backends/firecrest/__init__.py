@@ -7,8 +7,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import FacilityAuthError
-from ...models import AuthStatus, System
+from ...errors import FacilityAuthError, HPCError
+from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
 from .connection import FirecrestConnection
 from .files import FirecrestFiles
@@ -24,13 +24,11 @@ log = logging.getLogger(__name__)
 
 
 class FirecrestFacility(FacilityBackend):
-    """Options: `url`, `token_url`, `client_id`, `client_secret` (a secret source),
-    `api_version` (2, or 1 for older deployments), `system` (the default one), `timeout`,
-    `max_retries`, `max_retry_after`, `verify`.
-    """
+    """FirecREST v2 or v1; its options are those of `FirecrestSettings`."""
 
     kind = "firecrest"
     default_poll_interval = 30.0
+    settings_class = FirecrestSettings
 
     def __init__(self, name: str, settings: FirecrestSettings, spool_dir: str | None) -> None:
         super().__init__(name)
@@ -46,7 +44,6 @@ class FirecrestFacility(FacilityBackend):
             self.connection = FirecrestConnection(name, settings)
             self._files = FirecrestFiles(self.connection, spool_dir)
             self._jobs = FirecrestJobs(self.connection)
-        self._auth_problem: str | None = None
 
     @classmethod
     def create(
@@ -79,21 +76,17 @@ class FirecrestFacility(FacilityBackend):
             for info in systems.values()
         ]
 
-    async def auth_status(self) -> str:
-        state = await self.connection.provider.state()
-        if state.status != AuthStatus.UNKNOWN:  # which source or refusal; never the secret
-            self._auth_problem = state.message
-        return state.status.value
-
-    def auth_message(self, status: str) -> str | None:
-        if status == "error":
-            return self._auth_problem or (
-                f"FirecREST's token service refused the client credentials of facility "
-                f"{self.name!r}: check your client credentials (client_id and client_secret)."
+    async def auth_state(self) -> AuthState:
+        try:
+            await self.connection.provider.token()
+        except FacilityAuthError as err:  # says which source or refusal; never the secret
+            return AuthState(AuthStatus.ERROR, err.message)
+        except HPCError:
+            return AuthState(
+                AuthStatus.UNKNOWN,
+                f"The token service of facility {self.name!r} cannot be reached right now.",
             )
-        if status == "unknown":
-            return f"The token service of facility {self.name!r} cannot be reached right now."
-        return None
+        return AuthState(AuthStatus.OK)
 
     async def start(self) -> None:
         spool = self._files.spool_dir

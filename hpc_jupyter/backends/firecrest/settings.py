@@ -5,96 +5,83 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from ...auth.secrets import SecretSource
-from ..base import ConfigError
-from ..options import check_keys, number_option, verify_option
+from ...errors import ConfigError
+from ..options import VERIFY, http_url, number, secret, text
+from ..settings import Check, option, read_settings
 
 SECRET_KINDS = ("env", "file", "value")
 """The sources the `client_secret` option accepts."""
 
-_OPTIONS = frozenset(
-    {
-        "url",
-        "api_version",
-        "token_url",
-        "client_id",
-        "client_secret",
-        "system",
-        "timeout",
-        "max_retries",
-        "max_retry_after",
-        "verify",
-    }
-)
+_NO_CREDENTIALS = "must not carry credentials; use client_secret"
 
 
-@dataclass(frozen=True)
+def _api_version(facility: str, key: str, value: Any) -> int:
+    if value not in (1, 2, "1", "2") or isinstance(value, bool):
+        raise ConfigError(facility, key, "must be 2 (FirecREST v2) or 1 (older deployments)")
+    return int(value)
+
+
+@dataclass(frozen=True, kw_only=True)
 class FirecrestSettings:
     """Everything a FirecREST facility needs to reach its API; the secret stays redacted."""
 
-    url: str
-    token_url: str
-    client_id: str
-    client_secret: SecretSource
-    api_version: int = 2
-    """2, or 1 for deployments that still run FirecREST v1."""
-    system: str | None = None
-    timeout: float = 30.0
-    """Seconds to wait for one network operation (connect, read or write)."""
-    max_retries: int = 3
-    """Retries of one request answered 429, or reset on a reused connection."""
-    max_retry_after: float = 30.0
-    """The longest wait a `Retry-After` header is allowed to impose."""
-    verify: bool | str = True
+    url: str = option(
+        "FirecREST's URL, e.g. `https://api.cscs.ch/hpc/firecrest/v2`",
+        http_url("required: an http(s) URL", _NO_CREDENTIALS),
+        missing="required: an http(s) URL",
+    )
+    token_url: str = option(
+        "the OIDC token endpoint that trades the client's id and secret for access tokens",
+        http_url("required: an http(s) URL", _NO_CREDENTIALS, strip_slash=False),
+        missing="required: an http(s) URL",
+    )
+    client_id: str = option(
+        "the OIDC client id",
+        text("required: the OIDC client id", absent="required: the OIDC client id", strip=False),
+        missing="required: the OIDC client id",
+    )
+    client_secret: SecretSource = option(
+        "the OIDC client secret; read once at start (a warning names an unset variable or "
+        "unreadable file) and again for every new token",
+        secret(SECRET_KINDS),
+        missing='required, e.g. {"env": "F7T_SECRET"}',
+        secret=True,
+    )
+    api_version: int = option(
+        "2, or 1 for deployments that still run FirecREST v1",
+        Check("`2` or `1`", _api_version),
+        default=2,
+    )
+    system: str | None = option(
+        "the default system; every system is reachable with `?system=`",
+        text("must be a system name", strip=False),
+        default=None,
+        shown_default="the first system FirecREST lists",
+    )
+    timeout: float = option(
+        "seconds to wait for one network operation (connect, read or write)",
+        number(0.1),
+        default=30.0,
+    )
+    max_retries: int = option(
+        "retries of one request answered 429, or reset on a reused connection",
+        number(0, whole=True),
+        default=3,
+    )
+    max_retry_after: float = option(
+        "the longest wait a `Retry-After` header is allowed to impose, in seconds",
+        number(0),
+        default=30.0,
+    )
+    verify: bool | str = option(
+        "check the server's TLS certificate (true), not (false), or with this CA bundle",
+        VERIFY,
+        default=True,
+    )
 
     @classmethod
     def parse(cls, facility: str, options: Mapping[str, Any]) -> FirecrestSettings:
         """Check every option; `ConfigError` names the key at fault."""
-        check_keys(facility, options, _OPTIONS)
-        url = _url(facility, "url", options.get("url"))
-        token_url = _url(facility, "token_url", options.get("token_url"))
-        client_id = options.get("client_id")
-        if not isinstance(client_id, str) or not client_id:
-            raise ConfigError(facility, "client_id", "required: the OIDC client id")
-        if "client_secret" not in options:
-            raise ConfigError(facility, "client_secret", 'required, e.g. {"env": "F7T_SECRET"}')
-        secret = SecretSource.parse(
-            facility, "client_secret", options["client_secret"], kinds=SECRET_KINDS
-        )
-        api_version = options.get("api_version", 2)
-        if api_version not in (1, 2, "1", "2") or isinstance(api_version, bool):
-            raise ConfigError(
-                facility, "api_version", "must be 2 (FirecREST v2) or 1 (older deployments)"
-            )
-        system = options.get("system")
-        if system is not None and (not isinstance(system, str) or not system):
-            raise ConfigError(facility, "system", "must be a system name")
-        return cls(
-            url=url.rstrip("/"),
-            token_url=token_url,
-            client_id=client_id,
-            client_secret=secret,
-            api_version=int(api_version),
-            system=system,
-            timeout=number_option(facility, "timeout", options.get("timeout", 30.0), 0.1),
-            max_retries=int(
-                number_option(facility, "max_retries", options.get("max_retries", 3), 0)
-            ),
-            max_retry_after=number_option(
-                facility, "max_retry_after", options.get("max_retry_after", 30.0), 0
-            ),
-            verify=verify_option(facility, options.get("verify", True)),
-        )
-
-
-def _url(facility: str, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ConfigError(facility, key, "required: an http(s) URL")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(facility, key, "must be an http(s) URL")
-    if parts.username or parts.password:
-        raise ConfigError(facility, key, "must not carry credentials; use client_secret")
-    return value
+        return read_settings(cls, facility, options)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...auth import GlobusToken, SecretToken, TokenSource
-from ...models import AuthStatus, System
+from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
 from .auth_config import AuthSettings
 from .client import IRIClient
@@ -21,16 +21,14 @@ _AVAILABLE = {"up": "available"}
 
 
 class IRIFacility(FacilityBackend):
-    """Options: `url`, `compute_resource`, `storage_resource` (ids or names), `auth`, and
-    optionally `system`, `home`, `queue`, `account`, `filesystems`, `custom_attributes`,
-    `timeout`, `task_timeout`, `max_retries`, `max_retry_after`, `direct_limit`, `page_size`,
-    `max_pages`, `historical`, `verify`.
+    """The IRI API; its options are those of `IRISettings`.
 
     The facility has one system, the compute resource; files live on the storage resource.
     """
 
     kind = "iri"
     default_poll_interval = 60.0
+    settings_class = IRISettings
 
     def __init__(self, name: str, settings: IRISettings, provider: TokenSource) -> None:
         super().__init__(name)
@@ -68,19 +66,15 @@ class IRIFacility(FacilityBackend):
             )
         ]
 
-    async def auth_status(self) -> str:
+    async def auth_state(self) -> AuthState:
         state = await self.provider.state()
-        return "error" if state.status == AuthStatus.UNKNOWN else state.status.value
-
-    def auth_message(self, status: str) -> str | None:
-        if status == "expired" and isinstance(self.provider, GlobusToken):
-            return self.provider.login_message()
-        if status == "error":
-            return (
-                f"The token of facility {self.name!r} cannot be used right now. "
-                f"{self.provider.refused_message()}"
-            )
-        return None
+        if state.status in (AuthStatus.OK, AuthStatus.EXPIRED):  # expired: Globus login message
+            return state
+        return AuthState(
+            AuthStatus.ERROR,
+            f"The token of facility {self.name!r} cannot be used right now. "
+            f"{self.provider.refused_message()}",
+        )
 
     async def close(self) -> None:
         await self.client.close()

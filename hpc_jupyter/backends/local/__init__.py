@@ -10,25 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from ...models import System
-from ..base import BackendContext, ConfigError, FacilityBackend, FileBackend, JobBackend
+from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
+from ..settings import read_settings
 from .files import LocalFiles
 from .jobs import LocalJobs
 from .paths import RootedPaths
+from .settings import LocalSettings
 
 SYSTEM = "localhost"
 log = logging.getLogger(__name__)
 
 
 class LocalFacility(FacilityBackend):
-    """Options: `root` (default: the Jupyter root dir), `max_running` (default: CPU count).
-
-    `max_running` bounds the running jobs of every server that shares the job store (all the
-    user's servers), since they share this machine.
-    """
+    """This machine as a facility; its options are those of `LocalSettings`."""
 
     kind = "local"
     default_poll_interval = 1.0
-    _OPTIONS = frozenset({"root", "max_running"})
+    settings_class = LocalSettings
 
     def __init__(self, name: str, root: Path, data_dir: Path, max_running: int) -> None:
         super().__init__(name)
@@ -41,16 +39,9 @@ class LocalFacility(FacilityBackend):
     def create(
         cls, name: str, options: Mapping[str, Any], context: BackendContext
     ) -> LocalFacility:
-        for key in options:
-            if key not in cls._OPTIONS:
-                raise ConfigError(name, key, f"unknown option; known: {sorted(cls._OPTIONS)}")
-        root = Path(os.path.expanduser(str(options.get("root", context.root_dir))))
-        if not root.is_dir():
-            raise ConfigError(name, "root", f"{str(root)!r} is not a directory")
-        max_running = options.get("max_running", os.cpu_count() or 1)
-        if not isinstance(max_running, int) or isinstance(max_running, bool) or max_running < 1:
-            raise ConfigError(name, "max_running", "must be a whole number of at least 1")
-        return cls(name, root, context.data_dir, max_running)
+        defaults = {"root": context.root_dir, "max_running": os.cpu_count() or 1}
+        settings = read_settings(LocalSettings, name, options, defaults)
+        return cls(name, settings.root, context.data_dir, settings.max_running)
 
     @property
     def files(self) -> FileBackend:

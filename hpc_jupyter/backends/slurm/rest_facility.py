@@ -2,44 +2,28 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...auth import SecretSource, SlurmJWT
+from ...auth import SlurmJWT
 from ...errors import FacilityAuthError, HPCError
-from ..base import BackendContext, ConfigError, FileBackend
-from ..options import check_keys, days_option, seconds_option, text_option
+from ...models import AuthState, AuthStatus
+from ..base import BackendContext, FileBackend
+from ..local.files import LocalFiles
+from ..settings import read_settings
 from .facility import SlurmFacility
 from .history import SlurmHistory
-from .options import files_option, home_option
 from .rest_client import SlurmRestClient
 from .rest_jobs import SlurmRestJobs
-from .schema import NEWEST, OLDEST, collection
-
-_VERSION = re.compile(r"^(?:v?0\.0\.)?(\d+)$")
+from .schema import collection
+from .settings import SlurmRestSettings
 
 
 class SlurmRestFacility(SlurmFacility):
-    """Options: `url`, `user`, `token` (required); `api_version`, `partition`, `account`,
-    `files`, `home`, `system`, `history_days` (0 turns history off), `timeout`."""
+    """Slurm through slurmrestd; its options are those of `SlurmRestSettings`."""
 
     kind = "slurmrestd"
-    _OPTIONS = frozenset(
-        {
-            "url",
-            "user",
-            "token",
-            "api_version",
-            "partition",
-            "account",
-            "files",
-            "home",
-            "system",
-            "history_days",
-            "timeout",
-        }
-    )
+    settings_class = SlurmRestSettings
 
     def __init__(
         self,
@@ -58,41 +42,25 @@ class SlurmRestFacility(SlurmFacility):
     def create(
         cls, name: str, options: Mapping[str, Any], context: BackendContext
     ) -> SlurmRestFacility:
-        check_keys(name, options, cls._OPTIONS)
-        url = text_option(name, options, "url")
-        if url is None or not re.match(r"^https?://[^/]+", url):
-            raise ConfigError(name, "url", "needs the slurmrestd URL, e.g. http://127.0.0.1:6820")
-        user = text_option(name, options, "user")
-        if user is None:
-            raise ConfigError(name, "user", "needs the Slurm user name the token belongs to")
-        if "token" not in options:
-            raise ConfigError(
-                name,
-                "token",
-                'needs a token source, e.g. {"command": "scontrol token lifespan=600"}',
-            )
-        token = SlurmJWT(name, SecretSource.parse(name, "token", options["token"]))
-        version = _version(name, options.get("api_version"))
-        timeout = seconds_option(name, options, "timeout", 30)
-        days = days_option(name, options)
-        files, root = files_option(name, options)
-        home = home_option(name, options, root, user)
-        client = SlurmRestClient(name, url, user, token, timeout=timeout)
+        settings = read_settings(SlurmRestSettings, name, options)
+        token = SlurmJWT(name, settings.token)
+        client = SlurmRestClient(name, settings.url, settings.user, token, timeout=settings.timeout)
+        files = LocalFiles(settings.files) if settings.files else None
+        home = settings.start_dir(settings.user)
         jobs = SlurmRestJobs(
             name,
             client,
             files,
             home=home,
-            api_version=version,
-            partition=text_option(name, options, "partition"),
-            account=text_option(name, options, "account"),
+            api_version=settings.api_version,
+            partition=settings.partition,
+            account=settings.account,
         )
-        if days:
-            jobs.history = SlurmHistory(name, client, jobs.version, days)
-        system = text_option(name, options, "system") or name
-        return cls(name, client, jobs, files, system, home)
+        if settings.history_days:
+            jobs.history = SlurmHistory(name, client, jobs.version, settings.history_days)
+        return cls(name, client, jobs, files, settings.system or name, home)
 
-    async def auth_status(self) -> str:
+    async def auth_state(self) -> AuthState:
         # ping/ needs the token up to v0.0.38; 24.11 on answer it 200 (`responding: false`)
         # whatever the token, so from v0.0.39 on partitions/ (511 when refused) asks instead.
         try:
@@ -100,32 +68,17 @@ class SlurmRestFacility(SlurmFacility):
             probe = "ping" if version <= 38 else "partitions"
             await self.client.call("GET", f"/slurm/v0.0.{version}{collection(version, probe)}")
         except FacilityAuthError:
-            return "expired"
-        except HPCError:
-            return "error"
-        return "ok"
-
-    def auth_message(self, status: str) -> str | None:
-        if status == "expired":
-            return (
+            return AuthState(
+                AuthStatus.EXPIRED,
                 f"Slurm does not accept the token of facility {self.name!r}: renew it "
-                f"({self.client.token.source.describe()})."
+                f"({self.client.token.source.describe()}).",
             )
-        if status == "error":
-            return f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}."
-        return None
+        except HPCError:
+            return AuthState(
+                AuthStatus.ERROR,
+                f"slurmrestd of facility {self.name!r} cannot be reached at {self.client.url}.",
+            )
+        return AuthState(AuthStatus.OK)
 
     async def close(self) -> None:
         await self.client.close()
-
-
-def _version(facility: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    match = _VERSION.match(str(value))
-    number = int(match.group(1)) if match else -1
-    if not OLDEST <= number <= NEWEST:
-        raise ConfigError(
-            facility, "api_version", f"use one of v0.0.{OLDEST} to v0.0.{NEWEST}, e.g. 'v0.0.40'"
-        )
-    return number

@@ -14,6 +14,7 @@ import pytest
 from hpc_jupyter.backends.firecrest import FirecrestFacility
 from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
 from hpc_jupyter.errors import FacilityAuthError, FacilityError, NotFound
+from hpc_jupyter.models import AuthState, AuthStatus
 
 SAMPLES = Path(__file__).parent / "samples"
 URL = "https://firecrest.test/api"
@@ -213,9 +214,8 @@ async def test_the_auth_status_tells_a_refused_secret_from_an_unreachable_token_
         raise httpx.ConnectError("connection refused", request=request)
 
     facility.connection.inner_transport = Wire(unreachable)
-    assert await facility.auth_status() == "unknown"
-    assert facility.auth_message("unknown") == (
-        "The token service of facility 'cscs' cannot be reached right now."
+    assert await facility.auth_state() == AuthState(
+        AuthStatus.UNKNOWN, "The token service of facility 'cscs' cannot be reached right now."
     )
     await facility.close()
 
@@ -224,9 +224,9 @@ async def test_the_auth_status_tells_a_refused_secret_from_an_unreachable_token_
         return httpx.Response(401, json={"error": "invalid_client"})
 
     facility.connection.inner_transport = Wire(refused)
-    assert await facility.auth_status() == "error"
-    assert facility.auth_message("error") == (
+    assert await facility.auth_state() == AuthState(
+        AuthStatus.ERROR,
         "The token service of facility 'cscs' refused the client credentials: check your "
-        "client credentials (client_id and client_secret)."
+        "client credentials (client_id and client_secret).",
     )
     await facility.close()

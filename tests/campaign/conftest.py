@@ -1,20 +1,15 @@
-"""Fixtures of the campaign, imported by its modules: paths, a `jupyter server` subprocess."""
+"""Fixtures of the campaign: a `jupyter server` subprocess on a seeded local facility."""
 
 from __future__ import annotations
 
 import contextlib
 import stat
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from server_process import ONLY_HPC, ServerProcess, jupyter_server
 
-FIRECREST = str(Path(__file__).resolve().parents[1] / "firecrest")
-# The FirecREST double's modules, imported as top-level modules the way its own tests do.
-if FIRECREST not in sys.path:
-    sys.path.insert(0, FIRECREST)
+from tests.server_process import ONLY_HPC, ServerProcess, jupyter_server
 
 # The local facility with a small cap on running jobs: the fuzzer submits hundreds of
 # (defused) scripts, and CI has two cores.

@@ -1,0 +1,105 @@
+"""A facility's jobs: read through the job watcher, written through the backend, then published."""
+
+from __future__ import annotations
+
+import builtins
+
+from ..errors import ValidationError
+from ..inputs import check_job_id, shown
+from ..ledger import SubmissionLedger
+from ..models import Job, JobListing, JobRequest, OutputChunk, Partition, check_stream
+from ..registry import FacilityRegistry
+from ..watcher import JobWatcher
+
+DEFAULT_OUTPUT_CHUNK = 256 * 1024
+MAX_OUTPUT_CHUNK = 4 * 1024 * 1024
+ACTIONS = ("hold", "release", "requeue")
+"""What a job's place in the queue can be changed by (`act`)."""
+
+
+class JobService:
+    """Jobs of every facility. Each write tells the job watcher, so listeners hear of it at once.
+
+    `system` is as the request gave it: None (or empty) means the facility's default system.
+    """
+
+    def __init__(
+        self, registry: FacilityRegistry, watcher: JobWatcher, submissions: SubmissionLedger
+    ) -> None:
+        self.registry = registry
+        self.watcher = watcher
+        self.submissions = submissions
+
+    async def list(self, facility: str, system: str | None) -> JobListing:
+        """The user's jobs, or the last good listing marked stale (the watcher's)."""
+        resolved = await self.registry.resolve_system(facility, system)
+        return await self.watcher.jobs(facility, resolved)
+
+    async def get(self, facility: str, system: str | None, job_id: str) -> Job:
+        """One job."""
+        check_job_id(job_id)
+        resolved = await self.registry.resolve_system(facility, system)
+        return await self.watcher.job(facility, resolved, job_id)
+
+    async def submit(
+        self, facility: str, system: str | None, request: JobRequest, key: str | None
+    ) -> Job:
+        """Submit a job once per Idempotency-Key (`key`); a repeat answers the first job."""
+        backend = self.registry.get(facility).require_jobs()
+        resolved = await self.registry.resolve_system(facility, system)
+
+        async def start() -> Job:
+            job = await backend.submit(resolved, request)
+            self.watcher.changed(facility, resolved, job)  # only a new job is news
+            return job
+
+        return await self.submissions.submit(facility, resolved, key, request, start)
+
+    async def cancel(self, facility: str, system: str | None, job_id: str) -> Job:
+        """Cancel a job; answers it as the facility then shows it."""
+        check_job_id(job_id)
+        backend = self.registry.get(facility).require_jobs()
+        resolved = await self.registry.resolve_system(facility, system)
+        job = await backend.cancel_job(resolved, job_id)
+        self.watcher.changed(facility, resolved, job)
+        return job
+
+    async def act(self, facility: str, system: str | None, job_id: str, action: str) -> Job:
+        """Hold, release or requeue a job (one of `ACTIONS`)."""
+        if action not in ACTIONS:  # the route admits only these; another caller might not
+            known = ", ".join(ACTIONS)
+            raise ValidationError(f"Unknown job action {shown(action)}; known: {known}.")
+        check_job_id(job_id)
+        backend = self.registry.get(facility).require_jobs()
+        resolved = await self.registry.resolve_system(facility, system)
+        operation = {
+            "hold": backend.hold,
+            "release": backend.release,
+            "requeue": backend.requeue,
+        }[action]
+        job = await operation(resolved, job_id)
+        self.watcher.changed(facility, resolved, job)
+        return job
+
+    async def read_output(
+        self,
+        facility: str,
+        system: str | None,
+        job_id: str,
+        stream: str,
+        offset: int,
+        length: int | None,
+    ) -> OutputChunk:
+        """A job's `stdout` or `stderr` from `offset`, at most `MAX_OUTPUT_CHUNK` bytes of it."""
+        check_job_id(job_id)
+        backend = self.registry.get(facility).require_jobs()
+        resolved = await self.registry.resolve_system(facility, system)
+        check_stream(stream)
+        length = min(length or DEFAULT_OUTPUT_CHUNK, MAX_OUTPUT_CHUNK)
+        return await backend.read_output(resolved, job_id, stream, offset, length)
+
+    async def partitions(self, facility: str, system: str | None) -> builtins.list[Partition]:
+        """The partitions (queues) jobs can be submitted to."""
+        backend = self.registry.get(facility).require_jobs()
+        resolved = await self.registry.resolve_system(facility, system)
+        return await backend.partitions(resolved)

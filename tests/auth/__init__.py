@@ -1,0 +1,1 @@
+"""Unit tests of the token sources and their shared cache."""

@@ -1,0 +1,1 @@
+"""Unit tests of the facility backends that need no server."""

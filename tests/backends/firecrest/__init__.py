@@ -1,0 +1,1 @@
+"""The firecrest kind through the upstream stack, on recorded answers."""

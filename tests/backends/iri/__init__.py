@@ -1,0 +1,1 @@
+"""The iri kind through the upstream stack, on recorded answers."""

@@ -1,0 +1,1 @@
+"""The slurmrestd kind through the upstream stack, on recorded answers."""

@@ -1,0 +1,1 @@
+"""The fault, concurrency and fuzz campaign against a running server."""

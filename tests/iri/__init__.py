@@ -1,0 +1,1 @@
+"""The iri facility kind (ALCF) against the IRI double."""

@@ -1,0 +1,1 @@
+"""The REST API of the server extension on the local facility."""

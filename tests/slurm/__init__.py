@@ -1,0 +1,1 @@
+"""The slurmrestd and slurm-cli facility kinds on real Slurm releases."""

@@ -1,0 +1,1 @@
+"""The notebook panels (ipywidgets) against the real server."""
