@@ -9,14 +9,24 @@ errors of `hpc_jupyter.errors`.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import CapabilityError, NotFound
+from ..errors import CapabilityError, Conflict, NotFound
 from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
-from ..models import Capability, FileEntry, Job, JobRequest, OutputChunk, Partition, System
+from ..models import (
+    Capability,
+    FileEntry,
+    Job,
+    JobRequest,
+    JobState,
+    OutputChunk,
+    Partition,
+    System,
+)
 
 
 @dataclass(frozen=True)
@@ -157,9 +167,28 @@ class JobBackend(abc.ABC):
     async def get_job(self, system: str, job_id: str) -> Job:
         """One job by id; `NotFound` when the facility does not know it."""
 
-    @abc.abstractmethod
     async def cancel_job(self, system: str, job_id: str) -> Job:
-        """Cancel a pending or running job; `Conflict` when it has already ended."""
+        """Cancel a pending or running job; `Conflict` when it has already ended.
+
+        Answers the job as the facility shows it just after, marked `Cancel requested` while
+        it has not ended yet (schedulers cancel asynchronously). Kinds send the cancel in
+        `_send_cancel`.
+        """
+        job = await self.get_job(system, job_id)
+        if job.state.is_final:
+            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
+        await self._send_cancel(system, job_id, job)
+        try:
+            cancelled = await self.get_job(system, job_id)
+        except NotFound:  # it left the queue, and no accounting says how
+            return dataclasses.replace(job, state=JobState.CANCELLED, raw_state="CANCELLED")
+        if not cancelled.state.is_final:
+            cancelled = dataclasses.replace(cancelled, reason="Cancel requested")
+        return cancelled
+
+    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
+        """Ask the scheduler to cancel `job` (read just before, not ended): `cancel_job`'s step."""
+        raise CapabilityError("This facility does not cancel jobs.")
 
     @abc.abstractmethod
     async def read_output(

@@ -196,7 +196,9 @@ class LocalJobs(JobBackend):
         return self._job(self._record(checks.job_number(job_id)))
 
     async def cancel_job(self, system: str, job_id: str) -> Job:
-        # Any server may cancel any of the user's jobs, whatever root it was submitted under.
+        # Not the base's template: one transition of the store checks and cancels, so no other
+        # server starts the job in between. Any server may cancel any of the user's jobs,
+        # whatever root it was submitted under.
         record = self._record(checks.job_number(job_id))
         cancelled = record.state not in _FINAL and self.store.transition(
             record.id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
