@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .errors import ValidationError
 
@@ -250,10 +250,15 @@ class JobListing(Model):
         return data
 
 
-def check_stream(stream: str) -> None:
-    """Refuse any log of a job but its `stdout` and `stderr`."""
+LogStream = Literal["stdout", "stderr"]
+"""Which log of a job: backends take only these, checked once where a request comes in."""
+
+
+def check_stream(stream: str) -> LogStream:
+    """`stream` as a `LogStream`; any log of a job but its `stdout` and `stderr` is refused."""
     if stream not in ("stdout", "stderr"):
         raise ValidationError("stream must be 'stdout' or 'stderr'.")
+    return "stdout" if stream == "stdout" else "stderr"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from ..models import (
     Job,
     JobRequest,
     JobState,
+    LogStream,
     OutputChunk,
     Partition,
     System,
@@ -192,7 +193,7 @@ class JobBackend(abc.ABC):
 
     @abc.abstractmethod
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
         """Read a job's stdout or stderr from a byte offset, for following a log."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 
 from ..errors import NotFound, ValidationError
-from ..models import Job, OutputChunk
+from ..models import Job, LogStream, OutputChunk
 from .base import FileBackend
 
 
@@ -31,7 +31,7 @@ async def read_log(
 
 
 async def read_job_log(
-    files: FileBackend, system: str, job: Job, stream: str, offset: int, max_bytes: int
+    files: FileBackend, system: str, job: Job, stream: LogStream, offset: int, max_bytes: int
 ) -> OutputChunk:
     """A job's `stream` through the facility's files; empty until the job names its log."""
     path = job.stdout if stream == "stdout" else job.stderr

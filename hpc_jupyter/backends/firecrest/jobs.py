@@ -8,7 +8,7 @@ import posixpath
 from typing import Any
 
 from ...errors import NotFound, ValidationError
-from ...models import Capability, Job, JobRequest, OutputChunk, Partition, check_stream
+from ...models import Capability, Job, JobRequest, LogStream, OutputChunk, Partition
 from ..base import JobBackend
 from ..logs import log_chunk
 from .connection import FirecrestConnection
@@ -95,9 +95,8 @@ class FirecrestJobs(JobBackend):
             await client.cancel_job(system, job_id)
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         if offset < 0:
             raise ValidationError("offset must not be negative.")
         job = await self.get_job(system, job_id)

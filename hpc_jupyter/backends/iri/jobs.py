@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ...errors import FacilityError, NotFound
-from ...models import Job, JobRequest, OutputChunk, check_stream
+from ...models import Job, JobRequest, LogStream, OutputChunk
 from ..base import FileBackend, JobBackend
 from ..logs import read_job_log
 from .client import IRIClient
@@ -73,9 +73,8 @@ class IRIJobs(JobBackend):
         await self.client.request("DELETE", path)
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         job = await self.get_job(system, job_id)
         size = min(max_bytes, self.client.settings.direct_limit)
         return await read_job_log(self._files(), system, job, stream, offset, size)

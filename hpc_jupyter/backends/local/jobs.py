@@ -37,9 +37,9 @@ from ...models import (
     Job,
     JobRequest,
     JobState,
+    LogStream,
     OutputChunk,
     Partition,
-    check_stream,
 )
 from ..base import JobBackend
 from ..directives import expand_filename_pattern, parse_sbatch_directives
@@ -236,9 +236,8 @@ class LocalJobs(JobBackend):
         return self._job(self._record(record.id))
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         if offset < 0:
             raise ValidationError("offset must not be negative.")
         record = self._record(checks.job_number(job_id))

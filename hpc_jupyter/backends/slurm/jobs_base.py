@@ -17,7 +17,7 @@ from ...errors import (
     ValidationError,
 )
 from ...inputs import shown
-from ...models import Capability, Job, JobState, OutputChunk, Partition, check_stream
+from ...models import Capability, Job, JobState, LogStream, OutputChunk, Partition
 from ...timefmt import format_duration
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
@@ -264,9 +264,8 @@ class SlurmJobs(JobBackend):
             await asyncio.sleep(0.1)
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         job = await self.get_job(system, job_id)
         path = job.stdout if stream == "stdout" else job.stderr
         if self.files is None:

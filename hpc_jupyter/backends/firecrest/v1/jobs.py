@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ....errors import FacilityAuthError, HPCError, NotFound, ValidationError
-from ....models import Capability, Job, JobRequest, JobState, OutputChunk, Partition, check_stream
+from ....models import Capability, Job, JobRequest, JobState, LogStream, OutputChunk, Partition
 from ...base import JobBackend
 from ...logs import read_job_log
 from ...slurm.jobs_base import NEVER_STARTS
@@ -191,9 +191,8 @@ class V1Jobs(JobBackend):
             await client.cancel(system, job_id)
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         job = await self.get_job(system, job_id)
         return await read_job_log(self.files, system, job, stream, offset, max_bytes)
 
