@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import ValidationError
+from .inputs import shown, utf8
 
 
 class JobState(str, enum.Enum):
@@ -186,6 +187,16 @@ class JobRequest(Model):
     env: Mapping[str, str] = field(default_factory=dict)
     stdout: str | None = None
     stderr: str | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse what no facility can run, whoever builds the request (routes, tests, kinds)."""
+        if not self.script.strip():
+            raise ValidationError("The batch script is empty.")
+        utf8("The batch script", self.script)
+        for key, value in self.env.items():
+            if not key.isidentifier() or not key.isascii() or "\x00" in value:
+                raise ValidationError(f"Environment variable {shown(key)} has a bad name or value.")
+            utf8(f"Environment variable {shown(key)}", value)
 
 
 @dataclass(frozen=True)

@@ -142,8 +142,7 @@ class LocalJobs(JobBackend):
 
     def _checked(self, request: JobRequest) -> dict[str, Any]:
         """A new job's columns from the request and its directives, or a 4xx for bad input."""
-        script = checks.script(request.script)
-        directives = parse_sbatch_directives(script)
+        directives = parse_sbatch_directives(request.script)
         name = checks.text("The job name", request.name or directives.get("job-name") or "batch")
         time_limit = checks.time_limit(request.time_limit, directives.get("time"))
         nodes = request.nodes
@@ -174,7 +173,7 @@ class LocalJobs(JobBackend):
             "stdout": stdout,
             "stderr": stderr,
             "time_limit": time_limit,
-            "env": checks.env(dict(request.env)),
+            "env": dict(request.env),
         }
 
     def _save_script(self, job_id: int, script: str) -> None:
