@@ -232,8 +232,12 @@ class FacilityBackend(abc.ABC):
     settings_class: ClassVar[type[Any] | None] = None
     """The kind's settings dataclass (backends/settings.py), whence its options' docs."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, files: FileBackend | None = None, jobs: JobBackend | None = None
+    ) -> None:
         self.name = name
+        self._files = files
+        self._jobs = jobs
 
     @classmethod
     @abc.abstractmethod
@@ -243,14 +247,14 @@ class FacilityBackend(abc.ABC):
         """Validate `options` and build the facility; raise `ConfigError` naming the bad key."""
 
     @property
-    @abc.abstractmethod
     def files(self) -> FileBackend | None:
         """The facility's filesystems, or None when it has none we can reach."""
+        return self._files
 
     @property
-    @abc.abstractmethod
     def jobs(self) -> JobBackend | None:
         """The facility's scheduler, or None when it runs no jobs for us."""
+        return self._jobs
 
     @abc.abstractmethod
     async def systems(self) -> list[System]:
