@@ -195,7 +195,10 @@ class JobBackend(abc.ABC):
     async def read_output(
         self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        """Read a job's stdout or stderr from a byte offset, for following a log."""
+        """Read a job's stdout or stderr from a byte offset, for following a log.
+
+        The job service has checked `stream` and that `offset` is not negative.
+        """
 
     async def partitions(self, system: str) -> list[Partition]:
         """The partitions (queues) a job can go to; only with `Capability.JOBS_PARTITIONS`."""

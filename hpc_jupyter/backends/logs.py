@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 
-from ..errors import NotFound, ValidationError
+from ..errors import NotFound
 from ..models import Job, LogStream, OutputChunk
 from .base import FileBackend
 
@@ -18,8 +18,6 @@ async def read_log(
     read is left for the next call (the returned offset stops before it), so a follower never
     shows half a character; the log is complete once the job has ended and all of it was read.
     """
-    if offset < 0:
-        raise ValidationError("offset must not be negative.")
     try:
         stream = await files.open_read(system, path, offset, max_bytes)
     except NotFound:

@@ -94,7 +94,9 @@ class JobService:
         check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
-        log_stream = check_stream(stream)  # the one check: backends take a LogStream
+        log_stream = check_stream(stream)  # the one check of both: backends take them as valid
+        if offset < 0:
+            raise ValidationError("offset must not be negative.")
         length = min(length or DEFAULT_OUTPUT_CHUNK, MAX_OUTPUT_CHUNK)
         return await backend.read_output(resolved, job_id, log_stream, offset, length)
 

@@ -7,7 +7,7 @@ import logging
 import posixpath
 from typing import Any
 
-from ...errors import NotFound, ValidationError
+from ...errors import NotFound
 from ...models import Capability, Job, JobRequest, LogStream, OutputChunk, Partition
 from ..base import JobBackend
 from ..logs import log_chunk
@@ -97,8 +97,6 @@ class FirecrestJobs(JobBackend):
     async def read_output(
         self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        if offset < 0:
-            raise ValidationError("offset must not be negative.")
         job = await self.get_job(system, job_id)
         path = job.stdout if stream == "stdout" else job.stderr
         if not path:
