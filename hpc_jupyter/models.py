@@ -8,9 +8,10 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .errors import ValidationError
+from .inputs import shown, utf8
 
 
 class JobState(str, enum.Enum):
@@ -253,6 +254,16 @@ class JobRequest(Model):
     stdout: str | None = None
     stderr: str | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse what no facility can run, whoever builds the request (routes, tests, kinds)."""
+        if not self.script.strip():
+            raise ValidationError("The batch script is empty.")
+        utf8("The batch script", self.script)
+        for key, value in self.env.items():
+            if not key.isidentifier() or not key.isascii() or "\x00" in value:
+                raise ValidationError(f"Environment variable {shown(key)} has a bad name or value.")
+            utf8(f"Environment variable {shown(key)}", value)
+
 
 @dataclass(frozen=True)
 class Job(Model):
@@ -316,10 +327,15 @@ class JobListing(Model):
         return data
 
 
-def check_stream(stream: str) -> None:
-    """Refuse any log of a job but its `stdout` and `stderr`."""
+LogStream = Literal["stdout", "stderr"]
+"""Which log of a job: backends take only these, checked once where a request comes in."""
+
+
+def check_stream(stream: str) -> LogStream:
+    """`stream` as a `LogStream`; any log of a job but its `stdout` and `stderr` is refused."""
     if stream not in ("stdout", "stderr"):
         raise ValidationError("stream must be 'stdout' or 'stderr'.")
+    return "stdout" if stream == "stdout" else "stderr"
 
 
 @dataclass(frozen=True)

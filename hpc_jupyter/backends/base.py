@@ -9,12 +9,13 @@ errors of `hpc_jupyter.errors`.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import CapabilityError, NotFound
+from ..errors import CapabilityError, Conflict, NotFound
 from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
 from ..models import (
     AuthState,
@@ -23,6 +24,8 @@ from ..models import (
     FileEntry,
     Job,
     JobRequest,
+    JobState,
+    LogStream,
     OutputChunk,
     Partition,
     System,
@@ -167,15 +170,37 @@ class JobBackend(abc.ABC):
     async def get_job(self, system: str, job_id: str) -> Job:
         """One job by id; `NotFound` when the facility does not know it."""
 
-    @abc.abstractmethod
     async def cancel_job(self, system: str, job_id: str) -> Job:
-        """Cancel a pending or running job; `Conflict` when it has already ended."""
+        """Cancel a pending or running job; `Conflict` when it has already ended.
+
+        Answers the job as the facility shows it just after, marked `Cancel requested` while
+        it has not ended yet (schedulers cancel asynchronously). Kinds send the cancel in
+        `_send_cancel`.
+        """
+        job = await self.get_job(system, job_id)
+        if job.state.is_final:
+            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
+        await self._send_cancel(system, job_id, job)
+        try:
+            cancelled = await self.get_job(system, job_id)
+        except NotFound:  # it left the queue, and no accounting says how
+            return dataclasses.replace(job, state=JobState.CANCELLED, raw_state="CANCELLED")
+        if not cancelled.state.is_final:
+            cancelled = dataclasses.replace(cancelled, reason="Cancel requested")
+        return cancelled
+
+    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
+        """Ask the scheduler to cancel `job` (read just before, not ended): `cancel_job`'s step."""
+        raise CapabilityError("This facility does not cancel jobs.")
 
     @abc.abstractmethod
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        """Read a job's stdout or stderr from a byte offset, for following a log."""
+        """Read a job's stdout or stderr from a byte offset, for following a log.
+
+        The job service has checked `stream` and that `offset` is not negative.
+        """
 
     async def partitions(self, system: str) -> list[Partition]:
         """The partitions (queues) a job can go to; only with `Capability.JOBS_PARTITIONS`."""
@@ -212,8 +237,12 @@ class FacilityBackend(abc.ABC):
     settings_class: ClassVar[type[Any] | None] = None
     """The kind's settings dataclass (backends/settings.py), whence its options' docs."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(
+        self, name: str, files: FileBackend | None = None, jobs: JobBackend | None = None
+    ) -> None:
         self.name = name
+        self._files = files
+        self._jobs = jobs
 
     @classmethod
     @abc.abstractmethod
@@ -223,14 +252,14 @@ class FacilityBackend(abc.ABC):
         """Validate `options` and build the facility; raise `ConfigError` naming the bad key."""
 
     @property
-    @abc.abstractmethod
     def files(self) -> FileBackend | None:
         """The facility's filesystems, or None when it has none we can reach."""
+        return self._files
 
     @property
-    @abc.abstractmethod
     def jobs(self) -> JobBackend | None:
         """The facility's scheduler, or None when it runs no jobs for us."""
+        return self._jobs
 
     @abc.abstractmethod
     async def systems(self) -> list[System]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import codecs
 
-from ..errors import NotFound, ValidationError
-from ..models import Job, OutputChunk
+from ..errors import NotFound
+from ..models import Job, LogStream, OutputChunk
 from .base import FileBackend
 
 
@@ -18,8 +18,6 @@ async def read_log(
     read is left for the next call (the returned offset stops before it), so a follower never
     shows half a character; the log is complete once the job has ended and all of it was read.
     """
-    if offset < 0:
-        raise ValidationError("offset must not be negative.")
     try:
         stream = await files.open_read(system, path, offset, max_bytes)
     except NotFound:
@@ -31,7 +29,7 @@ async def read_log(
 
 
 async def read_job_log(
-    files: FileBackend, system: str, job: Job, stream: str, offset: int, max_bytes: int
+    files: FileBackend, system: str, job: Job, stream: LogStream, offset: int, max_bytes: int
 ) -> OutputChunk:
     """A job's `stream` through the facility's files; empty until the job names its log."""
     path = job.stdout if stream == "stdout" else job.stderr

@@ -94,9 +94,11 @@ class JobService:
         check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
-        check_stream(stream)
+        log_stream = check_stream(stream)  # the one check of both: backends take them as valid
+        if offset < 0:
+            raise ValidationError("offset must not be negative.")
         length = min(length or DEFAULT_OUTPUT_CHUNK, MAX_OUTPUT_CHUNK)
-        return await backend.read_output(resolved, job_id, stream, offset, length)
+        return await backend.read_output(resolved, job_id, log_stream, offset, length)
 
     async def partitions(self, facility: str, system: str | None) -> builtins.list[Partition]:
         """The partitions (queues) jobs can be submitted to."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus, System
-from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
+from ..base import BackendContext, FacilityBackend
 from .connection import FirecrestConnection
 from .files import FirecrestFiles
 from .jobs import FirecrestJobs
@@ -29,13 +29,12 @@ class FirecrestFacility(FacilityBackend):
     kind = "firecrest"
     default_poll_interval = 30.0
     settings_class = FirecrestSettings
+    _files: FirecrestFiles | V1Files
 
     def __init__(self, name: str, settings: FirecrestSettings, spool_dir: str | None) -> None:
         super().__init__(name)
         self.settings = settings
         self.connection: FirecrestConnection | V1Connection
-        self._files: FirecrestFiles | V1Files
-        self._jobs: JobBackend
         if settings.api_version == 1:
             self.connection = V1Connection(name, settings)
             self._files = V1Files(self.connection, spool_dir)
@@ -52,14 +51,6 @@ class FirecrestFacility(FacilityBackend):
         settings = FirecrestSettings.parse(name, options)
         spool = context.data_dir / "spool"
         return cls(name, settings, str(spool))
-
-    @property
-    def files(self) -> FileBackend:
-        return self._files
-
-    @property
-    def jobs(self) -> JobBackend:
-        return self._jobs
 
     async def systems(self) -> list[System]:
         systems = await self.connection.systems()

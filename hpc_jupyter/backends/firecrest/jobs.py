@@ -7,8 +7,8 @@ import logging
 import posixpath
 from typing import Any
 
-from ...errors import Conflict, NotFound, ValidationError
-from ...models import Capability, Job, JobRequest, OutputChunk, Partition, check_stream
+from ...errors import NotFound
+from ...models import Capability, Job, JobRequest, LogStream, OutputChunk, Partition
 from ..base import JobBackend
 from ..logs import log_chunk
 from .connection import FirecrestConnection
@@ -89,24 +89,14 @@ class FirecrestJobs(JobBackend):
         job = job_from_record(records[0], self.facility, system, metadata)
         return _resolve_outputs(job)
 
-    async def cancel_job(self, system: str, job_id: str) -> Job:
-        job = await self.get_job(system, job_id)
-        if job.state.is_final:
-            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
+    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
         client = await self.connection.for_system(system)
         with translated(self.facility):
             await client.cancel_job(system, job_id)
-        cancelled = await self.get_job(system, job_id)
-        if not cancelled.state.is_final:  # scancel is asynchronous: say what was asked
-            cancelled = dataclasses.replace(cancelled, reason="Cancel requested")
-        return cancelled
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
-        if offset < 0:
-            raise ValidationError("offset must not be negative.")
         job = await self.get_job(system, job_id)
         path = job.stdout if stream == "stdout" else job.stderr
         if not path:

@@ -76,16 +76,11 @@ async def checked_request(
     request: JobRequest, home: Callable[[], Awaitable[str]]
 ) -> tuple[str, dict[str, str]]:
     """The work directory of a job to submit (asked, else the script's, else `home()`) and the
-    script's directives; an empty script, a relative directory or a bad variable is refused."""
-    if not request.script.strip():
-        raise ValidationError("The batch script is empty.")
+    script's directives; a relative directory is refused."""
     directives = parse_sbatch_directives(request.script)
     workdir = request.workdir or directives.get("chdir") or await home()
     if not workdir.startswith("/"):
         raise ValidationError(f"The work directory {workdir!r} must be an absolute path.")
-    for key, value in request.env.items():
-        if not key.isidentifier() or "\x00" in value:
-            raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
     return workdir, directives
 
 

@@ -29,6 +29,8 @@ class IRIFacility(FacilityBackend):
     kind = "iri"
     default_poll_interval = 60.0
     settings_class = IRISettings
+    _files: IRIFiles
+    _jobs: IRIJobs
 
     def __init__(self, name: str, settings: IRISettings, provider: TokenSource) -> None:
         super().__init__(name)
@@ -43,14 +45,6 @@ class IRIFacility(FacilityBackend):
     def create(cls, name: str, options: Mapping[str, Any], context: BackendContext) -> IRIFacility:
         settings = IRISettings.parse(name, options)
         return cls(name, settings, make_provider(name, settings.auth))
-
-    @property
-    def files(self) -> IRIFiles:
-        return self._files
-
-    @property
-    def jobs(self) -> IRIJobs:
-        return self._jobs
 
     async def systems(self) -> list[System]:
         compute, storage = await self.resources.pair()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ...errors import Conflict, FacilityError, NotFound
-from ...models import Job, JobRequest, OutputChunk, check_stream
+from ...errors import FacilityError, NotFound
+from ...models import Job, JobRequest, LogStream, OutputChunk
 from ..base import FileBackend, JobBackend
 from ..logs import read_job_log
 from .client import IRIClient
@@ -69,21 +68,13 @@ class IRIJobs(JobBackend):
         record = await self.client.json("GET", path, params={"include_spec": "true"})
         return self._job(record, system)
 
-    async def cancel_job(self, system: str, job_id: str) -> Job:
-        job = await self.get_job(system, job_id)
-        if job.state.is_final:
-            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
+    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
         path = f"compute/cancel/{await self._compute()}/{quote(job_id, safe='')}"
         await self.client.request("DELETE", path)
-        cancelled = await self.get_job(system, job_id)
-        if not cancelled.state.is_final:  # the scheduler cancels asynchronously
-            cancelled = dataclasses.replace(cancelled, reason="Cancel requested")
-        return cancelled
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         job = await self.get_job(system, job_id)
         size = min(max_bytes, self.client.settings.direct_limit)
         return await read_job_log(self._files(), system, job, stream, offset, size)

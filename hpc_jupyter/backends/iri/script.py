@@ -149,12 +149,7 @@ def _name_for_file(name: str) -> str:
 
 def job_spec(request: JobRequest, settings: IRISettings) -> dict[str, Any]:
     """The JobSpec to send: request fields first, then #PBS, then #SBATCH, then defaults."""
-    if not request.script.strip():
-        raise ValidationError("The batch script is empty.")
     _check_shell(request.script)
-    for key, value in request.env.items():
-        if not key.isidentifier() or "\x00" in value:
-            raise ValidationError(f"Environment variable {key!r} has a bad name or value.")
     pbs, slurm = parse_pbs_directives(request.script), sbatch_fields(request.script)
     name = _first(request.name, pbs.name, slurm.name) or "hpc-job"
     workdir = _first(request.workdir, pbs.workdir, slurm.workdir)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ...models import System
-from ..base import BackendContext, FacilityBackend, FileBackend, JobBackend
+from ..base import BackendContext, FacilityBackend
 from ..settings import read_settings
 from .files import LocalFiles
 from .jobs import LocalJobs
@@ -27,12 +27,13 @@ class LocalFacility(FacilityBackend):
     kind = "local"
     default_poll_interval = 1.0
     settings_class = LocalSettings
+    _files: LocalFiles
+    _jobs: LocalJobs
 
     def __init__(self, name: str, root: Path, data_dir: Path, max_running: int) -> None:
-        super().__init__(name)
+        jobs = LocalJobs(name, SYSTEM, RootedPaths(root), data_dir, max_running)
+        super().__init__(name, LocalFiles(root), jobs)
         self.root = root
-        self._files = LocalFiles(root)
-        self._jobs = LocalJobs(name, SYSTEM, RootedPaths(root), data_dir, max_running)
         self._sweep: asyncio.Future[None] | None = None
 
     @classmethod
@@ -42,14 +43,6 @@ class LocalFacility(FacilityBackend):
         defaults = {"root": context.root_dir, "max_running": os.cpu_count() or 1}
         settings = read_settings(LocalSettings, name, options, defaults)
         return cls(name, settings.root, context.data_dir, settings.max_running)
-
-    @property
-    def files(self) -> FileBackend:
-        return self._files
-
-    @property
-    def jobs(self) -> JobBackend:
-        return self._jobs
 
     async def systems(self) -> list[System]:
         return [System(name=SYSTEM, status="available", default=True, home=".")]

@@ -18,14 +18,6 @@ def text(label: str, value: str) -> str:
     return value
 
 
-def script(value: str) -> str:
-    """The batch script, if it is UTF-8-encodable text that is not blank."""
-    if not value.strip():
-        raise ValidationError("The batch script is empty.")
-    utf8("The batch script", value)
-    return value
-
-
 def time_limit(seconds: int | None, directive: str | None) -> int | None:
     """The job's time limit in seconds: the request's, else its `#SBATCH --time`, at most a year."""
     if seconds is None and directive is not None:
@@ -48,15 +40,6 @@ def whole_number(value: str | None) -> int | None:
     if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise ValidationError(f"Expected a whole number, got {shown(value)}.")
     return int(value)
-
-
-def env(variables: dict[str, str]) -> dict[str, str]:
-    """The job's environment variables, if every name and value can reach a process."""
-    for key, value in variables.items():
-        if not key.isidentifier() or not key.isascii() or "\x00" in value:
-            raise ValidationError(f"Environment variable {shown(key)} has a bad name or value.")
-        text(f"Environment variable {shown(key)}", value)
-    return variables
 
 
 def job_number(job_id: str) -> int:

@@ -14,19 +14,9 @@ class SlurmFacility(FacilityBackend):
     def __init__(
         self, name: str, jobs: JobBackend, files: FileBackend | None, system: str, home: str
     ) -> None:
-        super().__init__(name)
-        self._jobs = jobs
-        self._files = files
+        super().__init__(name, files, jobs)
         self.system = system
         self.home = home
-
-    @property
-    def files(self) -> FileBackend | None:
-        return self._files
-
-    @property
-    def jobs(self) -> JobBackend:
-        return self._jobs
 
     async def systems(self) -> list[System]:
         return [System(name=self.system, status="available", default=True, home=self.home)]

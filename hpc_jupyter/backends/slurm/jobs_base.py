@@ -17,7 +17,7 @@ from ...errors import (
     ValidationError,
 )
 from ...inputs import shown
-from ...models import Capability, Job, JobState, OutputChunk, Partition, check_stream
+from ...models import Capability, Job, JobState, LogStream, OutputChunk, Partition
 from ...timefmt import format_duration
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
@@ -159,10 +159,7 @@ class SlurmJobs(JobBackend):
         job = await self.get_job(system, job_id)
         if job.state.is_final:
             raise Conflict(f"Job {job_id} has already ended ({job.state.value}).")
-        if job.user and job.user != self.user:
-            raise PermissionDenied(
-                f"Job {job_id} belongs to {job.user}; only its owner can {action} it."
-            )
+        _check_owner(job, self.user, action)
         return job
 
     async def _settle(self, system: str, job_id: str, done: Callable[[Job], bool]) -> Job:
@@ -258,20 +255,17 @@ class SlurmJobs(JobBackend):
         job = await self.current_job(system, job_id)
         return job if job is not None else await self.finished_job(system, job_id)
 
-    async def cancel_job(self, system: str, job_id: str) -> Job:
-        await self._own_active_job(system, job_id, "cancel")
+    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
+        _check_owner(job, self.user, "cancel")
         await self.kill(job_id)
         for _ in range(30):  # slurmctld records the cancellation at once, but reports it late
-            job = await self.get_job(system, job_id)
-            if job.state.is_final:
-                break
+            if (await self.get_job(system, job_id)).state.is_final:
+                return
             await asyncio.sleep(0.1)
-        return job
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         job = await self.get_job(system, job_id)
         path = job.stdout if stream == "stdout" else job.stderr
         if self.files is None:
@@ -285,6 +279,13 @@ class SlurmJobs(JobBackend):
                 "(its accounting record does not keep it)."
             )
         return await read_log(self.files, system, path, offset, max_bytes, job.state.is_final)
+
+
+def _check_owner(job: Job, user: str, action: str) -> None:
+    if job.user and job.user != user:
+        raise PermissionDenied(
+            f"Job {job.id} belongs to {job.user}; only its owner can {action} it."
+        )
 
 
 def _describe(job: Job) -> str:

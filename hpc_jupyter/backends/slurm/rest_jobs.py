@@ -40,7 +40,6 @@ log = logging.getLogger("hpc_jupyter.slurm")
 # Slurm error numbers (slurm_errno.h) that a user can act on.
 INVALID_PARTITION = 2000
 ACCESS_DENIED = 2002
-SCRIPT_MISSING = 2009
 NODE_CONFIG_UNAVAILABLE = 2014
 PARTITION_CONFIG_UNAVAILABLE = 2015
 INVALID_JOB_ID = 2017
@@ -155,8 +154,6 @@ class SlurmRestJobs(SlurmJobs):
                     if spec.partition
                     else "The cluster has no default partition: choose one."
                 )
-            if code == SCRIPT_MISSING:
-                return ValidationError("The batch script is empty.")
             if code == NODE_CONFIG_UNAVAILABLE:
                 # 24.11 answers HTTP 500; it is the request that cannot be met.
                 return ValidationError(

@@ -12,8 +12,8 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from ....errors import Conflict, FacilityAuthError, HPCError, NotFound, ValidationError
-from ....models import Capability, Job, JobRequest, JobState, OutputChunk, Partition, check_stream
+from ....errors import FacilityAuthError, HPCError, NotFound, ValidationError
+from ....models import Capability, Job, JobRequest, JobState, LogStream, OutputChunk, Partition
 from ...base import JobBackend
 from ...logs import read_job_log
 from ...slurm.jobs_base import NEVER_STARTS
@@ -185,25 +185,14 @@ class V1Jobs(JobBackend):
                 return job
         raise NotFound(f"No job {job_id} on facility {self.facility!r}.")
 
-    async def cancel_job(self, system: str, job_id: str) -> Job:
-        job = await self.get_job(system, job_id)
-        if job.state.is_final:
-            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
+    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
         client = await self._client(system)
         with translated_v1(self.facility):
             await client.cancel(system, job_id)
-        try:
-            cancelled = await self.get_job(system, job_id)
-        except NotFound:  # left the queue, and no accounting to say how
-            cancelled = dataclasses.replace(job, state=JobState.CANCELLED, raw_state="CANCELLED")
-        if not cancelled.state.is_final:  # scancel is asynchronous: say what was asked
-            cancelled = dataclasses.replace(cancelled, reason="Cancel requested")
-        return cancelled
 
     async def read_output(
-        self, system: str, job_id: str, stream: str, offset: int, max_bytes: int
+        self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        check_stream(stream)
         job = await self.get_job(system, job_id)
         return await read_job_log(self.files, system, job, stream, offset, max_bytes)
 
