@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..auth.secrets import SecretSource
 from ..errors import ConfigError
-from .settings import Check
+from .settings import Check, option
 
 
 def text(
@@ -120,3 +121,19 @@ def http_url(
         return value.rstrip("/") if strip_slash else value
 
     return Check("an http(s) URL", read)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetrySettings:
+    """The retry options of the kinds that send through `backends/http.py`'s `retrying()`."""
+
+    max_retries: int = option(
+        "retries of one request answered 429, or reset on a reused connection",
+        number(0, whole=True),
+        default=3,
+    )
+    max_retry_after: float = option(
+        "the longest wait a `Retry-After` header is allowed to impose, in seconds",
+        number(0),
+        default=30.0,
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from ...auth.secrets import SecretSource
 from ...errors import ConfigError
-from ..options import VERIFY, http_url, number, secret, text
+from ..options import VERIFY, RetrySettings, http_url, number, secret, text
 from ..settings import Check, option, read_settings
 
 SECRET_KINDS = ("env", "file", "value")
@@ -24,7 +24,7 @@ def _api_version(facility: str, key: str, value: Any) -> int:
 
 
 @dataclass(frozen=True, kw_only=True)
-class FirecrestSettings:
+class FirecrestSettings(RetrySettings):
     """Everything a FirecREST facility needs to reach its API; the secret stays redacted."""
 
     url: str = option(
@@ -63,16 +63,6 @@ class FirecrestSettings:
     timeout: float = option(
         "seconds to wait for one network operation (connect, read or write)",
         number(0.1),
-        default=30.0,
-    )
-    max_retries: int = option(
-        "retries of one request answered 429, or reset on a reused connection",
-        number(0, whole=True),
-        default=3,
-    )
-    max_retry_after: float = option(
-        "the longest wait a `Retry-After` header is allowed to impose, in seconds",
-        number(0),
         default=30.0,
     )
     verify: bool | str = option(

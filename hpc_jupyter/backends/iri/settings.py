@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..options import FLAG, NAMES_TO_STRINGS, VERIFY, http_url, number, text
+from ..options import FLAG, NAMES_TO_STRINGS, VERIFY, RetrySettings, http_url, number, text
 from ..settings import Check, option, read_settings
 from .auth_config import AuthSettings, parse_auth
 
@@ -26,7 +26,7 @@ def _home(facility: str, key: str, value: Any) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class IRISettings:
+class IRISettings(RetrySettings):
     """Everything an IRI facility needs: where the API is, which resources, defaults, auth."""
 
     url: str = option(
@@ -79,16 +79,6 @@ class IRISettings:
         "seconds a filesystem task is polled (with backoff) before giving up",
         number(0.1),
         default=120.0,
-    )
-    max_retries: int = option(
-        "retries of one request answered 429, or reset on a reused connection",
-        number(0, whole=True),
-        default=3,
-    )
-    max_retry_after: float = option(
-        "the longest wait a `Retry-After` header is allowed to impose, in seconds",
-        number(0),
-        default=30.0,
     )
     direct_limit: int = option(
         "the largest file read or uploaded directly, in bytes (the API's `view` limit); larger "

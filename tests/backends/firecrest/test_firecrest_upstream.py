@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,8 @@ from hpc_jupyter.backends.firecrest import FirecrestFacility
 from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
 from hpc_jupyter.errors import FacilityAuthError, FacilityError, NotFound
 from hpc_jupyter.models import AuthState, AuthStatus
+from tests.backends import upstream as upstream_answers
+from tests.backends.upstream import Wire, bearer
 
 SAMPLES = Path(__file__).parent / "samples"
 URL = "https://firecrest.test/api"
@@ -25,58 +26,26 @@ MISSING = "/home/hpcuser/does-not-exist"
 
 def recorded(name: str, **headers: str) -> httpx.Response:
     """A recorded FirecREST answer."""
-    sample = json.loads((SAMPLES / name).read_text())
-    return httpx.Response(sample["status"], json=sample["body"], headers=headers)
+    return upstream_answers.recorded(SAMPLES / name, **headers)
 
 
 def jwt(n: int) -> str:
     return f"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZXJ2aWNlLWFjY291bnQtJ{n}.c2lnbmF0dXJl{n}"
 
 
-Answer = Callable[[httpx.Request], httpx.Response]
-
-
-def fixed(response: httpx.Response) -> Answer:
-    return lambda _: response
-
-
-class Wire(httpx.MockTransport):
-    """A MockTransport that consumes the body as the network does: `MockTransport` reads it
-    into memory, which would make every body look replayable."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        async for _ in request.stream:  # type: ignore[union-attr]
-            pass
-        response = self.handler(request)
-        return response if isinstance(response, httpx.Response) else await response
-
-
-class Upstream:
-    """The token service and FirecREST: answers queued per path, what was sent kept."""
+class Upstream(upstream_answers.Upstream):
+    """The token service and FirecREST: each token asked for is a new one, kept in `issued`."""
 
     def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        """(path, token) of each request, as it was sent."""
-        self.queued: dict[str, list[Answer]] = {}
+        super().__init__()
         self.issued: list[str] = []
 
-    def then(self, path: str, *answers: httpx.Response | Answer) -> None:
-        self.queued.setdefault(path, []).extend(
-            answer if callable(answer) else fixed(answer) for answer in answers
-        )
-
-    def sent_to(self, path: str) -> list[str]:
-        """The token each request to `path` carried."""
-        return [token for sent, token in self.sent if sent == path]
-
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if str(request.url) != TOKEN_URL:
+            return super().__call__(request)
         self.sent.append((request.url.path, bearer(request)))
-        if str(request.url) == TOKEN_URL:
-            self.issued.append(jwt(len(self.issued) + 1))
-            return httpx.Response(200, json={"access_token": self.issued[-1], "expires_in": 300})
-        queue = self.queued.get(request.url.path) or []
-        answer = queue.pop(0) if len(queue) > 1 else queue[0]  # the last answer repeats
-        return answer(request)
+        self.issued.append(jwt(len(self.issued) + 1))
+        return httpx.Response(200, json={"access_token": self.issued[-1], "expires_in": 300})
 
 
 @pytest.fixture
@@ -99,10 +68,6 @@ def facility(upstream: Upstream) -> FirecrestFacility:
     facility = FirecrestFacility("cscs", settings, None)
     facility.connection.inner_transport = Wire(upstream)
     return facility
-
-
-def bearer(request: httpx.Request) -> str:
-    return str(request.headers.get("Authorization", "")).removeprefix("Bearer ")
 
 
 async def test_a_429_is_retried_and_a_one_shot_upload_is_never_sent_twice(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -13,6 +12,8 @@ import pytest
 from hpc_jupyter.backends.iri import IRIFacility, make_provider
 from hpc_jupyter.backends.iri.settings import IRISettings
 from hpc_jupyter.errors import FacilityAuthError, FacilityError, ValidationError
+from tests.backends import upstream as upstream_answers
+from tests.backends.upstream import Upstream, Wire
 
 SAMPLES = Path(__file__).parent / "samples"
 URL = "https://iri.test/api/v1"
@@ -22,48 +23,7 @@ UPLOAD = "/api/v1/filesystem/upload/cfs"
 
 def recorded(name: str, **headers: str) -> httpx.Response:
     """A recorded answer of the IRI API."""
-    sample = json.loads((SAMPLES / name).read_text())
-    return httpx.Response(sample["status"], json=sample["body"], headers=headers)
-
-
-class Wire(httpx.MockTransport):
-    """A MockTransport that consumes the body as the network does: `MockTransport` reads it
-    into memory, which would make every body look replayable."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        async for _ in request.stream:  # type: ignore[union-attr]
-            pass
-        response = self.handler(request)
-        return response if isinstance(response, httpx.Response) else await response
-
-
-Answer = Callable[[httpx.Request], httpx.Response]
-
-
-def fixed(response: httpx.Response) -> Answer:
-    return lambda _: response
-
-
-class Upstream:
-    """The IRI API: answers queued per path (the last one repeats), what was sent kept."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.queued: dict[str, list[Answer]] = {}
-
-    def then(self, path: str, *answers: httpx.Response | Answer) -> None:
-        self.queued.setdefault(path, []).extend(
-            answer if callable(answer) else fixed(answer) for answer in answers
-        )
-
-    def sent_to(self, path: str) -> list[str]:
-        return [token for sent, token in self.sent if sent == path]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        self.sent.append((request.url.path, token))
-        queue = self.queued[request.url.path]
-        return (queue.pop(0) if len(queue) > 1 else queue[0])(request)
+    return upstream_answers.recorded(SAMPLES / name, **headers)
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from hpc_jupyter.errors import (
     Unavailable,
     ValidationError,
 )
+from tests.backends import upstream as upstream_answers
+from tests.backends.upstream import Answer, Upstream, fixed
 
 SAMPLES = Path(__file__).parent / "samples"
 URL = "http://slurmrestd.test:6820"
@@ -34,10 +36,7 @@ DB_JOBS = "/slurmdb/v0.0.42/jobs/"
 
 def recorded(name: str, status: int | None = None) -> httpx.Response:
     """A recorded slurmrestd answer (22.05's samples are bodies only: give their status)."""
-    sample = json.loads((SAMPLES / name).read_text())
-    if status is not None:
-        return httpx.Response(status, json=sample)
-    return httpx.Response(sample["status"], json=sample["body"])
+    return upstream_answers.recorded(SAMPLES / name, status)
 
 
 def jwt(user: str) -> str:
@@ -47,38 +46,14 @@ def jwt(user: str) -> str:
     return f"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{payload}.c2lnbmVk"
 
 
-Answer = Callable[[httpx.Request], httpx.Response]
-
-
-def fixed(response: httpx.Response) -> Answer:
-    return lambda _: response
-
-
-class Upstream:
-    """slurmrestd: answers queued per path (the last one repeats), what was sent kept."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.queued: dict[str, list[Answer]] = {PING: [lambda _: httpx.Response(200, json={})]}
-
-    def then(self, path: str, *answers: httpx.Response | Answer) -> None:
-        self.queued.setdefault(path, []).extend(
-            answer if callable(answer) else fixed(answer) for answer in answers
-        )
-
-    def sent_to(self, path: str) -> list[str]:
-        return [token for sent, token in self.sent if sent == path]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        assert request.headers["X-SLURM-USER-NAME"] == "hpcuser"
-        self.sent.append((request.url.path, request.headers["X-SLURM-USER-TOKEN"]))
-        queue = self.queued[request.url.path]
-        return (queue.pop(0) if len(queue) > 1 else queue[0])(request)
+def slurm_token(request: httpx.Request) -> str:
+    assert request.headers["X-SLURM-USER-NAME"] == "hpcuser"
+    return str(request.headers["X-SLURM-USER-TOKEN"])
 
 
 @pytest.fixture
 def upstream() -> Upstream:
-    return Upstream()
+    return Upstream(slurm_token, {PING: fixed(httpx.Response(200, json={}))})
 
 
 @pytest.fixture
