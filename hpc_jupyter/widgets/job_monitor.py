@@ -52,9 +52,9 @@ MAX_NOTIFICATIONS = 20
 class JobMonitor:
     """Watch your jobs in a notebook (`%hpc_monitor`).
 
-    The buttons have methods too: `refresh`, `filter`, `select`, `cancel` (asks first;
+    The buttons have methods too: `refresh`, `select`, `cancel` (asks first;
     `confirm.yes` cancels), `track` (show a job submitted elsewhere and be notified of its
-    changes). `live=False` or the "Live" button stops the background updates; `close()` ends
+    changes); the state filter is the `state_filter` dropdown. `live=False` or the "Live" button stops the background updates; `close()` ends
     them for good.
 
     Parameters
