@@ -1,0 +1,203 @@
+"""The user's access token from JupyterHub's auth_state, read with the server's own Hub token."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ..errors import ConfigError, FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
+from ..models import AuthState, AuthStatus
+from .base import CachedToken, Token
+from .static import jwt_expiry
+
+log = logging.getLogger(__name__)
+
+HUB_TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"  # noqa: S105 (a variable name)
+HUB_VARIABLES = ("JUPYTERHUB_API_URL", "JUPYTERHUB_USER", HUB_TOKEN_VARIABLE)
+HUB_KEYS = ("key", "margin")
+LOGIN_AGAIN = "Log in to JupyterHub again (log out of the Hub, then log in), then retry."
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """`{"hub": {"key": ..., "margin": ...}}`: where in auth_state the access token is."""
+
+    key: str = "access_token"
+    """A dotted path into auth_state, e.g. `tokens.<resource server>.access_token` (Globus)."""
+    margin: float = 60.0
+    """Read a new token once the current one has less than this many seconds left."""
+
+
+def is_hub_spec(value: Any) -> bool:
+    """True when a configured token or secret is `{"hub": ...}`."""
+    return isinstance(value, Mapping) and len(value) == 1 and "hub" in value
+
+
+def parse_hub(facility: str, key: str, spec: Any) -> HubSettings:
+    """Check `{"hub": {...}}`; `ConfigError` names the facility and the sub-key at fault."""
+    if not is_hub_spec(spec):
+        raise ConfigError(facility, key, 'must be {"hub": {...}}')
+    inner = spec["hub"]
+    if inner is None:
+        inner = {}
+    if not isinstance(inner, Mapping):
+        raise ConfigError(facility, f"{key}.hub", 'must be a dict such as {"key": "access_token"}')
+    unknown = sorted(set(inner) - set(HUB_KEYS))
+    if unknown:
+        raise ConfigError(
+            facility, f"{key}.hub", f"unknown keys {unknown}; known: {list(HUB_KEYS)}"
+        )
+    path = inner.get("key", "access_token")
+    if (
+        not isinstance(path, str)
+        or not path.strip()
+        or any(not part.strip() for part in path.split("."))
+    ):
+        raise ConfigError(
+            facility,
+            f"{key}.hub.key",
+            "must be a key of auth_state, or a dotted path such as tokens.<server>.access_token",
+        )
+    margin = inner.get("margin", 60.0)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or margin < 30:
+        raise ConfigError(facility, f"{key}.hub.margin", "must be a number of seconds, 30 or more")
+    return HubSettings(key=path.strip(), margin=float(margin))
+
+
+class HubToken(CachedToken):
+    """The access token JupyterHub keeps for the user, read from `GET /users/{name}`.
+
+    Not `GET /user`: it returns no auth_state (jupyterhub#5103). The Hub refreshes the token
+    itself (`refresh_user`, run for requests like ours); this source reads it again ahead of
+    its expiry. The server's Hub token stays in the environment (the single-user server needs
+    it there), so kernels still inherit it: see docs/operators/jupyterhub.md.
+    """
+
+    def __init__(
+        self,
+        facility: str,
+        settings: HubSettings,
+        http: httpx.AsyncClient | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(facility)
+        self.settings = settings
+        self.margin = settings.margin
+        env = os.environ if environ is None else environ
+        self.api_url = (env.get("JUPYTERHUB_API_URL") or "").rstrip("/")
+        self.user = env.get("JUPYTERHUB_USER") or ""
+        # Read, not taken out of the environment: jupyterhub-singleuser's HubOAuth reads it
+        # lazily (its OAuth client secret, activity reports) after extensions load.
+        self._hub_token = env.get(HUB_TOKEN_VARIABLE) or ""
+        self._missing = [name for name in HUB_VARIABLES if not env.get(name)]
+        self._http = http
+        self._login_needed = False
+
+    def __repr__(self) -> str:
+        return f"<HubToken {self.facility!r} key={self.settings.key!r} user={self.user!r}>"
+
+    @property
+    def in_hub(self) -> bool:
+        """Whether this server was started by JupyterHub (it has the Hub's URL, user and token)."""
+        return bool(self.api_url and self.user and self._hub_token)
+
+    def login_message(self) -> str:
+        return f"JupyterHub has no valid login for facility {self.facility!r}. {LOGIN_AGAIN}"
+
+    def refused_message(self) -> str:
+        return f"The facility refused the token JupyterHub holds. {LOGIN_AGAIN}"
+
+    async def state(self) -> AuthState:
+        try:
+            await self.token()
+        except FacilityAuthError as err:
+            status = AuthStatus.EXPIRED if self._login_needed else AuthStatus.ERROR
+            return AuthState(status, err.message)
+        except HPCError as err:
+            return AuthState(AuthStatus.UNKNOWN, err.message)
+        return AuthState(AuthStatus.OK)
+
+    async def _fetch(self) -> Token:
+        self._login_needed = False
+        if not self.in_hub:
+            missing = self._missing
+            raise FacilityAuthError(
+                f"Facility {self.facility!r} takes its token from JupyterHub, but this server "
+                f"was not started by JupyterHub ({', '.join(missing) or 'its variables'} not "
+                "set). Use it from a JupyterHub server, or configure another token source.",
+                facility=self.facility,
+            )
+        user = await self._read_user()
+        if "auth_state" not in user:
+            raise FacilityAuthError(
+                f"JupyterHub does not show this server the login of facility {self.facility!r}: "
+                "the server's Hub token lacks the admin:auth_state!user scope (the Hub's "
+                "operators must grant it: see the operators' JupyterHub page).",
+                facility=self.facility,
+            )
+        state = user["auth_state"]
+        if not state:
+            self._login_needed = True
+            raise FacilityAuthError(self.login_message(), facility=self.facility)
+        return self._token_in(state)
+
+    async def _read_user(self) -> dict[str, Any]:
+        url = f"{self.api_url}/users/{quote(self.user, safe='')}"
+        headers = {"Authorization": f"token {self._hub_token}"}
+        where = f"JupyterHub (for facility {self.facility!r})"
+        http = self._http or httpx.AsyncClient(timeout=30.0)
+        try:
+            response = await http.get(url, headers=headers)
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(f"{where} did not answer in time.") from None
+        except httpx.TransportError:
+            raise Unavailable(f"{where} cannot be reached at {self.api_url}.") from None
+        finally:
+            if self._http is None:
+                await http.aclose()
+        if response.status_code in (401, 403):
+            # The Hub refused the server's token, or its refresh_user found the login gone.
+            self._login_needed = True
+            raise FacilityAuthError(
+                self.login_message(), facility=self.facility, upstream_status=response.status_code
+            )
+        if response.status_code != 200:
+            raise Unavailable(
+                f"{where} answered HTTP {response.status_code} for user {self.user!r}.",
+                upstream_status=response.status_code,
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise Unavailable(f"{where} gave no user model.")
+        return body
+
+    def _token_in(self, state: Any) -> Token:
+        """The token at the configured key, and its expiry (`exp`, or `expires_at` beside it)."""
+        holder: Any = None
+        value: Any = state
+        for part in self.settings.key.split("."):
+            holder = value
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value:
+            self._login_needed = True
+            raise FacilityAuthError(
+                f"JupyterHub's login of facility {self.facility!r} holds no token at "
+                f"{self.settings.key!r}. {LOGIN_AGAIN} If that does not help, the Hub's operators "
+                "must check the facility's hub key.",
+                facility=self.facility,
+            )
+        expires = jwt_expiry(value)
+        beside = holder.get("expires_at") if isinstance(holder, dict) else None
+        if expires is None and isinstance(beside, (int, float)) and not isinstance(beside, bool):
+            expires = float(beside)
+        log.debug("read the token of facility %r from JupyterHub", self.facility)
+        return Token(value, expires)
