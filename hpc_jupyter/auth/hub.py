@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -85,8 +86,9 @@ class HubToken(CachedToken):
         settings: HubSettings,
         http: httpx.AsyncClient | None = None,
         environ: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(facility)
+        super().__init__(facility, clock)
         self.settings = settings
         self.margin = settings.margin
         env = os.environ if environ is None else environ
@@ -182,11 +184,7 @@ class HubToken(CachedToken):
 
     def _token_in(self, state: Any) -> Token:
         """The token at the configured key, and its expiry (`exp`, or `expires_at` beside it)."""
-        holder: Any = None
-        value: Any = state
-        for part in self.settings.key.split("."):
-            holder = value
-            value = value.get(part) if isinstance(value, dict) else None
+        holder, value = _lookup(state, self.settings.key.split("."))
         if not isinstance(value, str) or not value:
             self._login_needed = True
             raise FacilityAuthError(
@@ -199,5 +197,31 @@ class HubToken(CachedToken):
         beside = holder.get("expires_at") if isinstance(holder, dict) else None
         if expires is None and isinstance(beside, (int, float)) and not isinstance(beside, bool):
             expires = float(beside)
+        if expires is not None and expires <= self.clock():
+            # The Hub could not refresh it: for token requests it then keeps answering with the
+            # stale auth_state (no 403), until the user logs in again in a browser.
+            self._login_needed = True
+            raise FacilityAuthError(
+                f"The token JupyterHub holds for facility {self.facility!r} has expired and the "
+                f"Hub could not renew it. {LOGIN_AGAIN}",
+                facility=self.facility,
+            )
         log.debug("read the token of facility %r from JupyterHub", self.facility)
         return Token(value, expires)
+
+
+def _lookup(state: Any, parts: list[str]) -> tuple[Any, Any]:
+    """The dict holding the value at the dotted path `parts`, and that value (None if absent).
+
+    A key may hold dots itself (Globus resource servers: `tokens.transfer.api.globus.org.
+    access_token`), so the longest key present wins at each level.
+    """
+    if not isinstance(state, dict):
+        return None, None
+    for end in range(len(parts), 0, -1):
+        key = ".".join(parts[:end])
+        if key in state:
+            if end == len(parts):
+                return state, state[key]
+            return _lookup(state[key], parts[end:])
+    return state, None
