@@ -25,6 +25,12 @@ HUB_KEYS = ("key", "margin")
 LOGIN_AGAIN = "Log in to JupyterHub again (log out of the Hub, then log in), then retry."
 
 
+class HubNotUsable(FacilityAuthError):
+    """No token can come from JupyterHub here, whoever logs in: no Hub, or a scope missing."""
+
+    login_helps = False
+
+
 @dataclass(frozen=True)
 class HubSettings:
     """`{"hub": {"key": ..., "margin": ...}}`: where in auth_state the access token is."""
@@ -129,7 +135,7 @@ class HubToken(CachedToken):
         self._login_needed = False
         if not self.in_hub:
             missing = self._missing
-            raise FacilityAuthError(
+            raise HubNotUsable(
                 f"Facility {self.facility!r} takes its token from JupyterHub, but this server "
                 f"was not started by JupyterHub ({', '.join(missing) or 'its variables'} not "
                 "set). Use it from a JupyterHub server, or configure another token source.",
@@ -137,7 +143,7 @@ class HubToken(CachedToken):
             )
         user = await self._read_user()
         if "auth_state" not in user:
-            raise FacilityAuthError(
+            raise HubNotUsable(
                 f"JupyterHub does not show this server the login of facility {self.facility!r}: "
                 "the server's Hub token lacks the admin:auth_state!user scope (the Hub's "
                 "operators must grant it: see the operators' JupyterHub page).",

@@ -1,4 +1,4 @@
-"""A real JupyterHub on 127.0.0.1 for the tests: its config, configurable-http-proxy, start, stop."""
+"""A real JupyterHub on 127.0.0.1 for the tests: config, configurable-http-proxy, start, stop."""
 
 from __future__ import annotations
 
@@ -44,9 +44,7 @@ def mint(user: str, lifetime: float = LIFETIME) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     header = part({"alg": "HS256", "typ": "JWT"})
-    claims = part(
-        {"sub": user, "exp": int(time.time() + lifetime), "jti": secrets.token_hex(8)}
-    )
+    claims = part({"sub": user, "exp": int(time.time() + lifetime), "jti": secrets.token_hex(8)})
     signature = hmac.new(SIGNING_KEY, f"{header}.{claims}".encode(), hashlib.sha256).digest()
     return f"{header}.{claims}." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
 
@@ -122,8 +120,14 @@ def install_chp() -> Path:
             raise RuntimeError("npm is needed to install configurable-http-proxy")
         CHP_DIR.mkdir(exist_ok=True)
         subprocess.run(
-            [npm, "install", "--no-save", "--prefix", str(CHP_DIR),
-             f"configurable-http-proxy@{CHP_VERSION}"],
+            [
+                npm,
+                "install",
+                "--no-save",
+                "--prefix",
+                str(CHP_DIR),
+                f"configurable-http-proxy@{CHP_VERSION}",
+            ],
             check=True,
             capture_output=True,
             timeout=600,

@@ -15,9 +15,11 @@ from hpc_jupyter.errors import FacilityAuthError
 from hpc_jupyter.models import AuthStatus
 from tests.hub.hub_process import LIFETIME, Hub, mint
 
+DEFAULT = HubSettings()
+
 
 def source_for(
-    hub: Hub, user: str, token: str, settings: HubSettings = HubSettings(), **kwargs: object
+    hub: Hub, user: str, token: str, settings: HubSettings = DEFAULT, **kwargs: object
 ) -> HubToken:
     """The source as a server spawned for `user` makes it: the Hub's URL, the user, its token."""
     environ = {
