@@ -15,6 +15,7 @@ import httpx
 from ..errors import ConfigError, FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
 from ..models import AuthState, AuthStatus
 from .base import CachedToken, Token
+from .secrets import take_env_secret
 from .static import jwt_expiry
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,9 @@ def parse_hub(facility: str, key: str, spec: Any) -> HubSettings:
     margin = inner.get("margin", 60.0)
     if isinstance(margin, bool) or not isinstance(margin, (int, float)) or margin < 30:
         raise ConfigError(facility, f"{key}.hub.margin", "must be a number of seconds, 30 or more")
+    # Kernels and jobs inherit the server's environment, and this token, with the scope a hub
+    # source needs, can read the user's access token: take it into memory now.
+    take_env_secret(HUB_TOKEN_VARIABLE)
     return HubSettings(key=path.strip(), margin=float(margin))
 
 
@@ -82,8 +86,8 @@ class HubToken(CachedToken):
 
     Not `GET /user`: it returns no auth_state (jupyterhub#5103). The Hub refreshes the token
     itself (`refresh_user`, run for requests like ours); this source reads it again ahead of
-    its expiry. The server's Hub token stays in the environment (the single-user server needs
-    it there), so kernels still inherit it: see docs/operators/jupyterhub.md.
+    its expiry. The server's Hub token is taken out of the environment when the configuration
+    is read (`parse_hub`, `take_env_secret`), so kernels, terminals and jobs do not inherit it.
     """
 
     def __init__(
@@ -100,10 +104,12 @@ class HubToken(CachedToken):
         env = os.environ if environ is None else environ
         self.api_url = (env.get("JUPYTERHUB_API_URL") or "").rstrip("/")
         self.user = env.get("JUPYTERHUB_USER") or ""
-        # Read, not taken out of the environment: jupyterhub-singleuser's HubOAuth reads it
-        # lazily (its OAuth client secret, activity reports) after extensions load.
-        self._hub_token = env.get(HUB_TOKEN_VARIABLE) or ""
+        self._hub_token = (
+            take_env_secret(HUB_TOKEN_VARIABLE) if environ is None else env.get(HUB_TOKEN_VARIABLE)
+        ) or ""
         self._missing = [name for name in HUB_VARIABLES if not env.get(name)]
+        if self._hub_token and HUB_TOKEN_VARIABLE in self._missing:
+            self._missing.remove(HUB_TOKEN_VARIABLE)  # taken when the configuration was read
         self._http = http
         self._login_needed = False
 

@@ -92,15 +92,38 @@ c.Authenticator.enable_auth_state = True
 c.Authenticator.auth_refresh_age = 1
 c.JupyterHub.extra_user_scopes = {{"admin:auth_state!user"}}
 c.Spawner.server_token_scopes = {server_scopes!r}
+# Spawned servers: this user's processes, this worktree's hpc_jupyter, a `hub` facility.
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = "{root}/home/{{username}}"
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+c.Spawner.environment = {{"PYTHONPATH": {tests_root!r}, "JUPYTER_CONFIG_DIR": "{root}/jupyter"}}
+c.Spawner.start_timeout = 90
+c.Spawner.http_timeout = 90
 c.JupyterHub.services = [{{"name": "test-admin", "api_token": {admin_token!r}}}]
 c.JupyterHub.load_roles = [
     {{
         "name": "test-admin",
-        "scopes": ["admin:users", "tokens", "access:servers", "users:activity"],
+        "scopes": ["admin:users", "tokens", "access:servers", "users:activity", "admin:servers"],
         "services": ["test-admin"],
     }}
 ]
 """
+
+
+SINGLE_USER_CONFIG = {
+    "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}, "allow_root": True},
+    "HPCJupyterApp": {
+        "facilities": {
+            "hpc": {
+                "kind": "slurmrestd",
+                "url": "http://127.0.0.1:9",
+                "user": "hpcuser",
+                "token": {"hub": {}},
+            }
+        }
+    },
+}
+"""The configuration of spawned servers: a facility whose token comes from the Hub."""
 
 
 def free_port() -> int:
@@ -144,6 +167,7 @@ class Hub:
     api_url: str
     admin_token: str
     process: subprocess.Popen[bytes] | None = None
+    public_url: str = ""
     log: Path = field(init=False)
 
     def __post_init__(self) -> None:
@@ -180,6 +204,21 @@ class Hub:
         body = response.json()
         return body["token"], body["id"]
 
+    def spawn(self, name: str) -> None:
+        """Start `name`'s server and wait until the Hub says it is ready."""
+        response = self.admin("POST", f"/users/{name}/server")
+        assert response.status_code in (201, 202), response.text
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            server = self.admin("GET", f"/users/{name}").json()["servers"].get("")
+            if server and server.get("ready"):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"the server of {name} did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self, name: str) -> None:
+        self.admin("DELETE", f"/users/{name}/server")
+
     def revoke(self, name: str, token_id: str) -> None:
         response = self.admin("DELETE", f"/users/{name}/tokens/{token_id}")
         assert response.status_code == 204, response.text
@@ -189,10 +228,11 @@ def start_hub(root: Path) -> Hub:
     """Write the config, start `jupyterhub`, wait until its API answers."""
     chp = install_chp()
     hub_port = free_port()
+    proxy_port = free_port()
     admin_token = secrets.token_hex(32)
     config = HUB_CONFIG.format(
         tests_root=str(Path(__file__).parents[2]),
-        proxy_port=free_port(),
+        proxy_port=proxy_port,
         hub_port=hub_port,
         proxy_api_port=free_port(),
         chp=str(chp),
@@ -202,7 +242,10 @@ def start_hub(root: Path) -> Hub:
         admin_token=admin_token,
     )
     (root / "jupyterhub_config.py").write_text(config)
+    (root / "jupyter").mkdir()
+    (root / "jupyter" / "jupyter_server_config.json").write_text(json.dumps(SINGLE_USER_CONFIG))
     hub = Hub(root, f"http://127.0.0.1:{hub_port}/hub/api", admin_token)
+    hub.public_url = f"http://127.0.0.1:{proxy_port}"
     env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
     for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL", "JUPYTERHUB_USER"):
         env.pop(name, None)
