@@ -111,7 +111,6 @@ class HubToken(CachedToken):
         if self._hub_token and HUB_TOKEN_VARIABLE in self._missing:
             self._missing.remove(HUB_TOKEN_VARIABLE)  # taken when the configuration was read
         self._http = http
-        self._login_needed = False
 
     def __repr__(self) -> str:
         return f"<HubToken {self.facility!r} key={self.settings.key!r} user={self.user!r}>"
@@ -131,14 +130,14 @@ class HubToken(CachedToken):
         try:
             await self.token()
         except FacilityAuthError as err:
-            status = AuthStatus.EXPIRED if self._login_needed else AuthStatus.ERROR
+            # expired: logging in to the Hub again helps; error: no Hub, or a scope missing
+            status = AuthStatus.EXPIRED if err.login_helps else AuthStatus.ERROR
             return AuthState(status, err.message)
         except HPCError as err:
             return AuthState(AuthStatus.UNKNOWN, err.message)
         return AuthState(AuthStatus.OK)
 
     async def _fetch(self) -> Token:
-        self._login_needed = False
         if not self.in_hub:
             missing = self._missing
             raise HubNotUsable(
@@ -157,7 +156,6 @@ class HubToken(CachedToken):
             )
         state = user["auth_state"]
         if not state:
-            self._login_needed = True
             raise FacilityAuthError(self.login_message(), facility=self.facility)
         return self._token_in(state)
 
@@ -177,7 +175,6 @@ class HubToken(CachedToken):
                 await http.aclose()
         if response.status_code in (401, 403):
             # The Hub refused the server's token, or its refresh_user found the login gone.
-            self._login_needed = True
             raise FacilityAuthError(
                 self.login_message(), facility=self.facility, upstream_status=response.status_code
             )
@@ -198,7 +195,6 @@ class HubToken(CachedToken):
         """The token at the configured key, and its expiry (`exp`, or `expires_at` beside it)."""
         holder, value = _lookup(state, self.settings.key.split("."))
         if not isinstance(value, str) or not value:
-            self._login_needed = True
             raise FacilityAuthError(
                 f"JupyterHub's login of facility {self.facility!r} holds no token at "
                 f"{self.settings.key!r}. {LOGIN_AGAIN} If that does not help, the Hub's operators "
@@ -212,7 +208,6 @@ class HubToken(CachedToken):
         if expires is not None and expires <= self.clock():
             # The Hub could not refresh it: for token requests it then keeps answering with the
             # stale auth_state (no 403), until the user logs in again in a browser.
-            self._login_needed = True
             raise FacilityAuthError(
                 f"The token JupyterHub holds for facility {self.facility!r} has expired and the "
                 f"Hub could not renew it. {LOGIN_AGAIN}",
