@@ -120,4 +120,4 @@ demo: install labextension
 
 clean:
 	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache docs/_build
-	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension
+	rm -rf $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/tsconfig.tsbuildinfo hpc_jupyter/labextension tests/hub/node_modules-dir

@@ -59,6 +59,7 @@ class HPCJupyterApp(ExtensionApp):
     def initialize_settings(self) -> None:
         """Build the facilities from configuration; a bad one is listed as misconfigured."""
         self._join_server_log()
+        self._pin_hub_auth()
         root_dir = Path(os.path.expanduser(self.serverapp.root_dir))  # type: ignore[union-attr]
         self.registry = FacilityRegistry.from_config(
             self.facilities, discover_backends(), root_dir, Path(self.data_dir)
@@ -80,6 +81,20 @@ class HPCJupyterApp(ExtensionApp):
     def _max_upload_size_changed(self, change: Bunch) -> None:
         if hasattr(self, "services"):  # a limit changed while running holds from the next upload
             self.services.files.max_upload_size = change["new"]
+
+    def _pin_hub_auth(self) -> None:
+        # A `hub` facility takes JUPYTERHUB_API_TOKEN out of the environment when the
+        # configuration is read, so kernels do not inherit a token that can read the user's
+        # access token. jupyterhub-singleuser's HubOAuth objects read it lazily (the server's
+        # OAuth client secret, activity reports): make sure they have read it before it goes.
+        # (With jupyterhub 6.1 they already have by now; extension load order may differ.)
+        server: Any = self.serverapp
+        holders = [getattr(server.identity_provider, "hub_auth", None)]
+        for apps in server.extension_manager.extension_apps.values():
+            holders += [getattr(app, "hub_auth", None) for app in apps if app is not self]
+        for hub_auth in holders:
+            if hub_auth is not None:
+                _ = hub_auth.api_token
 
     def _join_server_log(self) -> None:
         # Our modules log to `logging.getLogger(__name__)`. Parent the package's logger to the

@@ -101,6 +101,9 @@ class FacilityAuthError(FacilityError):
 
     status = 401
     reason = "facility_auth"
+    login_helps = True
+    """False when renewing the login cannot help (e.g. no JupyterHub to get a token from): a
+    facility's auth status then says `error`, not `expired`."""
 
 
 class RateLimited(FacilityError):

@@ -147,7 +147,9 @@ class FacilityRegistry:
             default = await self.resolve_system(name, None)
             auth = await facility.auth_state()
         except FacilityAuthError as err:
-            auth = AuthState(AuthStatus.EXPIRED, err.message)
+            auth = AuthState(
+                AuthStatus.EXPIRED if err.login_helps else AuthStatus.ERROR, err.message
+            )
         except HPCError as err:
             auth = AuthState(AuthStatus.ERROR, err.message)
         return FacilityInfo(

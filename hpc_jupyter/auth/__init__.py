@@ -7,6 +7,7 @@ upstream stack that sends it (`hpc_jupyter.backends.http`).
 from .base import MIN_LEFT, CachedToken, Token, TokenSource
 from .client_credentials import ClientCredentials
 from .globus import GlobusToken
+from .hub import HubSettings, HubToken
 from .secrets import SecretSource, take_env_secret
 from .slurm_jwt import SlurmJWT
 from .static import SecretToken, jwt_expiry
@@ -16,6 +17,8 @@ __all__ = [
     "CachedToken",
     "ClientCredentials",
     "GlobusToken",
+    "HubSettings",
+    "HubToken",
     "SecretSource",
     "SecretToken",
     "SlurmJWT",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..auth.hub import HubSettings, is_hub_spec, parse_hub
 from ..auth.secrets import SecretSource
 from ..errors import ConfigError
 from .settings import Check, option
@@ -103,6 +104,23 @@ def secret(kinds: tuple[str, ...] = SecretSource.KINDS) -> Check:
 
     shown = ", ".join(f'`{{"{kind}": ...}}`' for kind in kinds)
     return Check(f"a secret source: {shown}", read)
+
+
+def secret_or_hub(kinds: tuple[str, ...] = SecretSource.KINDS) -> Check:
+    """A secret source, or `{"hub": {...}}`: the user's token from JupyterHub's auth_state."""
+
+    def read(facility: str, key: str, value: Any) -> SecretSource | HubSettings:
+        if is_hub_spec(value):
+            return parse_hub(facility, key, value)
+        return SecretSource.parse(facility, key, value, kinds=kinds)
+
+    shown = ", ".join(f'`{{"{kind}": ...}}`' for kind in (*kinds, "hub"))
+    return Check(f"a secret source: {shown}", read)
+
+
+def hub() -> Check:
+    """`{"hub": {"key": ..., "margin": ...}}` only."""
+    return Check('`{"hub": {...}}`', parse_hub)
 
 
 def http_url(

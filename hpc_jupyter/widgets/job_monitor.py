@@ -54,8 +54,8 @@ class JobMonitor:
 
     The buttons have methods too: `refresh`, `select`, `cancel` (asks first;
     `confirm.yes` cancels), `track` (show a job submitted elsewhere and be notified of its
-    changes); the state filter is the `state_filter` dropdown. `live=False` or the "Live" button stops the background updates; `close()` ends
-    them for good.
+    changes); the state filter is the `state_filter` dropdown. `live=False` or the "Live"
+    button stops the background updates; `close()` ends them for good.
 
     Parameters
     ----------

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ...auth.hub import HubToken
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
@@ -68,8 +69,11 @@ class FirecrestFacility(FacilityBackend):
         ]
 
     async def auth_state(self) -> AuthState:
+        provider = self.connection.provider
+        if isinstance(provider, HubToken):
+            return await provider.state()  # not in a Hub, or "log in to JupyterHub again"
         try:
-            await self.connection.provider.token()
+            await provider.token()
         except FacilityAuthError as err:  # says which source or refusal; never the secret
             return AuthState(AuthStatus.ERROR, err.message)
         except HPCError:
@@ -85,6 +89,8 @@ class FirecrestFacility(FacilityBackend):
             os.makedirs(spool, mode=0o700, exist_ok=True)
         # Read the secret once now, so a missing variable or unreadable file shows at start;
         # the server still starts, and the facility's auth status repeats the problem.
+        if self.settings.client_secret is None:
+            return  # the token comes from JupyterHub: its auth status says what is wrong
         try:
             await self.settings.client_secret.read()
         except FacilityAuthError as err:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ...auth import ClientCredentials
+from ...auth import ClientCredentials, HubToken
 from ...errors import NotFound
 from ..http import BearerAuth, RetryTransport, retrying
 from .settings import FirecrestSettings
@@ -41,7 +41,7 @@ class FirecrestSession:
         self.settings = settings
         self._http: httpx.AsyncClient | None = None
         self._token_http: httpx.AsyncClient | None = None
-        self._provider: ClientCredentials | None = None
+        self._provider: ClientCredentials | HubToken | None = None
         self.inner_transport: httpx.AsyncBaseTransport | None = None
         """What sends the requests: the network, or a test's `httpx.MockTransport`."""
         self._systems: dict[str, SystemInfo] | None = None
@@ -65,17 +65,21 @@ class FirecrestSession:
         )
 
     @property
-    def provider(self) -> ClientCredentials:
+    def provider(self) -> ClientCredentials | HubToken:
         """The facility's token provider."""
+        if self._provider is None and self.settings.token is not None:
+            self._provider = HubToken(self.facility, self.settings.token)
         if self._provider is None:
+            settings = self.settings
+            assert settings.token_url and settings.client_id and settings.client_secret
             self._token_http = httpx.AsyncClient(
                 transport=self._transport(), timeout=self.timeout()
             )
             self._provider = ClientCredentials(
                 self.facility,
-                self.settings.token_url,
-                self.settings.client_id,
-                self.settings.client_secret,
+                settings.token_url,
+                settings.client_id,
+                settings.client_secret,
                 self._token_http,
             )
         return self._provider

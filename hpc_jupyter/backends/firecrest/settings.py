@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...auth.hub import HubSettings
 from ...auth.secrets import SecretSource
 from ...errors import ConfigError
-from ..options import VERIFY, RetrySettings, http_url, number, secret, text
+from ..options import VERIFY, RetrySettings, http_url, hub, number, secret, text
 from ..settings import Check, option, read_settings
 
 SECRET_KINDS = ("env", "file", "value")
@@ -32,22 +33,31 @@ class FirecrestSettings(RetrySettings):
         http_url("required: an http(s) URL", _NO_CREDENTIALS),
         missing="required: an http(s) URL",
     )
-    token_url: str = option(
+    token_url: str | None = option(
         "the OIDC token endpoint that trades the client's id and secret for access tokens",
         http_url("required: an http(s) URL", _NO_CREDENTIALS, strip_slash=False),
-        missing="required: an http(s) URL",
+        default=None,
+        shown_default="required, unless `token` is set",
     )
-    client_id: str = option(
+    client_id: str | None = option(
         "the OIDC client id",
         text("required: the OIDC client id", absent="required: the OIDC client id", strip=False),
-        missing="required: the OIDC client id",
+        default=None,
+        shown_default="required, unless `token` is set",
     )
-    client_secret: SecretSource = option(
+    client_secret: SecretSource | None = option(
         "the OIDC client secret; read once at start (a warning names an unset variable or "
         "unreadable file) and again for every new token",
         secret(SECRET_KINDS),
-        missing='required, e.g. {"env": "F7T_SECRET"}',
+        default=None,
+        shown_default="required, unless `token` is set",
         secret=True,
+    )
+    token: HubSettings | None = option(
+        '`{"hub": {"key": "access_token"}}`: instead of client credentials, the user\'s own '
+        "access token, which JupyterHub holds in its auth_state (a Hub-spawned server only)",
+        hub(),
+        default=None,
     )
     api_version: int = option(
         "2, or 1 for deployments that still run FirecREST v1",
@@ -74,4 +84,21 @@ class FirecrestSettings(RetrySettings):
     @classmethod
     def parse(cls, facility: str, options: Mapping[str, Any]) -> FirecrestSettings:
         """Check every option; `ConfigError` names the key at fault."""
-        return read_settings(cls, facility, options)
+        settings = read_settings(cls, facility, options)
+        if settings.token is not None:
+            for key in ("token_url", "client_id", "client_secret"):
+                if key in options:
+                    raise ConfigError(facility, key, "must not be set with `token` (one or other)")
+            return settings
+        for key, problem in _CLIENT_CREDENTIALS.items():
+            if getattr(settings, key) is None:
+                raise ConfigError(facility, key, problem)
+        return settings
+
+
+_CLIENT_CREDENTIALS = {
+    "token_url": "required: an http(s) URL",
+    "client_id": "required: the OIDC client id",
+    "client_secret": 'required, e.g. {"env": "F7T_SECRET"}',
+}
+"""The options a facility without `token` needs, and what a missing one is reported as."""

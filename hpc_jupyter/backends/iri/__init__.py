@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...auth import GlobusToken, SecretToken, TokenSource
+from ...auth import GlobusToken, HubToken, SecretToken, TokenSource
 from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
 from .auth_config import AuthSettings
@@ -62,7 +62,9 @@ class IRIFacility(FacilityBackend):
 
     async def auth_state(self) -> AuthState:
         state = await self.provider.state()
-        if state.status in (AuthStatus.OK, AuthStatus.EXPIRED):  # expired: Globus login message
+        if state.status in (AuthStatus.OK, AuthStatus.EXPIRED) or isinstance(
+            self.provider, HubToken
+        ):  # expired: the Globus login message; a Hub source says what to do itself
             return state
         return AuthState(
             AuthStatus.ERROR,
@@ -79,4 +81,7 @@ def make_provider(facility: str, settings: AuthSettings) -> TokenSource:
     if settings.kind == "static":
         assert settings.access_token is not None
         return SecretToken(facility, settings.access_token)
+    if settings.kind == "hub":
+        assert settings.hub is not None
+        return HubToken(facility, settings.hub)
     return GlobusToken(facility, settings)

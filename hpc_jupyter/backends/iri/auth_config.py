@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...auth.hub import HubSettings, is_hub_spec, parse_hub
 from ...auth.secrets import SecretSource
 from ..base import ConfigError
 
@@ -40,7 +41,7 @@ class AuthSettings:
     """One of: a Globus token file, a Globus refresh token from a secret source, a bearer token."""
 
     kind: str
-    """`token_file`, `refresh_token` or `static`."""
+    """`token_file`, `refresh_token`, `static` or `hub`."""
     token_file: Path | None = None
     refresh_token: SecretSource | None = None
     access_token: SecretSource | None = None
@@ -49,9 +50,11 @@ class AuthSettings:
     resource_server: str | None = None
     auth_url: str = GLOBUS_AUTH_URL
     login_hint: str = ""
+    hub: HubSettings | None = None
+    """Where the access token is in JupyterHub's auth_state (`hub`)."""
 
     def __repr__(self) -> str:
-        where = self.token_file or self.refresh_token or self.access_token
+        where = self.token_file or self.refresh_token or self.access_token or self.hub
         return f"<AuthSettings {self.kind} from {where!r}>"
 
 
@@ -59,6 +62,8 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
     """Check the `auth` option; `ConfigError` names the key at fault, never a secret."""
     if isinstance(spec, Mapping) and len(spec) == 1 and next(iter(spec)) in SecretSource.KINDS:
         return AuthSettings("static", access_token=SecretSource.parse(facility, "auth", spec))
+    if is_hub_spec(spec):
+        return AuthSettings("hub", hub=parse_hub(facility, "auth", spec))
     if not isinstance(spec, Mapping):
         raise ConfigError(facility, "auth", "must be a dict")
     unknown = set(spec) - _GLOBUS_KEYS
@@ -110,8 +115,8 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
     raise ConfigError(
         facility,
         "auth",
-        'use {"token_file": ...}, {"refresh_token": ..., "client_id": ...} or a bearer token '
-        'source such as {"env": "IRI_TOKEN"}',
+        'use {"token_file": ...}, {"refresh_token": ..., "client_id": ...}, {"hub": {...}} or a '
+        'bearer token source such as {"env": "IRI_TOKEN"}',
     )
 
 

@@ -52,8 +52,9 @@ class IRISettings(RetrySettings):
         'a Globus token file `{"token_file": PATH}` (with `client_id` unless the path names '
         'it), a Globus refresh token `{"refresh_token": SOURCE, "client_id": ...}`, or a bearer '
         'token source such as `{"env": "IRI_TOKEN"}`; also `resource_server`, `auth_url`, '
-        "`login_hint`, `access_token`",
-        Check("a dict: a token file, a refresh token, or a secret source", _auth),
+        '`login_hint`, `access_token`; or `{"hub": {"key": ...}}`: the access token '
+        "JupyterHub holds for the user (e.g. `tokens.<resource server>.access_token` for Globus)",
+        Check("a dict: a token file, a refresh token, a secret source, or `hub`", _auth),
         missing='required, e.g. {"token_file": "~/.globus/app/.../tokens.json"}',
         secret=True,
     )

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from ...auth import SlurmJWT
+from ...auth.hub import HubToken
 from ...errors import (
     FacilityAuthError,
     FacilityError,
@@ -76,7 +77,7 @@ class SlurmRestClient:
         facility: str,
         url: str,
         user: str,
-        token: SlurmJWT,
+        token: SlurmJWT | HubToken,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -137,11 +138,17 @@ class SlurmRestClient:
             )
         return data
 
+    def token_origin(self) -> str:
+        """Where the token comes from, safe to show."""
+        if isinstance(self.token, HubToken):
+            return "the user's JupyterHub login"
+        return self.token.source.describe()
+
     def _auth_error(self) -> FacilityAuthError:
         return FacilityAuthError(
             f"Slurm did not accept the token for user {self.user!r} on facility "
             f"{self.facility!r}: it is expired, signed with another key, or belongs to "
-            f"another user. Check the facility's `token` ({self.token.source.describe()})."
+            f"another user. Check the facility's `token` ({self.token_origin()})."
         )
 
     async def _db_outage_or_token(self, path: str) -> None:

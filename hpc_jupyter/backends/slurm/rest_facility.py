@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...auth import SlurmJWT
+from ...auth.hub import HubSettings, HubToken
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus
 from ..base import BackendContext, FileBackend
@@ -43,7 +44,11 @@ class SlurmRestFacility(SlurmFacility):
         cls, name: str, options: Mapping[str, Any], context: BackendContext
     ) -> SlurmRestFacility:
         settings = read_settings(SlurmRestSettings, name, options)
-        token = SlurmJWT(name, settings.token)
+        token: SlurmJWT | HubToken = (
+            HubToken(name, settings.token)
+            if isinstance(settings.token, HubSettings)
+            else SlurmJWT(name, settings.token)
+        )
         client = SlurmRestClient(name, settings.url, settings.user, token, timeout=settings.timeout)
         files = LocalFiles(settings.files) if settings.files else None
         home = settings.start_dir(settings.user)
@@ -61,6 +66,10 @@ class SlurmRestFacility(SlurmFacility):
         return cls(name, client, jobs, files, settings.system or name, home)
 
     async def auth_state(self) -> AuthState:
+        if isinstance(self.client.token, HubToken):
+            state = await self.client.token.state()  # not in a Hub, or its login has expired
+            if state.status != AuthStatus.OK:
+                return state
         # ping/ needs the token up to v0.0.38; 24.11 on answer it 200 (`responding: false`)
         # whatever the token, so from v0.0.39 on partitions/ (511 when refused) asks instead.
         try:
@@ -71,7 +80,7 @@ class SlurmRestFacility(SlurmFacility):
             return AuthState(
                 AuthStatus.EXPIRED,
                 f"Slurm does not accept the token of facility {self.name!r}: renew it "
-                f"({self.client.token.source.describe()}).",
+                f"({self.client.token_origin()}).",
             )
         except HPCError:
             return AuthState(

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...auth.hub import HubSettings
 from ...auth.secrets import SecretSource
 from ...errors import ConfigError
-from ..options import DAYS, SECONDS, secret, text
+from ..options import DAYS, SECONDS, secret_or_hub, text
 from ..settings import Check, option
 from .schema import NEWEST, OLDEST
 
@@ -148,10 +149,12 @@ class SlurmRestSettings(SlurmSettings):
         text(absent="needs the Slurm user name the token belongs to"),
         missing="needs the Slurm user name the token belongs to",
     )
-    token: SecretSource = option(
+    token: SecretSource | HubSettings = option(
         'where the user\'s JWT comes from, e.g. `{"command": "scontrol token lifespan=3600"}`; '
-        "read again before its `exp` and once after Slurm refuses it",
-        secret(),
+        "read again before its `exp` and once after Slurm refuses it; "
+        '`{"hub": {"key": "access_token"}}` takes the IdP token JupyterHub holds for the user '
+        "(for a Slurm that accepts it with `AuthAltParameters=jwks=`)",
+        secret_or_hub(),
         missing='needs a token source, e.g. {"command": "scontrol token lifespan=600"}',
         secret=True,
     )
