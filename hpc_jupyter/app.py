@@ -20,6 +20,7 @@ from .protocol import JOB_STATE_EVENT
 from .registry import FacilityRegistry
 from .routes import ROUTES
 from .services import SETTINGS_KEY, HPCServices
+from .stopping import within
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
@@ -50,6 +51,12 @@ class HPCJupyterApp(ExtensionApp):
         300.0,
         help="Seconds after the last client asked for a facility's jobs until the job watcher "
         "stops listing them (it keeps listing while any job is active).",
+    ).tag(config=True)
+
+    stop_timeout = Float(
+        10.0,
+        help="Seconds the job watcher, and then the facilities, get to stop when the server "
+        "stops; what is still running then is logged and left behind.",
     ).tag(config=True)
 
     @default("data_dir")
@@ -118,9 +125,13 @@ class HPCJupyterApp(ExtensionApp):
         self._write_runtime_file()
 
     async def stop_extension(self) -> None:
-        """Stop the job watcher and the facilities; forget the runtime file."""
-        await self.watcher.stop()
-        await self.registry.close()
+        """Stop the job watcher and the facilities; forget the runtime file.
+
+        Each step gets `stop_timeout` seconds: a listing or a facility that does not stop is
+        logged with where it was stuck, and the server stops anyway.
+        """
+        await within(self.watcher.stop(), "the job watcher", self.stop_timeout)
+        await within(self.registry.close(), "the facilities", self.stop_timeout)
         self.submissions.close()
         self.runtime_file.unlink(missing_ok=True)
 

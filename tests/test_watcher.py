@@ -371,3 +371,37 @@ async def test_a_facility_without_jobs_is_still_a_clear_400(
     error = await expect_error(api(*JOBS), 400)
 
     assert error == {"message": "Facility 'local' does not run jobs.", "reason": "not_supported"}
+
+
+async def test_a_listing_that_ignores_cancellation_does_not_hang_the_server_stop(
+    api: API, hpc_app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a facility whose listing goes on when cancelled (as a library that swallows the
+    # cancellation would), with a listing of it in flight
+    finished = asyncio.Event()
+
+    async def stubborn_list_jobs(system: str) -> list[Any]:
+        while not finished.is_set():
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                continue
+        return []
+
+    monkeypatch.setattr(hpc_app.registry.get("local").jobs, "list_jobs", stubborn_list_jobs)
+    monkeypatch.setattr(hpc_app, "stop_timeout", 0.5)
+    waiting = asyncio.ensure_future(api(*JOBS))
+    assert await wait_until(lambda: hpc_app.watcher.fetch_count("local", SYSTEM) > 0)
+
+    # When the server stops its extension
+    stopping = asyncio.ensure_future(hpc_app.stop_extension())
+    done, _ = await asyncio.wait({stopping}, timeout=10)
+
+    # Then the stop ends within its bound, and the log says what did not stop and where
+    try:
+        assert stopping in done, "stopping the extension hung on the listing"
+        assert "the job watcher did not stop within" in caplog.text
+        assert "stubborn_list_jobs" in caplog.text
+    finally:
+        finished.set()
+        await asyncio.wait({stopping, waiting}, timeout=10)
