@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ...auth import GlobusToken, HubToken, SecretToken, TokenSource
+from ...auth.device import DeviceLogin
+from ...auth.login import LoginSource
 from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
 from .auth_config import AuthSettings
@@ -18,6 +21,9 @@ from .settings import IRISettings
 __all__ = ["IRIFacility"]
 
 _AVAILABLE = {"up": "available"}
+
+LOGIN_FILE = "login.json"
+"""The user's device-login tokens, in the facility's data directory (0600)."""
 
 
 class IRIFacility(FacilityBackend):
@@ -44,7 +50,12 @@ class IRIFacility(FacilityBackend):
     @classmethod
     def create(cls, name: str, options: Mapping[str, Any], context: BackendContext) -> IRIFacility:
         settings = IRISettings.parse(name, options)
-        return cls(name, settings, make_provider(name, settings.auth))
+        login_file = context.data_dir / LOGIN_FILE
+        return cls(name, settings, make_provider(name, settings.auth, login_file))
+
+    @property
+    def login(self) -> LoginSource | None:
+        return self.provider if isinstance(self.provider, DeviceLogin) else None
 
     async def systems(self) -> list[System]:
         compute, storage = await self.resources.pair()
@@ -63,8 +74,8 @@ class IRIFacility(FacilityBackend):
     async def auth_state(self) -> AuthState:
         state = await self.provider.state()
         if state.status in (AuthStatus.OK, AuthStatus.EXPIRED) or isinstance(
-            self.provider, HubToken
-        ):  # expired: the Globus login message; a Hub source says what to do itself
+            self.provider, (HubToken, DeviceLogin)
+        ):  # expired: the Globus login message; a Hub or login source says what to do itself
             return state
         return AuthState(
             AuthStatus.ERROR,
@@ -73,15 +84,22 @@ class IRIFacility(FacilityBackend):
         )
 
     async def close(self) -> None:
+        if isinstance(self.provider, DeviceLogin):
+            await self.provider.close()
         await self.client.close()
 
 
-def make_provider(facility: str, settings: AuthSettings) -> TokenSource:
-    """The token source for the configured kind of auth."""
+def make_provider(
+    facility: str, settings: AuthSettings, login_file: Path | None = None
+) -> TokenSource:
+    """The token source for the configured kind of auth (`login_file`: a login's tokens)."""
     if settings.kind == "static":
         assert settings.access_token is not None
         return SecretToken(facility, settings.access_token)
     if settings.kind == "hub":
         assert settings.hub is not None
         return HubToken(facility, settings.hub)
+    if settings.kind == "login":
+        assert settings.device is not None and login_file is not None
+        return DeviceLogin(facility, settings.device, login_file)
     return GlobusToken(facility, settings)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...auth.device_settings import DeviceSettings, is_login_spec, parse_login
 from ...auth.hub import HubSettings, is_hub_spec, parse_hub
 from ...auth.secrets import SecretSource
 from ..base import ConfigError
@@ -41,7 +42,7 @@ class AuthSettings:
     """One of: a Globus token file, a Globus refresh token from a secret source, a bearer token."""
 
     kind: str
-    """`token_file`, `refresh_token`, `static` or `hub`."""
+    """`token_file`, `refresh_token`, `static`, `hub` or `login` (a device login)."""
     token_file: Path | None = None
     refresh_token: SecretSource | None = None
     access_token: SecretSource | None = None
@@ -52,9 +53,13 @@ class AuthSettings:
     login_hint: str = ""
     hub: HubSettings | None = None
     """Where the access token is in JupyterHub's auth_state (`hub`)."""
+    device: DeviceSettings | None = None
+    """The device login that gives the bearer token (`login`)."""
 
     def __repr__(self) -> str:
-        where = self.token_file or self.refresh_token or self.access_token or self.hub
+        where = (
+            self.token_file or self.refresh_token or self.access_token or self.hub or self.device
+        )
         return f"<AuthSettings {self.kind} from {where!r}>"
 
 
@@ -64,6 +69,8 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
         return AuthSettings("static", access_token=SecretSource.parse(facility, "auth", spec))
     if is_hub_spec(spec):
         return AuthSettings("hub", hub=parse_hub(facility, "auth", spec))
+    if is_login_spec(spec):
+        return AuthSettings("login", device=parse_login(facility, "auth", spec))
     if not isinstance(spec, Mapping):
         raise ConfigError(facility, "auth", "must be a dict")
     unknown = set(spec) - _GLOBUS_KEYS
@@ -115,8 +122,8 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
     raise ConfigError(
         facility,
         "auth",
-        'use {"token_file": ...}, {"refresh_token": ..., "client_id": ...}, {"hub": {...}} or a '
-        'bearer token source such as {"env": "IRI_TOKEN"}',
+        'use {"token_file": ...}, {"refresh_token": ..., "client_id": ...}, {"hub": {...}}, '
+        '{"login": {"flow": "device", ...}} or a bearer token source such as {"env": "IRI_TOKEN"}',
     )
 
 

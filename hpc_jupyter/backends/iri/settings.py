@@ -53,8 +53,10 @@ class IRISettings(RetrySettings):
         'it), a Globus refresh token `{"refresh_token": SOURCE, "client_id": ...}`, or a bearer '
         'token source such as `{"env": "IRI_TOKEN"}`; also `resource_server`, `auth_url`, '
         '`login_hint`, `access_token`; or `{"hub": {"key": ...}}`: the access token '
-        "JupyterHub holds for the user (e.g. `tokens.<resource server>.access_token` for Globus)",
-        Check("a dict: a token file, a refresh token, a secret source, or `hub`", _auth),
+        "JupyterHub holds for the user (e.g. `tokens.<resource server>.access_token` for Globus); "
+        'or `{"login": {"flow": "device", ...}}`: the bearer token of a device login the user '
+        "makes from the panel or `%hpc_login`",
+        Check("a dict: a token file, a refresh token, a secret source, `hub` or `login`", _auth),
         missing='required, e.g. {"token_file": "~/.globus/app/.../tokens.json"}',
         secret=True,
     )
