@@ -8,6 +8,7 @@ from typing import Any
 
 from ...auth import GlobusToken, HubToken, SecretToken, TokenSource
 from ...auth.device import DeviceLogin
+from ...auth.globus_login import GlobusLogin
 from ...auth.login import LoginSource
 from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
@@ -42,6 +43,15 @@ class IRIFacility(FacilityBackend):
         super().__init__(name)
         self.settings = settings
         self.provider = provider
+        self._login: LoginSource | None = None
+        auth = settings.auth
+        if isinstance(provider, DeviceLogin):
+            self._login = provider
+        elif auth.globus_login is not None and isinstance(provider, GlobusToken):
+            assert auth.client_id is not None and auth.token_file is not None
+            self._login = GlobusLogin(
+                name, auth.globus_login, auth.client_id, auth.auth_url, auth.token_file, provider
+            )
         self.client = IRIClient(name, settings, provider)
         self.resources = Resources(self.client)
         self._files = IRIFiles(self.client, self.resources)
@@ -55,7 +65,7 @@ class IRIFacility(FacilityBackend):
 
     @property
     def login(self) -> LoginSource | None:
-        return self.provider if isinstance(self.provider, DeviceLogin) else None
+        return self._login
 
     async def systems(self) -> list[System]:
         compute, storage = await self.resources.pair()
@@ -84,8 +94,8 @@ class IRIFacility(FacilityBackend):
         )
 
     async def close(self) -> None:
-        if isinstance(self.provider, DeviceLogin):
-            await self.provider.close()
+        if self._login is not None:
+            await self._login.close()
         await self.client.close()
 
 
