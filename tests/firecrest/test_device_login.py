@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from hpc_jupyter.auth.device import DeviceLogin
@@ -23,6 +24,7 @@ from tests.firecrest.double_fixtures import facility_options
 from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
 from tests.helpers import expect_error, wait_until
 from tests.idp.nanoidp import AUDIENCE, NanoIdp, start_nanoidp, stop_nanoidp
+from tests.notebook_runner import output_text, run_in_server_kernel
 
 HOME = "/home/hpcuser"
 
@@ -239,3 +241,44 @@ async def test_expired_code_is_logged_out(short_codes: NanoIdp, tmp_path: Path) 
         assert status["state"] == "logged_out" and "expired" in status["message"]
     finally:
         await login.close()
+
+
+async def test_hpc_login_in_a_real_kernel(
+    hpc_server: Any, hpc_app: Any, jp_fetch: Any, nanoidp: NanoIdp, hpc_data_dir: Path
+) -> None:
+    # Given a notebook that logs in, lists files, prints its environment and logs out
+    cells = [
+        "%load_ext hpc_jupyter\n%hpc_login alps",
+        "%hpc_ls /home/hpcuser",
+        "import os, json; print(json.dumps(dict(os.environ)))",
+        "%hpc_logout alps",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    tokens: dict[str, Any] = {}
+
+    async def approve_as_the_user() -> None:
+        # the user reads the code the magic printed and enters it at the IdP's page
+        login = login_of(hpc_app)
+        while login._pending is None:
+            await asyncio.sleep(0.1)
+        await asyncio.to_thread(nanoidp.approve, login._pending.user_code, "alice")
+        while login.file.read() is None:
+            await asyncio.sleep(0.1)
+        tokens.update(json.loads((hpc_data_dir / "alps" / "login.json").read_text()))
+
+    user = asyncio.create_task(approve_as_the_user())
+    try:
+        await run_in_server_kernel(hpc_server, jp_fetch, notebook, "login.ipynb")
+    finally:
+        user.cancel()
+    out = [output_text(cell) for cell in notebook.cells]
+    # Then the magic showed where to go and the code, then one line: logged in
+    assert f"Open {nanoidp.issuer}/device?user_code=" in out[0]
+    assert out[0].rstrip().endswith("Logged in to facility 'alps'.")
+    assert out[1].strip() and "hpc-jupyter:" not in out[1]  # listed with the login's token
+    # And logging out says so
+    assert "Not logged in to facility 'alps': You logged out" in out[3]
+    # And no token reached the kernel: not its outputs, not its environment
+    assert tokens["access_token"] and tokens["refresh_token"]
+    for secret in (tokens["access_token"], tokens["refresh_token"]):
+        assert all(secret not in text for text in out)
