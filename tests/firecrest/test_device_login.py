@@ -282,3 +282,38 @@ async def test_hpc_login_in_a_real_kernel(
     assert tokens["access_token"] and tokens["refresh_token"]
     for secret in (tokens["access_token"], tokens["refresh_token"]):
         assert all(secret not in text for text in out)
+
+
+async def test_a_refused_refresh_ends_the_login(
+    api: Any, hpc_app: Any, nanoidp: NanoIdp, hpc_data_dir: Path
+) -> None:
+    # Given a login whose refresh token the IdP no longer accepts (revoked, or expired)
+    await log_in(api, nanoidp)
+    path = hpc_data_dir / "alps" / "login.json"
+    tokens = json.loads(path.read_text())
+    path.write_text(json.dumps({**tokens, "refresh_token": "revoked-long-ago"}))
+    # When the access token is due for renewal
+    login_of(hpc_app).clock = lambda: time.time() + 40
+    # Then the facility says the login has ended and what to do; the file is gone
+    auth = (await api("facilities", "alps"))["auth"]
+    assert auth["status"] == "expired"
+    assert "would not renew it" in auth["message"] and "%hpc_login alps" in auth["message"]
+    assert not path.exists()
+    status = await api("facilities", "alps", "login")
+    assert status["state"] == "logged_out" and "would not renew it" in status["message"]
+
+
+async def test_stopping_with_a_login_pending_does_not_hang(
+    nanoidp: NanoIdp, tmp_path: Path
+) -> None:
+    # Given a device login the server is polling for
+    settings = parse_login("f", "token", nanoidp.login_config())
+    login = DeviceLogin("f", settings, tmp_path / "login.json")
+    await login.start()
+    poller = login._poller
+    assert poller is not None and not poller.done()
+    # When the server stops, then the polling ends at once
+    started = time.monotonic()
+    await login.close()
+    assert time.monotonic() - started < 2
+    assert poller.done() and login._poller is None
