@@ -25,6 +25,7 @@ from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
 from tests.helpers import expect_error, wait_until
 from tests.idp.nanoidp import AUDIENCE, NanoIdp, start_nanoidp, stop_nanoidp
 from tests.notebook_runner import output_text, run_in_server_kernel
+from tests.server_process import jupyter_server
 
 HOME = "/home/hpcuser"
 
@@ -317,3 +318,40 @@ async def test_stopping_with_a_login_pending_does_not_hang(
     await login.close()
     assert time.monotonic() - started < 2
     assert poller.done() and login._poller is None
+
+
+async def test_real_servers_share_the_login_its_renewal_and_a_restart(
+    api: Any,
+    fake: FakeFirecrest,
+    nanoidp: NanoIdp,
+    tmp_path: Path,
+    hpc_data_dir: Path,
+    hpc_facilities: dict[str, Any],
+) -> None:
+    files = f"files?path={HOME}"
+    config = {"data_dir": str(hpc_data_dir), "facilities": hpc_facilities}
+    strict = {"allow_unauthenticated_access": False}
+    with jupyter_server(tmp_path / "second", config, server_app=strict) as second:
+        # Given a login made on one server of the user
+        await log_in(api, nanoidp)
+        issued = json.loads((hpc_data_dir / "alps" / "login.json").read_text())["issued_at"]
+        # Then another server of the user (a real process) is logged in too, and uses it
+        assert (await second.call("facilities", "alps", "login"))["state"] == "logged_in"
+        await second.call("facilities", "alps", files)
+        assert len(bearer_tokens(fake)) == 1
+        # When the access token has under 30 s left and both servers call the facility at once
+        await asyncio.sleep(max(issued + 31 - time.time(), 0))
+        await asyncio.gather(
+            api("facilities", "alps", "files", params={"path": HOME}),
+            second.call("facilities", "alps", files),
+        )
+        # Then one renewed it and the other took the new token (spending the rotating refresh
+        # token twice would have ended the login): two tokens in all, still logged in
+        assert len(bearer_tokens(fake)) == 2
+        assert (await second.call("facilities", "alps", "login"))["state"] == "logged_in"
+        assert (await api("facilities", "alps"))["auth"]["status"] == "ok"
+    # And a server started afterwards is logged in without a new login
+    with jupyter_server(tmp_path / "third", config, server_app=strict) as third:
+        assert (await third.call("facilities", "alps"))["auth"]["status"] == "ok"
+        await third.call("facilities", "alps", files)
+        assert len(bearer_tokens(fake)) == 2
