@@ -132,6 +132,8 @@ class DeviceLogin(CachedToken):
 
     async def _fetch(self) -> Token:
         tokens = self.file.read()
+        if tokens is not None:
+            self._message = None  # logged in (maybe on another server): old reasons are over
         if tokens is not None and self._good(tokens):
             return Token(tokens.access_token, tokens.expires_at)  # another server renewed it
         if tokens is None:
@@ -268,6 +270,7 @@ class DeviceLogin(CachedToken):
             }
         tokens = self.file.read()
         if tokens is not None:
+            self._message = None
             return self._model("logged_in", None, tokens.refresh_expires_at)
         return self._model("logged_out", self._message or how_to_log_in(self.facility), None)
 
