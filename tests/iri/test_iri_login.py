@@ -20,6 +20,7 @@ import httpx
 import pytest
 from IPython.testing import globalipapp
 
+from hpc_jupyter.auth import GlobusLogin, GlobusToken
 from hpc_jupyter.backends.iri.auth_config import parse_auth
 from hpc_jupyter.client import set_default_client
 from tests.helpers import expect_error
@@ -182,3 +183,30 @@ async def test_hpc_login_asks_for_the_globus_code(
     assert listing is not None
     assert logged_out.out.startswith("Not logged in to facility 'alcf': You logged out")
     assert not login_file.exists()
+
+
+async def test_session_policies_go_to_the_authorize_url(tmp_path: Path) -> None:
+    # Given a Globus login that requires a session policy
+    auth = parse_auth(
+        "alcf",
+        {
+            "client_id": CLIENT_ID,
+            "auth_url": "http://127.0.0.1:9/auth",
+            "token_file": str(tmp_path / "tokens.json"),
+            "login": {"flow": "globus", "scopes": ["iri"], "session_required_policies": ["p-1"]},
+        },
+    )
+    assert auth.globus_login is not None and auth.token_file is not None
+    login = GlobusLogin(
+        "alcf",
+        auth.globus_login,
+        CLIENT_ID,
+        auth.auth_url,
+        auth.token_file,
+        GlobusToken("alcf", auth),
+    )
+    # When it starts, then the authorize URL asks Globus for that policy (no network needed)
+    started = await login.start()
+    await login.close()
+    assert "session_required_policies=p-1" in started["authorize_url"]
+    assert started["authorize_url"].startswith("http://127.0.0.1:9/auth/v2/oauth2/authorize?")
