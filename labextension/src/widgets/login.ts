@@ -33,6 +33,8 @@ export function canLogIn(facility: HPC.IFacility | null): boolean {
   return !!facility && facility.capabilities.includes('auth.login');
 }
 
+let fieldCount = 0;
+
 export class LoginBox {
   constructor(private readonly options: LoginBox.IOptions) {
     this.node = h('div', { class: 'hpc-Login' });
@@ -80,13 +82,25 @@ export class LoginBox {
 
   private _render(): void {
     const flow = this._flow;
+    const state = flow?.state;
+    if (
+      state?.kind === 'device' &&
+      this._statusNode?.isConnected &&
+      this._shown === 'device' &&
+      this._shownCode === state.login.user_code
+    ) {
+      // Another look at the same login: only its line changes, so focus stays where it is.
+      this._statusNode.textContent = this._deviceStatus(state);
+      return;
+    }
+    const focused = this.node.contains(document.activeElement);
     this._stopTicker();
-    if (!flow) {
+    this._statusNode = null;
+    if (!flow || !state) {
       this.node.hidden = true;
       this.node.replaceChildren();
       return;
     }
-    const state = flow.state;
     if (state.kind !== 'code') {
       this._field = null; // a new login starts with an empty field
     }
@@ -104,8 +118,13 @@ export class LoginBox {
         break;
       case 'code':
         this._renderCode(flow, state);
+        if (focused && !state.sending) {
+          this._field?.focus(); // after a refused code, straight back to the field
+        }
         break;
-      case 'failed':
+      case 'failed': {
+        // What failed, then what the facility's status offers (Log in, or Log out).
+        const next = this._idle(flow);
         this.node.replaceChildren(
           h(
             'div',
@@ -113,9 +132,22 @@ export class LoginBox {
             state.message ??
               this.options.trans.__('The login ended without logging in.')
           ),
-          this._loginButton(flow)
+          ...(next.length ? next : [this._loginButton(flow)])
         );
         break;
+      }
+    }
+    this._shownCode = state.kind === 'device' ? state.login.user_code : null;
+    if (state.kind !== this._shown) {
+      // Keyboard users go on where the next step is: the login page, or the code field.
+      this._shown = state.kind;
+      const target =
+        state.kind === 'code'
+          ? this._field
+          : state.kind === 'device'
+            ? this.node.querySelector<HTMLElement>('.hpc-Login-link')
+            : null;
+      target?.focus();
     }
   }
 
@@ -155,7 +187,9 @@ export class LoginBox {
         ? trans.__('Logging out…')
         : action === 'cancel'
           ? trans.__('Cancelling…')
-          : trans.__('Starting the login…');
+          : action === 'resume'
+            ? trans.__('Checking for a login under way…')
+            : trans.__('Starting the login…');
     return h('div', { class: 'hpc-Login-busy', role: 'status' }, text);
   }
 
@@ -167,7 +201,6 @@ export class LoginBox {
     const { login } = state;
     const page = login.verification_uri_complete ?? login.verification_uri;
     const code = login.user_code ?? '';
-    const codeId = `hpc-Login-code-${flow.facility}`;
     const left = h('div', { class: 'hpc-Login-left', 'aria-live': 'off' });
     const nodes: Node[] = [
       h(
@@ -183,7 +216,6 @@ export class LoginBox {
           'output',
           {
             class: 'hpc-Login-code',
-            id: codeId,
             'aria-label': trans.__('Code to enter')
           },
           code
@@ -196,17 +228,11 @@ export class LoginBox {
         )
       ),
       left,
-      h(
+      (this._statusNode = h(
         'div',
         { class: 'hpc-Login-status', role: 'status' },
-        state.problem
-          ? trans.__(
-              'Cannot ask the server now (%1); trying again.',
-              state.problem
-            )
-          : (login.message ??
-              trans.__('Waiting for you to log in at the provider…'))
-      ),
+        this._deviceStatus(state)
+      )),
       this._cancelButton(flow)
     ];
     const tick = () => {
@@ -223,23 +249,33 @@ export class LoginBox {
     return nodes;
   }
 
+  private _deviceStatus(
+    state: Extract<LoginState, { kind: 'device' }>
+  ): string {
+    const trans = this.options.trans;
+    return state.problem
+      ? trans.__('Cannot ask the server now (%1); trying again.', state.problem)
+      : (state.login.message ??
+          trans.__('Waiting for you to log in at the provider…'));
+  }
+
   /** The Globus step: open the page, paste the code. Keeps the field across renders. */
   private _renderCode(
     flow: LoginFlow,
     state: Extract<LoginState, { kind: 'code' }>
   ): void {
     const trans = this.options.trans;
-    const fieldId = `hpc-Login-field-${flow.facility}`;
-    if (!this._field || this._field.id !== fieldId) {
+    if (!this._field) {
       this._field = h('input', {
         class: 'hpc-Login-field jp-mod-styled',
-        id: fieldId,
+        id: `hpc-Login-field-${++fieldCount}`,
         type: 'text',
         autocomplete: 'off',
         spellcheck: 'false'
       });
     }
     const field = this._field;
+    const fieldId = field.id;
     field.disabled = state.sending;
     const send = h(
       'button',
@@ -323,6 +359,9 @@ export class LoginBox {
   }
 
   private _flow: LoginFlow | null = null;
+  private _shown: LoginState['kind'] = 'idle';
+  private _shownCode: string | null | undefined = null;
+  private _statusNode: HTMLDivElement | null = null;
   private _status = '';
   private _field: HTMLInputElement | null = null;
   private _ticker: ReturnType<typeof setInterval> | null = null;
