@@ -23,6 +23,7 @@ pytest_plugins = (
     "pytest_jupyter.jupyter_server",
     "tests.slurm_fixtures",  # tests/slurm, tests/campaign
     "tests.firecrest.double_fixtures",  # tests/firecrest, tests/campaign
+    "tests.idp.nanoidp",  # tests/idp, tests/firecrest, tests/routes (and the Hub's login)
 )
 # Plain helpers keep pytest's detailed assertion messages, as they had in this conftest.
 pytest.register_assert_rewrite("tests.helpers")

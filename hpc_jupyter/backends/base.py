@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..auth.login import LoginSource
 from ..errors import CapabilityError, Conflict, NotFound
 from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
 from ..models import (
@@ -273,6 +274,11 @@ class FacilityBackend(abc.ABC):
         return AuthState(AuthStatus.NONE)
 
     @property
+    def login(self) -> LoginSource | None:
+        """The login the user makes to get the facility's credential, if it takes one."""
+        return None
+
+    @property
     def capabilities(self) -> frozenset[Capability]:
         """Everything the facility can do."""
         caps: set[Capability] = set()
@@ -280,6 +286,8 @@ class FacilityBackend(abc.ABC):
             caps |= self.files.capabilities
         if self.jobs is not None:
             caps |= self.jobs.capabilities
+        if self.login is not None:
+            caps.add(Capability.AUTH_LOGIN)
         return frozenset(caps)
 
     def require_files(self) -> FileBackend:

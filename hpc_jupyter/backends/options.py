@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..auth.device_settings import DeviceSettings, is_login_spec, parse_login
 from ..auth.hub import HubSettings, is_hub_spec, parse_hub
 from ..auth.secrets import SecretSource
 from ..errors import ConfigError
@@ -121,6 +122,17 @@ def secret_or_hub(kinds: tuple[str, ...] = SecretSource.KINDS) -> Check:
 def hub() -> Check:
     """`{"hub": {"key": ..., "margin": ...}}` only."""
     return Check('`{"hub": {...}}`', parse_hub)
+
+
+def hub_or_login() -> Check:
+    """`{"hub": {...}}`, or `{"login": {"flow": "device", ...}}`: a login the user makes."""
+
+    def read(facility: str, key: str, value: Any) -> HubSettings | DeviceSettings:
+        if is_login_spec(value):
+            return parse_login(facility, key, value)
+        return parse_hub(facility, key, value)
+
+    return Check('`{"hub": {...}}` or `{"login": {...}}`', read)
 
 
 def http_url(

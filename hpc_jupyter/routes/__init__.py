@@ -20,6 +20,7 @@ from .jobs import (
     JobsHandler,
     PartitionsHandler,
 )
+from .login import LoginCodeHandler, LoginHandler
 from .unknown import FALLBACK
 
 _FACILITY = r"hpc/api/facilities/(?P<facility>[A-Za-z0-9_-]+)"
@@ -37,6 +38,8 @@ HANDLERS: list[tuple[str, Any]] = [
     (_FACILITY + r"/files/(?P<op>mkdir|move|copy|delete|chmod|chown)", FileOperationHandler),
     (_FACILITY + r"/jobs", JobsHandler),
     (_FACILITY + r"/partitions", PartitionsHandler),
+    (_FACILITY + r"/login", LoginHandler),
+    (_FACILITY + r"/login/code", LoginCodeHandler),
     (_JOB, JobHandler),
     (_JOB + r"/output", JobOutputHandler),
     (_JOB + r"/(?P<action>hold|release|requeue)", JobActionHandler),

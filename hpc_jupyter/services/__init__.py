@@ -16,11 +16,19 @@ from ..watcher import JobWatcher
 from .facilities import FacilityService
 from .files import FileService
 from .jobs import JobService
+from .login import LoginService
 
 SETTINGS_KEY = "hpc_jupyter_services"
 """Where the `HPCServices` of the server are in the tornado settings."""
 
-__all__ = ["SETTINGS_KEY", "FacilityService", "FileService", "HPCServices", "JobService"]
+__all__ = [
+    "SETTINGS_KEY",
+    "FacilityService",
+    "FileService",
+    "HPCServices",
+    "JobService",
+    "LoginService",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class HPCServices:
     facilities: FacilityService
     jobs: JobService
     files: FileService
+    login: LoginService
     kernel_token: str
     """The credential of this server's kernels (`routes/kernel_auth.py`); never logged."""
 
@@ -47,8 +56,9 @@ class HPCServices:
             facilities=FacilityService(registry),
             jobs=JobService(registry, watcher, submissions),
             files=FileService(registry, max_upload_size),
+            login=LoginService(registry),
             kernel_token=kernel_token,
         )
 
     def __repr__(self) -> str:
-        return "HPCServices(facilities, jobs, files, kernel_token='***')"
+        return "HPCServices(facilities, jobs, files, login, kernel_token='***')"

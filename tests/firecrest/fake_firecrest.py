@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import hashlib
 import json
 import math
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jwt
 from tornado.httpserver import HTTPServer
 
 from hpc_jupyter.backends.directives import expand_filename_pattern, parse_sbatch_directives
@@ -100,6 +102,9 @@ class FakeFirecrest:
     """Rows `/status/{system}/partitions` answers; the recorded ones when None."""
     next_job: int = 100
     url: str = ""
+    jwks_url: str | None = None
+    """When set, tokens are JWTs checked against this JWKS (an IdP's), as FirecREST does."""
+    jwt_audience: str | None = None
 
     # -- steering -------------------------------------------------------------------------
 
@@ -207,6 +212,11 @@ class FakeFirecrest:
         }
 
 
+@functools.cache
+def _jwks(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url)
+
+
 class FirecrestHandler(DoubleHandler[FakeFirecrest]):
     """Every request: connection faults, spec check, token check, injected failures, routes."""
 
@@ -300,12 +310,31 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
             {"access_token": token, "expires_in": self.fake.token_ttl, "token_type": "Bearer"}
         )
 
+    def jwt_expiry(self, token: str) -> float | None:
+        """The `exp` of a JWT whose signature the JWKS verifies (expired ones too), else None."""
+        assert self.fake.jwks_url is not None
+        try:
+            key = _jwks(self.fake.jwks_url).get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.fake.jwt_audience,
+                options={"verify_exp": False, "verify_aud": self.fake.jwt_audience is not None},
+            )
+        except jwt.PyJWTError:
+            return None
+        return float(claims["exp"])
+
     def authorised(self) -> bool:
         header = self.request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             self.reply(401, error_body("65"))
             return False
-        expires = self.fake.tokens.get(header[len("Bearer ") :])
+        token = header[len("Bearer ") :]
+        expires = (
+            self.fake.tokens.get(token) if self.fake.jwks_url is None else self.jwt_expiry(token)
+        )
         if expires is None:
             self.reply(401, error_body("66"))
             return False

@@ -196,7 +196,7 @@ def stop_nanoidp(idp: NanoIdp) -> None:
 def nanoidp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NanoIdp]:
     """One nanoidp for the session: users alice and bob, a public device client, 1-minute tokens.
 
-    Import it into a conftest (`from tests.idp.nanoidp import nanoidp`) to use it elsewhere.
+    A plugin of tests/conftest.py: every test folder sees it.
     """
     idp = start_nanoidp(tmp_path_factory.mktemp("nanoidp"))
     yield idp

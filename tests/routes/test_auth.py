@@ -114,6 +114,11 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     (F + "/jobs/{job_id}/hold", "post"): {"accepted": (409, "conflict")},
     (F + "/jobs/{job_id}/release", "post"): {"accepted": (409, "conflict")},
     (F + "/jobs/{job_id}/requeue", "post"): {"accepted": (400, "not_supported")},
+    # The local facility takes no login: past authentication these say so.
+    (F + "/login", "get"): {"accepted": (400, "not_supported")},
+    (F + "/login", "post"): {"accepted": (400, "not_supported")},
+    (F + "/login", "delete"): {"accepted": (400, "not_supported")},
+    (F + "/login/code", "post"): {"body": {"code": "x"}, "accepted": (400, "not_supported")},
 }
 
 

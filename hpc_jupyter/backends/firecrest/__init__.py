@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ...auth.device import DeviceLogin
+from ...auth.device_settings import DeviceSettings
 from ...auth.hub import HubToken
+from ...auth.login import LoginSource
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
@@ -23,6 +27,9 @@ __all__ = ["FirecrestFacility"]
 
 log = logging.getLogger(__name__)
 
+LOGIN_FILE = "login.json"
+"""The user's login tokens, in the facility's data directory (0600)."""
+
 
 class FirecrestFacility(FacilityBackend):
     """FirecREST v2 or v1; its options are those of `FirecrestSettings`."""
@@ -32,9 +39,19 @@ class FirecrestFacility(FacilityBackend):
     settings_class = FirecrestSettings
     _files: FirecrestFiles | V1Files
 
-    def __init__(self, name: str, settings: FirecrestSettings, spool_dir: str | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: FirecrestSettings,
+        spool_dir: str | None,
+        login_file: Path | None = None,
+    ) -> None:
         super().__init__(name)
         self.settings = settings
+        self._login: DeviceLogin | None = None
+        if isinstance(settings.token, DeviceSettings):
+            assert login_file is not None, "a login facility needs a file for its tokens"
+            self._login = DeviceLogin(name, settings.token, login_file)
         self.connection: FirecrestConnection | V1Connection
         if settings.api_version == 1:
             self.connection = V1Connection(name, settings)
@@ -44,6 +61,11 @@ class FirecrestFacility(FacilityBackend):
             self.connection = FirecrestConnection(name, settings)
             self._files = FirecrestFiles(self.connection, spool_dir)
             self._jobs = FirecrestJobs(self.connection)
+        self.connection.login = self._login
+
+    @property
+    def login(self) -> LoginSource | None:
+        return self._login
 
     @classmethod
     def create(
@@ -51,7 +73,7 @@ class FirecrestFacility(FacilityBackend):
     ) -> FirecrestFacility:
         settings = FirecrestSettings.parse(name, options)
         spool = context.data_dir / "spool"
-        return cls(name, settings, str(spool))
+        return cls(name, settings, str(spool), context.data_dir / LOGIN_FILE)
 
     async def systems(self) -> list[System]:
         systems = await self.connection.systems()
@@ -70,8 +92,8 @@ class FirecrestFacility(FacilityBackend):
 
     async def auth_state(self) -> AuthState:
         provider = self.connection.provider
-        if isinstance(provider, HubToken):
-            return await provider.state()  # not in a Hub, or "log in to JupyterHub again"
+        if isinstance(provider, (HubToken, DeviceLogin)):
+            return await provider.state()  # not in a Hub / not logged in: "log in again"
         try:
             await provider.token()
         except FacilityAuthError as err:  # says which source or refusal; never the secret
@@ -97,4 +119,6 @@ class FirecrestFacility(FacilityBackend):
             log.warning("facility %r, key 'client_secret': %s", self.name, err.message)
 
     async def close(self) -> None:
+        if self._login is not None:
+            await self._login.close()
         await self.connection.close()

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 
 from ...auth import ClientCredentials, HubToken
+from ...auth.device import DeviceLogin
+from ...auth.hub import HubSettings
 from ...errors import NotFound
 from ..http import BearerAuth, RetryTransport, retrying
 from .settings import FirecrestSettings
@@ -36,12 +38,16 @@ class FirecrestSession:
     systems (`_ask_systems`); they are asked once.
     """
 
-    def __init__(self, facility: str, settings: FirecrestSettings) -> None:
+    def __init__(
+        self, facility: str, settings: FirecrestSettings, login: DeviceLogin | None = None
+    ) -> None:
         self.facility = facility
         self.settings = settings
+        self.login = login
+        """The user's login, when the token comes from one: it outlives `close`."""
         self._http: httpx.AsyncClient | None = None
         self._token_http: httpx.AsyncClient | None = None
-        self._provider: ClientCredentials | HubToken | None = None
+        self._provider: ClientCredentials | HubToken | DeviceLogin | None = None
         self.inner_transport: httpx.AsyncBaseTransport | None = None
         """What sends the requests: the network, or a test's `httpx.MockTransport`."""
         self._systems: dict[str, SystemInfo] | None = None
@@ -65,9 +71,11 @@ class FirecrestSession:
         )
 
     @property
-    def provider(self) -> ClientCredentials | HubToken:
+    def provider(self) -> ClientCredentials | HubToken | DeviceLogin:
         """The facility's token provider."""
-        if self._provider is None and self.settings.token is not None:
+        if self.login is not None:
+            return self.login
+        if self._provider is None and isinstance(self.settings.token, HubSettings):
             self._provider = HubToken(self.facility, self.settings.token)
         if self._provider is None:
             settings = self.settings

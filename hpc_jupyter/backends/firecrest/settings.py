@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...auth.device_settings import DeviceSettings
 from ...auth.hub import HubSettings
 from ...auth.secrets import SecretSource
 from ...errors import ConfigError
-from ..options import VERIFY, RetrySettings, http_url, hub, number, secret, text
+from ..options import VERIFY, RetrySettings, http_url, hub_or_login, number, secret, text
 from ..settings import Check, option, read_settings
 
 SECRET_KINDS = ("env", "file", "value")
@@ -53,10 +54,12 @@ class FirecrestSettings(RetrySettings):
         shown_default="required, unless `token` is set",
         secret=True,
     )
-    token: HubSettings | None = option(
+    token: HubSettings | DeviceSettings | None = option(
         '`{"hub": {"key": "access_token"}}`: instead of client credentials, the user\'s own '
-        "access token, which JupyterHub holds in its auth_state (a Hub-spawned server only)",
-        hub(),
+        "access token, which JupyterHub holds in its auth_state (a Hub-spawned server only); "
+        'or `{"login": {"flow": "device", "issuer": ..., "client_id": ..., "scope": ...}}`: '
+        "a device login the user makes from the panel or `%hpc_login` (see the login docs)",
+        hub_or_login(),
         default=None,
     )
     api_version: int = option(
