@@ -73,7 +73,7 @@ export class HPCPanel extends Panel {
       api: this._service,
       trans,
       onLoggedIn: () => void this.recheckAuth(),
-      onLoggedOut: () => void this.recheckAuth()
+      onLoggedOut: () => void this._loggedOut()
     });
     this._message = h('div', { class: 'hpc-Panel-message', role: 'alert' });
     const header = new Widget({
@@ -260,6 +260,15 @@ export class HPCPanel extends Panel {
     } else {
       this._facility = fresh;
       this._showAuth(fresh);
+    }
+  }
+
+  /** After "Log out": its status again, and its files and jobs listed again (now refused). */
+  private async _loggedOut(): Promise<void> {
+    const name = this._facility?.name;
+    await this.recheckAuth();
+    if (name && this._facility?.name === name) {
+      this._select(name);
     }
   }
 
