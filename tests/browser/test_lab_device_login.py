@@ -162,3 +162,42 @@ def test_log_in_with_the_device_flow_then_log_out(setup: Setup) -> None:
         for secret in secrets:
             assert not browser.seen(secret), "a token reached the browser"
             assert secret not in dom and secret not in page.content()
+
+
+def test_cancel_and_a_denied_login_lead_back_to_log_in(setup: Setup) -> None:
+    from playwright.sync_api import expect
+
+    with open_browser() as browser:
+        page = browser.page
+        try:
+            panel = browser.open_lab(setup.lab)
+            login = panel.locator(".hpc-Login")
+            start = login.get_by_role("button", name="Log in")
+            code = login.locator(".hpc-Login-code")
+
+            # Given a login under way, when the user cancels it, then "Log in" is back
+            start.click()
+            expect(code).to_have_text(re.compile(r"\S+"), timeout=30 * SECOND)
+            cancelled = code.inner_text().strip()
+            login.get_by_role("button", name="Cancel").click()
+            expect(start).to_be_visible(timeout=30 * SECOND)
+            expect(code).to_have_count(0)
+
+            # When the user logs in again and refuses at nanoidp
+            start.click()
+            expect(code).to_have_text(re.compile(r"\S+"), timeout=30 * SECOND)
+            denied = code.inner_text().strip()
+            assert denied != cancelled
+            setup.idp.approve(denied, action="deny")
+
+            # Then the panel says the login ended, and offers "Log in" again
+            failed = login.locator(".hpc-Login-failed")
+            expect(failed).to_have_attribute("role", "alert", timeout=30 * SECOND)
+            expect(failed).to_have_text(re.compile(r"\S"))
+            expect(start).to_be_visible()
+            expect(code).to_have_count(0)
+            expect(panel.locator(".hpc-Panel-auth")).to_have_attribute("data-status", NOT_LOGGED_IN)
+            _shot(page, "5-denied")
+        except BaseException:
+            _shot(page, "failure")
+            raise
