@@ -102,6 +102,37 @@ def write_pair(path: Path, pair: TokenPair) -> None:
         by_rs = data["data"].setdefault(NAMESPACE, {})
         rs = pair.resource_server or next(iter(by_rs), "iri")
         by_rs.setdefault(rs, {"resource_server": rs, "token_type": "Bearer"}).update(fields)
+    _write_json(path, data)
+
+
+def write_storage(path: Path, by_resource_server: dict[str, dict[str, Any]], version: str) -> None:
+    """Store a login's tokens as globus-sdk's JSON storage does (format 2.0, namespace
+    DEFAULT), keeping the file's other resource servers and namespaces; atomic, mode 0600."""
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    if not isinstance(data.get("data"), dict):
+        data = {"data": {}}
+    by_rs = data["data"].setdefault(NAMESPACE, {})
+    for rs, entry in by_resource_server.items():
+        by_rs[rs] = {
+            "resource_server": rs,
+            "identity_id": entry.get("identity_id"),
+            "scope": entry.get("scope", ""),
+            "access_token": entry["access_token"],
+            "refresh_token": entry.get("refresh_token"),
+            "expires_at_seconds": entry["expires_at_seconds"],
+            "token_type": entry.get("token_type"),
+        }
+    data["format_version"] = "2.0"
+    data["globus-sdk.version"] = version
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _write_json(path, data)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace `path` with `data` as one atomic rename (mode 0600), durably."""
     descriptor, temporary = tempfile.mkstemp(prefix=".tokens-", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(descriptor, 0o600)

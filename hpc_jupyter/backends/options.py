@@ -108,14 +108,17 @@ def secret(kinds: tuple[str, ...] = SecretSource.KINDS) -> Check:
 
 
 def secret_or_hub(kinds: tuple[str, ...] = SecretSource.KINDS) -> Check:
-    """A secret source, or `{"hub": {...}}`: the user's token from JupyterHub's auth_state."""
+    """A secret source, `{"hub": {...}}` (the user's token from JupyterHub's auth_state), or
+    `{"login": {...}}` (a device login the user makes)."""
 
-    def read(facility: str, key: str, value: Any) -> SecretSource | HubSettings:
+    def read(facility: str, key: str, value: Any) -> SecretSource | HubSettings | DeviceSettings:
         if is_hub_spec(value):
             return parse_hub(facility, key, value)
+        if is_login_spec(value):
+            return parse_login(facility, key, value)
         return SecretSource.parse(facility, key, value, kinds=kinds)
 
-    shown = ", ".join(f'`{{"{kind}": ...}}`' for kind in (*kinds, "hub"))
+    shown = ", ".join(f'`{{"{kind}": ...}}`' for kind in (*kinds, "hub", "login"))
     return Check(f"a secret source: {shown}", read)
 
 

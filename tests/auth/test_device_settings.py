@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hpc_jupyter.auth.device import DeviceLogin
 from hpc_jupyter.auth.device_settings import DeviceSettings
+from hpc_jupyter.backends import discover_backends
+from hpc_jupyter.backends.base import BackendContext
 from hpc_jupyter.backends.firecrest.settings import FirecrestSettings
 from hpc_jupyter.errors import ConfigError
+from hpc_jupyter.models import Capability
 
 FIRECREST = {"url": "https://firecrest.example.org/v2"}
 ISSUER = "https://auth.example.org/realms/hpc"
@@ -69,3 +74,33 @@ def test_a_bad_login_setting_names_its_key(login: Any, key: str, problem: str) -
     # Then the error names the facility, the key and what is wrong
     assert (bad.value.facility, bad.value.key) == ("f", key)
     assert problem in str(bad.value)
+
+
+@pytest.mark.parametrize("kind", ["firecrest", "slurmrestd", "iri"])
+def test_each_kind_with_a_login_declares_it(kind: str, tmp_path: Path) -> None:
+    # Given each kind configured with a device login where it takes its token
+    login = {"login": LOGIN}
+    options = {
+        "firecrest": {**FIRECREST, "token": login},
+        "slurmrestd": {"url": "http://127.0.0.1:6820", "user": "hpcuser", "token": login},
+        "iri": {
+            "url": "https://api.iri.example.org",
+            "compute_resource": "c",
+            "storage_resource": "s",
+            "auth": login,
+        },
+    }[kind]
+    # When the facility is built
+    context = BackendContext(root_dir=tmp_path, data_dir=tmp_path / "data" / "f")
+    facility = discover_backends()[kind].create("f", options, context)
+    # Then it declares the login, kept in the facility's data directory
+    assert Capability.AUTH_LOGIN in facility.capabilities
+    assert isinstance(facility.login, DeviceLogin)
+    assert facility.login.file.path == tmp_path / "data" / "f" / "login.json"
+
+
+def test_a_facility_without_a_login_does_not_declare_it(tmp_path: Path) -> None:
+    context = BackendContext(root_dir=tmp_path, data_dir=tmp_path / "f")
+    facility = discover_backends()["local"].create("f", {}, context)
+    assert facility.login is None
+    assert Capability.AUTH_LOGIN not in facility.capabilities

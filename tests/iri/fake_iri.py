@@ -3,7 +3,9 @@
 Its responses have the shapes recorded from the reference implementation (`data/*.json`, from
 `shared/samples/iri-demo`), filled in from a small filesystem under a temporary directory and a
 toy scheduler. Every request is checked against the official v1 spec (`iri_spec`). It also plays
-Globus Auth's token endpoint (`/auth/v2/oauth2/token`) for refresh-token grants.
+Globus Auth (`/auth/v2/oauth2/...`): the token endpoint for refresh-token grants, and a native
+app's login with PKCE (the authorize page shows the code to paste, as Globus's auth-code page
+does; the authorization-code grant checks the verifier against the challenge).
 
 Where the demo adapter is odd, the double does what the spec describes instead: `ls` lists a
 directory's entries (the demo lists the directory itself) and an unknown job is a 404 (the demo
@@ -106,6 +108,9 @@ class FakeIRI:
     failures: list[Failure] = field(default_factory=list)
     access_ttl: int = 48 * 3600
     next_id: int = 0
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Authorization codes not yet exchanged: their PKCE challenge, redirect URI and scope."""
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)
 
     # -- steering -------------------------------------------------------------------------
 
@@ -215,6 +220,9 @@ class IRIHandler(DoubleHandler[FakeIRI]):
         if path == "/auth/v2/oauth2/token":
             self.globus_token()
             return
+        if path == "/auth/v2/oauth2/authorize":
+            self.globus_authorize()
+            return
         problems = violations(self.request)
         if problems:
             fake.problems.append(f"{method} {path}: {problems}")
@@ -228,9 +236,70 @@ class IRIHandler(DoubleHandler[FakeIRI]):
             return
         route(self, method, path[len(PREFIX) :])
 
+    def globus_authorize(self) -> None:
+        """The user logged in and consented: show the code to paste (Globus's auth-code page)."""
+        args = {k: v[0].decode() for k, v in self.request.query_arguments.items()}
+        self.fake.authorize_requests.append(args)
+        if (
+            args.get("client_id") != CLIENT_ID
+            or args.get("response_type") != "code"
+            or args.get("code_challenge_method") != "S256"
+            or not args.get("code_challenge")
+        ):
+            self.set_status(400)
+            self.finish("bad authorize request")
+            return
+        code = "code-" + secrets.token_urlsafe(12)
+        self.fake.codes[code] = {
+            "challenge": args["code_challenge"],
+            "redirect_uri": args.get("redirect_uri", ""),
+            "scope": args.get("scope", ""),
+        }
+        self.set_header("Content-Type", "text/html")
+        self.finish(f"<html><body>Native App Authorization Code: <code>{code}</code></body></html>")
+
+    def globus_code_grant(self, form: dict[str, str]) -> None:
+        asked = self.fake.codes.pop(form.get("code", ""), None)
+        verifier = form.get("code_verifier", "")
+        digest = hashlib.sha256(verifier.encode()).digest()
+        challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        if (
+            asked is None
+            or form.get("client_id") != CLIENT_ID
+            or form.get("redirect_uri") != asked["redirect_uri"]
+            or challenge != asked["challenge"]
+        ):
+            self.set_status(400)
+            self.finish({"error": "invalid_grant"})
+            return
+        access, refresh = self.fake.new_pair()
+        self.finish(
+            {
+                "access_token": "auth-access-not-ours",
+                "expires_in": self.fake.access_ttl,
+                "resource_server": "auth.globus.org",
+                "scope": "openid",
+                "token_type": "Bearer",
+                "refresh_token": "auth-refresh-not-ours",
+                "other_tokens": [
+                    {
+                        "access_token": access,
+                        "refresh_token": refresh,
+                        "expires_in": self.fake.access_ttl,
+                        "resource_server": RESOURCE_SERVER,
+                        "scope": "iri",
+                        "token_type": "Bearer",
+                    }
+                ],
+            }
+        )
+
     def globus_token(self) -> None:
         form = self.form()
         self.fake.token_requests.append(form)
+        if form.get("grant_type") == "authorization_code":
+            self.globus_code_grant(form)
+            return
         refresh = form.get("refresh_token", "")
         if (
             form.get("grant_type") != "refresh_token"

@@ -12,11 +12,12 @@ import json
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 import pytest
 import yaml
 from jupyter_server.base.handlers import APIHandler
@@ -53,6 +54,9 @@ from hpc_jupyter.registry import NAME_PATTERN
 from hpc_jupyter.routes import HANDLERS
 from hpc_jupyter.submission import _KNOWN as JOB_REQUEST_FIELDS
 from tests.idp.nanoidp import NanoIdp
+from tests.iri.fake_iri import CLIENT_ID as IRI_CLIENT_ID
+from tests.iri.fake_iri import FakeIRI
+from tests.iri.fake_iri import start_fake as start_iri
 
 SPEC_FILE = Path(__file__).resolve().parents[2] / "api" / "openapi.yaml"
 VERBS = ("get", "post", "put", "delete", "patch", "head")
@@ -336,12 +340,8 @@ def test_enums_and_models_match_the_code() -> None:
             assert schema.get("additionalProperties") is False, name
 
 
-NOT_YET = {("/hpc/api/facilities/{facility}/login/code", "post")}
-"""Operations whose success no test validates yet: the Globus login (to come) finishes so."""
-
-
 def test_every_operation_has_a_validated_success_test() -> None:
-    assert sorted(spec_operations(load_spec()) - COVERED - NOT_YET) == []
+    assert sorted(spec_operations(load_spec()) - COVERED) == []
 
 
 # -- successes, validated -----------------------------------------------------------------------
@@ -686,6 +686,52 @@ class TestLogin:
         assert started["state"] == pending["state"] == "pending"
         assert pending["user_code"] == started["user_code"]
         assert code["reason"] == "not_supported" and local["reason"] == "not_supported"
+
+
+class TestGlobusLogin:
+    """An IRI facility whose Globus login the user makes; the IRI double plays Globus Auth."""
+
+    @pytest.fixture
+    def iri(self, tmp_path: Path, jp_asyncio_loop: Any) -> Iterator[FakeIRI]:
+        (tmp_path / "storage").mkdir()
+        double = FakeIRI(root=tmp_path / "storage")
+        server = jp_asyncio_loop.run_until_complete(start_iri(double))
+        yield double
+        server.stop()
+        jp_asyncio_loop.run_until_complete(server.close_all_connections())
+
+    @pytest.fixture
+    def hpc_facilities(self, iri: FakeIRI, tmp_path: Path) -> dict[str, Any]:
+        auth = {
+            "client_id": IRI_CLIENT_ID,
+            "auth_url": iri.url + "/auth",
+            "token_file": str(tmp_path / "tokens.json"),
+            "login": {"flow": "globus", "scopes": ["iri"]},
+        }
+        iri_url = iri.url + "/api/v1"
+        options = {"url": iri_url, "compute_resource": "c", "storage_resource": "s"}
+        return {"local": {"kind": "local"}, "alcf": {"kind": "iri", **options, "auth": auth}}
+
+    @covers((LOGIN, "post"), (LOGIN + "/code", "post"))
+    async def test_login_with_a_pasted_code(self, checked: Call) -> None:
+        started = data(await checked("facilities/alcf/login", method="POST", body="", status=200))
+        async with httpx.AsyncClient() as client:
+            page = (await client.get(started["authorize_url"])).text
+        code = page.split("<code>")[1].split("</code>")[0]
+        done = data(
+            await checked(
+                "facilities/alcf/login/code", method="POST", body={"code": code}, status=200
+            )
+        )
+        again = data(
+            await checked(
+                "facilities/alcf/login/code", method="POST", body={"code": code}, status=409
+            )
+        )
+
+        assert started["state"] == "pending" and started["authorize_url"]
+        assert done["state"] == "logged_in" and done["authorize_url"] is None
+        assert again["reason"] == "conflict"
 
 
 # -- errors, validated --------------------------------------------------------------------------

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from ...auth import GlobusToken, HubToken, SecretToken, TokenSource
+from ...auth.device import DeviceLogin
+from ...auth.globus_login import GlobusLogin
+from ...auth.login import LoginSource
 from ...models import AuthState, AuthStatus, System
 from ..base import BackendContext, FacilityBackend
 from .auth_config import AuthSettings
@@ -18,6 +22,9 @@ from .settings import IRISettings
 __all__ = ["IRIFacility"]
 
 _AVAILABLE = {"up": "available"}
+
+LOGIN_FILE = "login.json"
+"""The user's device-login tokens, in the facility's data directory (0600)."""
 
 
 class IRIFacility(FacilityBackend):
@@ -36,6 +43,15 @@ class IRIFacility(FacilityBackend):
         super().__init__(name)
         self.settings = settings
         self.provider = provider
+        self._login: LoginSource | None = None
+        auth = settings.auth
+        if isinstance(provider, DeviceLogin):
+            self._login = provider
+        elif auth.globus_login is not None and isinstance(provider, GlobusToken):
+            assert auth.client_id is not None and auth.token_file is not None
+            self._login = GlobusLogin(
+                name, auth.globus_login, auth.client_id, auth.auth_url, auth.token_file, provider
+            )
         self.client = IRIClient(name, settings, provider)
         self.resources = Resources(self.client)
         self._files = IRIFiles(self.client, self.resources)
@@ -44,7 +60,12 @@ class IRIFacility(FacilityBackend):
     @classmethod
     def create(cls, name: str, options: Mapping[str, Any], context: BackendContext) -> IRIFacility:
         settings = IRISettings.parse(name, options)
-        return cls(name, settings, make_provider(name, settings.auth))
+        login_file = context.data_dir / LOGIN_FILE
+        return cls(name, settings, make_provider(name, settings.auth, login_file))
+
+    @property
+    def login(self) -> LoginSource | None:
+        return self._login
 
     async def systems(self) -> list[System]:
         compute, storage = await self.resources.pair()
@@ -63,8 +84,8 @@ class IRIFacility(FacilityBackend):
     async def auth_state(self) -> AuthState:
         state = await self.provider.state()
         if state.status in (AuthStatus.OK, AuthStatus.EXPIRED) or isinstance(
-            self.provider, HubToken
-        ):  # expired: the Globus login message; a Hub source says what to do itself
+            self.provider, (HubToken, DeviceLogin)
+        ):  # expired: the Globus login message; a Hub or login source says what to do itself
             return state
         return AuthState(
             AuthStatus.ERROR,
@@ -73,15 +94,22 @@ class IRIFacility(FacilityBackend):
         )
 
     async def close(self) -> None:
+        if self._login is not None:
+            await self._login.close()
         await self.client.close()
 
 
-def make_provider(facility: str, settings: AuthSettings) -> TokenSource:
-    """The token source for the configured kind of auth."""
+def make_provider(
+    facility: str, settings: AuthSettings, login_file: Path | None = None
+) -> TokenSource:
+    """The token source for the configured kind of auth (`login_file`: a login's tokens)."""
     if settings.kind == "static":
         assert settings.access_token is not None
         return SecretToken(facility, settings.access_token)
     if settings.kind == "hub":
         assert settings.hub is not None
         return HubToken(facility, settings.hub)
+    if settings.kind == "login":
+        assert settings.device is not None and login_file is not None
+        return DeviceLogin(facility, settings.device, login_file)
     return GlobusToken(facility, settings)

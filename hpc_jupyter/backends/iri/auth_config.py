@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...auth.device_settings import DeviceSettings, is_login_spec, parse_login
+from ...auth.globus_login import GlobusLoginSettings, parse_globus_login
 from ...auth.hub import HubSettings, is_hub_spec, parse_hub
+from ...auth.login import how_to_log_in
 from ...auth.secrets import SecretSource
 from ..base import ConfigError
 
@@ -24,8 +27,11 @@ _GLOBUS_KEYS = frozenset(
         "resource_server",
         "auth_url",
         "login_hint",
+        "login",
     }
 )
+ALCF_APP = "alcf_facility_api_app"
+"""The app name under which ALCF's helper keeps its Globus tokens (globus-sdk's JSON storage)."""
 
 
 def default_login_hint(source: str) -> str:
@@ -41,7 +47,7 @@ class AuthSettings:
     """One of: a Globus token file, a Globus refresh token from a secret source, a bearer token."""
 
     kind: str
-    """`token_file`, `refresh_token`, `static` or `hub`."""
+    """`token_file`, `refresh_token`, `static`, `hub` or `login` (a device login)."""
     token_file: Path | None = None
     refresh_token: SecretSource | None = None
     access_token: SecretSource | None = None
@@ -52,9 +58,15 @@ class AuthSettings:
     login_hint: str = ""
     hub: HubSettings | None = None
     """Where the access token is in JupyterHub's auth_state (`hub`)."""
+    device: DeviceSettings | None = None
+    """The device login that gives the bearer token (`login`)."""
+    globus_login: GlobusLoginSettings | None = None
+    """The Globus login that writes `token_file` (`token_file` with `login`)."""
 
     def __repr__(self) -> str:
-        where = self.token_file or self.refresh_token or self.access_token or self.hub
+        where = (
+            self.token_file or self.refresh_token or self.access_token or self.hub or self.device
+        )
         return f"<AuthSettings {self.kind} from {where!r}>"
 
 
@@ -64,6 +76,8 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
         return AuthSettings("static", access_token=SecretSource.parse(facility, "auth", spec))
     if is_hub_spec(spec):
         return AuthSettings("hub", hub=parse_hub(facility, "auth", spec))
+    if is_login_spec(spec):
+        return AuthSettings("login", device=parse_login(facility, "auth", spec))
     if not isinstance(spec, Mapping):
         raise ConfigError(facility, "auth", "must be a dict")
     unknown = set(spec) - _GLOBUS_KEYS
@@ -75,8 +89,18 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
     resource_server = _optional(facility, "auth.resource_server", spec.get("resource_server"))
     auth_url = _optional(facility, "auth.auth_url", spec.get("auth_url")) or GLOBUS_AUTH_URL
     hint = _optional(facility, "auth.login_hint", spec.get("login_hint"))
-    if "token_file" in spec:
-        raw = _optional(facility, "auth.token_file", spec["token_file"])
+    login = None
+    if "login" in spec:
+        login = parse_globus_login(facility, "auth.login", spec["login"])
+        if "refresh_token" in spec:
+            raise ConfigError(facility, "auth.refresh_token", "must not be set with `login`")
+        if client_id is None:
+            raise ConfigError(facility, "auth.client_id", "required with `login`")
+        hint = hint or how_to_log_in(facility)
+    if "token_file" in spec or login is not None:
+        raw = _optional(facility, "auth.token_file", spec.get("token_file"))
+        if raw is None and login is not None:
+            raw = f"~/.globus/app/{client_id}/{ALCF_APP}/tokens.json"
         if raw is None:
             raise ConfigError(facility, "auth.token_file", "must be the path of a tokens.json")
         path = Path(os.path.expanduser(raw))
@@ -96,6 +120,7 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
             resource_server=resource_server,
             auth_url=auth_url.rstrip("/"),
             login_hint=hint or default_login_hint(str(path)),
+            globus_login=login,
         )
     if "refresh_token" in spec:
         if client_id is None:
@@ -115,8 +140,8 @@ def parse_auth(facility: str, spec: Any) -> AuthSettings:
     raise ConfigError(
         facility,
         "auth",
-        'use {"token_file": ...}, {"refresh_token": ..., "client_id": ...}, {"hub": {...}} or a '
-        'bearer token source such as {"env": "IRI_TOKEN"}',
+        'use {"token_file": ...}, {"refresh_token": ..., "client_id": ...}, {"hub": {...}}, '
+        '{"login": {"flow": "device", ...}} or a bearer token source such as {"env": "IRI_TOKEN"}',
     )
 
 

@@ -53,8 +53,14 @@ class IRISettings(RetrySettings):
         'it), a Globus refresh token `{"refresh_token": SOURCE, "client_id": ...}`, or a bearer '
         'token source such as `{"env": "IRI_TOKEN"}`; also `resource_server`, `auth_url`, '
         '`login_hint`, `access_token`; or `{"hub": {"key": ...}}`: the access token '
-        "JupyterHub holds for the user (e.g. `tokens.<resource server>.access_token` for Globus)",
-        Check("a dict: a token file, a refresh token, a secret source, or `hub`", _auth),
+        "JupyterHub holds for the user (e.g. `tokens.<resource server>.access_token` for Globus); "
+        'or `{"login": {"flow": "device", ...}}`: the bearer token of a device login the user '
+        "makes from the panel or `%hpc_login`. With `client_id`, "
+        '`"login": {"flow": "globus", "scopes": [...], "session_required_policies": [...]}` '
+        "lets the user make the Globus login from the panel or `%hpc_login`; the tokens go to "
+        "`token_file` (default: ALCF's helper's, "
+        "`~/.globus/app/<client_id>/alcf_facility_api_app/tokens.json`)",
+        Check("a dict: a token file, a refresh token, a secret source, `hub` or `login`", _auth),
         missing='required, e.g. {"token_file": "~/.globus/app/.../tokens.json"}',
         secret=True,
     )

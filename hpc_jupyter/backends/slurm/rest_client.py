@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from ...auth import SlurmJWT
+from ...auth.device import DeviceLogin
 from ...auth.hub import HubToken
 from ...errors import (
     FacilityAuthError,
@@ -77,7 +78,7 @@ class SlurmRestClient:
         facility: str,
         url: str,
         user: str,
-        token: SlurmJWT | HubToken,
+        token: SlurmJWT | HubToken | DeviceLogin,
         timeout: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
@@ -142,6 +143,8 @@ class SlurmRestClient:
         """Where the token comes from, safe to show."""
         if isinstance(self.token, HubToken):
             return "the user's JupyterHub login"
+        if isinstance(self.token, DeviceLogin):
+            return f"the user's login: `%hpc_login {self.facility}` or the panel"
         return self.token.source.describe()
 
     def _auth_error(self) -> FacilityAuthError:

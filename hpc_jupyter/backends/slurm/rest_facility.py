@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...auth import SlurmJWT
+from ...auth.device import DeviceLogin
+from ...auth.device_settings import DeviceSettings
 from ...auth.hub import HubSettings, HubToken
+from ...auth.login import LoginSource
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus
 from ..base import BackendContext, FileBackend
@@ -18,6 +21,9 @@ from .rest_client import SlurmRestClient
 from .rest_jobs import SlurmRestJobs
 from .schema import collection
 from .settings import SlurmRestSettings
+
+LOGIN_FILE = "login.json"
+"""The user's login tokens, in the facility's data directory (0600)."""
 
 
 class SlurmRestFacility(SlurmFacility):
@@ -44,11 +50,13 @@ class SlurmRestFacility(SlurmFacility):
         cls, name: str, options: Mapping[str, Any], context: BackendContext
     ) -> SlurmRestFacility:
         settings = read_settings(SlurmRestSettings, name, options)
-        token: SlurmJWT | HubToken = (
-            HubToken(name, settings.token)
-            if isinstance(settings.token, HubSettings)
-            else SlurmJWT(name, settings.token)
-        )
+        token: SlurmJWT | HubToken | DeviceLogin
+        if isinstance(settings.token, HubSettings):
+            token = HubToken(name, settings.token)
+        elif isinstance(settings.token, DeviceSettings):
+            token = DeviceLogin(name, settings.token, context.data_dir / LOGIN_FILE)
+        else:
+            token = SlurmJWT(name, settings.token)
         client = SlurmRestClient(name, settings.url, settings.user, token, timeout=settings.timeout)
         files = LocalFiles(settings.files) if settings.files else None
         home = settings.start_dir(settings.user)
@@ -65,9 +73,14 @@ class SlurmRestFacility(SlurmFacility):
             jobs.history = SlurmHistory(name, client, jobs.version, settings.history_days)
         return cls(name, client, jobs, files, settings.system or name, home)
 
+    @property
+    def login(self) -> LoginSource | None:
+        token = self.client.token
+        return token if isinstance(token, DeviceLogin) else None
+
     async def auth_state(self) -> AuthState:
-        if isinstance(self.client.token, HubToken):
-            state = await self.client.token.state()  # not in a Hub, or its login has expired
+        if isinstance(self.client.token, (HubToken, DeviceLogin)):
+            state = await self.client.token.state()  # no Hub or no login, or it has expired
             if state.status != AuthStatus.OK:
                 return state
         # ping/ needs the token up to v0.0.38; 24.11 on answer it 200 (`responding: false`)
@@ -90,4 +103,6 @@ class SlurmRestFacility(SlurmFacility):
         return AuthState(AuthStatus.OK)
 
     async def close(self) -> None:
+        if isinstance(self.client.token, DeviceLogin):
+            await self.client.token.close()
         await self.client.close()

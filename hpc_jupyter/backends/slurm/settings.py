@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...auth.device_settings import DeviceSettings
 from ...auth.hub import HubSettings
 from ...auth.secrets import SecretSource
 from ...errors import ConfigError
@@ -149,11 +150,13 @@ class SlurmRestSettings(SlurmSettings):
         text(absent="needs the Slurm user name the token belongs to"),
         missing="needs the Slurm user name the token belongs to",
     )
-    token: SecretSource | HubSettings = option(
+    token: SecretSource | HubSettings | DeviceSettings = option(
         'where the user\'s JWT comes from, e.g. `{"command": "scontrol token lifespan=3600"}`; '
         "read again before its `exp` and once after Slurm refuses it; "
         '`{"hub": {"key": "access_token"}}` takes the IdP token JupyterHub holds for the user '
-        "(for a Slurm that accepts it with `AuthAltParameters=jwks=`)",
+        "(for a Slurm that accepts it with `AuthAltParameters=jwks=`); "
+        '`{"login": {"flow": "device", ...}}` the IdP token of a device login the user makes '
+        "from the panel or `%hpc_login` (the same Slurm setup)",
         secret_or_hub(),
         missing='needs a token source, e.g. {"command": "scontrol token lifespan=600"}',
         secret=True,
