@@ -267,7 +267,8 @@ export class HPCPanel extends Panel {
   private async _loggedOut(): Promise<void> {
     const name = this._facility?.name;
     await this.recheckAuth();
-    if (name && this._facility?.name === name) {
+    const status = this._facility?.auth.status;
+    if (name && this._facility?.name === name && status !== 'ok') {
       this._select(name);
     }
   }
@@ -334,9 +335,11 @@ export class HPCPanel extends Panel {
     }
     this._auth.dataset.status = status;
     this._authText.textContent = text;
-    // A facility the panel logs in to offers "Log in" instead of "Check again".
+    // A facility the panel logs in to offers "Log in" instead of "Check again" (which
+    // stays for a token service that cannot be asked now).
     const login = canLogIn(this._facility);
-    this._recheck.hidden = !recheck || login;
+    this._recheck.hidden =
+      !recheck || (login && (status === 'expired' || status === 'error'));
     this._login.show(login ? this._facility : null, status);
   }
 
