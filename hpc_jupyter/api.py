@@ -421,6 +421,54 @@ class HPC:
         self._facility, self.system = facility.name, system
         return self
 
+    # -- login -------------------------------------------------------------------------------
+
+    def login(
+        self,
+        name: str | None = None,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+        ask: Callable[[str], str] | None = None,
+        show: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Log in to facility `name` (default: the one in use); the server keeps the tokens.
+
+        Device login: shows where to go and the code to enter, then (`wait`) waits until the
+        user has approved, refused or let it expire. Globus login: shows the URL where the user
+        authorizes, then `ask`s for the code Globus shows. Returns where the login stands
+        (`state`: `logged_in`, `pending` or `logged_out`, and a `message`).
+        """
+        name = self.facility_name if name is None else name
+        ask = ask or input  # looked up now: Jupyter gives each cell's input() the frontend's stdin
+        show = show or print
+        started = self.client.login(name)
+        if started.get("flow") == "globus":
+            url = started["authorize_url"]
+            show(f"Open this URL, log in to Globus and copy the code it shows:\n{url}")
+            code = ask("Paste the code here: ").strip()
+            if not code:
+                return self.client.login_status(name)
+            return self.client.finish_login(name, code)
+        where = started.get("verification_uri_complete") or started.get("verification_uri")
+        show(f"Open {where} and enter the code {started.get('user_code')} to log in to {name!r}.")
+        if not wait:
+            return started
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+        status = started
+        while status.get("state") == "pending" and time.monotonic() < deadline:
+            time.sleep(min(float(status.get("interval") or 2.0), 2.0))
+            status = self.client.login_status(name)
+        return status
+
+    def login_status(self, name: str | None = None) -> dict[str, Any]:
+        """Where the login to facility `name` (default: the one in use) stands."""
+        return self.client.login_status(self.facility_name if name is None else name)
+
+    def logout(self, name: str | None = None) -> dict[str, Any]:
+        """Log out of facility `name` (default: the one in use): the server forgets the tokens."""
+        return self.client.logout(self.facility_name if name is None else name)
+
     def _poll_interval(self, name: str) -> float:
         if name not in self._described:
             self.facility(name)

@@ -447,6 +447,30 @@ class HPCClient:
             raise HPCError("The hpc-jupyter server sent a malformed /hpc/api/info reply.")
         return data
 
+    def _login(self, method: str, facility: str, *more: str, body: Any = None) -> dict[str, Any]:
+        data = self.request(
+            method, api_path("facilities", facility, "login", *more), json_body=body
+        )
+        if not isinstance(data, dict) or "state" not in data:
+            raise HPCError("The hpc-jupyter server sent a malformed login reply.")
+        return data
+
+    def login(self, facility: str) -> dict[str, Any]:
+        """POST .../login: start a login (the server keeps the tokens; this gets none)."""
+        return self._login("POST", facility)
+
+    def login_status(self, facility: str) -> dict[str, Any]:
+        """GET .../login: where the login to `facility` stands."""
+        return self._login("GET", facility)
+
+    def finish_login(self, facility: str, code: str) -> dict[str, Any]:
+        """POST .../login/code: finish a Globus login with the code the user pasted."""
+        return self._login("POST", facility, "code", body={"code": code})
+
+    def logout(self, facility: str) -> dict[str, Any]:
+        """DELETE .../login: the server forgets the tokens."""
+        return self._login("DELETE", facility)
+
     def check_api_version(self) -> None:
         """Make sure the server speaks our API version (asked once per client)."""
         if self._api_checked:

@@ -12,7 +12,7 @@ import argparse
 import functools
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
@@ -175,6 +175,33 @@ class HPCMagics(Magics):
         elif args.system is not None:
             hpc.use(hpc.facility_name, args.system)
         return hpc.facility()
+
+    # -- login ---------------------------------------------------------------------------------
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("facility", nargs="?", default=None, help="The facility (default: the one in use).")
+    @_argument("--no-wait", action="store_true", help="Start a device login; do not wait for it.")
+    @_one_line_errors
+    def hpc_login(self, line: str = "") -> None:
+        """Log in to a facility: open the page shown and enter the code (Globus: paste it here)."""
+        args = _parse(self.hpc_login, line)
+        hpc = self._api()
+        name = args.facility or hpc.facility_name
+        status = hpc.login(name, wait=not args.no_wait)
+        print(_login_line(name, status), flush=True)
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("facility", nargs="?", default=None, help="The facility (default: the one in use).")
+    @_one_line_errors
+    def hpc_logout(self, line: str = "") -> None:
+        """Log out of a facility: the server forgets your tokens for it."""
+        args = _parse(self.hpc_logout, line)
+        hpc = self._api()
+        name = args.facility or hpc.facility_name
+        status = hpc.logout(name)
+        print(_login_line(name, status), flush=True)
 
     # -- files ---------------------------------------------------------------------------------
 
@@ -451,6 +478,16 @@ class HPCMagics(Magics):
             system=args.system or hpc.system,
             hpc=hpc,
         )
+
+
+def _login_line(name: str, status: Mapping[str, Any]) -> str:
+    """One line: logged in, still pending, or why not."""
+    state = status.get("state")
+    if state == "logged_in":
+        return f"Logged in to facility {name!r}."
+    if state == "pending":
+        return f"The login to facility {name!r} is still pending: {status.get('message') or ''}"
+    return f"Not logged in to facility {name!r}: {status.get('message') or 'no reason given'}"
 
 
 def _tracked(handle: JobHandle) -> JobHandle:

@@ -105,6 +105,8 @@ def test_load_ext_registers_line_and_cell_magics(ip: Any) -> None:
         "hpc_wait",
         "hpc_upload",
         "hpc_download",
+        "hpc_login",
+        "hpc_logout",
     ]:
         assert name in magics["line"], name
     assert "hpc_submit" in magics["cell"]

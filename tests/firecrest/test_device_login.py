@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from hpc_jupyter.auth.device import DeviceLogin
@@ -23,6 +24,8 @@ from tests.firecrest.double_fixtures import facility_options
 from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
 from tests.helpers import expect_error, wait_until
 from tests.idp.nanoidp import AUDIENCE, NanoIdp, start_nanoidp, stop_nanoidp
+from tests.notebook_runner import output_text, run_in_server_kernel
+from tests.server_process import jupyter_server
 
 HOME = "/home/hpcuser"
 
@@ -239,3 +242,116 @@ async def test_expired_code_is_logged_out(short_codes: NanoIdp, tmp_path: Path) 
         assert status["state"] == "logged_out" and "expired" in status["message"]
     finally:
         await login.close()
+
+
+async def test_hpc_login_in_a_real_kernel(
+    hpc_server: Any, hpc_app: Any, jp_fetch: Any, nanoidp: NanoIdp, hpc_data_dir: Path
+) -> None:
+    # Given a notebook that logs in, lists files, prints its environment and logs out
+    cells = [
+        "%load_ext hpc_jupyter\n%hpc_login alps",
+        "%hpc_ls /home/hpcuser",
+        "import os, json; print(json.dumps(dict(os.environ)))",
+        "%hpc_logout alps",
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    tokens: dict[str, Any] = {}
+
+    async def approve_as_the_user() -> None:
+        # the user reads the code the magic printed and enters it at the IdP's page
+        login = login_of(hpc_app)
+        while login._pending is None:
+            await asyncio.sleep(0.1)
+        await asyncio.to_thread(nanoidp.approve, login._pending.user_code, "alice")
+        while login.file.read() is None:
+            await asyncio.sleep(0.1)
+        tokens.update(json.loads((hpc_data_dir / "alps" / "login.json").read_text()))
+
+    user = asyncio.create_task(approve_as_the_user())
+    try:
+        await run_in_server_kernel(hpc_server, jp_fetch, notebook, "login.ipynb")
+    finally:
+        user.cancel()
+    out = [output_text(cell) for cell in notebook.cells]
+    # Then the magic showed where to go and the code, then one line: logged in
+    assert f"Open {nanoidp.issuer}/device?user_code=" in out[0]
+    assert out[0].rstrip().endswith("Logged in to facility 'alps'.")
+    assert out[1].strip() and "hpc-jupyter:" not in out[1]  # listed with the login's token
+    # And logging out says so
+    assert "Not logged in to facility 'alps': You logged out" in out[3]
+    # And no token reached the kernel: not its outputs, not its environment
+    assert tokens["access_token"] and tokens["refresh_token"]
+    for secret in (tokens["access_token"], tokens["refresh_token"]):
+        assert all(secret not in text for text in out)
+
+
+async def test_a_refused_refresh_ends_the_login(
+    api: Any, hpc_app: Any, nanoidp: NanoIdp, hpc_data_dir: Path
+) -> None:
+    # Given a login whose refresh token the IdP no longer accepts (revoked, or expired)
+    await log_in(api, nanoidp)
+    path = hpc_data_dir / "alps" / "login.json"
+    tokens = json.loads(path.read_text())
+    path.write_text(json.dumps({**tokens, "refresh_token": "revoked-long-ago"}))
+    # When the access token is due for renewal
+    login_of(hpc_app).clock = lambda: time.time() + 40
+    # Then the facility says the login has ended and what to do; the file is gone
+    auth = (await api("facilities", "alps"))["auth"]
+    assert auth["status"] == "expired"
+    assert "would not renew it" in auth["message"] and "%hpc_login alps" in auth["message"]
+    assert not path.exists()
+    status = await api("facilities", "alps", "login")
+    assert status["state"] == "logged_out" and "would not renew it" in status["message"]
+
+
+async def test_stopping_with_a_login_pending_does_not_hang(
+    nanoidp: NanoIdp, tmp_path: Path
+) -> None:
+    # Given a device login the server is polling for
+    settings = parse_login("f", "token", nanoidp.login_config())
+    login = DeviceLogin("f", settings, tmp_path / "login.json")
+    await login.start()
+    poller = login._poller
+    assert poller is not None and not poller.done()
+    # When the server stops, then the polling ends at once
+    started = time.monotonic()
+    await login.close()
+    assert time.monotonic() - started < 2
+    assert poller.done() and login._poller is None
+
+
+async def test_real_servers_share_the_login_its_renewal_and_a_restart(
+    api: Any,
+    fake: FakeFirecrest,
+    nanoidp: NanoIdp,
+    tmp_path: Path,
+    hpc_data_dir: Path,
+    hpc_facilities: dict[str, Any],
+) -> None:
+    files = f"files?path={HOME}"
+    config = {"data_dir": str(hpc_data_dir), "facilities": hpc_facilities}
+    strict = {"allow_unauthenticated_access": False}
+    with jupyter_server(tmp_path / "second", config, server_app=strict) as second:
+        # Given a login made on one server of the user
+        await log_in(api, nanoidp)
+        issued = json.loads((hpc_data_dir / "alps" / "login.json").read_text())["issued_at"]
+        # Then another server of the user (a real process) is logged in too, and uses it
+        assert (await second.call("facilities", "alps", "login"))["state"] == "logged_in"
+        await second.call("facilities", "alps", files)
+        assert len(bearer_tokens(fake)) == 1
+        # When the access token has under 30 s left and both servers call the facility at once
+        await asyncio.sleep(max(issued + 31 - time.time(), 0))
+        await asyncio.gather(
+            api("facilities", "alps", "files", params={"path": HOME}),
+            second.call("facilities", "alps", files),
+        )
+        # Then one renewed it and the other took the new token (spending the rotating refresh
+        # token twice would have ended the login): two tokens in all, still logged in
+        assert len(bearer_tokens(fake)) == 2
+        assert (await second.call("facilities", "alps", "login"))["state"] == "logged_in"
+        assert (await api("facilities", "alps"))["auth"]["status"] == "ok"
+    # And a server started afterwards is logged in without a new login
+    with jupyter_server(tmp_path / "third", config, server_app=strict) as third:
+        assert (await third.call("facilities", "alps"))["auth"]["status"] == "ok"
+        await third.call("facilities", "alps", files)
+        assert len(bearer_tokens(fake)) == 2

@@ -7,18 +7,21 @@ JSON storage format in the facility's token file, which `GlobusToken` then keeps
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import stat
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from IPython.testing import globalipapp
 
 from hpc_jupyter.backends.iri.auth_config import parse_auth
+from hpc_jupyter.client import set_default_client
 from tests.helpers import expect_error
 from tests.iri.fake_iri import CLIENT_ID, RESOURCE_SERVER, FakeIRI
 from tests.iri.token_files import stored
@@ -135,3 +138,47 @@ def test_the_token_file_defaults_to_alcf_helpers(monkeypatch: pytest.MonkeyPatch
         f"/home/someone/.globus/app/{CLIENT_ID}/alcf_facility_api_app/tokens.json"
     )
     assert auth.globus_login is not None and auth.globus_login.scopes == ("iri", "openid")
+
+
+@pytest.fixture
+def kernel(kernel_env: Any) -> Iterator[Any]:
+    """An IPython shell with the magics loaded, as a kernel the test server started."""
+    shell = globalipapp.get_ipython()  # type: ignore[no-untyped-call]
+    shell.run_line_magic("load_ext", "hpc_jupyter")
+    shell.run_line_magic("reload_ext", "hpc_jupyter")
+    previous = set_default_client(None)
+    yield shell
+    client = set_default_client(previous)
+    if client is not None:
+        client.close()
+
+
+async def test_hpc_login_asks_for_the_globus_code(
+    kernel: Any,
+    fake: FakeIRI,
+    login_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prompts: list[str] = []
+
+    def the_user(prompt: str) -> str:
+        # the user opened the URL the magic printed, logged in, and pastes the code shown
+        prompts.append(prompt)
+        url = re.findall(r"^(http\S+)$", capsys.readouterr().out, re.MULTILINE)[-1]
+        page = httpx.get(url).text
+        return page.split("<code>")[1].split("</code>")[0]
+
+    monkeypatch.setattr("builtins.input", the_user)
+    # When the user runs %hpc_login, then %hpc_ls, then %hpc_logout
+    await asyncio.to_thread(kernel.run_line_magic, "hpc_login", "alcf")
+    logged_in = capsys.readouterr().out
+    listing = await asyncio.to_thread(kernel.run_line_magic, "hpc_ls", f"-f alcf {HOME}")
+    await asyncio.to_thread(kernel.run_line_magic, "hpc_logout", "alcf")
+    logged_out = capsys.readouterr()
+    # Then it asked for the code once and said, in one line, that the user is logged in
+    assert prompts == ["Paste the code here: "]
+    assert logged_in.strip() == "Logged in to facility 'alcf'."
+    assert listing is not None
+    assert logged_out.out.startswith("Not logged in to facility 'alcf': You logged out")
+    assert not login_file.exists()

@@ -743,6 +743,7 @@ async def test_unknown_facility_is_404_on_every_facility_route(checked: Call) ->
         "facilities/nowhere/files",
         "facilities/nowhere/jobs",
         "facilities/nowhere/jobs/1/output",
+        "facilities/nowhere/login",
     ]:
         error = data(await checked(path, status=404))
 
