@@ -316,4 +316,31 @@ export class HPCService {
       )
     );
   }
+
+  /** Where the user's login to a facility with `auth.login` stands. */
+  login(facility: string): Promise<HPC.ILogin> {
+    return this.json<HPC.ILogin>(facilityPath(facility, '/login'));
+  }
+
+  /** Start a login (replacing a pending one): where the user goes and what to type. */
+  startLogin(facility: string): Promise<HPC.ILogin> {
+    return this.json<HPC.ILogin>(facilityPath(facility, '/login'), {
+      method: 'POST'
+    });
+  }
+
+  /** Finish a `globus` login with the code the user pasted. */
+  finishLogin(facility: string, code: string): Promise<HPC.ILogin> {
+    return this.json<HPC.ILogin>(facilityPath(facility, '/login/code'), {
+      method: 'POST',
+      json: { code } satisfies HPC.ILoginCode
+    });
+  }
+
+  /** Log out: the server forgets the tokens (and a pending login). */
+  logout(facility: string): Promise<HPC.ILogin> {
+    return this.json<HPC.ILogin>(facilityPath(facility, '/login'), {
+      method: 'DELETE'
+    });
+  }
 }

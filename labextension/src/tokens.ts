@@ -57,6 +57,12 @@ export namespace HPC {
 
   export type IOutputChunk = Schemas['OutputChunk'];
 
+  /** A login to a facility with `auth.login` (GET/POST/DELETE .../login); never a credential. */
+  export type ILogin = Schemas['Login'];
+
+  /** The body of POST .../login/code: the code the user pasted from the provider's page. */
+  export type ILoginCode = Schemas['LoginCode'];
+
   /** A `job_state` server event (hpc_jupyter/event_schemas/job_state/v1.yaml). */
   export interface IJobStateEvent {
     facility: string;

@@ -11,10 +11,8 @@ Screenshots go to artifacts/browser/login-*.png.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.iri_thread import served_iri
 from tests.browser.lab_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -34,7 +33,7 @@ from tests.browser.lab_server import (
     response_text,
     screenshot,
 )
-from tests.iri.fake_iri import CLIENT_ID, HOME, STORAGE_ID, FakeIRI, start_fake
+from tests.iri.fake_iri import CLIENT_ID, HOME, STORAGE_ID, FakeIRI
 
 pytestmark = pytest.mark.browser
 
@@ -52,19 +51,8 @@ def fake(tmp_path: Path) -> Iterator[FakeIRI]:
     home = tmp_path / "storage"
     home.mkdir()
     (home / "run.out").write_text("done\n")
-    double = FakeIRI(root=home)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="fake-iri", daemon=True)
-    thread.start()
-    server = asyncio.run_coroutine_threadsafe(start_fake(double), loop).result(10)
-    try:
+    with served_iri(home) as double:
         yield double
-    finally:
-        loop.call_soon_threadsafe(server.stop)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
-    assert double.problems == [], double.problems
 
 
 @pytest.fixture

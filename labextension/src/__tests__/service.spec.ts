@@ -262,3 +262,26 @@ describe('HPCService.partitions', () => {
     expect(calls[0].init?.method ?? 'GET').toBe('GET');
   });
 });
+
+describe('HPCService login', () => {
+  it('gets, starts, finishes and forgets a login at the facility', async () => {
+    const pending = { flow: 'globus', state: 'pending', message: null };
+    const { requester, calls } = fake({
+      'facilities/a%20b/login': json(pending),
+      'facilities/a%20b/login/code': json({ ...pending, state: 'logged_in' })
+    });
+    const service = new HPCService(requester);
+    expect(await service.login('a b')).toEqual(pending);
+    await service.startLogin('a b');
+    const done = await service.finishLogin('a b', 'the-code');
+    expect(done.state).toBe('logged_in');
+    await service.logout('a b');
+    expect(calls.map(c => [c.init?.method ?? 'GET', c.endPoint])).toEqual([
+      ['GET', 'facilities/a%20b/login'],
+      ['POST', 'facilities/a%20b/login'],
+      ['POST', 'facilities/a%20b/login/code'],
+      ['DELETE', 'facilities/a%20b/login']
+    ]);
+    expect(calls[2].init?.json).toEqual({ code: 'the-code' });
+  });
+});

@@ -13,6 +13,7 @@ import { HPC } from '../tokens';
 import { h } from './dom';
 import { RemoteFiles, type ReadLabFiles } from './files';
 import { RemoteJobs } from './jobs';
+import { canLogIn, LoginBox } from './login';
 
 export namespace HPCPanel {
   export interface IOptions {
@@ -67,6 +68,13 @@ export class HPCPanel extends Panel {
       this._authText,
       this._recheck
     );
+    // Logging in or out changes the facility's status: ask for it again either way.
+    this._login = new LoginBox({
+      api: this._service,
+      trans,
+      onLoggedIn: () => void this.recheckAuth(),
+      onLoggedOut: () => void this._loggedOut()
+    });
     this._message = h('div', { class: 'hpc-Panel-message', role: 'alert' });
     const header = new Widget({
       node: h(
@@ -80,7 +88,8 @@ export class HPCPanel extends Panel {
           h('span', {}, trans.__('Facility')),
           this._picker
         ),
-        this._auth
+        this._auth,
+        this._login.node
       )
     });
     this.files = new RemoteFiles({
@@ -190,6 +199,11 @@ export class HPCPanel extends Panel {
     this._select((saved ?? usable ?? this._facilities[0]).name);
   }
 
+  dispose(): void {
+    this._login.dispose();
+    super.dispose();
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this._monitor.visible = true;
@@ -246,6 +260,16 @@ export class HPCPanel extends Panel {
     } else {
       this._facility = fresh;
       this._showAuth(fresh);
+    }
+  }
+
+  /** After "Log out": its status again, and its files and jobs listed again (now refused). */
+  private async _loggedOut(): Promise<void> {
+    const name = this._facility?.name;
+    await this.recheckAuth();
+    const status = this._facility?.auth.status;
+    if (name && this._facility?.name === name && status !== 'ok') {
+      this._select(name);
     }
   }
 
@@ -311,7 +335,12 @@ export class HPCPanel extends Panel {
     }
     this._auth.dataset.status = status;
     this._authText.textContent = text;
-    this._recheck.hidden = !recheck;
+    // A facility the panel logs in to offers "Log in" instead of "Check again" (which
+    // stays for a token service that cannot be asked now).
+    const login = canLogIn(this._facility);
+    this._recheck.hidden =
+      !recheck || (login && (status === 'expired' || status === 'error'));
+    this._login.show(login ? this._facility : null, status);
   }
 
   private _showMessage(text: string): void {
@@ -332,6 +361,7 @@ export class HPCPanel extends Panel {
   private _auth: HTMLDivElement;
   private _authText: HTMLSpanElement;
   private _recheck: HTMLButtonElement;
+  private _login: LoginBox;
   private _message: HTMLDivElement;
   private _stateChanged = new Signal<this, void>(this);
 }
