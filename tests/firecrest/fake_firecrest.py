@@ -100,6 +100,12 @@ class FakeFirecrest:
     """Rows `/status/{system}/partitions` answers; the recorded ones when None."""
     next_job: int = 100
     url: str = ""
+    jwks_url: str = ""
+    """When set, tokens are an IdP's JWTs, checked against its keys here (as FirecREST checks
+    Keycloak's), not the double's own tokens from /auth/token."""
+    jwt_audience: str = ""
+    accepted: list[tuple[float, str]] = field(default_factory=list)
+    """(when, token) of every request whose IdP JWT the double accepted (with `jwks_url`)."""
 
     # -- steering -------------------------------------------------------------------------
 
@@ -305,7 +311,8 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         if not header.startswith("Bearer "):
             self.reply(401, error_body("65"))
             return False
-        expires = self.fake.tokens.get(header[len("Bearer ") :])
+        token = header[len("Bearer ") :]
+        expires = self.jwt_expiry(token) if self.fake.jwks_url else self.fake.tokens.get(token)
         if expires is None:
             self.reply(401, error_body("66"))
             return False
@@ -316,7 +323,28 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         if left < 30:
             self.reply(401, error_body("68"))
             return False
+        if self.fake.jwks_url:
+            self.fake.accepted.append((time.time(), token))
         return True
+
+    def jwt_expiry(self, token: str) -> float | None:
+        """The expiry of a JWT the IdP signed for FirecREST's audience; None if it is not one."""
+        import jwt
+
+        keys = jwt.PyJWKClient(self.fake.jwks_url, cache_keys=True)
+        try:
+            key = keys.get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self.fake.jwt_audience or None,
+                options={"verify_exp": False},  # an expired token gets FirecREST's own answer
+            )
+        except jwt.PyJWTError:
+            return None
+        exp = claims.get("exp")
+        return float(exp) if isinstance(exp, (int, float)) else None
 
     # -- request parts --------------------------------------------------------------------
 

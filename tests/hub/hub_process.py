@@ -224,11 +224,20 @@ class Hub:
         assert response.status_code == 204, response.text
 
 
-def start_hub(root: Path) -> Hub:
-    """Write the config, start `jupyterhub`, wait until its API answers."""
+def start_hub(
+    root: Path,
+    extra_config: str = "",
+    single_user_config: dict[str, Any] = SINGLE_USER_CONFIG,
+    proxy_port: int | None = None,
+) -> Hub:
+    """Write the config, start `jupyterhub`, wait until its API answers.
+
+    `extra_config` is appended to the config (it may set another authenticator); spawned
+    servers get `single_user_config`; `proxy_port` is the public port (a free one if None).
+    """
     chp = install_chp()
     hub_port = free_port()
-    proxy_port = free_port()
+    proxy_port = proxy_port or free_port()
     admin_token = secrets.token_hex(32)
     config = HUB_CONFIG.format(
         tests_root=str(Path(__file__).parents[2]),
@@ -241,9 +250,9 @@ def start_hub(root: Path) -> Hub:
         server_scopes=SERVER_TOKEN_SCOPES,
         admin_token=admin_token,
     )
-    (root / "jupyterhub_config.py").write_text(config)
+    (root / "jupyterhub_config.py").write_text(config + extra_config)
     (root / "jupyter").mkdir()
-    (root / "jupyter" / "jupyter_server_config.json").write_text(json.dumps(SINGLE_USER_CONFIG))
+    (root / "jupyter" / "jupyter_server_config.json").write_text(json.dumps(single_user_config))
     hub = Hub(root, f"http://127.0.0.1:{hub_port}/hub/api", admin_token)
     hub.public_url = f"http://127.0.0.1:{proxy_port}"
     env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
