@@ -1,1 +1,0 @@
-"""A real OpenID Connect provider for the tests: nanoidp from PyPI."""
