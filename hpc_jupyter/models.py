@@ -74,6 +74,8 @@ class Capability(str, enum.Enum):
     """Hold a pending job and release it again."""
     JOBS_REQUEUE = "jobs.requeue"
     """Put a running job back in the queue."""
+    AUTH_LOGIN = "auth.login"
+    """The user logs in from the panel or `%hpc_login` (`/login` routes)."""
 
 
 class AuthStatus(str, enum.Enum):

@@ -474,6 +474,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/hpc/api/facilities/{facility}/login': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    /**
+     * Where the user's login to the facility stands
+     * @description Only with the `auth.login` capability (else 400, `not_supported`): facilities whose credentials come from a login the user makes (OAuth device flow, Globus native-app login). Never contains a credential. A panel polls this while a login is pending.
+     */
+    get: operations['getLogin'];
+    put?: never;
+    /**
+     * Start a login
+     * @description Starts a new login, replacing one still pending: for the `device` flow the server asks the identity provider for a user code and polls its token endpoint itself; for the `globus` flow it answers with the URL where the user authorizes and gets a code to paste back (`POST .../login/code`). The tokens stay in the server (a 0600 file in its data directory); the answer says only where the user goes and what to type.
+     */
+    post: operations['startLogin'];
+    /**
+     * Log out
+     * @description Forgets the user's tokens for the facility (and a pending login); the facility's auth status becomes `expired` until the user logs in again.
+     */
+    delete: operations['logout'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/hpc/api/facilities/{facility}/login/code': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Finish a login with the code the user pasted
+     * @description For flows that end with a code the user copies from the identity provider's page (`globus`). 409 when no login is pending; 400 when the provider does not accept the code (the login stays pending, so the user can paste it again).
+     */
+    post: operations['finishLogin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/hpc/api/facilities/{facility}/partitions': {
     parameters: {
       query?: never;
@@ -609,7 +663,41 @@ export interface components {
       | 'jobs.output'
       | 'jobs.partitions'
       | 'jobs.hold'
-      | 'jobs.requeue';
+      | 'jobs.requeue'
+      | 'auth.login';
+    /** @description A login the user makes to a facility. Never a credential: only where to go, what to type, and where things stand. */
+    Login: {
+      /**
+       * @description `device`: OAuth 2.0 device authorization (RFC 8628); open `verification_uri` and enter `user_code`, the server notices by itself. `globus`: Globus native-app login with PKCE; open `authorize_url`, then paste the code shown there back.
+       * @enum {string}
+       */
+      flow: 'device' | 'globus';
+      /**
+       * @description `pending` until the user completes it at the provider (or it expires or is refused, back to `logged_out` with a `message`); `logged_in` while the server holds tokens it can use or renew.
+       * @enum {string}
+       */
+      state: 'logged_out' | 'pending' | 'logged_in';
+      /** @description What the user should do now, or why the last login ended. */
+      message: string | null;
+      /** @description `device`: where to enter the code. */
+      verification_uri?: string | null;
+      /** @description `device`: the same page with the code filled in, when the provider offers it. */
+      verification_uri_complete?: string | null;
+      /** @description `device`: the code to enter. */
+      user_code?: string | null;
+      /** @description `globus`: the page where the user authorizes and gets the code to paste. */
+      authorize_url?: string | null;
+      /** @description When a pending login request expires (Unix seconds). */
+      expires_at?: number | null;
+      /** @description Seconds between two looks at a pending login. */
+      interval?: number | null;
+      /** @description When the login itself ends (the refresh token's expiry, Unix seconds), if the provider says; the user logs in again then. */
+      logged_in_until?: number | null;
+    };
+    LoginCode: {
+      /** @description The code the provider showed after the user authorized. */
+      code: string;
+    };
     Listing: {
       /** @description The directory listed (the home directory when none was asked for). */
       path: string;
@@ -1730,6 +1818,125 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['FacilityAuth'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Unhandled'];
+      502: components['responses']['BadGateway'];
+      504: components['responses']['GatewayTimeout'];
+    };
+  };
+  getLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The login. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Login'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Unhandled'];
+    };
+  };
+  startLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The login, now `pending`. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Login'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Unhandled'];
+      502: components['responses']['BadGateway'];
+      504: components['responses']['GatewayTimeout'];
+    };
+  };
+  logout: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The login, now `logged_out`. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Login'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Unhandled'];
+    };
+  };
+  finishLogin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LoginCode'];
+      };
+    };
+    responses: {
+      /** @description The login, now `logged_in`. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Login'];
+        };
+      };
+      400: components['responses']['BadRequest'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
