@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 
@@ -26,11 +27,18 @@ from tests.browser.firecrest_thread import ThreadedFirecrest
 from tests.browser.lab_server import SECOND, open_browser, open_panel, screenshot, wait_for
 from tests.firecrest.fake_firecrest import USER
 from tests.hub.hub_process import Hub, free_port, start_hub, stop_hub
-from tests.idp.nanoidp import IdP, nanoidp
+from tests.idp.nanoidp import (
+    AUDIENCE,
+    CONFIDENTIAL_CLIENT_ID,
+    CONFIDENTIAL_CLIENT_SECRET,
+    USERS,
+    NanoIdp,
+    start_nanoidp,
+    stop_nanoidp,
+)
 
 pytestmark = pytest.mark.browser
 
-PASSWORDS = {"alice": "alice-password-1", "bob": "bob-password-2"}
 HOOK_MARGIN = 45
 """The hook refreshes once the access token has less than this left (tokens live 60 s)."""
 
@@ -67,7 +75,7 @@ NOTEBOOK_CELLS = [
 
 @dataclass
 class World:
-    idp: IdP
+    idp: NanoIdp
     hub: Hub
     firecrest: ThreadedFirecrest
 
@@ -79,50 +87,50 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     proxy_port = free_port()
     public = f"http://127.0.0.1:{proxy_port}"
     callback = f"{public}/hub/oauth_callback"
-    with nanoidp(root / "idp", PASSWORDS, [callback], audience="firecrest") as idp:
-        firecrest = ThreadedFirecrest(root / "remote")
-        try:
+    idp = start_nanoidp(root / "idp", redirect_uris=(callback,))
+    firecrest = ThreadedFirecrest(root / "remote")
+    try:
 
-            def on_idp_keys() -> None:
-                firecrest.fake.jwks_url = idp.jwks_url
-                firecrest.fake.jwt_audience = idp.audience
+        def on_idp_keys() -> None:
+            firecrest.fake.jwks_url = idp.jwks_url
+            firecrest.fake.jwt_audience = AUDIENCE
 
-            firecrest.call(on_idp_keys)
-            extra = OAUTH_CONFIG.format(
-                client_id=idp.client_id,
-                client_secret=idp.client_secret,
-                callback=callback,
-                idp=idp.url,
-                margin=HOOK_MARGIN,
-            )
-            single_user = {
-                "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}, "allow_root": True},
-                "HPCJupyterApp": {
-                    "facilities": {
-                        "alps": {
-                            "kind": "firecrest",
-                            "url": firecrest.fake.url,
-                            "token": {"hub": {}},
-                            "timeout": 10,
-                        }
+        firecrest.call(on_idp_keys)
+        extra = OAUTH_CONFIG.format(
+            client_id=CONFIDENTIAL_CLIENT_ID,
+            client_secret=CONFIDENTIAL_CLIENT_SECRET,
+            callback=callback,
+            idp=idp.issuer,
+            margin=HOOK_MARGIN,
+        )
+        single_user = {
+            "ServerApp": {"jpserver_extensions": {"hpc_jupyter": True}, "allow_root": True},
+            "HPCJupyterApp": {
+                "facilities": {
+                    "alps": {
+                        "kind": "firecrest",
+                        "url": firecrest.fake.url,
+                        "token": {"hub": {}},
+                        "timeout": 10,
                     }
-                },
-            }
-            hub_root = root / "hub"
-            hub_root.mkdir()
-            home = hub_root / "home" / "alice"
-            home.mkdir(parents=True)
-            (home / "hub-job.ipynb").write_text(json.dumps(_notebook()))
-            hub = start_hub(hub_root, extra, single_user, proxy_port)
-            try:
-                yield World(idp, hub, firecrest)
-            finally:
-                for name in PASSWORDS:
-                    with contextlib.suppress(Exception):
-                        hub.stop(name)
-                stop_hub(hub)
+                }
+            },
+        }
+        hub_root = root / "hub"
+        home = hub_root / "home" / "alice"
+        home.mkdir(parents=True)
+        (home / "hub-job.ipynb").write_text(json.dumps(_notebook()))
+        hub = start_hub(hub_root, extra, single_user, proxy_port)
+        try:
+            yield World(idp, hub, firecrest)
         finally:
-            firecrest.close()
+            for name in USERS:
+                with contextlib.suppress(Exception):
+                    hub.stop(name)
+            stop_hub(hub)
+    finally:
+        firecrest.close()
+        stop_nanoidp(idp)
 
 
 def _notebook() -> dict[str, Any]:
@@ -162,7 +170,7 @@ def _log_in(page: Any, hub: Hub, name: str) -> None:
     if not password.count():
         page.locator("button[type='submit']:visible").first.click()
         password.first.wait_for(timeout=30 * SECOND)
-    password.first.fill(PASSWORDS[name])
+    password.first.fill(USERS[name])
     page.locator("button[type='submit']:visible").first.click()
     # nanoidp may ask for consent; the Hub then spawns the server and sends the browser to Lab
     deadline = time.monotonic() + 150
@@ -293,7 +301,13 @@ def test_hub_login_through_the_idp_gives_lab_a_refreshed_facility_login(world: W
             # When the IdP revokes alice's grant (access and refresh token)
             now = _auth_state(hub, "alice")
             for key in ("refresh_token", "access_token"):
-                idp.revoke(now[key])
+                revoked = httpx.post(
+                    idp.issuer + "/revoke",
+                    data={"token": now[key]},
+                    auth=(CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET),
+                    timeout=30,
+                )
+                assert revoked.status_code == 200, revoked.text
 
             # Then the panel says to log in to JupyterHub again, once the token it holds is due
             text = panel.locator(".hpc-Panel-authText")
@@ -327,6 +341,4 @@ def test_hub_login_through_the_idp_gives_lab_a_refreshed_facility_login(world: W
 
 
 def hub_get(hub: Hub, path: str, token: str) -> Any:
-    import httpx
-
     return httpx.get(hub.api_url + path, headers={"Authorization": f"token {token}"}, timeout=30)
