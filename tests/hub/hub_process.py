@@ -229,11 +229,14 @@ def start_hub(
     extra_config: str = "",
     single_user_config: dict[str, Any] = SINGLE_USER_CONFIG,
     proxy_port: int | None = None,
+    api_through_proxy: bool = False,
 ) -> Hub:
     """Write the config, start `jupyterhub`, wait until its API answers.
 
     `extra_config` is appended to the config (it may set another authenticator); spawned
     servers get `single_user_config`; `proxy_port` is the public port (a free one if None).
+    `api_through_proxy`: the tests reach the Hub's API through the proxy (the Hub's own port
+    wants a client certificate when it runs with `internal_ssl`).
     """
     chp = install_chp()
     hub_port = free_port()
@@ -253,8 +256,10 @@ def start_hub(
     (root / "jupyterhub_config.py").write_text(config + extra_config)
     (root / "jupyter").mkdir()
     (root / "jupyter" / "jupyter_server_config.json").write_text(json.dumps(single_user_config))
-    hub = Hub(root, f"http://127.0.0.1:{hub_port}/hub/api", admin_token)
-    hub.public_url = f"http://127.0.0.1:{proxy_port}"
+    public_url = f"http://127.0.0.1:{proxy_port}"
+    api_base = public_url if api_through_proxy else f"http://127.0.0.1:{hub_port}"
+    hub = Hub(root, f"{api_base}/hub/api", admin_token)
+    hub.public_url = public_url
     env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
     for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL", "JUPYTERHUB_USER"):
         env.pop(name, None)
