@@ -291,7 +291,8 @@ def test_hub_login_through_the_idp_gives_lab_a_refreshed_facility_login(world: W
             secrets.update(token for _, token in firecrest.fake.accepted)
             secrets.update(str(v) for v in _auth_state(hub, "alice").values() if isinstance(v, str))
 
-            # And bob's server token cannot read alice's login, only his own
+            # And a token of bob with the scopes his server's token gets (server_token_scopes,
+            # admin:auth_state!user included) cannot read alice's login, only his own
             bob = hub.admin("POST", "/users/bob")
             assert bob.status_code in (201, 409), bob.text
             bob_token, _ = hub.server_token("bob")
@@ -304,6 +305,7 @@ def test_hub_login_through_the_idp_gives_lab_a_refreshed_facility_login(world: W
 
             # When the IdP revokes alice's grant (access and refresh token)
             now = _auth_state(hub, "alice")
+            secrets.update(str(now[key]) for key in ("access_token", "refresh_token"))
             for key in ("refresh_token", "access_token"):
                 revoked = httpx.post(
                     idp.issuer + "/revoke",
