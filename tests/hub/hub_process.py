@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 CHP_VERSION = "5"
 CHP_DIR = Path(__file__).parent / "node_modules-dir"
@@ -274,6 +276,7 @@ def start_hub(
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if hub.process.poll() is not None:
+            stop_hub(hub)  # its proxy may still run
             raise RuntimeError(f"JupyterHub exited:\n{hub.log.read_text()[-3000:]}")
         try:
             if httpx.get(hub.api_url + "/", timeout=2).status_code == 200:
@@ -286,12 +289,18 @@ def start_hub(
 
 
 def stop_hub(hub: Hub) -> None:
-    """Stop the Hub (it stops its proxy)."""
-    if hub.process is None or hub.process.poll() is not None:
-        return
-    hub.process.terminate()
-    try:
-        hub.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        hub.process.kill()
-        hub.process.wait()
+    """Stop the Hub (it stops its proxy), and the proxy of a Hub that died without doing so."""
+    if hub.process is not None and hub.process.poll() is None:
+        hub.process.terminate()
+        try:
+            hub.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            hub.process.kill()
+            hub.process.wait()
+    pid_file = hub.root / "proxy.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ValueError, psutil.Error):
+            proxy = psutil.Process(int(pid_file.read_text().strip()))
+            if "configurable-http-proxy" in " ".join(proxy.cmdline()):
+                proxy.terminate()
+                proxy.wait(10)
