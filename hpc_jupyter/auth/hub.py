@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 HUB_TOKEN_VARIABLE = "JUPYTERHUB_API_TOKEN"  # noqa: S105 (a variable name)
 HUB_VARIABLES = ("JUPYTERHUB_API_URL", "JUPYTERHUB_USER", HUB_TOKEN_VARIABLE)
 HUB_KEYS = ("key", "margin")
+HUB_TLS_VARIABLES = (
+    "JUPYTERHUB_SSL_CLIENT_CA",
+    "JUPYTERHUB_SSL_CERTFILE",
+    "JUPYTERHUB_SSL_KEYFILE",
+)
+"""Set by the Hub's spawner when the Hub runs with `internal_ssl`: its CA, our cert and key."""
 LOGIN_AGAIN = "Log in to JupyterHub again (log out of the Hub, then log in), then retry."
 
 
@@ -111,6 +118,7 @@ class HubToken(CachedToken):
         if self._hub_token and HUB_TOKEN_VARIABLE in self._missing:
             self._missing.remove(HUB_TOKEN_VARIABLE)  # taken when the configuration was read
         self._http = http
+        self._tls = hub_tls(self.api_url, env)
 
     def __repr__(self) -> str:
         return f"<HubToken {self.facility!r} key={self.settings.key!r} user={self.user!r}>"
@@ -163,7 +171,7 @@ class HubToken(CachedToken):
         url = f"{self.api_url}/users/{quote(self.user, safe='')}"
         headers = {"Authorization": f"token {self._hub_token}"}
         where = f"JupyterHub (for facility {self.facility!r})"
-        http = self._http or httpx.AsyncClient(timeout=30.0)
+        http = self._http or httpx.AsyncClient(timeout=30.0, verify=self._tls or True)
         try:
             response = await http.get(url, headers=headers)
         except httpx.TimeoutException:
@@ -215,6 +223,26 @@ class HubToken(CachedToken):
             )
         log.debug("read the token of facility %r from JupyterHub", self.facility)
         return Token(value, expires)
+
+
+def hub_tls(api_url: str, env: Mapping[str, str]) -> ssl.SSLContext | None:
+    """With the Hub's internal TLS (an https API URL and the spawner's certificate variables):
+    trust the Hub's internal CA and show our certificate, as the Hub asks of its servers.
+
+    None (the system's CAs, no client certificate) for a Hub on plain http or without them.
+    """
+    ca, cert, key = (env.get(name) for name in HUB_TLS_VARIABLES)
+    if not api_url.startswith("https:") or not ca:
+        return None
+    try:
+        context = ssl.create_default_context(cafile=ca)
+        if cert and key:
+            context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as err:
+        # The server still starts; reading the token then says the Hub cannot be reached.
+        log.warning("cannot use JupyterHub's internal TLS files (%s): %s", ca, err)
+        return None
+    return context
 
 
 def _lookup(state: Any, parts: list[str]) -> tuple[Any, Any]:

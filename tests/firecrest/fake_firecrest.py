@@ -105,6 +105,8 @@ class FakeFirecrest:
     jwks_url: str | None = None
     """When set, tokens are JWTs checked against this JWKS (an IdP's), as FirecREST does."""
     jwt_audience: str | None = None
+    accepted: list[tuple[float, str]] = field(default_factory=list)
+    """(when, token) of every request whose IdP JWT the double accepted (with `jwks_url`)."""
 
     # -- steering -------------------------------------------------------------------------
 
@@ -345,6 +347,8 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         if left < 30:
             self.reply(401, error_body("68"))
             return False
+        if self.fake.jwks_url is not None:
+            self.fake.accepted.append((time.time(), token))
         return True
 
     # -- request parts --------------------------------------------------------------------

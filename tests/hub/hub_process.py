@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 CHP_VERSION = "5"
 CHP_DIR = Path(__file__).parent / "node_modules-dir"
@@ -224,11 +226,23 @@ class Hub:
         assert response.status_code == 204, response.text
 
 
-def start_hub(root: Path) -> Hub:
-    """Write the config, start `jupyterhub`, wait until its API answers."""
+def start_hub(
+    root: Path,
+    extra_config: str = "",
+    single_user_config: dict[str, Any] = SINGLE_USER_CONFIG,
+    proxy_port: int | None = None,
+    api_through_proxy: bool = False,
+) -> Hub:
+    """Write the config, start `jupyterhub`, wait until its API answers.
+
+    `extra_config` is appended to the config (it may set another authenticator); spawned
+    servers get `single_user_config`; `proxy_port` is the public port (a free one if None).
+    `api_through_proxy`: the tests reach the Hub's API through the proxy (the Hub's own port
+    wants a client certificate when it runs with `internal_ssl`).
+    """
     chp = install_chp()
     hub_port = free_port()
-    proxy_port = free_port()
+    proxy_port = proxy_port or free_port()
     admin_token = secrets.token_hex(32)
     config = HUB_CONFIG.format(
         tests_root=str(Path(__file__).parents[2]),
@@ -241,11 +255,13 @@ def start_hub(root: Path) -> Hub:
         server_scopes=SERVER_TOKEN_SCOPES,
         admin_token=admin_token,
     )
-    (root / "jupyterhub_config.py").write_text(config)
+    (root / "jupyterhub_config.py").write_text(config + extra_config)
     (root / "jupyter").mkdir()
-    (root / "jupyter" / "jupyter_server_config.json").write_text(json.dumps(SINGLE_USER_CONFIG))
-    hub = Hub(root, f"http://127.0.0.1:{hub_port}/hub/api", admin_token)
-    hub.public_url = f"http://127.0.0.1:{proxy_port}"
+    (root / "jupyter" / "jupyter_server_config.json").write_text(json.dumps(single_user_config))
+    public_url = f"http://127.0.0.1:{proxy_port}"
+    api_base = public_url if api_through_proxy else f"http://127.0.0.1:{hub_port}"
+    hub = Hub(root, f"{api_base}/hub/api", admin_token)
+    hub.public_url = public_url
     env = {**os.environ, "JUPYTERHUB_CRYPT_KEY": secrets.token_hex(32)}
     for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL", "JUPYTERHUB_USER"):
         env.pop(name, None)
@@ -260,6 +276,7 @@ def start_hub(root: Path) -> Hub:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if hub.process.poll() is not None:
+            stop_hub(hub)  # its proxy may still run
             raise RuntimeError(f"JupyterHub exited:\n{hub.log.read_text()[-3000:]}")
         try:
             if httpx.get(hub.api_url + "/", timeout=2).status_code == 200:
@@ -272,12 +289,18 @@ def start_hub(root: Path) -> Hub:
 
 
 def stop_hub(hub: Hub) -> None:
-    """Stop the Hub (it stops its proxy)."""
-    if hub.process is None or hub.process.poll() is not None:
-        return
-    hub.process.terminate()
-    try:
-        hub.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        hub.process.kill()
-        hub.process.wait()
+    """Stop the Hub (it stops its proxy), and the proxy of a Hub that died without doing so."""
+    if hub.process is not None and hub.process.poll() is None:
+        hub.process.terminate()
+        try:
+            hub.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            hub.process.kill()
+            hub.process.wait()
+    pid_file = hub.root / "proxy.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ValueError, psutil.Error):
+            proxy = psutil.Process(int(pid_file.read_text().strip()))
+            if "configurable-http-proxy" in " ".join(proxy.cmdline()):
+                proxy.terminate()
+                proxy.wait(10)

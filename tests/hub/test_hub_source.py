@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from hpc_jupyter.auth.hub import HubSettings, HubToken
+from hpc_jupyter.auth.hub import HubSettings, HubToken, hub_tls
 from hpc_jupyter.auth.static import jwt_expiry
 from hpc_jupyter.errors import FacilityAuthError
 from hpc_jupyter.models import AuthStatus
@@ -246,3 +247,21 @@ def test_no_token_in_the_sources_log(
     # Then neither the access token nor the Hub token is in any log line
     assert "from JupyterHub" in caplog.text
     assert access not in caplog.text and server_token not in caplog.text
+
+
+def test_internal_tls_files_that_cannot_be_read_leave_the_server_starting(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a Hub API on https whose internal CA file is missing, and one on plain http
+    env = {
+        "JUPYTERHUB_SSL_CLIENT_CA": str(tmp_path / "missing-ca.crt"),
+        "JUPYTERHUB_SSL_CERTFILE": str(tmp_path / "missing.crt"),
+        "JUPYTERHUB_SSL_KEYFILE": str(tmp_path / "missing.key"),
+    }
+
+    # Then the source does not fail at start: it says why in the log, and reading the token
+    # will say the Hub cannot be reached; on plain http the files are not used at all
+    with caplog.at_level(logging.WARNING):
+        assert hub_tls("https://127.0.0.1:8081/hub/api", env) is None
+    assert "internal TLS files" in caplog.text and "missing-ca.crt" in caplog.text
+    assert hub_tls("http://127.0.0.1:8081/hub/api", env) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,9 @@ import httpx
 import psutil
 import pytest
 
+from hpc_jupyter.client import find_server
+from hpc_jupyter.errors import HPCError
+from hpc_jupyter.protocol import KERNEL_TOKEN_HEADER
 from tests.hub.hub_process import Hub, mint
 
 
@@ -68,3 +72,29 @@ def test_kernels_of_a_spawned_server_do_not_inherit_its_hub_token(
     raw = Path(f"/proc/{server.pid}/environ").read_bytes()
     start = raw.index(b"JUPYTERHUB_API_TOKEN=") + len(b"JUPYTERHUB_API_TOKEN=")
     assert raw[start : start + 1] == b"\0"
+
+
+def test_the_kernel_token_posts_to_a_spawned_server(jupyterhub: Hub, spawned: str) -> None:
+    # Given the credential a kernel of the spawned server finds in the server's runtime file
+    # (the server runs as its user, with its home under the Hub's directory)
+    runtime = jupyterhub.root / "home" / spawned / ".local" / "share" / "jupyter" / "runtime"
+    deadline = time.monotonic() + 60
+    server = None
+    while server is None and time.monotonic() < deadline:
+        with contextlib.suppress(HPCError):
+            server = find_server(environ={}, runtime_dir=runtime)
+        time.sleep(0.3)
+    assert server is not None, f"no runtime file in {runtime}"
+
+    # When the kernel side submits (a POST, with its token header and no cookie)
+    answer = httpx.post(
+        f"{server.url}hpc/api/facilities/hpc/jobs",
+        headers={KERNEL_TOKEN_HEADER: server.token},
+        json={},
+        timeout=30,
+    )
+
+    # Then JupyterHub's XSRF check of the single-user server lets it through: the request
+    # reached hpc-jupyter, which says what is wrong with the (empty) job
+    assert answer.status_code == 400, answer.text
+    assert "xsrf" not in answer.text.lower()
