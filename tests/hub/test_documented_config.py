@@ -11,6 +11,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -183,3 +184,30 @@ def test_slurmrestd_facility_is_the_hub_user(
     assert facilities["cluster"]["token"] == {"hub": {"key": "access_token"}}
     registry = build(facilities, tmp_path)
     assert registry.misconfigured == {}
+
+
+def test_globus_hub_config_keeps_the_iri_token_out_of_the_environment(hub: JupyterHub) -> None:
+    from oauthenticator.globus import GlobusOAuthenticator
+
+    load(hub, "jupyterhub_config_globus.py")
+    auth = authenticator(hub)
+    assert isinstance(auth, GlobusOAuthenticator)
+    assert auth.enable_auth_state is True
+    iri_scope = "https://auth.globus.org/scopes/6be511f6-a071-471f-9bc0-02a0d0836723/filesystem"
+    assert iri_scope in auth.scope
+    check_scopes(hub.extra_user_scopes)
+    made = spawner(hub)
+    assert made.server_token_scopes == SERVER_SCOPES
+    # JupyterHub calls the Authenticator's pre_spawn_start, then the Spawner's pre_spawn_hook.
+    state = {"tokens": {"rs": {"access_token": "iri-token", "resource_server": "rs"}}}
+
+    async def get_auth_state() -> dict[str, Any]:
+        return state
+
+    user = SimpleNamespace(name="ada", get_auth_state=get_auth_state)
+    made.environment = {"KEEP": "1"}
+    asyncio.run(auth.pre_spawn_start(user, made))
+    assert "GLOBUS_DATA" in made.environment  # the whole auth_state, pickled
+    made.run_pre_spawn_hook()
+    assert "GLOBUS_DATA" not in made.environment
+    assert made.environment["KEEP"] == "1"
