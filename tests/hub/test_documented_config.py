@@ -30,12 +30,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "operators" / "example
 SERVER_SCOPES = ["users:activity!user", "access:servers!server", "admin:auth_state!user"]
 
 
-@pytest.fixture(autouse=True)
-def _crypt_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    # What the pages ask the operator to set; without it auth_state is not kept.
-    monkeypatch.setenv("JUPYTERHUB_CRYPT_KEY", "0" * 64)
-
-
 @pytest.fixture
 def hub() -> Iterator[JupyterHub]:
     app = JupyterHub()

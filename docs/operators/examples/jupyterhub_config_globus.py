@@ -26,7 +26,7 @@ c.Spawner.server_token_scopes = [
 # GlobusOAuthenticator also puts the whole auth_state (every token) into each server's
 # environment as GLOBUS_DATA, where kernels and terminals inherit it. hpc-jupyter reads the
 # token from the Hub instead: drop the variable (this hook runs after the Authenticator's).
-def drop_globus_data(spawner):  # type: ignore[no-untyped-def]
+def drop_globus_data(spawner):
     spawner.environment.pop("GLOBUS_DATA", None)
 
 
