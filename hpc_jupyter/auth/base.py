@@ -73,6 +73,9 @@ class CachedToken(abc.ABC):
 
     margin = 60.0
     can_refresh = True
+    login_says_expired = False
+    """True for sources a login renews (the Hub's, the user's own): a refusal that logging in
+    again helps with (`FacilityAuthError.login_helps`) is then `expired`, not `error`."""
 
     def __init__(self, facility: str, clock: Callable[[], float] = time.time) -> None:
         self.facility = facility
@@ -93,11 +96,15 @@ class CachedToken(abc.ABC):
 
     def _usable(self, token: Token) -> bool:
         """True while `token` may still be handed out."""
-        if token.expires_at is None:
+        return self._fresh(token.expires_at, self._fetched_at)
+
+    def _fresh(self, expires_at: float | None, issued_at: float) -> bool:
+        """True while a token issued at `issued_at` has more than its renewal margin left."""
+        if expires_at is None:
             return True
-        lifetime = max(token.expires_at - self._fetched_at, 0.0)
+        lifetime = max(expires_at - issued_at, 0.0)
         needed = max(min(self.margin, lifetime / 4), MIN_LEFT)
-        return self.clock() < token.expires_at - needed
+        return self.clock() < expires_at - needed
 
     @property
     def current(self) -> Token | None:
@@ -136,7 +143,8 @@ class CachedToken(abc.ABC):
         try:
             await self.token()
         except FacilityAuthError as err:
-            return AuthState(AuthStatus.ERROR, err.message)
+            expired = self.login_says_expired and err.login_helps
+            return AuthState(AuthStatus.EXPIRED if expired else AuthStatus.ERROR, err.message)
         except HPCError as err:
             return AuthState(AuthStatus.UNKNOWN, err.message)
         return AuthState(AuthStatus.OK)

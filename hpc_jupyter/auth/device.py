@@ -29,8 +29,7 @@ from ..errors import (
     Unavailable,
     UpstreamTimeout,
 )
-from ..models import AuthState, AuthStatus
-from .base import MIN_LEFT, CachedToken, Token
+from .base import CachedToken, Token
 from .device_settings import DeviceSettings
 from .login import how_to_log_in
 from .login_file import LoginFile, LoginTokens
@@ -73,6 +72,7 @@ class DeviceLogin(CachedToken):
     """A facility's token from the user's device login, kept in `file` and renewed there."""
 
     flow = "device"
+    login_says_expired = True
 
     def __init__(
         self,
@@ -109,26 +109,12 @@ class DeviceLogin(CachedToken):
         super().invalidate(token)
         self._refused = token  # the file may still hold it: refresh instead of reusing it
 
-    async def state(self) -> AuthState:
-        try:
-            await self.token()
-        except FacilityAuthError as err:
-            status = AuthStatus.EXPIRED if err.login_helps else AuthStatus.ERROR
-            return AuthState(status, err.message)
-        except HPCError as err:
-            return AuthState(AuthStatus.UNKNOWN, err.message)
-        return AuthState(AuthStatus.OK)
-
     def _good(self, tokens: LoginTokens) -> bool:
         """Whether the file's token may be handed out: not refused, and not due for renewal."""
         if tokens.access_token == self._refused:
             return False
-        if tokens.expires_at is None:
-            return True
         issued = tokens.issued_at if tokens.issued_at is not None else self.clock()
-        lifetime = max(tokens.expires_at - issued, 0.0)
-        needed = max(min(self.margin, lifetime / 4), MIN_LEFT)
-        return self.clock() < tokens.expires_at - needed
+        return self._fresh(tokens.expires_at, issued)
 
     async def _fetch(self) -> Token:
         tokens = self.file.read()

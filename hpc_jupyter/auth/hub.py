@@ -13,8 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ..errors import ConfigError, FacilityAuthError, HPCError, Unavailable, UpstreamTimeout
-from ..models import AuthState, AuthStatus
+from ..errors import ConfigError, FacilityAuthError, Unavailable, UpstreamTimeout
 from .base import CachedToken, Token
 from .secrets import take_env_secret
 from .static import jwt_expiry
@@ -97,6 +96,8 @@ class HubToken(CachedToken):
     is read (`parse_hub`, `take_env_secret`), so kernels, terminals and jobs do not inherit it.
     """
 
+    login_says_expired = True  # error only for no Hub or a missing scope (`login_helps` False)
+
     def __init__(
         self,
         facility: str,
@@ -133,17 +134,6 @@ class HubToken(CachedToken):
 
     def refused_message(self) -> str:
         return f"The facility refused the token JupyterHub holds. {LOGIN_AGAIN}"
-
-    async def state(self) -> AuthState:
-        try:
-            await self.token()
-        except FacilityAuthError as err:
-            # expired: logging in to the Hub again helps; error: no Hub, or a scope missing
-            status = AuthStatus.EXPIRED if err.login_helps else AuthStatus.ERROR
-            return AuthState(status, err.message)
-        except HPCError as err:
-            return AuthState(AuthStatus.UNKNOWN, err.message)
-        return AuthState(AuthStatus.OK)
 
     async def _fetch(self) -> Token:
         if not self.in_hub:
