@@ -6,8 +6,9 @@ import logging
 
 import httpx
 
-from ..errors import FacilityAuthError, Unavailable, UpstreamTimeout
+from ..errors import FacilityAuthError, Unavailable
 from .base import CachedToken, Token
+from .reaching import reaching
 from .secrets import SecretSource
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,8 @@ class ClientCredentials(CachedToken):
             "client_secret": secret,
         }
         where = f"The token service of facility {self.facility!r}"
-        try:
+        with reaching(where, facility=self.facility):
             response = await self._http.post(self.token_url, data=data)
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(
-                f"{where} did not answer in time.", facility=self.facility
-            ) from None
-        except httpx.TransportError:
-            raise Unavailable(f"{where} cannot be reached.", facility=self.facility) from None
         status = response.status_code
         if status in (400, 401, 403):
             raise FacilityAuthError(

@@ -27,12 +27,12 @@ from ..errors import (
     FacilityAuthError,
     HPCError,
     Unavailable,
-    UpstreamTimeout,
 )
 from .base import CachedToken, Token
 from .device_settings import DeviceSettings
-from .login import how_to_log_in
+from .login import how_to_log_in, login_model
 from .login_file import LoginFile, LoginTokens
+from .reaching import reaching
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +202,8 @@ class DeviceLogin(CachedToken):
 
     async def _post(self, url: str, form: dict[str, str]) -> httpx.Response:
         where = f"The identity provider of facility {self.facility!r}"
-        try:
+        with reaching(where):
             return await self.http.post(url, data=form, headers={"Accept": "application/json"})
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(f"{where} did not answer in time.") from None
-        except httpx.TransportError:
-            raise Unavailable(f"{where} cannot be reached.") from None
 
     async def _discover(self) -> tuple[str, str]:
         """The device and token endpoints: configured, or from the issuer's discovery."""
@@ -219,12 +215,8 @@ class DeviceLogin(CachedToken):
             self._endpoints = (settings.device_url, settings.token_url)
             return self._endpoints
         where = f"The identity provider of facility {self.facility!r} ({settings.issuer})"
-        try:
+        with reaching(where):
             answer = await self.http.get(f"{settings.issuer}/.well-known/openid-configuration")
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(f"{where} did not answer in time.") from None
-        except httpx.TransportError:
-            raise Unavailable(f"{where} cannot be reached.") from None
         body = _json(answer)
         device, token = body.get("device_authorization_endpoint"), body.get("token_endpoint")
         if answer.status_code != 200 or not isinstance(token, str):
@@ -240,39 +232,23 @@ class DeviceLogin(CachedToken):
         """The `Login` model: pending with where to go, logged in, or logged out and why."""
         pending = self._pending
         if pending is not None:
-            return {
-                "flow": self.flow,
-                "state": "pending",
-                "message": (
-                    f"Open {pending.verification_uri} and enter the code {pending.user_code}."
-                ),
-                "verification_uri": pending.verification_uri,
-                "verification_uri_complete": pending.verification_uri_complete,
-                "user_code": pending.user_code,
-                "authorize_url": None,
-                "expires_at": pending.expires_at,
-                "interval": pending.interval,
-                "logged_in_until": None,
-            }
+            return login_model(
+                self.flow,
+                "pending",
+                f"Open {pending.verification_uri} and enter the code {pending.user_code}.",
+                verification_uri=pending.verification_uri,
+                verification_uri_complete=pending.verification_uri_complete,
+                user_code=pending.user_code,
+                expires_at=pending.expires_at,
+                interval=pending.interval,
+            )
         tokens = self.file.read()
         if tokens is not None:
             self._message = None
-            return self._model("logged_in", None, tokens.refresh_expires_at)
-        return self._model("logged_out", self._message or how_to_log_in(self.facility), None)
-
-    def _model(self, state: str, message: str | None, until: float | None) -> dict[str, Any]:
-        return {
-            "flow": self.flow,
-            "state": state,
-            "message": message,
-            "verification_uri": None,
-            "verification_uri_complete": None,
-            "user_code": None,
-            "authorize_url": None,
-            "expires_at": None,
-            "interval": None,
-            "logged_in_until": until,
-        }
+            return login_model(
+                self.flow, "logged_in", None, logged_in_until=tokens.refresh_expires_at
+            )
+        return login_model(self.flow, "logged_out", self._message or how_to_log_in(self.facility))
 
     async def start(self) -> dict[str, Any]:
         """Ask the provider for a user code and poll for the user's approval in the background."""

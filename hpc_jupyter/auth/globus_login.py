@@ -30,7 +30,7 @@ from ..errors import (
 )
 from .globus import GlobusToken
 from .globus_file import write_storage
-from .login import how_to_log_in
+from .login import how_to_log_in, login_model
 
 log = logging.getLogger(__name__)
 
@@ -111,18 +111,8 @@ class GlobusLogin:
         return f"<GlobusLogin {self.facility!r} client_id={self.client_id!r}>"
 
     def _model(self, state: str, message: str | None) -> dict[str, Any]:
-        return {
-            "flow": self.flow,
-            "state": state,
-            "message": message,
-            "verification_uri": None,
-            "verification_uri_complete": None,
-            "user_code": None,
-            "authorize_url": self._authorize_url if state == "pending" else None,
-            "expires_at": None,
-            "interval": None,
-            "logged_in_until": None,
-        }
+        shown = self._authorize_url if state == "pending" else None
+        return login_model(self.flow, state, message, authorize_url=shown)
 
     async def status(self) -> dict[str, Any]:
         if self._client is not None:

@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import httpx
 
-from ..errors import ConfigError, FacilityAuthError, Unavailable, UpstreamTimeout
+from ..errors import ConfigError, FacilityAuthError, Unavailable
 from .base import CachedToken, Token
+from .reaching import reaching
 from .secrets import take_env_secret
 from .static import jwt_expiry
 
@@ -163,11 +164,8 @@ class HubToken(CachedToken):
         where = f"JupyterHub (for facility {self.facility!r})"
         http = self._http or httpx.AsyncClient(timeout=30.0, verify=self._tls or True)
         try:
-            response = await http.get(url, headers=headers)
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(f"{where} did not answer in time.") from None
-        except httpx.TransportError:
-            raise Unavailable(f"{where} cannot be reached at {self.api_url}.") from None
+            with reaching(where, at=self.api_url):
+                response = await http.get(url, headers=headers)
         finally:
             if self._http is None:
                 await http.aclose()

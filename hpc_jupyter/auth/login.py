@@ -6,6 +6,31 @@ from typing import Any, Protocol, runtime_checkable
 
 LOGIN_STATES = ("logged_out", "pending", "logged_in")
 
+LOGIN_FIELDS = (
+    "verification_uri",
+    "verification_uri_complete",
+    "user_code",
+    "authorize_url",
+    "expires_at",
+    "interval",
+    "logged_in_until",
+)
+"""The `Login` model's fields besides flow, state and message (api/openapi.yaml)."""
+
+
+def login_model(flow: str, state: str, message: str | None, **shown: Any) -> dict[str, Any]:
+    """The API's `Login` model: every field present, those a flow does not show set to None.
+
+    `shown` sets the others (`user_code`, `authorize_url`, `logged_in_until`, ...); a name that
+    is not a field of the model is a programming error.
+    """
+    assert state in LOGIN_STATES, state
+    unknown = set(shown) - set(LOGIN_FIELDS)
+    assert not unknown, unknown
+    return {"flow": flow, "state": state, "message": message} | {
+        name: shown.get(name) for name in LOGIN_FIELDS
+    }
+
 
 def how_to_log_in(facility: str) -> str:
     """The sentence that tells the user where to log in."""
