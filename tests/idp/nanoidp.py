@@ -144,19 +144,22 @@ def start_nanoidp(
     redirect_uris: tuple[str, ...] = REDIRECT_URIS,
     users: dict[str, str] | None = None,
     sun_claim: bool = False,
+    signing_key: Path | None = SIGNING_KEY,
 ) -> NanoIdp:
     """Run nanoidp from a fresh config directory under `work`; ready once discovery answers.
 
     `users` replaces alice and bob (name to password); `sun_claim` adds Slurm's `sun` claim
-    (the user name) to the access tokens (`tests/idp/nanoidp_sun.py`).
+    (the user name) to the access tokens (`tests/idp/nanoidp_sun.py`); `signing_key=None` lets
+    nanoidp make its own key (one no test cluster trusts).
     """
     users = dict(USERS if users is None else users)
     work.mkdir(parents=True, exist_ok=True)
     keys = work / "keys"
     keys.mkdir(exist_ok=True)
-    for name in KEY_FILES:
-        shutil.copyfile(SIGNING_KEY / name, keys / name)
-    (keys / "rsa_private.pem").chmod(0o600)
+    if signing_key is not None:
+        for name in KEY_FILES:
+            shutil.copyfile(signing_key / name, keys / name)
+        (keys / "rsa_private.pem").chmod(0o600)
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     (work / "settings.yaml").write_text(
@@ -180,7 +183,10 @@ def start_nanoidp(
     (work / "users.yaml").write_text(f"config_version: 1\nusers:\n{entries}")
     module = "tests.idp.nanoidp_sun" if sun_claim else "nanoidp"
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
     log = work / "nanoidp.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
