@@ -1,7 +1,8 @@
 """Real Slurm releases with slurmrestd, started by the project's own scripts, for the Slurm tests.
 
 Slurm 22.05 runs on the host (`scripts/local-slurm`); 24.11 and 26.05 run in chroots
-(`scripts/slurm-newer`). Test modules import the fixtures they use from here.
+(`scripts/slurm-newer`). Test modules import the fixtures they use from here. Each trusts its
+own HS256 key and the test IdP's RS256 key (`jwks=`, tests/idp/test-signing-key/).
 
 Where the script can run (root, apt) the tests run; in CI (`CI=true`) they must run, and a
 cluster that does not start fails the session. Elsewhere they are skipped with the way to run them.

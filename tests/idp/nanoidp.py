@@ -4,13 +4,16 @@
 port and waits for its discovery document; `NanoIdp.approve` does what a user does at the
 verification page (nanoidp's `/device` form). Access tokens live one minute (nanoidp's least),
 so a test that waits a minute sees a refresh. Refresh tokens rotate: nanoidp revokes the old
-one on every refresh of a public client.
+one on every refresh of a public client. Every nanoidp started here signs with the same test key
+(`test-signing-key/`), whose public half the test Slurm clusters trust (`jwks=`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -39,6 +42,10 @@ USERS = {"alice": "alice-password", "bob": "bob-password"}
 """User name to password."""
 
 AUDIENCE = "hpc-jupyter-tests"
+
+SIGNING_KEY = Path(__file__).with_name("test-signing-key")
+"""nanoidp's key bundle (a TEST key, public on purpose) and `jwks.json`, its public half."""
+KEY_FILES = ("rsa_private.pem", "rsa_public.pem", "idp-cert.pem", "keys.json", "kid.txt")
 
 SETTINGS = """\
 config_version: 1
@@ -135,9 +142,24 @@ def start_nanoidp(
     device_seconds: int = 600,
     refresh_minutes: int = 10,
     redirect_uris: tuple[str, ...] = REDIRECT_URIS,
+    users: dict[str, str] | None = None,
+    sun_claim: bool = False,
+    signing_key: Path | None = SIGNING_KEY,
 ) -> NanoIdp:
-    """Run nanoidp from a fresh config directory under `work`; ready once discovery answers."""
+    """Run nanoidp from a fresh config directory under `work`; ready once discovery answers.
+
+    `users` replaces alice and bob (name to password); `sun_claim` adds Slurm's `sun` claim
+    (the user name) to the access tokens (`tests/idp/nanoidp_sun.py`); `signing_key=None` lets
+    nanoidp make its own key (one no test cluster trusts).
+    """
+    users = dict(USERS if users is None else users)
     work.mkdir(parents=True, exist_ok=True)
+    keys = work / "keys"
+    keys.mkdir(exist_ok=True)
+    if signing_key is not None:
+        for name in KEY_FILES:
+            shutil.copyfile(signing_key / name, keys / name)
+        (keys / "rsa_private.pem").chmod(0o600)
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     (work / "settings.yaml").write_text(
@@ -150,24 +172,31 @@ def start_nanoidp(
             confidential_secret=CONFIDENTIAL_CLIENT_SECRET,
             device_seconds=device_seconds,
             refresh_minutes=refresh_minutes,
-            keys_dir=work / "keys",
+            keys_dir=keys,
             redirect_uris=json.dumps(list(redirect_uris)),
         )
     )
-    users = "".join(
+    entries = "".join(
         f'  {name}:\n    password: "{password}"\n    email: "{name}@example.org"\n'
-        for name, password in USERS.items()
+        for name, password in users.items()
     )
-    (work / "users.yaml").write_text(f"config_version: 1\nusers:\n{users}")
+    (work / "users.yaml").write_text(f"config_version: 1\nusers:\n{entries}")
+    module = "tests.idp.nanoidp_sun" if sun_claim else "nanoidp"
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
     log = work / "nanoidp.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "nanoidp", "--config", str(work), "--strict-config"],
+            [sys.executable, "-m", module, "--config", str(work), "--strict-config"],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=work,
+            env=env,
         )
-    idp = NanoIdp(process, issuer, work, log)
+    idp = NanoIdp(process, issuer, work, log, users=users)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 import jwt
 
-from tests.idp.nanoidp import AUDIENCE, NanoIdp
+from tests.idp.nanoidp import (
+    AUDIENCE,
+    CONFIDENTIAL_CLIENT_ID,
+    CONFIDENTIAL_CLIENT_SECRET,
+    SIGNING_KEY,
+    NanoIdp,
+    start_nanoidp,
+    stop_nanoidp,
+)
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -51,3 +62,31 @@ def test_denied_device_login(nanoidp: NanoIdp) -> None:
         "client_id": nanoidp.client_id,
     }
     assert httpx.post(nanoidp.token_url, data=grant).json()["error"] == "access_denied"
+
+
+def test_it_signs_with_the_test_key_whose_jwks_the_test_slurm_trusts(nanoidp: NanoIdp) -> None:
+    # The JWKS file the Slurm scripts install is exactly what nanoidp serves with the test key
+    served = httpx.get(nanoidp.jwks_url).json()
+    assert served == json.loads((SIGNING_KEY / "jwks.json").read_text())
+
+
+def test_the_sun_claim_is_added_to_access_tokens_only(tmp_path: Path) -> None:
+    # Given nanoidp run with Slurm's claim mapper, when a user logs in
+    idp = start_nanoidp(tmp_path, users={"hpcuser": "pw-hpcuser"}, sun_claim=True)
+    try:
+        tokens = httpx.post(
+            idp.token_url,
+            auth=(CONFIDENTIAL_CLIENT_ID, CONFIDENTIAL_CLIENT_SECRET),
+            data={
+                "grant_type": "password",
+                "username": "hpcuser",
+                "password": "pw-hpcuser",
+                "scope": "openid offline_access",
+            },
+        ).json()
+    finally:
+        stop_nanoidp(idp)
+    # Then the access token names the user in `sun` as in `sub`; the ID token does not
+    unverified = {"verify_signature": False}
+    assert jwt.decode(tokens["access_token"], options=unverified)["sun"] == "hpcuser"
+    assert "sun" not in jwt.decode(tokens["id_token"], options=unverified)
