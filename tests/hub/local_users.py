@@ -46,25 +46,39 @@ class LocalUser:
     gid: int
 
 
+MARK = "hpc-jupyter test user"
+"""The comment (GECOS) field of the users the tests create: only those are ever removed."""
+
+
 def add_user(name: str) -> LocalUser:
-    """A new local user with a home directory (one left by an aborted run is removed first)."""
-    remove_user(name)
-    subprocess.run(
-        ["useradd", "--create-home", "--user-group", "--shell", "/bin/bash", name],
-        check=True,
-        capture_output=True,
-    )
+    """A new local user with a home directory (one left by an aborted run is removed first;
+    an account of that name the tests did not make skips the test, or fails it in CI)."""
+    try:
+        existing = pwd.getpwnam(name)
+    except KeyError:
+        pass
+    else:
+        if existing.pw_gecos != MARK:
+            reason = f"A local user {name} exists that the tests did not create."
+            if os.environ.get("CI") == "true":
+                pytest.fail(reason)
+            pytest.skip(reason)
+        remove_user(name)
+    useradd = ["useradd", "--create-home", "--user-group", "--shell", "/bin/bash"]
+    subprocess.run([*useradd, "--comment", MARK, name], check=True, capture_output=True)
     entry = pwd.getpwnam(name)
     return LocalUser(name, Path(entry.pw_dir), entry.pw_uid, entry.pw_gid)
 
 
 def remove_user(name: str) -> None:
-    """Remove the user, its home and its processes, if it exists."""
+    """Remove the user, its home and its processes, if the tests created it."""
     try:
-        pwd.getpwnam(name)
+        entry = pwd.getpwnam(name)
     except KeyError:
         return
-    uid = pwd.getpwnam(name).pw_uid
+    if entry.pw_gecos != MARK:
+        return
+    uid = entry.pw_uid
     for process in psutil.process_iter(["uids"]):  # what a test started as this user
         with contextlib.suppress(psutil.Error):
             if process.info["uids"] and process.info["uids"].real == uid:
