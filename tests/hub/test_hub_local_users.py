@@ -292,7 +292,7 @@ def test_two_local_users_each_use_their_own_login_and_cannot_reach_the_others(
             _logged_in_lab(page, hub, "alice")
             _shot(page, "1-alice-logged-in")
 
-            # And her server and kernels run as hpcj-alice, not as root
+            # And her server runs as hpcj-alice, not as root
             for process in server_processes(hub):
                 assert process.uids().real == alice.uid, process.cmdline()
 
@@ -319,6 +319,12 @@ def test_two_local_users_each_use_their_own_login_and_cannot_reach_the_others(
             wait_for(page_b, lambda: "bob-magic-job" in names(), 30, "bob's job at FirecREST")
             assert _job_subs(world)["bob-magic-job"] == "bob"
             accepted = {claims(token)["sub"] for _, token in firecrest.fake.accepted}
+            # (each user's server and kernel run as that user, none as root)
+            commands: dict[int, list[str]] = {}
+            for process in server_processes(hub):
+                commands.setdefault(process.uids().real, []).append(" ".join(process.cmdline()))
+            assert set(commands) == {alice.uid, bob.uid}, commands
+            assert all(any("ipykernel" in c for c in each) for each in commands.values())
             assert accepted == {"alice", "bob"}, accepted
         except BaseException:
             _shot(page, "failure")
