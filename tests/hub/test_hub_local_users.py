@@ -248,6 +248,7 @@ def _submit_from_panel_dialog(page: Any, hub: Hub, local_name: str, script: str)
         ".Toastify__toast", has_text=re.compile(rf"Submitted {re.escape(script)} as job \S+")
     )
     expect(toast.first).to_be_visible(timeout=30 * SECOND)
+    _shot(page, "3-alice-panel-submit")
     found = re.search(r"as job (\S+) on", toast.first.inner_text())
     assert found, toast.first.inner_text()
     return found.group(1)
@@ -300,7 +301,6 @@ def test_two_local_users_each_use_their_own_login_and_cannot_reach_the_others(
             outputs += run_notebook(page, hub, alice.name, "hub-job.ipynb", "alice-magic-job")
             _shot(page, "2-alice-magics")
             _submit_from_panel_dialog(page, hub, alice.name, "panel-job.sh")
-            _shot(page, "3-alice-panel-submit")
 
             # Then both reach FirecREST, with alice's token
             subs = _job_subs(world)
