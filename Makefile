@@ -96,6 +96,12 @@ browser:
 		echo "browser: no $(CHROMIUM), the browser test will be skipped" \
 			"(sudo apt-get install -y --no-install-recommends chromium)" >&2; \
 	fi
+	@# The Hub test with real local users (tests/hub/test_hub_local_users.py) runs as root and
+	@# lets those users reach the venv with POSIX ACLs: Debian's acl (setfacl).
+	@if [ "$$(id -u)" = "0" ] && ! command -v setfacl >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends acl; \
+	fi
 
 pytest: install browser labextension
 	$(BIN)/python -m pytest

@@ -67,6 +67,7 @@ class HPCJupyterApp(ExtensionApp):
         """Build the facilities from configuration; a bad one is listed as misconfigured."""
         self._join_server_log()
         self._pin_hub_auth()
+        self._make_data_dir()
         root_dir = Path(os.path.expanduser(self.serverapp.root_dir))  # type: ignore[union-attr]
         self.registry = FacilityRegistry.from_config(
             self.facilities, discover_backends(), root_dir, Path(self.data_dir)
@@ -102,6 +103,16 @@ class HPCJupyterApp(ExtensionApp):
         for hub_auth in holders:
             if hub_auth is not None:
                 _ = hub_auth.api_token
+
+    def _make_data_dir(self) -> None:
+        # Job records and login tokens live here: the user's alone (0700), even in a home
+        # other users can list (useradd's default 0755 on Debian).
+        data_dir = Path(self.data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if data_dir.stat().st_mode & 0o077:
+            logging.getLogger(__name__).warning(
+                "%s can be read by other users; run `chmod 700` on it", data_dir.as_posix()
+            )
 
     def _join_server_log(self) -> None:
         # Our modules log to `logging.getLogger(__name__)`. Parent the package's logger to the

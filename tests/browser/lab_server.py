@@ -120,14 +120,20 @@ class Browser:
 
     def __init__(self, playwright: Any) -> None:
         self.browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = self.browser.new_context(
-            viewport={"width": 1400, "height": 900}, locale="en-GB", timezone_id="UTC"
-        )
-        self.page = context.new_page()
         self.bodies: list[str] = []
         self.responses: list[tuple[str, int]] = []
         """(the URL's path, the status) of each response, in order."""
-        self.page.on("response", self._response)
+        self.page = self.new_page()
+
+    def new_page(self) -> Any:
+        """A page in a context of its own (cookies not shared: another user's browser), its
+        responses recorded with the first page's."""
+        context = self.browser.new_context(
+            viewport={"width": 1400, "height": 900}, locale="en-GB", timezone_id="UTC"
+        )
+        page = context.new_page()
+        page.on("response", self._response)
+        return page
 
     def _response(self, response: Any) -> None:
         self.bodies.append(response_text(response))
