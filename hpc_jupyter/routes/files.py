@@ -15,21 +15,24 @@ from ..backends.base import UploadSink
 from ..errors import HPCError, ValidationError
 from ..inputs import check_path, shown
 from .base import HPCAPIHandler
+from .listing_json import listing_body
 
 _ABORTS: set[asyncio.Future[None]] = set()
 
 
 class FilesHandler(HPCAPIHandler):
-    """GET .../files?path=P: the entries of a directory."""
+    """GET .../files?path=P[&offset=N][&limit=N]: the entries of a directory, or a page of them."""
 
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
+        offset, limit = self.int_argument("offset"), self.int_argument("limit")
         # Without a path (or with an empty one), the system's home, as the spec says.
-        path, entries = await self.services.files.list_dir(
-            facility, self.system_argument(), self.query_text("path")
+        path, entries, total = await self.services.files.list_page(
+            facility, self.system_argument(), self.query_text("path"), offset or 0, limit
         )
-        self.write_json({"path": path, "entries": [entry.to_dict() for entry in entries]})
+        paged = offset is not None or limit is not None  # else the answer of old: no `total`
+        self.finish(await listing_body(path, entries, total if paged else None))
 
 
 class FileStatHandler(HPCAPIHandler):
