@@ -32,7 +32,16 @@ class FilesHandler(HPCAPIHandler):
             facility, self.system_argument(), self.query_text("path"), offset or 0, limit
         )
         paged = offset is not None or limit is not None  # else the answer of old: no `total`
-        self.finish(await listing_body(path, entries, total if paged else None))
+        body, etag = await listing_body(path, entries, total if paged else None)
+        if etag is not None:
+            # What tornado's finish() would hash on the loop, and its 304 (it checks only the
+            # Etag it makes itself).
+            self.set_header("Etag", etag)
+            if self.check_etag_header():
+                self.set_status(304)
+                self.finish()
+                return
+        self.finish(body)
 
 
 class FileStatHandler(HPCAPIHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 
@@ -31,20 +32,37 @@ def entry_json(entry: FileEntry) -> dict[str, Any]:
 def listing_bytes(path: str, entries: list[FileEntry], total: int | None = None) -> bytes:
     """The API's `Listing`, byte for byte what `json.dumps` of the whole model gives.
 
-    `total` is added (after `entries`) only when given: a paged request.
+    `total` is added (after `entries`) only when given: a paged request. The pieces are joined
+    once, as bytes: every copy of a 20 MB body holds the GIL (the event loop's too).
     """
-    pieces = [
-        json.dumps([entry_json(entry) for entry in entries[start : start + PIECE]])[1:-1]
-        for start in range(0, len(entries), PIECE)
-    ]
-    text = f'{{"path": {json.dumps(path)}, "entries": [{", ".join(pieces)}]'
-    if total is not None:
-        text += f', "total": {total}'
-    return (text + "}").encode()
+    parts = [f'{{"path": {json.dumps(path)}, "entries": ['.encode()]
+    for start in range(0, len(entries), PIECE):
+        if start:
+            parts.append(b", ")
+        piece = [entry_json(entry) for entry in entries[start : start + PIECE]]
+        parts.append(json.dumps(piece)[1:-1].encode())
+    parts.append(b"]}" if total is None else f'], "total": {total}}}'.encode())
+    return b"".join(parts)
 
 
-async def listing_body(path: str, entries: list[FileEntry], total: int | None = None) -> bytes:
-    """`listing_bytes`, in a thread when the listing is more than one piece."""
+def tornado_etag(body: bytes) -> str:
+    """The `Etag` tornado's `RequestHandler.compute_etag` gives a body written in one piece."""
+    return f'"{hashlib.sha1(body).hexdigest()}"'  # noqa: S324 (tornado's choice, not a secret)
+
+
+async def listing_body(
+    path: str, entries: list[FileEntry], total: int | None = None
+) -> tuple[bytes, str | None]:
+    """`listing_bytes` and, when made in a thread, its `Etag` (else None: tornado's to make).
+
+    A listing of more than one piece is made in a thread, its `Etag` too: tornado would hash
+    the body on the event loop (50 ms for 100,000 entries).
+    """
     if len(entries) <= PIECE:
-        return listing_bytes(path, entries, total)
-    return await asyncio.to_thread(listing_bytes, path, entries, total)
+        return listing_bytes(path, entries, total), None
+
+    def make() -> tuple[bytes, str]:
+        body = listing_bytes(path, entries, total)
+        return body, tornado_etag(body)
+
+    return await asyncio.to_thread(make)

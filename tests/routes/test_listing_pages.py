@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError
 
 from hpc_jupyter.backends.local import upload_temps
 from hpc_jupyter.models import FileEntry, FileType
-from hpc_jupyter.routes.listing_json import PIECE, entry_json, listing_bytes
+from hpc_jupyter.routes.listing_json import PIECE, entry_json, listing_bytes, tornado_etag
 from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
@@ -99,3 +101,27 @@ def test_listing_bytes_are_those_of_json_dumps(count: int) -> None:
     assert listing_bytes("dir/ü", entries) == json.dumps(whole).encode()
     paged = listing_bytes("dir/ü", entries, total=count + 5)
     assert json.loads(paged) == {**whole, "total": count + 5}
+
+
+async def test_a_big_listing_keeps_tornados_etag_and_its_304(
+    hpc_server: Any, jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    # Given a directory of more entries than one piece: its listing is made in a thread
+    base = jp_root_dir / "big"
+    base.mkdir()
+    for number in range(PIECE + 5):
+        (base / f"n{number:05d}").touch()
+
+    # When it is listed, then listed again with the Etag it came with
+    first = await jp_fetch("hpc", "api", *FILES, params={"path": "big"})
+    etag = first.headers["Etag"]
+    with pytest.raises(HTTPClientError) as again:
+        await jp_fetch(
+            "hpc", "api", *FILES, params={"path": "big"}, headers={"If-None-Match": etag}
+        )
+
+    # Then the Etag is tornado's hash of the body, and the unchanged listing is a 304
+    assert etag == tornado_etag(first.body) == f'"{hashlib.sha1(first.body).hexdigest()}"'
+    assert len(json.loads(first.body)["entries"]) == PIECE + 5
+    assert again.value.code == 304
+    assert again.value.response is not None and not again.value.response.body
