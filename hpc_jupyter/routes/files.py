@@ -18,6 +18,8 @@ from .base import HPCAPIHandler
 from .listing_json import listing_body
 
 _ABORTS: set[asyncio.Future[None]] = set()
+SEND_PIECE = 1024 * 1024
+"""Bytes of a big listing handed to the socket at a time."""
 
 
 class FilesHandler(HPCAPIHandler):
@@ -32,16 +34,30 @@ class FilesHandler(HPCAPIHandler):
             facility, self.system_argument(), self.query_text("path"), offset or 0, limit
         )
         paged = offset is not None or limit is not None  # else the answer of old: no `total`
+        # A big listing is emptied as it is made (its entries freed off the event loop).
         body, etag = await listing_body(path, entries, total if paged else None)
-        if etag is not None:
-            # What tornado's finish() would hash on the loop, and its 304 (it checks only the
-            # Etag it makes itself).
-            self.set_header("Etag", etag)
-            if self.check_etag_header():
-                self.set_status(304)
-                self.finish()
-                return
-        self.finish(body)
+        if etag is None:
+            self.finish(body)
+            return
+        # What tornado's finish() would hash on the loop, and its 304 (it checks only the
+        # Etag it makes itself).
+        self.set_header("Etag", etag)
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish()
+            return
+        # Sent a piece at a time, each once the last has left: given whole, tornado copies the
+        # body behind the headers and writes as much as the socket takes in one go, 35 ms of
+        # the event loop for 100,000 entries. The headers are those finish() would send.
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Content-Length", str(len(body)))
+        try:
+            for start in range(0, len(body), SEND_PIECE):
+                self.write(body[start : start + SEND_PIECE])
+                await self.flush()
+        except StreamClosedError:
+            return  # the client went away
+        self.finish()
 
 
 class FileStatHandler(HPCAPIHandler):

@@ -56,13 +56,16 @@ async def listing_body(
     """`listing_bytes` and, when made in a thread, its `Etag` (else None: tornado's to make).
 
     A listing of more than one piece is made in a thread, its `Etag` too: tornado would hash
-    the body on the event loop (50 ms for 100,000 entries).
+    the body on the event loop (50 ms for 100,000 entries). That thread also empties
+    `entries`, so the entries are freed there: freeing 100,000 of them where the caller drops
+    the list, on the event loop, would take it 40 ms.
     """
     if len(entries) <= PIECE:
         return listing_bytes(path, entries, total), None
 
     def make() -> tuple[bytes, str]:
         body = listing_bytes(path, entries, total)
+        entries.clear()
         return body, tornado_etag(body)
 
     return await asyncio.to_thread(make)
