@@ -123,5 +123,9 @@ async def test_a_big_listing_keeps_tornados_etag_and_its_304(
     # Then the Etag is tornado's hash of the body, and the unchanged listing is a 304
     assert etag == tornado_etag(first.body) == f'"{hashlib.sha1(first.body).hexdigest()}"'
     assert len(json.loads(first.body)["entries"]) == PIECE + 5
+    # and it is sent with the headers tornado's finish() gives a whole body (not chunked)
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["Content-Length"] == str(len(first.body))
+    assert "Transfer-Encoding" not in first.headers
     assert again.value.code == 304
     assert again.value.response is not None and not again.value.response.body
