@@ -35,7 +35,10 @@ class FilesHandler(HPCAPIHandler):
         )
         paged = offset is not None or limit is not None  # else the answer of old: no `total`
         # A big listing is emptied as it is made (its entries freed off the event loop).
-        body, etag = await listing_body(path, entries, total if paged else None)
+        await self._send(*await listing_body(path, entries, total if paged else None))
+
+    async def _send(self, body: bytes, etag: str | None) -> None:
+        """Finish with a listing's JSON; with its `Etag` when made off the loop (a big one)."""
         if etag is None:
             self.finish(body)
             return
