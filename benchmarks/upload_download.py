@@ -23,6 +23,7 @@ import os
 import platform
 import secrets
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import httpx
+
+from hpc_jupyter.api import HPC
+from hpc_jupyter.client import HPCClient
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_RESULTS = REPO / "benchmarks" / "results" / "upload_download.md"
@@ -174,6 +178,12 @@ class RSSSampler:
                 self.samples += 1
             self._stop.wait(SAMPLE_EVERY)
 
+    def take(self) -> int:
+        """The peak since the last `take` (or the start), then start a new one."""
+        peak = max(self.peak, rss_bytes(self.pid))
+        self.peak = 0
+        return peak
+
     def __enter__(self) -> RSSSampler:
         self._thread.start()
         return self
@@ -190,11 +200,25 @@ class RSSSampler:
 
 @dataclass
 class Result:
+    """One size: p50 seconds of each way over the runs, MB/s, ratios to the anchors, RSS, hashes.
+
+    `upload_*` is curl's PUT on our route; `download_*` curl's GET on our route; `kernel_*` the
+    kernel side's `HPC.download` (the real client); the anchors are `cp` + `sync` of the same
+    file (for the upload) and curl on jupyter's own `/files/` (for the downloads).
+    """
+
     size_mib: float
+    runs: int
     upload_s: float
     upload_mb_s: float
     download_s: float
     download_mb_s: float
+    cp_sync_mb_s: float
+    files_mb_s: float
+    kernel_mb_s: float
+    upload_vs_cp_sync: float
+    download_vs_files: float
+    kernel_vs_curl: float
     rss_before_mib: float
     rss_peak_upload_mib: float
     rss_peak_download_mib: float
@@ -203,10 +227,14 @@ class Result:
     sha256_source: str
     sha256_server: str
     sha256_download: str
+    sha256_kernel: str
+    seconds: dict[str, list[float]]
 
     @property
     def identical(self) -> bool:
-        return self.sha256_source == self.sha256_server == self.sha256_download
+        return (
+            self.sha256_source == self.sha256_server == self.sha256_download == self.sha256_kernel
+        )
 
 
 def random_file(path: Path, size: int) -> str:
@@ -229,67 +257,93 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
+def timed(command: list[str]) -> float:
+    """Seconds a command takes; it must succeed."""
+    started = time.perf_counter()
+    run = subprocess.run(command, capture_output=True, check=False)
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        raise SystemExit(f"{command[0]} failed: {run.stderr.decode()[-500:]}")
+    return seconds
 
 
-def transfer(server: Server, work: Path, size: int) -> Result:
+def curl(server: Server, *args: str) -> list[str]:
+    # `Expect:` off: curl would otherwise wait for a 100 Continue before a large body.
+    auth = f"Authorization: token {server.token}"
+    return ["curl", "-sS", "--fail", "-H", auth, "-H", "Expect:", *args]
+
+
+def transfer(server: Server, work: Path, size: int, runs: int) -> Result:
+    """`runs` interleaved rounds of: cp+sync, curl up, curl /files/, curl down, kernel down."""
     name = f"bench-{size}.bin"
-    source, downloaded = work / f"source-{name}", work / f"download-{name}"
+    source = work / f"source-{name}"
+    copy, down, kernel = work / f"cp-{name}", work / f"down-{name}", work / f"kernel-{name}"
     source_hash = random_file(source, size)
-    endpoint = f"{server.url}/hpc/api/facilities/local/files/content"
+    route = f"{server.url}/hpc/api/facilities/local/files/content?path={name}"
     pid = server.process.pid
-    timeout = httpx.Timeout(30.0, read=300.0)
-    with httpx.Client(headers=server.headers, timeout=timeout) as client:
-        time.sleep(0.5)  # let the server settle before the baseline
-        before = rss_bytes(pid)
-
-        with RSSSampler(pid) as up_rss:
-            started = time.perf_counter()
-            response = client.put(
-                endpoint,
-                params={"path": name},
-                content=read_chunks(source),
-                # the size is known: send it, as a browser does, rather than chunked encoding
-                headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+    hpc = HPC(HPCClient(server.url, auth_header=("Authorization", f"token {server.token}")))
+    seconds: dict[str, list[float]] = {k: [] for k in ("cp_sync", "up", "files", "down", "kernel")}
+    time.sleep(0.5)  # let the server settle before the baseline
+    before = rss_bytes(pid)
+    up_peak = down_peak = 0
+    with RSSSampler(pid) as rss:
+        for _ in range(runs):
+            seconds["cp_sync"].append(
+                timed(["sh", "-c", 'cp "$1" "$2" && sync "$2"', "-", str(source), str(copy)])
             )
-            upload_s = time.perf_counter() - started
-        if response.status_code != 201:
-            raise SystemExit(f"upload failed: {response.status_code} {response.text[:500]}")
-
-        download_hash = hashlib.sha256()
-        with RSSSampler(pid) as down_rss, downloaded.open("wb") as sink:
+            copy.unlink()
+            rss.take()
+            seconds["up"].append(
+                timed(
+                    [
+                        *curl(server, "-X", "PUT", "-H", "Content-Type: application/octet-stream"),
+                        "-T",
+                        str(source),
+                        "-o",
+                        "/dev/null",
+                        route,
+                    ]
+                )
+            )
+            up_peak = max(up_peak, rss.take())
+            files = f"{server.url}/files/{name}"
+            seconds["files"].append(timed([*curl(server, "-o", str(down)), files]))
+            seconds["down"].append(timed([*curl(server, "-o", str(down)), route]))
             started = time.perf_counter()
-            with client.stream("GET", endpoint, params={"path": name}) as stream:
-                if stream.status_code != 200:
-                    raise SystemExit(f"download failed: {stream.status_code}")
-                for chunk in stream.iter_bytes(CHUNK):
-                    download_hash.update(chunk)
-                    sink.write(chunk)
-            download_s = time.perf_counter() - started
-        time.sleep(1.0)  # what the server keeps once the transfers are over
-        after = rss_bytes(pid)
-
-    server_hash = file_sha256(server.root / name)
-    for path in (source, downloaded, server.root / name):
+            hpc.download(name, kernel)
+            seconds["kernel"].append(time.perf_counter() - started)
+            down_peak = max(down_peak, rss.take())
+    time.sleep(1.0)  # what the server keeps once the transfers are over
+    after = rss_bytes(pid)
+    hpc.client.close()
+    server_hash, down_hash, kernel_hash = map(file_sha256, (server.root / name, down, kernel))
+    for path in (source, down, kernel, server.root / name):
         path.unlink()
     mb = size / 1e6
+    p50 = {key: statistics.median(values) for key, values in seconds.items()}
     return Result(
         size_mib=size / MiB,
-        upload_s=upload_s,
-        upload_mb_s=mb / upload_s,
-        download_s=download_s,
-        download_mb_s=mb / download_s,
+        runs=runs,
+        upload_s=p50["up"],
+        upload_mb_s=mb / p50["up"],
+        download_s=p50["down"],
+        download_mb_s=mb / p50["down"],
+        cp_sync_mb_s=mb / p50["cp_sync"],
+        files_mb_s=mb / p50["files"],
+        kernel_mb_s=mb / p50["kernel"],
+        upload_vs_cp_sync=p50["cp_sync"] / p50["up"],
+        download_vs_files=p50["files"] / p50["down"],
+        kernel_vs_curl=p50["down"] / p50["kernel"],
         rss_before_mib=before / MiB,
-        rss_peak_upload_mib=up_rss.peak / MiB,
-        rss_peak_download_mib=down_rss.peak / MiB,
+        rss_peak_upload_mib=up_peak / MiB,
+        rss_peak_download_mib=down_peak / MiB,
         rss_after_mib=after / MiB,
-        rss_samples=up_rss.samples + down_rss.samples,
+        rss_samples=rss.samples,
         sha256_source=source_hash,
         sha256_server=server_hash,
-        sha256_download=download_hash.hexdigest(),
+        sha256_download=down_hash,
+        sha256_kernel=kernel_hash,
+        seconds=seconds,
     )
 
 
@@ -326,17 +380,34 @@ def machine() -> dict[str, str]:
 
 def table(results: list[Result]) -> str:
     lines = [
-        "| size MiB | upload s | upload MB/s | download s | download MB/s "
-        "| RSS before MiB | RSS peak up MiB | RSS peak down MiB | RSS after MiB | sha256 equal |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
+        "| size MiB | runs | up MB/s | cp+sync MB/s | up / cp+sync | down MB/s | /files/ MB/s "
+        "| down / /files/ | kernel MB/s | kernel / curl | RSS before MiB | RSS peak up MiB "
+        "| RSS peak down MiB | RSS after MiB | sha256 equal |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.size_mib:g} | {r.upload_s:.2f} | {r.upload_mb_s:.0f} | {r.download_s:.2f} "
-            f"| {r.download_mb_s:.0f} | {r.rss_before_mib:.1f} | {r.rss_peak_upload_mib:.1f} "
+            f"| {r.size_mib:g} | {r.runs} | {r.upload_mb_s:.0f} | {r.cp_sync_mb_s:.0f} "
+            f"| {r.upload_vs_cp_sync:.2f} | {r.download_mb_s:.0f} | {r.files_mb_s:.0f} "
+            f"| {r.download_vs_files:.2f} | {r.kernel_mb_s:.0f} | {r.kernel_vs_curl:.2f} "
+            f"| {r.rss_before_mib:.1f} | {r.rss_peak_upload_mib:.1f} "
             f"| {r.rss_peak_download_mib:.1f} | {r.rss_after_mib:.1f} "
             f"| {'yes' if r.identical else 'NO'} |"
         )
+    return "\n".join(lines)
+
+
+def spread(results: list[Result]) -> str:
+    """Every run's seconds, p50 and p95, per way: how much the runs agree."""
+    lines = ["| size MiB | way | p50 s | p95 s | runs (s) |", "|---:|---|---:|---:|---|"]
+    for r in results:
+        for way, values in r.seconds.items():
+            ordered = sorted(values)
+            p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+            runs = ", ".join(f"{value:.3f}" for value in values)
+            lines.append(
+                f"| {r.size_mib:g} | {way} | {statistics.median(values):.3f} | {p95:.3f} | {runs} |"
+            )
     return "\n".join(lines)
 
 
@@ -345,11 +416,17 @@ def report(results: list[Result], info: dict[str, str]) -> str:
     return (
         "# Upload/download through /hpc/api (local facility)\n\n"
         "Produced by `benchmarks/upload_download.py` (see `benchmarks/README.md`): a real\n"
-        "`jupyter server` with only hpc-jupyter enabled, on 127.0.0.1; the client streams from\n"
-        "and to disk with httpx; MB = 10^6 bytes; RSS is the server process's VmRSS, sampled\n"
-        f"every {SAMPLE_EVERY * 1000:.0f} ms during each transfer.\n\n"
-        f"{table(results)}\n\n"
-        f"## Machine\n\n{facts}\n"
+        "`jupyter server` with only hpc-jupyter enabled, on 127.0.0.1. Each run, interleaved:\n"
+        "`cp` + `sync` of the file (the upload's anchor), curl's PUT on our route, curl's GET\n"
+        "of jupyter's own `/files/` (the downloads' anchor), curl's GET on our route, and the\n"
+        "kernel side's `HPC.download` (the real client) on it; downloads go to files on disk.\n"
+        "MB = 10^6 bytes, from the p50 of the runs; a ratio is ours over its anchor's speed\n"
+        "(1.00: as fast). RSS is the server's VmRSS, sampled every "
+        f"{SAMPLE_EVERY * 1000:.0f} ms. Other processes\n"
+        "(other developers' tests) shared the machine's cores: compare ratios, not MB/s.\n\n"
+        f"{table(results)}\n\n{spread(results)}\n\n"
+        f"## Machine\n\n{facts}\n- uname: {' '.join(os.uname())}\n"
+        f"- load average at the end: {os.getloadavg()[0]:.1f}\n"
     )
 
 
@@ -369,6 +446,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_RESULTS,
         help=f"where to write the Markdown report (default: {DEFAULT_RESULTS.relative_to(REPO)})",
     )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="interleaved runs of every way, per size (default: 3)"
+    )
     parser.add_argument("--no-results", action="store_true", help="do not write a report")
     parser.add_argument("--json", action="store_true", help="also print results as JSON lines")
     parser.add_argument(
@@ -387,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(temp)
         with jupyter_server(work, args.python) as server:
             for size in sizes:
-                results.append(transfer(server, work, size))
+                results.append(transfer(server, work, size, max(1, args.runs)))
     print(table(results))
     for r in results:
         print(

@@ -488,14 +488,31 @@ class HPC:
 
     # -- files ---------------------------------------------------------------------------------
 
-    def ls(self, path: RemotePath | None = None) -> Listing:
-        """The entries of a directory (default: the home directory on the system)."""
-        params = self._params(path=None if path is None else os.fspath(path))
+    def ls(
+        self,
+        path: RemotePath | None = None,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> Listing:
+        """The entries of a directory (default: the home directory on the system).
+
+        With `offset` or `limit`, a page of them in name order: at most `limit` entries from
+        `offset`; the listing's `total` then says how many the directory holds.
+        """
+        params = self._params(
+            path=None if path is None else os.fspath(path), offset=offset, limit=limit
+        )
         data = self.client.request("GET", self._path("files"), params=params)
         if not isinstance(data, Mapping) or not isinstance(data.get("entries"), list):
             raise _malformed("directory listing")
         entries = (entry_from_dict(item) for item in data["entries"])
-        return Listing(entries, str(data.get("path") or path or ""))
+        total = data.get("total")
+        return Listing(
+            entries,
+            str(data.get("path") or path or ""),
+            total if isinstance(total, int) and not isinstance(total, bool) else None,
+        )
 
     def stat(self, path: RemotePath) -> FileEntry:
         """One file entry."""

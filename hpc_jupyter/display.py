@@ -323,9 +323,13 @@ class JobTable(list[Job]):
 class Listing(list[FileEntry]):
     """The entries of one directory (`path`), displayed as a table."""
 
-    def __init__(self, entries: Iterable[FileEntry] = (), path: str = "") -> None:
+    def __init__(
+        self, entries: Iterable[FileEntry] = (), path: str = "", total: int | None = None
+    ) -> None:
         super().__init__(entries)
         self.path = path
+        self.total = total
+        """How many entries the directory holds, when this is a page of it (else None)."""
 
     def _repr_html_(self) -> str:
         return files_html(self, self.path)

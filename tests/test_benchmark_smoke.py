@@ -11,6 +11,7 @@ import pytest
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "upload_download.py"
 LOAD = BENCHMARK.parent / "load.py"
+BIG_LISTING = BENCHMARK.parent / "big_listing.py"
 
 
 def run_benchmark(script: Path, *args: str, results: Path) -> subprocess.CompletedProcess[str]:
@@ -63,3 +64,25 @@ def test_load_benchmark_runs_clean_for_a_few_seconds(tmp_path: Path) -> None:
     # and writes its report with the machine it ran on
     report = results.read_text()
     assert "| operation |" in report and "nproc" in report
+
+
+@pytest.mark.timeout(120)
+def test_big_listing_benchmark_answers_every_entry_and_the_first_page(tmp_path: Path) -> None:
+    # When the big-listing benchmark lists 1,500 entries once each way (anchor, whole, page)
+    results = tmp_path / "big_listing.md"
+    run = run_benchmark(
+        BIG_LISTING, "--entries", "1500", "--runs", "1", "--page", "100", results=results
+    )
+
+    # Then it finds the listings right (every name, in order; the page the first rows)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert {line["case"]: line["entries"] for line in lines} == {
+        "anchor": 1500,
+        "whole": 1500,
+        "first page": 100,
+    }
+    assert all(line["problems"] == [] for line in lines)
+    # and writes its report with the machine it ran on
+    report = results.read_text()
+    assert "| first page | 100 |" in report and "nproc" in report

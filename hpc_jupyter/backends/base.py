@@ -82,6 +82,18 @@ class FileBackend(abc.ABC):
     async def list_dir(self, system: str, path: str) -> list[FileEntry]:
         """The entries of a directory, without `.` and `..`."""
 
+    async def list_page(
+        self, system: str, path: str, offset: int, limit: int | None
+    ) -> tuple[list[FileEntry], int]:
+        """Entries `offset` to `offset + limit` of a directory in name order, and how many it has.
+
+        Without `limit`, every entry from `offset`. This default lists the whole directory; a
+        backend that can read and sort the names before the details of each entry does better.
+        """
+        entries = await self.list_dir(system, path)
+        end = None if limit is None else offset + limit
+        return entries[offset:end], len(entries)
+
     @abc.abstractmethod
     async def stat(self, system: str, path: str) -> FileEntry:
         """One entry, not following a final symbolic link."""

@@ -15,21 +15,52 @@ from ..backends.base import UploadSink
 from ..errors import HPCError, ValidationError
 from ..inputs import check_path, shown
 from .base import HPCAPIHandler
+from .listing_json import listing_body
 
 _ABORTS: set[asyncio.Future[None]] = set()
+SEND_PIECE = 1024 * 1024
+"""Bytes of a big listing handed to the socket at a time."""
 
 
 class FilesHandler(HPCAPIHandler):
-    """GET .../files?path=P: the entries of a directory."""
+    """GET .../files?path=P[&offset=N][&limit=N]: the entries of a directory, or a page of them."""
 
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
+        offset, limit = self.int_argument("offset"), self.int_argument("limit")
         # Without a path (or with an empty one), the system's home, as the spec says.
-        path, entries = await self.services.files.list_dir(
-            facility, self.system_argument(), self.query_text("path")
+        path, entries, total = await self.services.files.list_page(
+            facility, self.system_argument(), self.query_text("path"), offset or 0, limit
         )
-        self.write_json({"path": path, "entries": [entry.to_dict() for entry in entries]})
+        paged = offset is not None or limit is not None  # else the answer of old: no `total`
+        # A big listing is emptied as it is made (its entries freed off the event loop).
+        await self._send(*await listing_body(path, entries, total if paged else None))
+
+    async def _send(self, body: bytes, etag: str | None) -> None:
+        """Finish with a listing's JSON; with its `Etag` when made off the loop (a big one)."""
+        if etag is None:
+            self.finish(body)
+            return
+        # What tornado's finish() would hash on the loop, and its 304 (it checks only the
+        # Etag it makes itself).
+        self.set_header("Etag", etag)
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish()
+            return
+        # Sent a piece at a time, each once the last has left: given whole, tornado copies the
+        # body behind the headers and writes as much as the socket takes in one go, 35 ms of
+        # the event loop for 100,000 entries. The headers are those finish() would send.
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Content-Length", str(len(body)))
+        try:
+            for start in range(0, len(body), SEND_PIECE):
+                self.write(body[start : start + SEND_PIECE])
+                await self.flush()
+        except StreamClosedError:
+            return  # the client went away
+        self.finish()
 
 
 class FileStatHandler(HPCAPIHandler):

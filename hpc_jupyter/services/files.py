@@ -25,13 +25,14 @@ class FileService:
         files = self.registry.get(facility).require_files()
         return files, await self.registry.resolve_system(facility, system)
 
-    async def list_dir(
-        self, facility: str, system: str | None, path: str | None
-    ) -> tuple[str, list[FileEntry]]:
-        """A directory's path and entries; without a path (or an empty one), the home's."""
+    async def list_page(
+        self, facility: str, system: str | None, path: str | None, offset: int, limit: int | None
+    ) -> tuple[str, list[FileEntry], int]:
+        """A directory's path, entries `offset` to `offset + limit` and how many it holds."""
         files, resolved = await self._open(facility, system)
         path = check_path(path or await files.home(resolved))
-        return path, await files.list_dir(resolved, path)
+        entries, total = await files.list_page(resolved, path, offset, limit)
+        return path, entries, total
 
     async def stat(self, facility: str, system: str | None, path: str) -> FileEntry:
         """One entry."""

@@ -183,12 +183,24 @@ class FileBrowser:
         if path is not None:
             path = path.strip() or None
         with self._lock:
-            listing = self.api.ls(path)
-            self.path = listing.path or path or "."
-            self.entries = sort_entries(listing, self.sort_by.value, self.descending.value)
+            # The first rows first: one page in name order is on screen while the rest of a
+            # huge directory comes (a server without pages answers all of it at once).
+            first = self.api.ls(path, limit=self.page_size)
+            self.path = first.path or path or "."
+            self.entries = sort_entries(first, self.sort_by.value, self.descending.value)
             self.preview_panel.hide()
             self._render_location()
             self.show_page(0)
+            if first.total is not None and first.total > len(first):
+                self.status.info(
+                    f"Showing {len(first)} of {first.total} entries in {self.path}; "
+                    "loading the rest…"
+                )
+                rest = self.api.ls(self.path, offset=len(first))
+                self.entries = sort_entries(
+                    [*first, *rest], self.sort_by.value, self.descending.value
+                )
+                self.show_page(0)
         self.status.info(f"{len(self.entries)} entries in {self.path}")
 
     def up(self) -> None:

@@ -702,6 +702,8 @@ export interface components {
       /** @description The directory listed (the home directory when none was asked for). */
       path: string;
       entries: components['schemas']['FileEntry'][];
+      /** @description How many entries the directory holds; only when `offset` or `limit` was given. */
+      total?: number;
     };
     FileEntry: {
       /** @description The last part of the path (`.` for the facility's root). */
@@ -1067,6 +1069,10 @@ export interface operations {
         system?: components['parameters']['system'];
         /** @description The directory; default (also when empty) the system's home directory. Checked like the `path` of the other routes. */
         path?: string;
+        /** @description A page of the listing: skip this many entries (in name order) first. With `offset` or `limit` the answer also says `total`. Default 0. */
+        offset?: number;
+        /** @description A page of the listing: at most this many entries. Without it, every entry from `offset`. A client that shows the first rows of a large directory asks for a small first page, then for the rest. */
+        limit?: number;
       };
       header?: never;
       path: {

@@ -131,14 +131,20 @@ export class HPCService {
     return this.json<HPC.IFacility>(facilityPath(name));
   }
 
-  /** List a directory; without `path`, the system's home directory. */
+  /**
+   * List a directory; without `path`, the system's home directory. With `page`, only the
+   * entries from `page.offset` (at most `page.limit` of them, in name order), and the answer
+   * says the directory's `total`.
+   */
   listFiles(
     facility: string,
     path?: string,
-    system?: string
+    system?: string,
+    page?: { offset?: number; limit?: number }
   ): Promise<HPC.IListing> {
+    const { offset, limit } = page ?? {};
     return this.json<HPC.IListing>(
-      facilityPath(facility, '/files' + query({ path, system }))
+      facilityPath(facility, '/files' + query({ path, system, offset, limit }))
     );
   }
 

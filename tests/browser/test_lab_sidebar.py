@@ -379,6 +379,13 @@ def test_large_directories_scroll_and_large_files_copy(lab: Lab) -> None:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         chunks: list[int | None] = []
         page.on("request", lambda request: _record_chunk(request, "big.bin", chunks))
+        listings: list[str] = []
+        page.on(
+            "request",
+            lambda request: (
+                listings.append(request.url) if "/files?path=big" in request.url else None
+            ),
+        )
         try:
             page.goto(f"{lab.url}lab?token={lab.token}")
             page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
@@ -391,6 +398,11 @@ def test_large_directories_scroll_and_large_files_copy(lab: Lab) -> None:
             files.locator(".hpc-RemoteFiles-item[data-name='big']").dblclick()
             expect(listing).to_have_attribute("data-count", str(BIG_DIRECTORY), timeout=60 * SECOND)
             expect(rows.first).to_have_attribute("data-name", "f00000.txt")
+            # asked for as a first page, then the rest (less the browser's cache-buster)
+            assert [re.sub(r"&\d+$", "", url.split("/files?")[1]) for url in listings] == [
+                "path=big&limit=1000",
+                "path=big&offset=1000",
+            ]
             # only the rows on screen are in the DOM
             assert rows.count() < 120, rows.count()
             _shot(page, "9-big-directory")

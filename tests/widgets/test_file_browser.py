@@ -84,6 +84,8 @@ async def test_a_huge_directory_pages(hpc: HPC, jp_root_dir: Path) -> None:
         (many / f"f{i:05d}.dat").touch()
 
     browser = await run(FileBrowser, "many", hpc=hpc, page_size=500)
+    shown: list[str] = []
+    browser.status.widget.observe(lambda change: shown.append(change["new"]), "value")
 
     assert len(browser.entries) == 1203
     assert len(browser.visible) == 500
@@ -98,6 +100,12 @@ async def test_a_huge_directory_pages(hpc: HPC, jp_root_dir: Path) -> None:
     await run(browser.select, "f00007.dat")
     assert browser.page == 0 and browser.selected is not None
     assert browser.selected.name == "f00007.dat"
+
+    # It was opened first page first: 500 rows were on screen while the rest was asked for
+    await run(browser.open, "many")
+    assert len(browser.entries) == 1203
+    assert any("Showing 500 of 1203 entries in many; loading the rest" in text for text in shown)
+    assert browser.status.message == "1203 entries in many"
 
 
 async def test_upload_download_with_progress(hpc: HPC, jp_root_dir: Path, tmp_path: Path) -> None:

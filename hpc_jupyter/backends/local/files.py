@@ -130,20 +130,47 @@ class LocalFiles(FileBackend):
     async def home(self, system: str) -> str:
         return "."
 
+    def _child(self, directory: str, shown: str, name: str) -> FileEntry:
+        """The entry `name` of the real directory `directory`, shown as `shown` (blocking)."""
+        real = os.path.join(directory, name)
+        info = os.lstat(real)
+        link = statmod.S_ISLNK(info.st_mode)
+        return FileEntry(
+            name=name,
+            path=name if shown == "." else f"{shown}/{name}",
+            type=_file_type(info.st_mode),
+            size=info.st_size,
+            permissions=statmod.filemode(info.st_mode),
+            user=_user_name(info.st_uid),
+            group=_group_name(info.st_gid),
+            modified=info.st_mtime,
+            link_target=os.readlink(real) if link else None,
+        )
+
     async def list_dir(self, system: str, path: str) -> list[FileEntry]:
-        def scan() -> list[FileEntry]:
+        entries, _ = await self.list_page(system, path, 0, None)
+        return entries
+
+    async def list_page(
+        self, system: str, path: str, offset: int, limit: int | None
+    ) -> tuple[list[FileEntry], int]:
+        def scan() -> tuple[list[FileEntry], int]:
             real = self.paths.existing(path)
             if not real.is_dir():
                 raise ValidationError(f"{shown(path)} is not a directory.")
+            # Names first, sorted; then only the page's entries are looked at (one lstat each):
+            # the first rows of a huge directory cost a listdir and a sort, not a stat of all.
+            # Upload temporaries are an upload in flight or a crash's leftover, not the user's.
+            names = sorted(n for n in os.listdir(real) if not upload_temps.is_temp_name(n))
+            end = None if limit is None else offset + limit
+            directory, seen = str(real), self.paths.show(real)
             entries = []
-            for child in os.scandir(real):
-                if upload_temps.is_temp_name(child.name):
-                    continue  # an upload in flight, or a crash's leftover: not a file of the user
+            for name in names[offset:end]:
                 try:
-                    entries.append(self._entry(Path(child.path)))
+                    entries.append(self._child(directory, seen, name))
                 except FileNotFoundError:
                     continue  # removed while we listed
-            return sorted(entries, key=lambda e: e.name)
+            return entries, len(names)
 
         return await self._run(path, scan)
 

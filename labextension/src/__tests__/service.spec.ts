@@ -137,6 +137,31 @@ describe('HPCService', () => {
     ]);
   });
 
+  it('asks for a page of a listing with offset and limit', async () => {
+    const { requester, calls } = fake({
+      'facilities/local/files?path=big&limit=1000': json({
+        path: 'big',
+        entries: [],
+        total: 5000
+      }),
+      'facilities/local/files?path=big&offset=1000': json({
+        path: 'big',
+        entries: [],
+        total: 5000
+      })
+    });
+    const service = new HPCService(requester);
+    const first = await service.listFiles('local', 'big', undefined, {
+      limit: 1000
+    });
+    expect(first.total).toBe(5000);
+    await service.listFiles('local', 'big', undefined, { offset: 1000 });
+    expect(calls.map(c => c.endPoint)).toEqual([
+      'facilities/local/files?path=big&limit=1000',
+      'facilities/local/files?path=big&offset=1000'
+    ]);
+  });
+
   it('posts file operations as JSON and deletes with a 204', async () => {
     const { requester, calls } = fake({
       'facilities/local/files/mkdir': json({ path: 'new' }, 201),

@@ -40,6 +40,8 @@ import { h, iconButton } from './dom';
 
 /** Every row's height in px (the windowing needs equal rows; style/base.css agrees). */
 export const ROW_HEIGHT = 24;
+/** Rows asked for first: enough to fill the panel, small enough to come at once. */
+export const FIRST_PAGE = 1000;
 
 /** Reads Lab's workspace items by path (the types, when known, spare asking for them). */
 export type ReadLabFiles = (
@@ -245,28 +247,76 @@ export class RemoteFiles extends Widget {
     if (!facility) {
       return;
     }
+    const ticket = ++this._navigations;
+    // The user chose another facility or directory meanwhile: this answer is not wanted.
+    const outdated = () =>
+      this._facility !== facility || ticket !== this._navigations;
     this._status.textContent = this._trans.__('Loading…');
     try {
-      const listing = await this._service.listFiles(
+      // The first rows first: a directory of 100,000 entries shows its first page at once,
+      // the rest comes in one more request.
+      const first = await this._service.listFiles(
         facility.name,
-        path ?? undefined
+        path ?? undefined,
+        undefined,
+        { limit: FIRST_PAGE }
       );
-      if (this._facility !== facility) {
-        return; // the user chose another facility meanwhile
+      if (outdated()) {
+        return;
       }
-      if (listing.path !== this._listing?.path) {
-        this._list.scrollTop = 0;
-        this._selected = null;
+      const total = first.total ?? first.entries.length;
+      const complete = total <= first.entries.length;
+      this._show(
+        facility,
+        { path: first.path, entries: first.entries },
+        complete
+          ? ''
+          : this._trans.__(
+              'Showing %1 of %2 entries; loading the rest…',
+              first.entries.length,
+              total
+            )
+      );
+      if (complete) {
+        return;
       }
-      this._listing = listing;
-      this._paths[facility.name] = listing.path;
-      this._status.textContent = '';
-      this._status.classList.remove('hpc-mod-error');
-      this._stateChanged.emit();
-      this._render();
+      const rest = await this._service.listFiles(
+        facility.name,
+        first.path,
+        undefined,
+        { offset: first.entries.length }
+      );
+      if (outdated()) {
+        return;
+      }
+      this._show(
+        facility,
+        { path: first.path, entries: [...first.entries, ...rest.entries] },
+        ''
+      );
     } catch (error) {
-      this._showError(error);
+      if (!outdated()) {
+        this._showError(error);
+      }
     }
+  }
+
+  /** Show a listing (all of it, or its first page with `status` saying so). */
+  private _show(
+    facility: HPC.IFacility,
+    listing: HPC.IListing,
+    status: string
+  ): void {
+    if (listing.path !== this._listing?.path) {
+      this._list.scrollTop = 0;
+      this._selected = null;
+    }
+    this._listing = listing;
+    this._paths[facility.name] = listing.path;
+    this._status.textContent = status;
+    this._status.classList.remove('hpc-mod-error');
+    this._stateChanged.emit();
+    this._render();
   }
 
   async refresh(): Promise<void> {
@@ -834,6 +884,7 @@ export class RemoteFiles extends Widget {
   private _facility: HPC.IFacility | null = null;
   private _listing: HPC.IListing | null = null;
   private _paths: Record<string, string> = {};
+  private _navigations = 0;
   private _sortKey: SortKey = 'name';
   private _ascending = true;
   private _stateChanged = new Signal<this, void>(this);
