@@ -8,6 +8,7 @@ from ..errors import ValidationError
 from ..inputs import check_job_id, shown
 from ..ledger import SubmissionLedger
 from ..models import Job, JobListing, JobRequest, OutputChunk, Partition, check_stream
+from ..payload import Payload
 from ..registry import FacilityRegistry
 from ..watcher import JobWatcher
 
@@ -34,6 +35,11 @@ class JobService:
         """The user's jobs, or the last good listing marked stale (the watcher's)."""
         resolved = await self.registry.resolve_system(facility, system)
         return await self.watcher.jobs(facility, resolved)
+
+    async def list_payload(self, facility: str, system: str | None) -> Payload:
+        """`list()` as the bytes of its JSON and their ETag, serialized once per change."""
+        resolved = await self.registry.resolve_system(facility, system)
+        return await self.watcher.jobs_payload(facility, resolved)
 
     async def get(self, facility: str, system: str | None, job_id: str) -> Job:
         """One job."""
