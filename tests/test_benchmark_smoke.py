@@ -72,6 +72,7 @@ def test_hot_listing_benchmark_runs_tiny(tmp_path: Path) -> None:
     run = run_benchmark(
         BENCHMARK.parent / "hot_listing.py",
         *("--jobs", "20", "--rounds", "3", "--clients", "3", "--panels", "2", "--seconds", "1"),
+        *("--poll-interval", "0.5"),
         results=results,
     )
 
@@ -80,7 +81,8 @@ def test_hot_listing_benchmark_runs_tiny(tmp_path: Path) -> None:
     (line,) = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
     (latency,) = line["latency"]
     assert latency["listed"] == 20
-    assert [p["errors"] for p in line["pollers"]] == [0, 0]
+    assert [p["errors"] for p in line["pollers"]] == [0, 0, 0]
+    assert [p["mode"] for p in line["pollers"]] == ["anchor", "full", "conditional"]
     assert [p["phase"] for p in line["panels"]] == [
         "anchor",
         "events + fallback poll",

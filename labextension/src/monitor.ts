@@ -31,7 +31,7 @@ const MAX_INTERVAL = 60 * 1000;
  */
 export const EVENTS_FALLBACK_INTERVAL = 30 * 1000;
 
-/** How often the listing is polled before a facility is chosen, with no events, in ms. */
+/** How often the listing is polled before a facility is chosen, in ms. */
 const DEFAULT_INTERVAL = 5 * 1000;
 
 export namespace JobMonitor {
@@ -65,7 +65,7 @@ export class JobMonitor implements IDisposable {
     this._poll = new Poll({
       factory: () => this._tick(),
       frequency: {
-        interval: this._fallback(DEFAULT_INTERVAL),
+        interval: this._interval(true),
         backoff: true,
         max: MAX_INTERVAL
       },
@@ -100,10 +100,8 @@ export class JobMonitor implements IDisposable {
     this._facility = facility;
     if (facility) {
       // The facility's own poll interval, never faster than 2 s.
-      const interval = this._fallback(
-        Math.max(2, facility.poll_interval) * 1000
-      );
-      this._poll.frequency = { interval, backoff: true, max: MAX_INTERVAL };
+      this._pace = Math.max(2, facility.poll_interval) * 1000;
+      this._pollAt(this._interval(true));
     }
     void this.refresh();
   }
@@ -176,11 +174,19 @@ export class JobMonitor implements IDisposable {
     }
   }
 
-  /** The poll interval: `interval`, or the slow fallback when events tell of changes. */
-  private _fallback(interval: number): number {
-    return this._events
-      ? Math.max(interval, EVENTS_FALLBACK_INTERVAL)
-      : interval;
+  /**
+   * The poll interval: the facility's pace, or the slow fallback while events tell of
+   * changes and the listing is `current` (neither failed nor stale: an outage and its end
+   * come with no event, so they are watched for at the facility's pace).
+   */
+  private _interval(current: boolean): number {
+    return this._events && current
+      ? Math.max(this._pace, EVENTS_FALLBACK_INTERVAL)
+      : this._pace;
+  }
+
+  private _pollAt(interval: number): void {
+    this._poll.frequency = { interval, backoff: true, max: MAX_INTERVAL };
   }
 
   private _announce(change: ITransition | null): void {
@@ -243,6 +249,7 @@ export class JobMonitor implements IDisposable {
         };
       }
       if (name === this._facility?.name) {
+        this._pollAt(this._interval(!listing.error && !listing.stale));
         this._listed.emit(listing);
       }
     }
@@ -255,6 +262,8 @@ export class JobMonitor implements IDisposable {
   private _events: ISignal<unknown, { schema_id: string }> | null;
   private _poll: Poll;
   private _facility: HPC.IFacility | null = null;
+  /** The facility's poll interval, in ms (see `_interval`). */
+  private _pace = DEFAULT_INTERVAL;
   private _isDisposed = false;
   private _visible = true;
   private _listed = new Signal<this, JobMonitor.IListing>(this);

@@ -237,6 +237,25 @@ describe('JobMonitor polling', () => {
     alone.dispose();
   });
 
+  it('polls at the facility pace while the listing is stale, as no event tells', async () => {
+    const { service, monitor, listings } = setup();
+    service.stale = {
+      message: 'cannot be reached',
+      reason: 'unavailable',
+      listed_at: 1000,
+      failed_at: 1030
+    };
+    monitor.facility = { ...FACILITY, poll_interval: 5 };
+    await until(() => listings.length > 0);
+    expect(monitor.pollInterval).toBe(5000);
+
+    service.stale = null;
+    await monitor.refresh();
+    await until(() => listings[listings.length - 1].stale === null);
+    expect(monitor.pollInterval).toBe(EVENTS_FALLBACK_INTERVAL);
+    monitor.dispose();
+  });
+
   it('passes an unchanged listing on as the same jobs, announcing nothing', async () => {
     const { service, monitor, listings, transitions } = setup();
     monitor.track(job('4', 'PENDING'));
