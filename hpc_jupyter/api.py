@@ -376,6 +376,8 @@ class HPC:
         self._facility = facility
         self.system = system
         self._described: dict[str, Facility] = {}
+        self._listed: tuple[tuple[Any, ...], str, tuple[Job, ...], Staleness | None] | None = None
+        """The last job listing: the request, its ETag, the jobs and their `stale` mark."""
 
     def __repr__(self) -> str:
         return f"HPC(facility={self._facility!r}, system={self.system!r}, url={self.client.url!r})"
@@ -690,15 +692,25 @@ class HPC:
         its `stale` attribute says why and since when (it is None for current jobs); with no
         good listing to show, the facility's error is raised.
         """
-        data = self.client.request("GET", self._path("jobs"), params=self._params())
-        items = data.get("jobs") if isinstance(data, Mapping) else None
-        if not isinstance(items, list):
-            raise _malformed("job list")
-        stale = data.get("stale")
-        return JobTable(
-            (job_from_dict(item) for item in items),
-            None if stale is None else _model(Staleness, stale, "job list"),
+        path, params = self._path("jobs"), self._params()
+        asked = (path, *sorted(params.items()))
+        held = self._listed if self._listed is not None and self._listed[0] == asked else None
+        # A monitor asks again and again: while the listing is unchanged the server says so
+        # (304) instead of sending it, and the jobs read last time are answered again.
+        answer = self.client.get_if_changed(
+            path, params=params, etag=None if held is None else held[1]
         )
+        if answer is None and held is not None:
+            return JobTable(held[2], held[3])
+        data, etag = answer if answer is not None else (None, None)
+        items = data.get("jobs") if isinstance(data, Mapping) else None
+        if not isinstance(data, Mapping) or not isinstance(items, list):
+            raise _malformed("job list")
+        stale_data = data.get("stale")
+        jobs = tuple(job_from_dict(item) for item in items)
+        stale = None if stale_data is None else _model(Staleness, stale_data, "job list")
+        self._listed = None if etag is None else (asked, etag, jobs, stale)
+        return JobTable(jobs, stale)
 
     def partitions(self) -> list[Partition]:
         """The partitions (queues) of the facility's system, when it lists them."""

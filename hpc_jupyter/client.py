@@ -323,7 +323,9 @@ class HPCClient:
                 if attempt + 1 < attempts:
                     continue
                 raise self._transport_error(err) from None
-            if response.is_success:
+            if response.is_success or (
+                response.status_code == 304 and "If-None-Match" in request.headers
+            ):
                 return response
             try:
                 raise self._error(response) from None
@@ -362,6 +364,30 @@ class HPCClient:
             raise HPCError(
                 f"The hpc-jupyter server sent a reply that is not JSON for {method} {path}."
             ) from None
+
+    def get_if_changed(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int | bool | None] | None = None,
+        etag: str | None = None,
+    ) -> tuple[Any, str | None] | None:
+        """GET `/hpc/api/<path>` unless the answer is still the one tagged `etag`.
+
+        None when the server answers `304` (the caller's copy is current); else the decoded
+        JSON body and its `ETag` (None when the server sent none).
+        """
+        headers = {"If-None-Match": etag} if etag else None
+        response = self._send("GET", path, params=params, headers=headers, retry=True)
+        if response.status_code == 304:
+            return None
+        try:
+            data = response.json()
+        except ValueError:
+            raise HPCError(
+                f"The hpc-jupyter server sent a reply that is not JSON for GET {path}."
+            ) from None
+        return data, response.headers.get("ETag")
 
     def download(
         self,

@@ -27,6 +27,7 @@ from typing import Any
 
 from .errors import FacilityAuthError, HPCError
 from .models import Job, JobListing, Staleness
+from .payload import Payload
 from .registry import FacilityRegistry
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class _Watch:
         self.asked_at = 0.0
         self.fetches = 0
         self._inflight: asyncio.Future[list[Job]] | None = None
+        self._answered: tuple[tuple[Any, ...], JobListing, Payload] | None = None
+        """The last answer and its serialized bytes, with what they were made from."""
 
     async def listing(self, emit: Emit) -> list[Job]:
         """A fresh listing, shared with every concurrent caller."""
@@ -117,19 +120,35 @@ class _Watch:
 
     def answer(self) -> JobListing:
         """What callers get now: the listing, marked stale after a failure, or the error."""
+        return self._answer()[0]
+
+    def payload(self) -> Payload:
+        """`answer()` serialized: made once per change of the answer, shared by every caller."""
+        return self._answer()[1]
+
+    def _answer(self) -> tuple[JobListing, Payload]:
         failure = self.failure
+        # What the answer is made of; `jobs` and `failure` are replaced, never changed in place.
+        made_of = (self.jobs, failure, self.failing_since, self.listed_at)
+        cached = self._answered
+        if cached is not None and _same(cached[0], made_of):
+            return cached[1], cached[2]
         if failure is None:
-            return JobListing(tuple(self.jobs))
-        if self.listed_at is None or isinstance(failure, FacilityAuthError):
+            listing = JobListing(tuple(self.jobs))
+        elif self.listed_at is None or isinstance(failure, FacilityAuthError):
             # A copy: re-raising one instance would grow its traceback with every caller.
             raise copy.copy(failure).with_traceback(None)
-        stale = Staleness(
-            message=failure.message,
-            reason=failure.reason,
-            failed_at=self.failing_since,
-            listed_at=self.listed_at,
-        )
-        return JobListing(tuple(self.jobs), stale)
+        else:
+            stale = Staleness(
+                message=failure.message,
+                reason=failure.reason,
+                failed_at=self.failing_since,
+                listed_at=self.listed_at,
+            )
+            listing = JobListing(tuple(self.jobs), stale)
+        payload = Payload.of(listing.to_dict())
+        self._answered = (made_of, listing, payload)
+        return listing, payload
 
     def fresh(self, interval: float) -> bool:
         """Whether the newest listing succeeded and is at most `interval` seconds old."""
@@ -165,6 +184,11 @@ class _Watch:
     @property
     def active(self) -> bool:
         return any(not job.state.is_final for job in self.jobs)
+
+
+def _same(made_of: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """Whether an answer made of `made_of` is still the answer: the same lists, failure, times."""
+    return all(a is b or a == b for a, b in zip(made_of, now, strict=True))
 
 
 def _event(job: Job, previous: str | None) -> dict[str, Any]:
@@ -224,6 +248,11 @@ class JobWatcher:
                     raise
                 # else remembered by the watch: answered below, stale or as the error
         return watch.answer()
+
+    async def jobs_payload(self, facility: str, system: str) -> Payload:
+        """`jobs()` serialized once per change of the listing, for answering many readers."""
+        await self.jobs(facility, system)
+        return self._watch(facility, system).payload()
 
     async def job(self, facility: str, system: str, job_id: str) -> Job:
         """One job, from a fresh listing when it has it, else from the facility."""

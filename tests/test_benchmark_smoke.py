@@ -86,3 +86,31 @@ def test_big_listing_benchmark_answers_every_entry_and_the_first_page(tmp_path: 
     # and writes its report with the machine it ran on
     report = results.read_text()
     assert "| first page | 100 |" in report and "nproc" in report
+
+
+@pytest.mark.timeout(120)
+def test_hot_listing_benchmark_runs_tiny(tmp_path: Path) -> None:
+    # When the hot-listing benchmark runs tiny: 20 jobs, 3 pollers, 2 panels, 1 s phases
+    results = tmp_path / "hot_listing.md"
+    run = run_benchmark(
+        BENCHMARK.parent / "hot_listing.py",
+        *("--jobs", "20", "--rounds", "3", "--clients", "3", "--panels", "2", "--seconds", "1"),
+        *("--poll-interval", "0.5"),
+        results=results,
+    )
+
+    # Then every request was answered (the 304s as 304s), the listing held every job
+    assert run.returncode == 0, run.stdout + run.stderr
+    (line,) = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    (latency,) = line["latency"]
+    assert latency["listed"] == 20
+    assert [p["errors"] for p in line["pollers"]] == [0, 0, 0]
+    assert [p["mode"] for p in line["pollers"]] == ["anchor", "full", "conditional"]
+    assert [p["phase"] for p in line["panels"]] == [
+        "anchor",
+        "events + fallback poll",
+        "facility-pace poll",
+    ]
+    # and it writes its report with the machine it ran on
+    report = results.read_text()
+    assert "| N | listed |" in report and "nproc" in report

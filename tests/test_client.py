@@ -764,3 +764,43 @@ async def test_end_to_end_credentials(kernel_env: Any, hpc_server: Any) -> None:
         with pytest.raises(NotFound) as missing:
             await asyncio.to_thread(connect, "mars", client=client)
         assert "mars" in missing.value.message
+
+
+class _Recording(httpx.HTTPTransport):
+    """A real transport that notes the status of every answer (to see the 304s)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: list[int] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.statuses.append(response.status_code)
+        return response
+
+
+async def test_jobs_again_is_a_304_while_nothing_changed(kernel_env: Any) -> None:
+    transport = _Recording()
+    with HPCClient(transport=transport) as client:
+        hpc = await asyncio.to_thread(connect, client=client)
+        first_job = await asyncio.to_thread(hpc.submit, "#!/bin/bash\nsleep 600", name="a")
+
+        # When the jobs are listed twice with nothing changed between, then after a change
+        first = await asyncio.to_thread(hpc.jobs)
+        first.clear()  # a caller's own copy: changing it changes nothing held for later
+        del transport.statuses[:]
+        second = await asyncio.to_thread(hpc.jobs)
+        unchanged = list(transport.statuses)
+        second_job = await asyncio.to_thread(hpc.submit, "#!/bin/bash\nsleep 600", name="b")
+        del transport.statuses[:]
+        third = await asyncio.to_thread(hpc.jobs)
+        changed = list(transport.statuses)
+        for job in (first_job, second_job):
+            await asyncio.to_thread(hpc.cancel, job.id)
+
+    # Then the second listing came as a 304 with the jobs of the first; the third in full
+    assert unchanged == [304]
+    assert [job.id for job in second] == [first_job.id]
+    assert second.stale is None
+    assert changed == [200]
+    assert {job.id for job in third} == {first_job.id, second_job.id}

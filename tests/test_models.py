@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import json
+from collections.abc import Mapping
+
 import pytest
 
 from hpc_jupyter.models import (
@@ -96,3 +101,31 @@ def test_what_a_newer_server_adds_is_read_as_this_version_knows_it() -> None:
 def test_what_is_not_a_model_is_refused(model: type[Model], data: object) -> None:
     with pytest.raises(TypeError):
         model.from_dict(data)
+
+
+def _generic(value: object) -> object:
+    """The walk `to_dict` made before it compiled a field list per class (the reference)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _generic(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple, frozenset, set)):
+        return [_generic(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _generic(v) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        JOB,
+        JobListing((JOB, JOB), Staleness("down", "unavailable", 10.0, 5.0)),
+        JobRequest("#!/bin/bash\n", name="x", nodes=1, env={"OMP_NUM_THREADS": "4"}),
+        FileEntry("a", "/a", FileType.LINK, 0, "lrwxrwxrwx", "ada", "users", 1.5, "/b"),
+        AuthState(AuthStatus.OK),
+    ],
+)
+def test_to_dict_writes_what_the_generic_walk_wrote(model: Model) -> None:
+    # The same JSON, byte for byte: the API's answers do not change with the faster walk
+    assert json.dumps(model.to_dict()) == json.dumps(_generic(model))

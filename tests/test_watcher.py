@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -405,3 +406,23 @@ async def test_a_listing_that_ignores_cancellation_does_not_hang_the_server_stop
     finally:
         finished.set()
         await asyncio.wait({stopping, waiting}, timeout=10)
+
+
+async def test_a_listing_is_serialized_once_per_change(api: API, hpc_app: Any) -> None:
+    # Given a listing that readers have asked for
+    job = await submit(api, "sleep 30\n")
+    watcher = hpc_app.watcher
+    first = await watcher.jobs_payload("local", SYSTEM)
+
+    # When more readers ask within the interval, then a job changes through us
+    again = await watcher.jobs_payload("local", SYSTEM)
+    await api(*JOBS, job["id"], method="DELETE")
+    changed = await watcher.jobs_payload("local", SYSTEM)
+
+    # Then they share the bytes made the first time; the change makes new ones, as sent
+    assert again is first
+    assert changed is not first
+    assert changed.etag != first.etag
+    response = await api(*JOBS)
+    assert response == json.loads(changed.body)
+    assert response == (await watcher.jobs("local", SYSTEM)).to_dict()

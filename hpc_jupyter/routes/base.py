@@ -11,6 +11,7 @@ from tornado.web import RequestHandler
 
 from ..errors import HPCError, ValidationError
 from ..inputs import check_path
+from ..payload import Payload
 from ..services import SETTINGS_KEY, HPCServices
 from .kernel_auth import KernelTokenIdentity
 
@@ -104,6 +105,19 @@ class HPCAPIHandler(ExtensionHandlerMixin, APIHandler):
         """Finish with a JSON model."""
         self.set_status(status)
         self.finish(json.dumps(model))
+
+    def write_payload(self, payload: Payload) -> None:
+        """Finish with JSON serialized beforehand, or `304` when the reader has these bytes.
+
+        `Cache-Control: no-cache` lets a browser keep the answer but revalidate it every time.
+        """
+        self.set_header("ETag", payload.etag)
+        self.set_header("Cache-Control", "no-cache")
+        if self.check_etag_header():
+            self.set_status(304)
+            self.finish()
+            return
+        self.finish(payload.body)
 
     # One map from our error tree to HTTP, for every handler.
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:

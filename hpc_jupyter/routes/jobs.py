@@ -10,13 +10,17 @@ from .base import HPCAPIHandler
 
 
 class JobsHandler(HPCAPIHandler):
-    """GET .../jobs lists the user's jobs (or the last good listing, marked stale); POST submits."""
+    """GET .../jobs lists the user's jobs (or the last good listing, marked stale); POST submits.
+
+    The listing carries an `ETag`: a reader sending it back in `If-None-Match` gets a `304`
+    with no body until the listing changes.
+    """
 
     @web.authenticated
     @authorized
     async def get(self, facility: str) -> None:
-        listing = await self.services.jobs.list(facility, self.system_argument())
-        self.write_json(listing.to_dict())
+        payload = await self.services.jobs.list_payload(facility, self.system_argument())
+        self.write_payload(payload)
 
     @web.authenticated
     @authorized

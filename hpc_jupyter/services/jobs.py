@@ -7,7 +7,8 @@ import builtins
 from ..errors import ValidationError
 from ..inputs import check_job_id, shown
 from ..ledger import SubmissionLedger
-from ..models import Job, JobListing, JobRequest, OutputChunk, Partition, check_stream
+from ..models import Job, JobRequest, OutputChunk, Partition, check_stream
+from ..payload import Payload
 from ..registry import FacilityRegistry
 from ..watcher import JobWatcher
 
@@ -30,10 +31,13 @@ class JobService:
         self.watcher = watcher
         self.submissions = submissions
 
-    async def list(self, facility: str, system: str | None) -> JobListing:
-        """The user's jobs, or the last good listing marked stale (the watcher's)."""
+    async def list_payload(self, facility: str, system: str | None) -> Payload:
+        """The user's jobs, or the last good listing marked stale, as JSON bytes and their ETag.
+
+        The job watcher's listing, serialized once per change of it, however many ask.
+        """
         resolved = await self.registry.resolve_system(facility, system)
-        return await self.watcher.jobs(facility, resolved)
+        return await self.watcher.jobs_payload(facility, resolved)
 
     async def get(self, facility: str, system: str | None, job_id: str) -> Job:
         """One job."""

@@ -4,7 +4,10 @@
  *
  * Live through the server's `job_state` events (the job watcher's), with polling of the
  * jobs listing as the fallback and the refresh after each event. The server lists a
- * facility at most once per poll interval however many clients ask, so polling is cheap.
+ * facility at most once per poll interval however many clients ask, so polling is cheap;
+ * with the event stream at hand the fallback poll is slow (`EVENTS_FALLBACK_INTERVAL`),
+ * and every poll is conditional (`If-None-Match`): an unchanged listing costs a 304, and
+ * its jobs are passed on as the very same array, so views can skip redrawing them.
  *
  * An outage is never passed off as "no jobs": a listing the server marks stale is passed on
  * with its `stale` mark, and after an error the jobs last listed here are passed on with
@@ -20,6 +23,16 @@ import { HPC } from './tokens';
 
 /** The slowest polling gets when the server keeps failing, in ms. */
 const MAX_INTERVAL = 60 * 1000;
+
+/**
+ * How often the listing is polled while the server's events tell of every job state
+ * change, in ms: the fallback for what events do not carry (a job the facility forgot, a
+ * changed reason) and for an event stream that reconnects.
+ */
+export const EVENTS_FALLBACK_INTERVAL = 30 * 1000;
+
+/** How often the listing is polled before a facility is chosen, in ms. */
+const DEFAULT_INTERVAL = 5 * 1000;
 
 export namespace JobMonitor {
   export interface IOptions {
@@ -51,7 +64,11 @@ export class JobMonitor implements IDisposable {
     this._events?.connect(this._onEvent, this);
     this._poll = new Poll({
       factory: () => this._tick(),
-      frequency: { interval: 5000, backoff: true, max: MAX_INTERVAL },
+      frequency: {
+        interval: this._interval(true),
+        backoff: true,
+        max: MAX_INTERVAL
+      },
       standby: 'when-hidden',
       name: 'hpc-jupyter:jobs'
     });
@@ -83,10 +100,15 @@ export class JobMonitor implements IDisposable {
     this._facility = facility;
     if (facility) {
       // The facility's own poll interval, never faster than 2 s.
-      const interval = Math.max(2, facility.poll_interval) * 1000;
-      this._poll.frequency = { interval, backoff: true, max: MAX_INTERVAL };
+      this._pace = Math.max(2, facility.poll_interval) * 1000;
+      this._pollAt(this._interval(true));
     }
     void this.refresh();
+  }
+
+  /** How often the listing is polled now, in ms (before any backoff after failures). */
+  get pollInterval(): number {
+    return this._poll.frequency.interval;
   }
 
   /**
@@ -152,6 +174,21 @@ export class JobMonitor implements IDisposable {
     }
   }
 
+  /**
+   * The poll interval: the facility's pace, or the slow fallback while events tell of
+   * changes and the listing is `current` (neither failed nor stale: an outage and its end
+   * come with no event, so they are watched for at the facility's pace).
+   */
+  private _interval(current: boolean): number {
+    return this._events && current
+      ? Math.max(this._pace, EVENTS_FALLBACK_INTERVAL)
+      : this._pace;
+  }
+
+  private _pollAt(interval: number): void {
+    this._poll.frequency = { interval, backoff: true, max: MAX_INTERVAL };
+  }
+
   private _announce(change: ITransition | null): void {
     if (change) {
       this._trackerChanged.emit();
@@ -173,8 +210,12 @@ export class JobMonitor implements IDisposable {
       const updated = new Date();
       let listing: JobMonitor.IListing;
       try {
-        const { jobs, stale } = await this._service.listJobs(name);
-        if (!stale) {
+        const answer = await this._service.listJobs(name);
+        const { jobs, stale } = answer;
+        // The same object again: the server said 304, nothing changed to announce.
+        const unchanged = answer === this._answers.get(name);
+        this._answers.set(name, answer);
+        if (!stale && !unchanged) {
           // A stale listing is older than what events may have told: it announces nothing.
           for (const change of this.tracker.updateAll(jobs)) {
             this._announce(change);
@@ -208,6 +249,7 @@ export class JobMonitor implements IDisposable {
         };
       }
       if (name === this._facility?.name) {
+        this._pollAt(this._interval(!listing.error && !listing.stale));
         this._listed.emit(listing);
       }
     }
@@ -220,11 +262,15 @@ export class JobMonitor implements IDisposable {
   private _events: ISignal<unknown, { schema_id: string }> | null;
   private _poll: Poll;
   private _facility: HPC.IFacility | null = null;
+  /** The facility's poll interval, in ms (see `_interval`). */
+  private _pace = DEFAULT_INTERVAL;
   private _isDisposed = false;
   private _visible = true;
   private _listed = new Signal<this, JobMonitor.IListing>(this);
   /** The last good (or stale) listing of each facility. */
   private _last = new Map<string, JobMonitor.IListing>();
+  /** The last answer of each facility's listing (compared by identity: 304 or not). */
+  private _answers = new Map<string, HPC.IJobList>();
   private _transition = new Signal<this, ITransition>(this);
   private _trackerChanged = new Signal<this, void>(this);
 }

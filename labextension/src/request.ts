@@ -43,7 +43,10 @@ export function serverRequester(
       } catch (error) {
         throw new HPCRequestError(0, null, String(error));
       }
-      if (!response.ok) {
+      // A 304 answers a conditional request: the caller's copy is current.
+      const unchanged =
+        response.status === 304 && 'If-None-Match' in (init.headers ?? {});
+      if (!response.ok && !unchanged) {
         throw await errorFrom(response);
       }
       return response;

@@ -355,7 +355,7 @@ export interface paths {
     };
     /**
      * The user's jobs
-     * @description Current jobs and the finished ones the facility still reports. However many clients ask, the facility is listed at most once per poll interval (`Facility.poll_interval`): the answer may be up to that old. State changes are also published as `https://hpc-jupyter.github.io/events/job_state/v1` server events. A failed listing is never answered as a fresh one: when the newest listing failed, the answer is the last good listing with `stale` saying why and since when (no state change is published from it), or the error itself when there was no good listing yet or when the facility refused our credentials (401). A facility that is down is asked once per poll interval too, however many clients ask; once it answers again, `stale` is gone.
+     * @description Current jobs and the finished ones the facility still reports. However many clients ask, the facility is listed at most once per poll interval (`Facility.poll_interval`): the answer may be up to that old. State changes are also published as `https://hpc-jupyter.github.io/events/job_state/v1` server events. A failed listing is never answered as a fresh one: when the newest listing failed, the answer is the last good listing with `stale` saying why and since when (no state change is published from it), or the error itself when there was no good listing yet or when the facility refused our credentials (401). A facility that is down is asked once per poll interval too, however many clients ask; once it answers again, `stale` is gone. The answer carries an `ETag` (and `Cache-Control: no-cache`): a client sending it back in `If-None-Match` gets `304` with no body while the listing is unchanged; any change (a job's, the listing turning stale or fresh again) gives a new tag.
      */
     get: operations['listJobs'];
     put?: never;
@@ -1571,7 +1571,10 @@ export interface operations {
         /** @description One of the facility's systems; default its default system. */
         system?: components['parameters']['system'];
       };
-      header?: never;
+      header?: {
+        /** @description The `ETag` of the listing the client holds. */
+        'If-None-Match'?: string;
+      };
       path: {
         /** @description A facility's configured name. */
         facility: components['parameters']['facility'];
@@ -1583,11 +1586,22 @@ export interface operations {
       /** @description The jobs. */
       200: {
         headers: {
+          /** @description The listing's entity tag; the same bytes have the same tag. */
+          ETag?: string;
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['JobList'];
         };
+      };
+      /** @description The listing is the one the `If-None-Match` tag names; no body. */
+      304: {
+        headers: {
+          /** @description The listing's entity tag. */
+          ETag?: string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['FacilityAuth'];

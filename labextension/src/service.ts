@@ -17,7 +17,10 @@ export interface IRequestInit {
 
 /** How the service reaches the server: `request.ts` in Lab, a fake in tests. */
 export interface IRequester {
-  /** Resolve with the response of a 2xx answer; reject with an HPCRequestError otherwise. */
+  /**
+   * Resolve with the response of a 2xx answer, or of a 304 to a request that sent
+   * `If-None-Match`; reject with an HPCRequestError otherwise.
+   */
   request(endPoint: string, init?: IRequestInit): Promise<Response>;
   /** PUT a body, reporting progress; resolve with the JSON answer. */
   upload(
@@ -91,6 +94,12 @@ function facilityPath(facility: string, rest = ''): string {
 /** The hpc-jupyter REST API, one method per endpoint. */
 export class HPCService {
   constructor(private readonly requester: IRequester) {}
+
+  /** The last job listing of each end point, with its ETag (see `listJobs`). */
+  private _listings = new Map<
+    string,
+    { etag: string; listing: HPC.IJobList }
+  >();
 
   private async json<T>(endPoint: string, init?: IRequestInit): Promise<T> {
     const response = await this.requester.request(endPoint, init);
@@ -232,11 +241,31 @@ export class HPCService {
     );
   }
 
-  /** The jobs, with `stale` when they are the last good listing (the facility failed since). */
+  /**
+   * The jobs, with `stale` when they are the last good listing (the facility failed since).
+   *
+   * Conditional: the listing's `ETag` is sent back in `If-None-Match`, and while the server
+   * answers 304 (unchanged) the very listing object answered last time is answered again,
+   * so a caller can tell "unchanged" by identity and skip its work.
+   */
   async listJobs(facility: string, system?: string): Promise<HPC.IJobList> {
-    return this.json<HPC.IJobList>(
-      facilityPath(facility, '/jobs' + query({ system }))
+    const endPoint = facilityPath(facility, '/jobs' + query({ system }));
+    const held = this._listings.get(endPoint);
+    const response = await this.requester.request(
+      endPoint,
+      held ? { headers: { 'If-None-Match': held.etag } } : undefined
     );
+    if (response.status === 304 && held) {
+      return held.listing;
+    }
+    const listing = JSON.parse(await response.text()) as HPC.IJobList;
+    const etag = response.headers.get('ETag');
+    if (etag) {
+      this._listings.set(endPoint, { etag, listing });
+    } else {
+      this._listings.delete(endPoint);
+    }
+    return listing;
   }
 
   /** The partitions (queues) of a facility with the `jobs.partitions` capability. */

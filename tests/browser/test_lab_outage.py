@@ -118,7 +118,8 @@ def test_an_outage_keeps_the_jobs_under_a_stale_warning_until_the_facility_is_ba
 
             # Then the jobs section warns that the listing is stale: as of when, failing since
             # when, and why; the row stays as it was last listed, and "No jobs" is never said
-            expect(status).to_have_class(has_class("hpc-mod-warning"), timeout=30 * SECOND)
+            # (the panel hears of an outage from its fallback poll: no event tells of one)
+            expect(status).to_have_class(has_class("hpc-mod-warning"), timeout=60 * SECOND)
             stale = lab.api("GET", "facilities", FACILITY, "jobs").json()["stale"]
             assert before <= stale["listed_at"] <= down_at <= stale["failed_at"] <= time.time()
             now = datetime.datetime.now(datetime.timezone.utc)
@@ -136,7 +137,8 @@ def test_an_outage_keeps_the_jobs_under_a_stale_warning_until_the_facility_is_ba
             # and it stays so while the panel lists the jobs again
             seen = len(browser.statuses(JOBS))
             wait_for(page, lambda: len(browser.statuses(JOBS)) >= seen + 2, 30, "two more listings")
-            assert set(browser.statuses(JOBS)[seen:]) == {200}  # stale listings, not errors
+            # stale listings (the same one again: 304), not errors
+            assert set(browser.statuses(JOBS)[seen:]) <= {200, 304}
             expect(status).to_have_class(has_class("hpc-mod-warning"))
             expect(row).to_have_attribute("data-state", "RUNNING")
             expect(empty).to_have_count(0)

@@ -1,7 +1,7 @@
 import { Signal } from '@lumino/signaling';
 
 import type { ITransition } from '../jobs';
-import { JobMonitor } from '../monitor';
+import { EVENTS_FALLBACK_INTERVAL, JobMonitor } from '../monitor';
 import { HPCRequestError, type HPCService } from '../service';
 import { HPC } from '../tokens';
 
@@ -49,11 +49,16 @@ class FakeService {
   listing: HPC.IJob[] = [];
   stale: HPC.IStaleness | null = null;
   failure: HPCRequestError | null = null;
+  /** Set: answered as HPCService answers a 304, with the very object answered before. */
+  unchanged: HPC.IJobList | null = null;
   calls = 0;
   async listJobs(facility: string): Promise<HPC.IJobList> {
     this.calls++;
     if (this.failure) {
       throw this.failure;
+    }
+    if (this.unchanged) {
+      return this.unchanged;
     }
     const jobs = this.listing.filter(j => j.facility === facility);
     return this.stale ? { jobs, stale: this.stale } : { jobs };
@@ -214,6 +219,57 @@ describe('JobMonitor while hidden', () => {
     monitor.visible = true;
     await until(() => listings.length > 0);
     expect(service.calls).toBeGreaterThan(0);
+    monitor.dispose();
+  });
+});
+
+describe('JobMonitor polling', () => {
+  it('polls slowly while events tell of changes, at the facility pace without', () => {
+    const { monitor } = setup();
+    const alone = new JobMonitor({
+      service: new FakeService() as unknown as HPCService
+    });
+    monitor.facility = { ...FACILITY, poll_interval: 5 };
+    alone.facility = { ...FACILITY, poll_interval: 5 };
+    expect(monitor.pollInterval).toBe(EVENTS_FALLBACK_INTERVAL);
+    expect(alone.pollInterval).toBe(5000);
+    monitor.dispose();
+    alone.dispose();
+  });
+
+  it('polls at the facility pace while the listing is stale, as no event tells', async () => {
+    const { service, monitor, listings } = setup();
+    service.stale = {
+      message: 'cannot be reached',
+      reason: 'unavailable',
+      listed_at: 1000,
+      failed_at: 1030
+    };
+    monitor.facility = { ...FACILITY, poll_interval: 5 };
+    await until(() => listings.length > 0);
+    expect(monitor.pollInterval).toBe(5000);
+
+    service.stale = null;
+    await monitor.refresh();
+    await until(() => listings[listings.length - 1].stale === null);
+    expect(monitor.pollInterval).toBe(EVENTS_FALLBACK_INTERVAL);
+    monitor.dispose();
+  });
+
+  it('passes an unchanged listing on as the same jobs, announcing nothing', async () => {
+    const { service, monitor, listings, transitions } = setup();
+    monitor.track(job('4', 'PENDING'));
+    const answer = { jobs: [job('4', 'RUNNING')] };
+    service.unchanged = answer;
+    monitor.facility = FACILITY;
+    await until(() => listings.length > 0);
+    await monitor.refresh();
+    await until(() => listings.length > 1);
+
+    // The first answer announces the change; the same answer again (a 304) does not
+    expect(transitions.map(t => t.state)).toEqual(['RUNNING']);
+    expect(listings[1].jobs).toBe(listings[0].jobs);
+    expect(listings[1].jobs).toBe(answer.jobs);
     monitor.dispose();
   });
 });

@@ -26,7 +26,8 @@ function fake(answers: Record<string, () => Response>): {
         throw parseError(404, '{"message": "no route", "reason": null}');
       }
       const response = answer();
-      if (!response.ok) {
+      const conditional = 'If-None-Match' in (init?.headers ?? {});
+      if (!response.ok && !(response.status === 304 && conditional)) {
         throw parseError(response.status, await response.text());
       }
       return response;
@@ -160,6 +161,45 @@ describe('HPCService', () => {
       'facilities/local/files?path=big&limit=1000',
       'facilities/local/files?path=big&offset=1000'
     ]);
+  });
+
+  it('lists jobs conditionally: a 304 answers the listing held', async () => {
+    // A server that tags each listing and answers 304 to the tag of the current one
+    let current = { jobs: [{ id: '1' }] };
+    let tag = '"a"';
+    const calls: ICall[] = [];
+    const requester: IRequester = {
+      async request(endPoint, init) {
+        calls.push({ endPoint, init });
+        if (init?.headers?.['If-None-Match'] === tag) {
+          return new Response(null, { status: 304, headers: { ETag: tag } });
+        }
+        return new Response(JSON.stringify(current), {
+          status: 200,
+          headers: { ETag: tag }
+        });
+      },
+      upload: async () => ({})
+    };
+    const service = new HPCService(requester);
+
+    const first = await service.listJobs('local');
+    const again = await service.listJobs('local');
+    current = { jobs: [{ id: '1' }, { id: '2' }] };
+    tag = '"b"';
+    const changed = await service.listJobs('local');
+    const other = await service.listJobs('local', 'other');
+
+    // The first asks unconditionally, the next ones send the tag they hold
+    expect(calls.map(c => c.init?.headers?.['If-None-Match'])).toEqual([
+      undefined,
+      '"a"',
+      '"a"',
+      undefined
+    ]);
+    expect(again).toBe(first); // unchanged: the very same listing
+    expect(changed.jobs.map(j => j.id)).toEqual(['1', '2']);
+    expect(other).not.toBe(changed); // another system is another listing
   });
 
   it('posts file operations as JSON and deletes with a 204', async () => {

@@ -154,9 +154,21 @@ export class RemoteJobs extends Widget {
       'hpc-mod-warning',
       status.level === 'warning'
     );
+    const listed = listing.listedAt !== null;
+    const stale = status.level !== 'info';
+    if (
+      listing.jobs === this._jobs &&
+      listed === this._listed &&
+      stale === this._stale &&
+      listing.jobs.every(job => isFinal(job.state))
+    ) {
+      // An unchanged listing (a 304) of finished jobs: the rows shown are still right.
+      // (An active job's row shows times that tick, so it is drawn again.)
+      return;
+    }
     this._jobs = listing.jobs;
-    this._listed = listing.listedAt !== null;
-    this._stale = status.level !== 'info';
+    this._listed = listed;
+    this._stale = stale;
     this._render();
   }
 
