@@ -47,6 +47,7 @@ async def test_stat_of_a_file_is_one_call_and_answers_as_its_listing_row(
 
     # Then one `ls` of the file itself answered, with what the directory's listing says of it
     assert calls == Counter({f"{FS}/ops/ls": 1})
+    assert fake.uris[-1].startswith(f"GET {FS}/ops/ls?path=%2Fhome%2Fhpcuser%2Fa.txt")
     assert entry == next(e for e in listing["entries"] if e["name"] == "a.txt")
 
 
