@@ -16,6 +16,7 @@ import pytest
 
 from tests.fault_proxy import FaultProxy
 from tests.helpers import expect_error
+from tests.slurm.slurm_helpers import wait_for_state
 from tests.slurm_fixtures import Cluster, slurmrestd_facility
 
 API = Callable[..., Awaitable[Any]]
@@ -30,7 +31,8 @@ def proxy(slurm_cluster: Cluster, jp_asyncio_loop: Any) -> Iterator[FaultProxy]:
 
 @pytest.fixture
 def hpc_facilities(slurm_cluster: Cluster, proxy: FaultProxy) -> dict[str, Any]:
-    return {"slurm": slurmrestd_facility(slurm_cluster, url=proxy.url)}
+    # A listing is reused for 10 s: long enough for the polls of a test to follow one.
+    return {"slurm": slurmrestd_facility(slurm_cluster, url=proxy.url, poll_interval=10)}
 
 
 @pytest.fixture
@@ -94,3 +96,25 @@ async def test_facility_info_reuses_a_good_auth_status(api: API, proxy: FaultPro
     assert first["auth"]["status"] == "ok"
     assert all(answer == first for answer in again)
     assert proxy.count("GET", "/slurm/v0.0.38/ping") == 0
+
+
+async def test_log_follow_polls_use_the_watchers_listing(
+    api: API, proxy: FaultProxy, job_name: str
+) -> None:
+    # Given a running job that has written a line, and a listing of the user's jobs
+    script = "#!/bin/bash\necho hello\nsleep 60\n"
+    job = await api(*JOBS, method="POST", body={"script": script, "name": job_name})
+    await wait_for_state(api, "slurm", job["id"], {"RUNNING"}, timeout=90)
+    await api(*JOBS)
+    proxy.requests.clear()
+
+    # When its log is followed for a few polls
+    chunks = [
+        await api(*JOBS, job["id"], "output", params={"stream": "stdout", "offset": str(at)})
+        for at in (0, 0, 6)
+    ]
+
+    # Then the log is read, and slurmrestd is not asked for the job on any poll
+    assert chunks[0]["data"] == "hello\n"
+    assert chunks[2]["offset"] == 6 and chunks[2]["complete"] is False
+    assert proxy.count("GET", f"/slurm/v0.0.38/job/{job['id']}") == 0

@@ -277,10 +277,18 @@ class SlurmJobs(JobBackend):
                 return cancelled
         return dataclasses.replace(cancelled, reason="Cancel requested")
 
+    output_from_known_job = True
+
     async def read_output(
         self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
         job = await self.get_job(system, job_id)
+        return await self.read_known_output(system, job, stream, offset, max_bytes)
+
+    async def read_known_output(
+        self, system: str, job: Job, stream: LogStream, offset: int, max_bytes: int
+    ) -> OutputChunk:
+        job_id = job.id
         path = job.stdout if stream == "stdout" else job.stderr
         if self.files is None:
             raise CapabilityError(
