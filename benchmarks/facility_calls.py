@@ -314,7 +314,13 @@ def slurm_token() -> str:
 SCRIPT = "#!/bin/bash\necho hello; sleep 300\n"
 
 
-async def slurm_rows(server: Server, rounds: int) -> list[Row]:
+async def slurm_rows(server: Server, rounds: int, proxy: Any) -> list[Row]:
+    """The Slurm rows; ours reach slurmrestd through `proxy`, which counts their requests
+    (the watcher's listings of `/jobs` aside: they are shared by every client)."""
+
+    def ours_requests() -> int:
+        return sum(n for path, n in proxy.counts.items() if not path.rstrip("/").endswith("/jobs"))
+
     token = slurm_token()
     auth = {"X-SLURM-USER-NAME": "hpcuser", "X-SLURM-USER-TOKEN": token}
     rest = httpx.AsyncClient(base_url=SLURMRESTD, headers=auth, timeout=60)
@@ -353,8 +359,11 @@ async def slurm_rows(server: Server, rounds: int) -> list[Row]:
         await ours_submit()
 
     try:
+        # the version handshake and the partitions' limits, once, as any session has done
+        (await api.get(f"{F}/slurm/partitions")).raise_for_status()
         row = Row("submit")
-        await interleave(row, rounds, submit_ours, submit_direct)
+        await interleave(row, rounds, submit_ours, submit_direct, ours_requests)
+        row.direct_calls = 1  # what the anchor makes, by construction
         rows.append(row)
 
         # cancel: each side cancels jobs submitted beforehand (directly, not timed)
@@ -371,7 +380,8 @@ async def slurm_rows(server: Server, rounds: int) -> list[Row]:
             (await rest.get(f"/slurm/v0.0.38/job/{job}")).raise_for_status()  # the confirmation
 
         row = Row("cancel", note="anchor: DELETE + one GET of the job")
-        await interleave(row, rounds, cancel_ours, cancel_direct)
+        await interleave(row, rounds, cancel_ours, cancel_direct, ours_requests)
+        row.direct_calls = 2  # what the anchor makes, by construction
         rows.append(row)
 
         async def info_ours(_: int) -> None:
@@ -381,11 +391,14 @@ async def slurm_rows(server: Server, rounds: int) -> list[Row]:
             (await rest.get("/slurm/v0.0.38/ping")).raise_for_status()
 
         row = Row("facility info", note="anchor: one ping")
-        await interleave(row, rounds, info_ours, info_direct)
+        await interleave(row, rounds, info_ours, info_direct, ours_requests)
+        row.direct_calls = 1  # what the anchor makes, by construction
         rows.append(row)
 
         job = await direct_submit()
         await asyncio.sleep(2.0)
+        # a listing, as an open panel or monitor (or the follower's first poll) makes
+        (await api.get(f"{F}/slurm/jobs")).raise_for_status()
 
         async def poll_ours(_: int) -> None:
             params = {"stream": "stdout", "offset": "0"}
@@ -395,8 +408,9 @@ async def slurm_rows(server: Server, rounds: int) -> list[Row]:
         async def poll_direct(_: int) -> None:
             (await rest.get(f"/slurm/v0.0.38/job/{job}")).raise_for_status()
 
-        row = Row("log-follow poll", note="anchor: one GET of the job")
-        await interleave(row, rounds, poll_ours, poll_direct)
+        row = Row("log-follow poll", note="anchor: one GET of the job; the watcher's listing fresh")
+        await interleave(row, rounds, poll_ours, poll_direct, ours_requests)
+        row.direct_calls = 1  # what the anchor makes, by construction
         rows.append(row)
     finally:
         for job in submitted:
@@ -407,12 +421,13 @@ async def slurm_rows(server: Server, rounds: int) -> list[Row]:
     return rows
 
 
-def slurm_facility() -> dict[str, Any]:
+def slurm_facility(url: str) -> dict[str, Any]:
     return {
         "kind": "slurmrestd",
-        "url": SLURMRESTD,
+        "url": url,
         "user": "hpcuser",
         "token": {"command": "scontrol token username=hpcuser lifespan=3600"},
+        "files": {"kind": "local", "root": HOME},
     }
 
 
@@ -491,12 +506,20 @@ def main(argv: list[str] | None = None) -> int:
                     "## FirecREST v2 (the double) vs pyfirecrest direct\n\n" + table(found)
                 )
         if args.slurm:
-            started = subprocess.run([REPO / "scripts" / "local-slurm", "start"], check=False)
-            if started.returncode != 0:
+            script = REPO / "scripts" / "local-slurm"
+            # `start` rewrites slurm.conf and restarts Slurm when it differs: not while it answers
+            if (
+                subprocess.run([script, "status"], check=False).returncode != 0
+                and subprocess.run([script, "start"], check=False).returncode != 0
+            ):
                 return 1
+            from watcher_fanout import CountingProxy
+
+            proxy = CountingProxy()
             (work / "slurm").mkdir()
-            with jupyter_server(work / "slurm", args.python, {"slurm": slurm_facility()}) as server:
-                found = asyncio.run(slurm_rows(server, args.rounds))
+            facility = slurm_facility(f"http://127.0.0.1:{proxy.port}")
+            with jupyter_server(work / "slurm", args.python, {"slurm": facility}) as server:
+                found = asyncio.run(slurm_rows(server, args.rounds, proxy))
             rows += found
             sections.append(
                 "## Slurm 22.05 (slurmrestd v0.0.38) vs direct httpx calls\n\n" + table(found)

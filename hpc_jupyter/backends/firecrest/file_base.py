@@ -88,6 +88,10 @@ class FirecrestFileBase(FileBackend):
         return info.default_workdir or "/"
 
     async def stat(self, system: str, path: str) -> FileEntry:
+        return await self.stat_listed(system, path)
+
+    async def stat_listed(self, system: str, path: str) -> FileEntry:
+        """`path`'s row in its parent's listing (a directory's owner is named nowhere else)."""
         path = absolute(path)
         if path == "/":
             return await self._stat_root(system)
@@ -149,7 +153,7 @@ class FirecrestFileBase(FileBackend):
     async def mkdir(self, system: str, path: str, parents: bool = False) -> FileEntry:
         path = absolute(path)
         if parents and await self.is_directory(system, path):
-            return await self.stat(system, path)
+            return await self.stat_listed(system, path)
         return await self._mkdir(system, path, parents)
 
     async def _pair(self, system: str, source: str, target: str) -> tuple[str, str]:

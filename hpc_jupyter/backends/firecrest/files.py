@@ -42,7 +42,7 @@ class FirecrestFiles(FirecrestFileBase):
                 rows = []  # the parent's listing says what is wrong, in the usual words
             if len(rows) == 1 and rows[0].get("name") == path:  # `ls` of a file names itself
                 return from_listing(rows[0], None)
-        return await super().stat(system, path)
+        return await self.stat_listed(system, path)
 
     async def probe(self, system: str, path: str) -> FileEntry:
         """`ops/stat`: type and size in one call whatever the directory's size."""
