@@ -433,6 +433,29 @@ def slurm_facility(url: str) -> dict[str, Any]:
 
 # -- report ------------------------------------------------------------------------------------
 
+NOTES = """## Why the ratios are what they are
+
+- Every operation through the server is one more HTTP hop on the same machine (client, jupyter
+  server, facility). A `stat` or `ls` is one facility call on both sides: the ratio is that hop
+  and the server's own work (auth, JSON), a few ms; against a real facility tens of ms away it
+  shrinks toward 1. Compare the call counts first: they do not depend on the machine.
+- PUT (direct): 5 calls in 3 round trips (stat of the target and of its directory at once, the
+  upload, then its SHA-256 and its entry at once) against pyfirecrest's single upload, which
+  neither checks the target is not a directory nor verifies the bytes nor answers an entry.
+- Staged upload of a new file: no `mv` transfer job any more (lands at its name, removed on a
+  failed check); the remaining calls are the checks, the checksum and the entry. Over an
+  existing file the staged upload still lands beside it and is renamed (a second job), so the
+  old file is never lost to a failed upload. S3 parts are read 1 MiB at a time: the server's
+  RSS grows by a few MiB per staged upload, whatever its size.
+- Slurm submit: after the POST the job is read back (and read again while it is PENDING without
+  a reason, up to 5 s) to refuse a job that can never start; that read is the answer's source.
+- Slurm cancel: one read before the DELETE (the owner and whether it has already ended: a
+  server whose token may cancel others' jobs must not), then the DELETE and one confirming read.
+- Facility info: slurmrestd's auth status is reused (asked again in the background after 5 s,
+  before answering after 60 s or after any refusal); log-follow polls take the job from the
+  watcher's listing while it is fresh, so neither asks slurmrestd on every request.
+"""
+
 
 def process_cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
@@ -548,6 +571,8 @@ def main(argv: list[str] | None = None) -> int:
             + "\n\n".join(sections)
             + "\n\n"
             + ("Facts: " + json.dumps(facts) + "\n\n" if facts else "")
+            + NOTES
+            + "\n"
             + f"## Machine\n\n{header}\n"
         )
     if facts and not facts.get("bytes_identical", True):
