@@ -114,3 +114,21 @@ def test_hot_listing_benchmark_runs_tiny(tmp_path: Path) -> None:
     # and it writes its report with the machine it ran on
     report = results.read_text()
     assert "| N | listed |" in report and "nproc" in report
+
+
+@pytest.mark.timeout(120)
+def test_facility_calls_benchmark_runs_on_the_firecrest_double(tmp_path: Path) -> None:
+    # When the facility-calls benchmark runs 2 rounds against the FirecREST double
+    results = tmp_path / "facility_calls.md"
+    script = BENCHMARK.parent / "facility_calls.py"
+    run = run_benchmark(script, "--rounds", "2", "--staged-mib", "6", results=results)
+
+    # Then every byte read back matched, the double saw nothing its spec forbids, each op ran
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    facts, rows = lines[0], lines[1:]
+    assert facts["bytes_identical"] is True and facts["double_problems"] == []
+    assert len(rows) == 6 and all(row["ours_calls"] >= 1 for row in rows)
+    # and writes its report with the machine it ran on
+    report = results.read_text()
+    assert "| operation |" in report and "nproc" in report

@@ -215,6 +215,16 @@ class JobBackend(abc.ABC):
         The job service has checked `stream` and that `offset` is not negative.
         """
 
+    output_from_known_job: ClassVar[bool] = False
+    """Whether the job service hands `read_known_output` the job as the job watcher knows it,
+    sparing the facility a request for the job on every poll of a followed log."""
+
+    async def read_known_output(
+        self, system: str, job: Job, stream: LogStream, offset: int, max_bytes: int
+    ) -> OutputChunk:
+        """`read_output` of a job the caller has just read (the watcher's view of it)."""
+        return await self.read_output(system, job.id, stream, offset, max_bytes)
+
     async def partitions(self, system: str) -> list[Partition]:
         """The partitions (queues) a job can go to; only with `Capability.JOBS_PARTITIONS`."""
         raise CapabilityError("This facility does not list its partitions.")

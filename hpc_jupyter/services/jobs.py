@@ -102,6 +102,9 @@ class JobService:
         if offset < 0:
             raise ValidationError("offset must not be negative.")
         length = min(length or DEFAULT_OUTPUT_CHUNK, MAX_OUTPUT_CHUNK)
+        if backend.output_from_known_job:  # the watcher's fresh listing, else the facility
+            job = await self.watcher.job(facility, resolved, job_id)
+            return await backend.read_known_output(resolved, job, log_stream, offset, length)
         return await backend.read_output(resolved, job_id, log_stream, offset, length)
 
     async def partitions(self, facility: str, system: str | None) -> builtins.list[Partition]:

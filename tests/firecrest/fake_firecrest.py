@@ -94,6 +94,8 @@ class FakeFirecrest:
     failures: list[Failure] = field(default_factory=list)
     requests: list[tuple[str, str, str]] = field(default_factory=list)
     """(method, path, Authorization header) of every request, token requests included."""
+    uris: list[str] = field(default_factory=list)
+    """"METHOD /path?query" of every request, for tests that count what was asked of what."""
     token_requests: list[dict[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Requests the spec does not allow; every test checks it stays empty."""
@@ -256,6 +258,7 @@ class FirecrestHandler(DoubleHandler[FakeFirecrest]):
         method = self.request.method or "GET"
         path = self.request.path
         fake.requests.append((method, path, self.request.headers.get("Authorization", "")))
+        fake.uris.append(f"{method} {self.request.uri}")
         stream = self.request.connection.stream  # type: ignore[union-attr]
         if id(stream) in fake.dead:  # one keep-alive connection, many requests
             fake.dead.discard(id(stream))

@@ -46,8 +46,9 @@ async def test_20_mib_round_trip_is_staged_and_byte_identical(
     paths = [path for _, path, _ in fake.requests]
     assert paths.count("/filesystem/localcluster/transfer/upload") == 1
     assert "/filesystem/localcluster/transfer/download" in paths
-    # the upload landed under a temporary name and was renamed once its checksum matched
-    assert "/filesystem/localcluster/transfer/mv" in paths
+    # a new file lands at its name (no second transfer job to rename it), its checksum checked
+    assert "/filesystem/localcluster/transfer/mv" not in paths
+    assert "/filesystem/localcluster/ops/checksum" in paths
     assert [p.name for p in fake.local(HOME).iterdir() if "hpc-upload" in p.name] == []
 
 

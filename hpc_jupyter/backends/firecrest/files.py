@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...errors import ValidationError
+from ...errors import NotFound, PermissionDenied, ValidationError
 from ...models import FileEntry
 from ..base import ReadStream, UploadSink
 from .connection import FirecrestConnection
@@ -29,6 +29,31 @@ class FirecrestFiles(FirecrestFileBase):
             raise ValidationError(f"{path!r} is not a directory.")
         return sorted(entries, key=lambda e: e.name)
 
+    async def stat(self, system: str, path: str) -> FileEntry:
+        """A file's own `ls` row (one call, no listing of its directory); a directory's row
+        still comes from its parent's listing, the only place that names its owner."""
+        path = absolute(path)
+        if path != "/":
+            client = await self.connection.for_system(system)
+            try:
+                with translated(self.facility):
+                    rows = await client.list_files(system, path, show_hidden=True)
+            except (NotFound, PermissionDenied):
+                rows = []  # the parent's listing says what is wrong, in the usual words
+            if len(rows) == 1 and rows[0].get("name") == path:  # `ls` of a file names itself
+                return from_listing(rows[0], None)
+        return await self.stat_listed(system, path)
+
+    async def probe(self, system: str, path: str) -> FileEntry:
+        """`ops/stat`: type and size in one call whatever the directory's size."""
+        path = absolute(path)
+        client = await self.connection.for_system(system)
+        try:
+            with translated(self.facility):
+                return from_stat(path, await client.stat(system, path))
+        except NotFound:
+            raise NotFound(f"No such file or directory: {path!r}.") from None
+
     async def _stat_root(self, system: str) -> FileEntry:
         client = await self.connection.for_system(system)
         with translated(self.facility):
@@ -41,10 +66,12 @@ class FirecrestFiles(FirecrestFileBase):
             self.connection, system, path, size, offset, length, self.spool_dir
         )
 
-    def _upload(self, system: str, path: str, direct_limit: int) -> UploadSink:
-        return FirecrestUpload(
+    def _upload(self, system: str, path: str, direct_limit: int, is_new: bool) -> UploadSink:
+        upload = FirecrestUpload(
             self.connection, system, path, direct_limit, self.spool_dir, self.stat
         )
+        upload.is_new = is_new
+        return upload
 
     async def _mkdir(self, system: str, path: str, parents: bool) -> FileEntry:
         client = await self.connection.for_system(system)

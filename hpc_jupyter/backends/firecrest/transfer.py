@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import IO, Any
 
+import httpx
 from firecrest.v2 import AsyncFirecrest
 
 from ...errors import FacilityError, HPCError, ValidationError
@@ -25,6 +26,9 @@ from .session import FirecrestSession
 
 log = logging.getLogger(__name__)
 CHUNK_SIZE = 1024 * 1024
+PART_READ_SIZE = 1024 * 1024
+"""How much of an S3 part is read from the spool file at a time (pyfirecrest's default: 64 MiB,
+which cost the server that much memory per part in flight)."""
 
 
 def spool_file(spool_dir: str | None) -> IO[bytes]:
@@ -55,6 +59,8 @@ class SpooledUpload(UploadSink):
         self.spool_path = self._file.name
         self._hash = hashlib.sha256()
         self.size = 0
+        self.is_new = False
+        """Nothing was at `path` when the upload opened (a staged upload may then land there)."""
 
     def __repr__(self) -> str:
         where = f"{self.facility}:{self.system}:{self.path}"
@@ -73,14 +79,15 @@ class SpooledUpload(UploadSink):
         self._file.close()
         self._file = None
         try:
-            await self.send()
-            return await self._stat(self.system, self.path)
+            entry = await self.send()
+            return entry if entry is not None else await self._stat(self.system, self.path)
         finally:
             remove_quietly(self.spool_path)
 
     @abc.abstractmethod
-    async def send(self) -> None:
-        """Put the spooled bytes at `path` on the facility, checked by their checksum."""
+    async def send(self) -> FileEntry | None:
+        """Put the spooled bytes at `path` on the facility, checked by their checksum; the
+        file's entry when it was asked for on the way (else the caller stats it)."""
 
     def staging_name(self) -> str:
         """A hidden name beside the target for a staged upload, renamed once it is complete."""
@@ -106,38 +113,59 @@ class SpooledUpload(UploadSink):
 class FirecrestUpload(SpooledUpload):
     """An upload to FirecREST v2: direct below the system's limit, through S3 above it.
 
-    A staged upload lands under a hidden temporary name beside the target and is renamed only
-    once its checksum matches, so a failure never leaves a partial file under the target name.
+    A staged upload over an existing file lands under a hidden temporary name beside the
+    target and is renamed only once its checksum matches, so a failure never leaves a partial
+    file under the target name and the old file stays until the new one is complete. A staged
+    upload of a new file lands at its name at once (no second transfer job for the rename) and
+    is removed if it fails or its checksum does not match.
     """
 
     connection: FirecrestConnection
 
-    async def send(self) -> None:
+    async def send(self) -> FileEntry:
         client = await self.connection.for_system(self.system)
         if self.size < self.direct_limit:
-            await self._direct(client)
-        else:
-            await self._staged(client)
+            return await self._direct(client)
+        return await self._staged(client)
 
-    async def _direct(self, client: AsyncFirecrest) -> None:
+    async def _direct(self, client: AsyncFirecrest) -> FileEntry:
         directory, name = posixpath.split(self.path)
         with translated(self.facility):
             await client.upload(self.system, self.spool_path, directory, name)
-        await self._verify(client, self.path)
+        return await self._verified(client, self.path)
 
-    async def _staged(self, client: AsyncFirecrest) -> None:
-        staged = self.staging_name()
-        directory, temporary = posixpath.split(staged)
+    async def _staged(self, client: AsyncFirecrest) -> FileEntry:
+        landing = self.path if self.is_new else self.staging_name()
         log.info("staged upload of %d bytes to %s:%s", self.size, self.system, self.path)
         try:
+            await self._to_stage(client, landing)
+            if landing == self.path:
+                return await self._verified(client, landing)
+            await self._verify(client, landing)
             with translated(self.facility):
-                await client.upload(self.system, self.spool_path, directory, temporary)
-            await self._verify(client, staged)
-            with translated(self.facility):
-                await client.mv(self.system, staged, self.path)
+                await client.mv(self.system, landing, self.path)
         except BaseException:
-            await _discard(client, self.system, staged)
+            await _discard(client, self.system, landing)
             raise
+        return await self._stat(self.system, self.path)
+
+    async def _to_stage(self, client: AsyncFirecrest, remote: str) -> None:
+        """The S3 multipart upload and its transfer job, reading parts in small pieces."""
+        directory, name = posixpath.split(remote)
+        with translated(self.facility):
+            upload: Any = await client.upload(
+                self.system, self.spool_path, directory, name, blocking=False
+            )
+            upload.chunk_size = PART_READ_SIZE
+            await upload.upload_file_to_stage()
+            await upload.wait_for_transfer_job()
+
+    async def _verified(self, client: AsyncFirecrest, remote: str) -> FileEntry:
+        """Checksum and entry of the uploaded file, asked at once."""
+        _, entry = await asyncio.gather(
+            self._verify(client, remote), self._stat(self.system, remote)
+        )
+        return entry
 
     async def _verify(self, client: AsyncFirecrest, remote: str) -> None:
         with translated(self.facility):
@@ -181,18 +209,55 @@ async def open_download(
     info = await connection.system(system)
     client = await connection.for_system(system)
     if size < info.direct_limit:
-
-        async def fetch(into: str) -> None:
-            with translated(connection.facility):
-                await client.download(system, path, into)
-
-        return await read_spooled(spool_dir, fetch, start, count)
+        return await direct_download(connection, system, path, start, count)
     with translated(connection.facility):
         transfer: Any = await client.download(system, path, os.devnull, blocking=False)
         await transfer.wait_for_transfer_job()
         url = transfer.transfer_data["transferDirectives"]["downloadUrl"]
     log.info("staged download of %d bytes from %s:%s", count, system, path)
     return ReadStream(length=count, chunks=staged_chunks(connection, str(url), start, count))
+
+
+async def direct_download(
+    connection: FirecrestSession, system: str, path: str, start: int, count: int
+) -> ReadStream:
+    """`ops/download` streamed (pyfirecrest's download would `stat` again, then hold it all)."""
+    facility = connection.facility
+    url = f"{connection.settings.url.rstrip('/')}/filesystem/{system}/ops/download"
+    with translated(facility):
+        request = connection.http.build_request("GET", url, params={"path": path})
+        response = await connection.http.send(request, stream=True)
+        if response.status_code != 200:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            raise from_response(facility, response)
+    return ReadStream(length=count, chunks=response_chunks(facility, response, start, count))
+
+
+async def response_chunks(
+    facility: str, response: httpx.Response, start: int, count: int
+) -> AsyncIterator[bytes]:
+    """`count` bytes from `start` of a streamed answer; closed once read or dropped."""
+    try:
+        with translated(facility):
+            skip, remaining = start, count
+            async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                if skip:
+                    cut = min(skip, len(chunk))
+                    chunk, skip = chunk[cut:], skip - cut
+                if not chunk:
+                    continue
+                chunk = chunk[:remaining]
+                remaining -= len(chunk)
+                yield chunk
+                if remaining <= 0:
+                    break
+    finally:
+        await response.aclose()
+    if remaining > 0:
+        raise HPCError(f"FirecREST ({facility}): the download ended early.")
 
 
 async def read_spooled(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -255,18 +256,39 @@ class SlurmJobs(JobBackend):
         job = await self.current_job(system, job_id)
         return job if job is not None else await self.finished_job(system, job_id)
 
-    async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
+    async def cancel_job(self, system: str, job_id: str) -> Job:
+        """The cancel and its confirmation: the job read before, the DELETE (`kill`), and the
+        job read again until Slurm reports it ended (it records a cancel at once but reports it
+        late); that last read is the answer, with no further read of the job."""
+        job = await self.get_job(system, job_id)
+        if job.state.is_final:
+            raise Conflict(f"Job {job_id} has already ended ({job.raw_state}); nothing to cancel.")
         _check_owner(job, self.user, "cancel")
         await self.kill(job_id)
-        for _ in range(30):  # slurmctld records the cancellation at once, but reports it late
-            if (await self.get_job(system, job_id)).state.is_final:
-                return
-            await asyncio.sleep(0.1)
+        cancelled = job
+        for attempt in range(30):
+            if attempt:
+                await asyncio.sleep(0.1)
+            try:
+                cancelled = await self.get_job(system, job_id)
+            except NotFound:  # it left the queue, and no accounting says how
+                return dataclasses.replace(job, state=JobState.CANCELLED, raw_state="CANCELLED")
+            if cancelled.state.is_final:
+                return cancelled
+        return dataclasses.replace(cancelled, reason="Cancel requested")
+
+    output_from_known_job = True
 
     async def read_output(
         self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
         job = await self.get_job(system, job_id)
+        return await self.read_known_output(system, job, stream, offset, max_bytes)
+
+    async def read_known_output(
+        self, system: str, job: Job, stream: LogStream, offset: int, max_bytes: int
+    ) -> OutputChunk:
+        job_id = job.id
         path = job.stdout if stream == "stdout" else job.stderr
         if self.files is None:
             raise CapabilityError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -86,6 +87,8 @@ class SlurmRestClient:
         self.url = url.rstrip("/")
         self.user = user
         self.token = token
+        self.refused_at = 0.0
+        """When Slurm last refused the token (monotonic seconds; 0 never)."""
         self._http = httpx.AsyncClient(
             base_url=self.url,
             timeout=timeout,
@@ -148,6 +151,7 @@ class SlurmRestClient:
         return self.token.source.describe()
 
     def _auth_error(self) -> FacilityAuthError:
+        self.refused_at = time.monotonic()
         return FacilityAuthError(
             f"Slurm did not accept the token for user {self.user!r} on facility "
             f"{self.facility!r}: it is expired, signed with another key, or belongs to "

@@ -45,7 +45,7 @@ class V1Files(FirecrestFileBase):
             self.connection, system, path, size, offset, length, self.spool_dir
         )
 
-    def _upload(self, system: str, path: str, direct_limit: int) -> UploadSink:
+    def _upload(self, system: str, path: str, direct_limit: int, is_new: bool) -> UploadSink:
         return V1Upload(self.connection, system, path, direct_limit, self.spool_dir, self.stat)
 
     async def _mkdir(self, system: str, path: str, parents: bool) -> FileEntry:
