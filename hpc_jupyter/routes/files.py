@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,8 @@ from .listing_json import listing_body
 
 _ABORTS: set[asyncio.Future[None]] = set()
 SEND_PIECE = 1024 * 1024
+UPLOAD_PIECE = 1024 * 1024
+"""How much of an upload's body is read from the socket and handed to the facility at a time."""
 """Bytes of a big listing handed to the socket at a time."""
 
 
@@ -103,6 +106,23 @@ class FileChecksumHandler(HPCAPIHandler):
         self.write_json({"algorithm": "sha256", "checksum": digest})
 
 
+def _read_in_big_pieces(connection: Any) -> int:
+    """Read this request's body in `UPLOAD_PIECE`s, not tornado's 64 KiB.
+
+    A sixteenth of the per-piece work (socket reads, buffer copies, `data_received` calls) for
+    the same bytes: uploads 1.2-1.4x faster (benchmarks/results/upload_download.md). The
+    parameters are the server's, shared by every connection: this request gets its own copy.
+    Returns the socket's usual read size, to be put back when the request ends (the stream
+    outlives the request on a kept-alive connection).
+    """
+    params = copy.copy(connection.params)
+    params.chunk_size = UPLOAD_PIECE
+    connection.params = params
+    usual: int = connection.stream.read_chunk_size
+    connection.stream.read_chunk_size = max(usual, UPLOAD_PIECE)
+    return usual
+
+
 @web.stream_request_body
 class FileContentHandler(HPCAPIHandler):
     """GET streams a file (or a byte range) down; PUT streams a request body into a file.
@@ -112,6 +132,7 @@ class FileContentHandler(HPCAPIHandler):
     """
 
     _sink: UploadSink | None = None
+    _usual_read_size: int | None = None
     _upload_error: HPCError | None = None
 
     async def prepare(self, *, _redirect_to_login: bool = False) -> None:  # type: ignore[override]
@@ -132,7 +153,9 @@ class FileContentHandler(HPCAPIHandler):
         if declared.isdigit():
             # Refuse before reading: the client learns why at once instead of a dropped connection.
             files.check_upload_size(int(declared))
-        self.request.connection.set_max_body_size(files.max_upload_size)  # type: ignore[union-attr]
+        connection = self.request.connection
+        connection.set_max_body_size(files.max_upload_size)  # type: ignore[union-attr]
+        self._usual_read_size = _read_in_big_pieces(connection)
         self._sink = await files.open_upload(
             self.path_kwargs["facility"], self.system_argument(), self.path_argument()
         )
@@ -163,6 +186,9 @@ class FileContentHandler(HPCAPIHandler):
 
     def on_finish(self) -> None:
         self._drop_upload()
+        if self._usual_read_size is not None:
+            stream = self.request.connection.stream  # type: ignore[union-attr]
+            stream.read_chunk_size = self._usual_read_size
 
     def _drop_upload(self) -> None:
         if self._sink is not None:
