@@ -77,6 +77,10 @@ class Capability(str, enum.Enum):
     """Put a running job back in the queue."""
     AUTH_LOGIN = "auth.login"
     """The user logs in from the panel or `%hpc_login` (`/login` routes)."""
+    STATUS = "status"
+    """Systems' health, incidents and maintenance, partition limits, allocations (`/status`)."""
+    JOBS_EFFICIENCY = "jobs.efficiency"
+    """A finished job's `efficiency`, from the facility's accounting."""
 
 
 class AuthStatus(str, enum.Enum):
@@ -336,6 +340,57 @@ class Job(Model):
     """For a task of a job array: the array's job id (Slurm's %A)."""
     array_task_id: str | None = None
     """For a task of a job array: its index, or a range (`4-6`) for tasks still pending together."""
+    efficiency: Efficiency | None = None
+    """How a finished job used what it asked for: only when one job is asked for, and only where
+    the facility's accounting tells (`Capability.JOBS_EFFICIENCY`)."""
+
+
+class Outcome(str, enum.Enum):
+    """How a finished job ended, as its efficiency summary words it."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    OUT_OF_MEMORY = "out_of_memory"
+    CANCELLED = "cancelled"
+    NODE_FAIL = "node_fail"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Efficiency(Model):
+    """How a finished job used what it asked for, from the facility's accounting.
+
+    Each measure is None where the accounting does not tell it; `summary` says it in words.
+    Build one with `hpc_jupyter.efficiency.efficiency()`, which works out the ratios and words.
+    """
+
+    outcome: Outcome
+    summary: str
+    """For a person: how it ended and what it used, e.g. out of memory or CPUs left idle."""
+    source: str
+    """Where the figures come from, e.g. `sacct` or `slurmdb/v0.0.42 job`."""
+    elapsed: float | None = None
+    """Seconds the job ran."""
+    time_limit: int | None = None
+    """Seconds it asked for."""
+    time_used: float | None = None
+    """`elapsed` / `time_limit`, 0 to 1 (or above, for a job its facility let run over)."""
+    cpus: int | None = None
+    """CPUs allocated to it, all nodes."""
+    cpu_time: float | None = None
+    """CPU seconds its processes used (user + system), all tasks."""
+    cpu_efficiency: float | None = None
+    """`cpu_time` / (`elapsed` * `cpus`), 0 to 1."""
+    memory_used: int | None = None
+    """Bytes: the peak resident memory of its largest task (Slurm's MaxRSS)."""
+    memory_requested: int | None = None
+    """Bytes it asked for, all nodes."""
+    memory_efficiency: float | None = None
+    """`memory_used` / `memory_requested`, 0 to 1 (or above)."""
+    exit_code: int | None = None
+    signal: int | None = None
+    """The signal that ended it, when one did."""
 
 
 @dataclass(frozen=True)
@@ -458,9 +513,135 @@ class FacilityInfo(Model):
         return data
 
 
+class Health(str, enum.Enum):
+    """A system's or a service's health, as the status of a facility says it."""
+
+    UP = "up"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SystemHealth(Model):
+    """A system (cluster, service, storage) as the facility's status reports it."""
+
+    name: str
+    health: Health
+    message: str | None = None
+    """What the facility says about it, when it is not simply up."""
+    checked_at: float | None = None
+    """When the facility last checked it (Unix seconds), when it says."""
+
+
+class NoticeKind(str, enum.Enum):
+    """What a notice of a facility is."""
+
+    MAINTENANCE = "maintenance"
+    """Planned: a maintenance window or a reservation for one (Slurm's MAINT)."""
+    INCIDENT = "incident"
+    """Unplanned: an outage or a degradation."""
+    RESERVATION = "reservation"
+    """Nodes set aside for someone, not for maintenance."""
+
+
+@dataclass(frozen=True)
+class Notice(Model):
+    """An incident, a maintenance window or a reservation: what it is, when, and what it touches."""
+
+    id: str
+    kind: NoticeKind
+    title: str
+    start: float | None = None
+    """Unix seconds; None when the facility does not say."""
+    end: float | None = None
+    """Unix seconds; None when open-ended or not said."""
+    systems: tuple[str, ...] = ()
+    """The systems, partitions or resources it touches, in the facility's names."""
+    status: str | None = None
+    """In the facility's words (`unresolved`, `ACTIVE`...)."""
+
+
+@dataclass(frozen=True)
+class Allocation(Model):
+    """An account (project) the user may charge, and what is left of it in one unit.
+
+    `allocated`, `used` and `remaining` are None where the facility does not tell them (an
+    account known by name only); never 0 for "unknown".
+    """
+
+    account: str
+    unit: str | None = None
+    """`node_hours`, `cpu_hours`, `gpu_hours`, `billing_hours`, `bytes`, `inodes`... or None."""
+    allocated: float | None = None
+    used: float | None = None
+    remaining: float | None = None
+    """`allocated` - `used`, may be negative."""
+    default: bool | None = None
+    """Whether jobs that name no account are charged to it, when the facility says."""
+    scope: str = "project"
+    """`project`: the account's whole allocation; `user`: the user's share of it."""
+    note: str | None = None
+    """Where the figure comes from in the facility's terms, e.g. `GrpTRESMins cpu`."""
+
+
+@dataclass(frozen=True)
+class StatusSource(Model):
+    """Where one part of a facility's status came from, when, and why it is missing if it is."""
+
+    part: str
+    """`systems`, `notices`, `partitions` or `allocations`."""
+    source: str
+    """The facility's call or command, e.g. `GET /status/systems`."""
+    fetched_at: float
+    """When it was asked (Unix seconds)."""
+    error: str | None = None
+    """Why this part is absent: asking failed (the part is then null, never empty)."""
+
+
+@dataclass(frozen=True)
+class FacilityStatus(Model):
+    """What a facility says about itself: each part is null where it cannot tell or failed."""
+
+    facility: str
+    system: str
+    systems: tuple[SystemHealth, ...] | None = None
+    notices: tuple[Notice, ...] | None = None
+    """Incidents and maintenance that are on or ahead (ended ones are left out)."""
+    partitions: tuple[Partition, ...] | None = None
+    allocations: tuple[Allocation, ...] | None = None
+    sources: tuple[StatusSource, ...] = ()
+
+
+@dataclass(frozen=True)
+class Advice(Model):
+    """One warning about a job request before it is submitted; the user may still submit."""
+
+    code: str
+    """Stable word: `over_partition_limit`, `over_allocation`, `system_down`..."""
+    message: str
+
+
+@dataclass(frozen=True)
+class SubmitCheck(Model):
+    """What a job request would cost and what stands in its way, from the facility's status."""
+
+    node_hours: float | None
+    """Nodes * time limit in hours; None when either is not known."""
+    charge: float | None = None
+    """The estimate in the unit of the account's allocation, when it can be worked out."""
+    unit: str | None = None
+    """The unit of `charge`."""
+    allocation: Allocation | None = None
+    """The account's allocation the job would be charged to, when known."""
+    warnings: tuple[Advice, ...] = ()
+
+
 _CATCH_ALL: dict[type[enum.Enum], enum.Enum] = {
     JobState: JobState.UNKNOWN,
     FileType: FileType.OTHER,
     AuthStatus: AuthStatus.UNKNOWN,
+    Outcome: Outcome.UNKNOWN,
+    Health: Health.UNKNOWN,
 }
 """The member `from_dict` gives an enum value this version does not know (a newer server's)."""

@@ -10,27 +10,47 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from ..auth.login import LoginSource
 from ..errors import CapabilityError, Conflict, NotFound
 from ..errors import ConfigError as ConfigError  # its old home, kept for imports of it from here
 from ..models import (
+    Allocation,
     AuthState,
     AuthStatus,
     Capability,
+    Efficiency,
     FileEntry,
     Job,
     JobRequest,
     JobState,
     LogStream,
+    Notice,
     OutputChunk,
     Partition,
     System,
+    SystemHealth,
 )
+
+StatusPart = Literal["systems", "notices", "partitions", "allocations"]
+
+
+@dataclass(frozen=True)
+class StatusProbe:
+    """One part of a facility's status: where it comes from and how to ask for it.
+
+    `fetch` raises the project's errors like any backend call; the status service turns a
+    failure into that part's `error`, so one failing part leaves the others standing.
+    """
+
+    part: StatusPart
+    source: str
+    """The facility's call or command in its own terms, e.g. `GET /slurm/v0.0.42/reservations`."""
+    fetch: Callable[[], Awaitable[Sequence[SystemHealth | Notice | Partition | Allocation]]]
 
 
 @dataclass(frozen=True)
@@ -243,6 +263,13 @@ class JobBackend(abc.ABC):
         """
         raise CapabilityError("This facility does not release held jobs.")
 
+    async def efficiency(self, system: str, job: Job) -> Efficiency | None:
+        """How finished `job` used what it asked for; only with `Capability.JOBS_EFFICIENCY`.
+
+        None when the accounting has no record of it. Build it with `efficiency.efficiency()`.
+        """
+        raise CapabilityError("This facility's accounting does not tell how jobs used resources.")
+
     async def requeue(self, system: str, job_id: str) -> Job:
         """Stop a running job and put it back in the queue; only with `Capability.JOBS_REQUEUE`.
 
@@ -310,7 +337,17 @@ class FacilityBackend(abc.ABC):
             caps |= self.jobs.capabilities
         if self.login is not None:
             caps.add(Capability.AUTH_LOGIN)
+        if self.status_probes(""):
+            caps.add(Capability.STATUS)
         return frozenset(caps)
+
+    def status_probes(self, system: str) -> list[StatusProbe]:
+        """The parts of its status the facility can tell, for `system` ("" for any system).
+
+        Each probe is called at most once per status request; none when it tells nothing
+        (then it has no `Capability.STATUS`). Building the list must not touch the network.
+        """
+        return []
 
     def require_files(self) -> FileBackend:
         """The file backend, or a clear error when the facility has none."""

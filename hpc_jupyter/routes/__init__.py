@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .facilities import FacilitiesHandler, FacilityHandler, InfoHandler
+from .facilities import FacilitiesHandler, FacilityHandler, InfoHandler, StatusHandler
 from .files import (
     FileChecksumHandler,
     FileContentHandler,
@@ -15,6 +15,7 @@ from .files import (
 )
 from .jobs import (
     JobActionHandler,
+    JobCheckHandler,
     JobHandler,
     JobOutputHandler,
     JobsHandler,
@@ -36,7 +37,9 @@ HANDLERS: list[tuple[str, Any]] = [
     (_FACILITY + r"/files/(?P<end>head|tail)", FileLinesHandler),
     (_FACILITY + r"/files/checksum", FileChecksumHandler),
     (_FACILITY + r"/files/(?P<op>mkdir|move|copy|delete|chmod|chown)", FileOperationHandler),
+    (_FACILITY + r"/status", StatusHandler),
     (_FACILITY + r"/jobs", JobsHandler),
+    (_FACILITY + r"/jobs/check", JobCheckHandler),  # before a job's route: `check` is no job id
     (_FACILITY + r"/partitions", PartitionsHandler),
     (_FACILITY + r"/login", LoginHandler),
     (_FACILITY + r"/login/code", LoginCodeHandler),

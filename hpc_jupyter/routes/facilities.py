@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .._version import __version__
+from ..errors import ValidationError
 from ..protocol import API_VERSION
 from .base import HPCAPIHandler
 
@@ -35,3 +36,18 @@ class FacilityHandler(HPCAPIHandler):
     @authorized
     async def get(self, facility: str) -> None:
         self.write_json(await self.services.facilities.describe(facility))
+
+
+class StatusHandler(HPCAPIHandler):
+    """GET /hpc/api/facilities/{facility}/status: health, notices, partitions, allocations."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str) -> None:
+        refresh = self.query_text("refresh")
+        if refresh not in (None, "true", "false"):
+            raise ValidationError("refresh must be true or false.")
+        status = await self.services.status.status(
+            facility, self.system_argument(), refresh=refresh == "true"
+        )
+        self.write_json(status.to_dict())

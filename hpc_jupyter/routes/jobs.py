@@ -86,3 +86,17 @@ class PartitionsHandler(HPCAPIHandler):
     async def get(self, facility: str) -> None:
         partitions = await self.services.jobs.partitions(facility, self.system_argument())
         self.write_json({"partitions": [partition.to_dict() for partition in partitions]})
+
+
+class JobCheckHandler(HPCAPIHandler):
+    """POST .../jobs/check: what a job request would cost and what stands in its way.
+
+    Nothing is submitted; the answer comes from the facility's status (`/status`).
+    """
+
+    @web.authenticated
+    @authorized
+    async def post(self, facility: str) -> None:
+        request = job_request(self.json_body())
+        verdict = await self.services.status.check(facility, self.system_argument(), request)
+        self.write_json(verdict.to_dict())

@@ -17,6 +17,7 @@ from .facilities import FacilityService
 from .files import FileService
 from .jobs import JobService
 from .login import LoginService
+from .status import StatusService
 
 SETTINGS_KEY = "hpc_jupyter_services"
 """Where the `HPCServices` of the server are in the tornado settings."""
@@ -28,6 +29,7 @@ __all__ = [
     "HPCServices",
     "JobService",
     "LoginService",
+    "StatusService",
 ]
 
 
@@ -39,6 +41,7 @@ class HPCServices:
     jobs: JobService
     files: FileService
     login: LoginService
+    status: StatusService
     kernel_token: str
     """The credential of this server's kernels (`routes/kernel_auth.py`); never logged."""
 
@@ -57,8 +60,9 @@ class HPCServices:
             jobs=JobService(registry, watcher, submissions),
             files=FileService(registry, max_upload_size),
             login=LoginService(registry),
+            status=StatusService(registry),
             kernel_token=kernel_token,
         )
 
     def __repr__(self) -> str:
-        return "HPCServices(facilities, jobs, files, login, kernel_token='***')"
+        return "HPCServices(facilities, jobs, files, login, status, kernel_token='***')"

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
+import logging
 
-from ..errors import ValidationError
+from ..efficiency import efficiency, outcome_of
+from ..errors import HPCError, ValidationError
 from ..inputs import check_job_id, shown
 from ..ledger import SubmissionLedger
-from ..models import Job, JobRequest, OutputChunk, Partition, check_stream
+from ..models import Capability, Efficiency, Job, JobRequest, OutputChunk, Partition, check_stream
 from ..payload import Payload
 from ..registry import FacilityRegistry
 from ..watcher import JobWatcher
 
 DEFAULT_OUTPUT_CHUNK = 256 * 1024
 MAX_OUTPUT_CHUNK = 4 * 1024 * 1024
+MAX_EFFICIENCIES = 2000
+"""Finished jobs whose efficiency is kept (it never changes), the oldest dropped first."""
+log = logging.getLogger(__name__)
 ACTIONS = ("hold", "release", "requeue")
 """What a job's place in the queue can be changed by (`act`)."""
 
@@ -30,6 +36,7 @@ class JobService:
         self.registry = registry
         self.watcher = watcher
         self.submissions = submissions
+        self._efficiencies: dict[tuple[str, str, str], Efficiency] = {}
 
     async def list_payload(self, facility: str, system: str | None) -> Payload:
         """The user's jobs, or the last good listing marked stale, as JSON bytes and their ETag.
@@ -40,10 +47,41 @@ class JobService:
         return await self.watcher.jobs_payload(facility, resolved)
 
     async def get(self, facility: str, system: str | None, job_id: str) -> Job:
-        """One job."""
+        """One job; once it has ended, with its `efficiency` where the facility's accounting tells.
+
+        A finished job's efficiency never changes: it is asked of the facility once.
+        """
         check_job_id(job_id)
         resolved = await self.registry.resolve_system(facility, system)
-        return await self.watcher.job(facility, resolved, job_id)
+        job = await self.watcher.job(facility, resolved, job_id)
+        backend = self.registry.get(facility).jobs
+        if (
+            backend is None
+            or not job.state.is_final
+            or Capability.JOBS_EFFICIENCY not in backend.capabilities
+        ):
+            return job
+        key = (facility, resolved, job.id)
+        known = self._efficiencies.get(key)
+        if known is None:
+            try:
+                known = await backend.efficiency(resolved, job)
+            except HPCError as err:  # the job is still right; say why its figures are missing
+                log.info("efficiency of job %s on %s: %s", job.id, facility, err.message)
+                ended = efficiency(outcome_of(job.state, job.exit_code), "none")
+                missing = (
+                    f"{ended.summary} How it used its resources is not known: the facility's "
+                    f"accounting could not be read ({err.message.rstrip('.')}); try again later."
+                )
+                return dataclasses.replace(
+                    job, efficiency=dataclasses.replace(ended, summary=missing)
+                )
+            if known is None:
+                return job
+            self._efficiencies[key] = known
+            while len(self._efficiencies) > MAX_EFFICIENCIES:
+                del self._efficiencies[next(iter(self._efficiencies))]
+        return dataclasses.replace(job, efficiency=known)
 
     async def submit(
         self, facility: str, system: str | None, request: JobRequest, key: str | None

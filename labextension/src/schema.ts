@@ -66,6 +66,52 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/hpc/api/facilities/{facility}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    /**
+     * What the facility says about itself
+     * @description Offered by facilities with the `status` capability; others answer 400 (`not_supported`). The health of its systems, the incidents and maintenance windows that are on or ahead, its partitions with their limits, and the user's accounts with what is left of each allocation, in the facility's own units. Each part is null where the facility cannot tell it or asking failed (`sources` says which call gave each part, when, and why one failed): never an empty part for a failure. Kept for 60 seconds however many ask; `refresh=true` asks the facility again. A facility that refuses the credentials for every part answers 401.
+     */
+    get: operations['getFacilityStatus'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/hpc/api/facilities/{facility}/jobs/check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What a job request would cost and what stands in its way
+     * @description Nothing is submitted. From the facility's status (as `GET .../status` answers it): the request's node hours (nodes × time limit, from its fields or else its `#SBATCH` lines), the charge in the unit of the account's allocation where it can be worked out, that allocation, and warnings: a time limit beyond the partition's, an unknown or down partition, an allocation the job would exceed or that is spent, a system down or degraded, a maintenance under way or starting before the job could end. The user may still submit. Offered by facilities with the `status` capability.
+     */
+    post: operations['checkJob'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/hpc/api/facilities/{facility}/files': {
     parameters: {
       query?: never;
@@ -664,7 +710,9 @@ export interface components {
       | 'jobs.partitions'
       | 'jobs.hold'
       | 'jobs.requeue'
-      | 'auth.login';
+      | 'auth.login'
+      | 'status'
+      | 'jobs.efficiency';
     /** @description A login the user makes to a facility. Never a credential: only where to go, what to type, and where things stand. */
     Login: {
       /**
@@ -836,6 +884,96 @@ export interface components {
       array_job_id: string | null;
       /** @description For a task of a job array, its index; a range such as `4-6` for tasks that are still pending together (Slurm lists them as one record). */
       array_task_id: string | null;
+      /** @description How a finished job used what it asked for, where the facility's accounting tells (`jobs.efficiency`); only in `GET .../jobs/{job_id}`, null in listings and before the job ends. */
+      efficiency: components['schemas']['Efficiency'] | (never | null);
+    };
+    /** @description How a finished job used what it asked for. Each figure is null where the accounting does not tell it; `summary` says it all in words (out of memory, out of time, CPUs left idle...). Seconds and bytes. */
+    Efficiency: {
+      /** @enum {string} */
+      outcome:
+        | 'completed'
+        | 'failed'
+        | 'timeout'
+        | 'out_of_memory'
+        | 'cancelled'
+        | 'node_fail'
+        | 'unknown';
+      summary: string;
+      /** @description Where the figures come from (`sacct`, `slurmdb/v0.0.42 job`...); `none` when the accounting could not be read. */
+      source: string;
+      elapsed: number | null;
+      time_limit: number | null;
+      /** @description elapsed / time_limit */
+      time_used: number | null;
+      cpus: number | null;
+      /** @description CPU seconds (user + system) */
+      cpu_time: number | null;
+      /** @description cpu_time / (elapsed × cpus) */
+      cpu_efficiency: number | null;
+      /** @description Peak resident bytes of its largest task */
+      memory_used: number | null;
+      memory_requested: number | null;
+      memory_efficiency: number | null;
+      exit_code: number | null;
+      signal: number | null;
+    };
+    FacilityStatus: {
+      facility: string;
+      system: string;
+      systems: components['schemas']['SystemHealth'][] | null;
+      /** @description Incidents and maintenance on now or ahead. */
+      notices: components['schemas']['Notice'][] | null;
+      partitions: components['schemas']['Partition'][] | null;
+      allocations: components['schemas']['Allocation'][] | null;
+      sources: components['schemas']['StatusSource'][];
+    };
+    SystemHealth: {
+      name: string;
+      /** @enum {string} */
+      health: 'up' | 'degraded' | 'down' | 'unknown';
+      message: string | null;
+      checked_at: number | null;
+    };
+    Notice: {
+      id: string;
+      /** @enum {string} */
+      kind: 'maintenance' | 'incident' | 'reservation';
+      title: string;
+      start: number | null;
+      end: number | null;
+      systems: string[];
+      status: string | null;
+    };
+    /** @description An account the user may charge and what is left of it in one unit; the figures are null where the facility does not tell them (an account known by name only). */
+    Allocation: {
+      account: string;
+      /** @description `node_hours`, `cpu_hours`, `gpu_hours`, `billing_hours`, `bytes`, `inodes`... */
+      unit: string | null;
+      allocated: number | null;
+      used: number | null;
+      remaining: number | null;
+      default: boolean | null;
+      /** @enum {string} */
+      scope: 'project' | 'user';
+      note: string | null;
+    };
+    StatusSource: {
+      /** @enum {string} */
+      part: 'systems' | 'notices' | 'partitions' | 'allocations';
+      source: string;
+      fetched_at: number;
+      /** @description Why this part is missing (null when it came). */
+      error: string | null;
+    };
+    SubmitCheck: {
+      node_hours: number | null;
+      charge: number | null;
+      unit: string | null;
+      allocation: components['schemas']['Allocation'] | (never | null);
+      warnings: {
+        code: string;
+        message: string;
+      }[];
     };
     PartitionList: {
       partitions: components['schemas']['Partition'][];
@@ -1053,6 +1191,80 @@ export interface operations {
           'application/json': components['schemas']['Facility'];
         };
       };
+      401: components['responses']['FacilityAuth'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Unhandled'];
+      502: components['responses']['BadGateway'];
+      504: components['responses']['GatewayTimeout'];
+    };
+  };
+  getFacilityStatus: {
+    parameters: {
+      query?: {
+        /** @description One of the facility's systems; default its default system. */
+        system?: components['parameters']['system'];
+        /** @description Ask the facility again rather than answer what was kept. */
+        refresh?: 'true' | 'false';
+      };
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The status. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FacilityStatus'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['FacilityAuth'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Unhandled'];
+      502: components['responses']['BadGateway'];
+      504: components['responses']['GatewayTimeout'];
+    };
+  };
+  checkJob: {
+    parameters: {
+      query?: {
+        /** @description One of the facility's systems; default its default system. */
+        system?: components['parameters']['system'];
+      };
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['JobRequest'];
+      };
+    };
+    responses: {
+      /** @description The estimate and the warnings (none when nothing stands in the way). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SubmitCheck'];
+        };
+      };
+      400: components['responses']['BadRequest'];
       401: components['responses']['FacilityAuth'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];

@@ -109,6 +109,8 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     (F + "/jobs/{job_id}", "delete"): {},
     (F + "/jobs/{job_id}/output", "get"): {},
     (F + "/partitions", "get"): {},
+    (F + "/status", "get"): {},
+    (F + "/jobs/check", "post"): {"body": {"script": "#!/bin/bash\n#SBATCH -t 10\ntrue\n"}},
     # The world's job runs on the local facility, which holds only pending jobs and does not
     # requeue: past authentication these answer the facility's own refusal (see `accepted`).
     (F + "/jobs/{job_id}/hold", "post"): {"accepted": (409, "conflict")},

@@ -36,19 +36,27 @@ from hpc_jupyter.backends.local.paths import RootedPaths
 from hpc_jupyter.errors import ERRORS_BY_REASON, Unavailable
 from hpc_jupyter.inputs import JOB_ID_PATTERN
 from hpc_jupyter.models import (
+    Allocation,
     AuthState,
     AuthStatus,
     Capability,
+    Efficiency,
     FacilityInfo,
+    FacilityStatus,
     FileEntry,
     FileExcerpt,
     FileType,
     Job,
     JobListing,
     JobState,
+    Notice,
     OutputChunk,
+    Partition,
     Staleness,
+    StatusSource,
+    SubmitCheck,
     System,
+    SystemHealth,
 )
 from hpc_jupyter.registry import NAME_PATTERN
 from hpc_jupyter.routes import HANDLERS
@@ -236,6 +244,9 @@ def checked(
         assert response.code == status, response.body
         openapi_request = TornadoOpenAPIRequest(response.request, jp_base_url)
         matches = [t for t, regex in spec_paths if regex.fullmatch(openapi_request.path)]
+        # OpenAPI: a concrete path wins over a templated one (`jobs/check` over `jobs/{job_id}`).
+        fewest = min((t.count("{") for t in matches), default=0)
+        matches = [t for t in matches if t.count("{") == fewest]
         assert len(matches) == 1, (openapi_request.path, matches)
         if status < 300:
             assert (matches[0], openapi_request.method) in declared, "add it to @covers"
@@ -329,6 +340,14 @@ def test_enums_and_models_match_the_code() -> None:
         ("FileExcerpt", FileExcerpt),
         ("Staleness", Staleness),
         ("Facility", FacilityInfo),
+        ("Efficiency", Efficiency),
+        ("FacilityStatus", FacilityStatus),
+        ("SystemHealth", SystemHealth),
+        ("Notice", Notice),
+        ("Allocation", Allocation),
+        ("StatusSource", StatusSource),
+        ("SubmitCheck", SubmitCheck),
+        ("Partition", Partition),
     ]:
         assert set(schemas[name]["properties"]) == fields(model), name
         assert set(schemas[name]["required"]) == fields(model), name
@@ -492,6 +511,49 @@ async def test_partitions(checked: Call) -> None:
             {"name": "local", "default": True, "state": "UP", "max_time": None, "nodes": 1}
         ]
     }
+
+
+@covers((FACILITY + "/status", "get"))
+async def test_status_of_the_local_facility(checked: Call) -> None:
+    status = data(await checked(f"{LOCAL}/status", status=200))
+    again = data(await checked(f"{LOCAL}/status", params={"refresh": "true"}, status=200))
+
+    (machine,) = status["systems"]
+    assert (machine["name"], machine["health"]) == ("localhost", "up")
+    assert "CPU" in machine["message"] and "memory available" in machine["message"]
+    assert [p["name"] for p in status["partitions"]] == ["local"]
+    # The local facility has no maintenance and no allocations: absent, not empty.
+    assert status["notices"] is None and status["allocations"] is None
+    assert [(s["part"], s["error"]) for s in status["sources"]] == [
+        ("systems", None),
+        ("partitions", None),
+    ]
+    assert again["sources"][0]["fetched_at"] >= status["sources"][0]["fetched_at"]
+
+
+@covers((JOBS + "/check", "post"))
+async def test_check_a_request_before_submitting(checked: Call) -> None:
+    script = "#!/bin/bash\n#SBATCH --time=2:00:00\n#SBATCH -N 1\ntrue\n"
+    verdict = data(
+        await checked(f"{LOCAL}/jobs/check", method="POST", body={"script": script}, status=200)
+    )
+    assert verdict == {
+        "node_hours": 2.0,
+        "charge": None,
+        "unit": None,
+        "allocation": None,
+        "warnings": [],
+    }
+    wide = data(
+        await checked(
+            f"{LOCAL}/jobs/check",
+            method="POST",
+            body={"script": script, "partition": "gpu"},
+            status=200,
+        )
+    )
+    assert [w["code"] for w in wide["warnings"]] == ["unknown_partition"]
+    assert "no partition gpu (it has: local)" in wide["warnings"][0]["message"]
 
 
 @covers((JOBS, "post"), (JOBS, "get"), (JOB, "get"), (JOB + "/output", "get"))

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ...models import System
-from ..base import BackendContext, FacilityBackend
+from ...models import Partition, System, SystemHealth
+from ..base import BackendContext, FacilityBackend, StatusProbe
 from ..settings import read_settings
 from .files import LocalFiles
 from .jobs import LocalJobs
+from .machine import health
 from .paths import RootedPaths
 from .settings import LocalSettings
 
@@ -46,6 +47,18 @@ class LocalFacility(FacilityBackend):
 
     async def systems(self) -> list[System]:
         return [System(name=SYSTEM, status="available", default=True, home=".")]
+
+    def status_probes(self, system: str) -> list[StatusProbe]:
+        async def machine() -> list[SystemHealth]:
+            return [await asyncio.to_thread(health, SYSTEM, self.root)]
+
+        async def partitions() -> list[Partition]:
+            return await self._jobs.partitions(SYSTEM)
+
+        return [
+            StatusProbe("systems", "this machine's load, memory and disk", machine),
+            StatusProbe("partitions", "the local queue", partitions),
+        ]
 
     async def start(self) -> None:
         # Uploads cut off by a crash (SIGKILL, power loss) leave their temporary files behind.
