@@ -108,11 +108,16 @@ def _how_it_ended(e: Efficiency) -> str:
     return "Ended; the facility does not say how."
 
 
+def _span(seconds: float) -> str:
+    """A duration for the words: `1.6 s` under a minute, else as Slurm prints it."""
+    return f"{seconds:.1f} s" if seconds < 60 else format_duration(seconds)
+
+
 def _how_it_used(e: Efficiency) -> list[str]:
     words: list[str] = []
     if e.elapsed is not None:
         limit = f" of {format_duration(e.time_limit)} asked" if e.time_limit else ""
-        words.append(f"Ran {format_duration(e.elapsed)}{limit}.")
+        words.append(f"Ran {_span(e.elapsed)}{limit}.")
         if (
             e.time_used is not None
             and e.time_used < SHORT_RUN
@@ -125,6 +130,9 @@ def _how_it_used(e: Efficiency) -> list[str]:
         words.append(f"CPU efficiency {share} of {e.cpus} CPU{'s' if e.cpus != 1 else ''}.")
         if e.cpu_efficiency < LOW_CPU and (e.cpus or 0) > 1:
             words.append("Most CPUs sat idle: ask for fewer, or run more in parallel.")
+    elif e.cpu_time is not None:  # no CPUs were allocated to measure it against
+        busy = f" (about {e.cpu_time / e.elapsed:.1f} CPUs busy on average)" if e.elapsed else ""
+        words.append(f"Used {_span(e.cpu_time)} of CPU time{busy}.")
     if e.memory_used is not None and e.outcome is not Outcome.OUT_OF_MEMORY:
         if e.memory_efficiency is not None and e.memory_requested:
             words.append(
