@@ -320,6 +320,36 @@ def test_a_job_whose_wrapper_finds_no_python_still_ends_with_its_exit_status(
     asyncio.run(scenario())
 
 
+def test_a_job_whose_work_dir_and_environment_shadow_python_still_gets_its_figures(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        jobs = _local(tmp_path)
+        # Given a work dir with modules the recorder imports, and an environment pointing
+        # Python at them, each of which would break it
+        for module in ("json", "os", "resource", "sys"):
+            (tmp_path / "root" / f"{module}.py").write_text("raise SystemExit(99)\n")
+        env = {
+            "PYTHONPATH": str(tmp_path / "root"),
+            "PYTHONHOME": str(tmp_path / "nowhere"),
+            "LD_PRELOAD": str(tmp_path / "nowhere.so"),
+        }
+        try:
+            job = await jobs.submit("localhost", JobRequest(script="true\n", env=env))
+
+            done = await _until_final(jobs, job.id)
+
+            # Then the job ends as its script did, with what it used
+            assert (done.state, done.exit_code) == (JobState.COMPLETED, 0), done
+            figures = await jobs.efficiency("localhost", done)
+            assert figures is not None and figures.source == "getrusage"
+            assert figures.cpu_time is not None and figures.memory_used is not None
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("text", ["", "{", "[]", '{"user": "1", "system": -1, "max_rss": true}'])
 def test_a_damaged_usage_record_gives_no_figures_rather_than_an_error(
     tmp_path: Path, text: str

@@ -12,12 +12,13 @@ from .usage import RECORDER, USAGE_FILE
 
 # The wrapper records its own pid before the script starts, so a server that finds a claimed job
 # without a pid (its launcher's server died) can still follow or cancel it. When the script
-# ends it `exec`s Python to record what the script used (usage.RECORDER), then its exit status;
-# should that Python be gone, it records the exit status alone. A SIGTERM (a cancel or a time
-# limit) reaches the script too: the wrapper waits for it to end and records it all the same.
+# ends it `exec`s Python, in an empty environment (the job's LD_PRELOAD and the like stay out),
+# to record what the script used (usage.RECORDER), then its exit status; should that Python be
+# gone, it records the exit status alone. A SIGTERM (a cancel or a time limit) reaches the
+# script too: the wrapper waits for it to end and records it all the same.
 _WRAPPER = (
     'trap : TERM; echo $$ > "$3"; bash "$1"; rc=$?; shopt -s execfail;'
-    ' exec "$4" -I -S -c "$6" "$5" "$2" "$rc";'
+    ' if [ -x "$4" ]; then exec /usr/bin/env -i "$4" -I -S -c "$6" "$5" "$2" "$rc"; fi;'
     ' echo "$rc" > "$2.tmp" && mv "$2.tmp" "$2"; exit "$rc"'
 )
 # Starts the wrapper detached in a new session with its output redirected, and prints its pid

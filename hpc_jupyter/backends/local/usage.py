@@ -19,9 +19,9 @@ NO_USAGE = "local job record"
 
 # Run by the wrapper, which `exec`s it once the script has ended: a process's totals of its
 # waited-for children (and theirs, as each waited for them) survive `execve`, so this reads the
-# script's CPU time and peak memory at no cost while the job runs. `-I -S`: the job's PYTHON*
-# variables and site packages cannot change what it does. The exit status is written even when
-# the usage cannot be.
+# script's CPU time and peak memory at no cost while the job runs. `-I -S`: neither the job's
+# PYTHON* variables, nor site packages, nor a `json.py` in its work dir can change what it does.
+# The exit status is written even when the usage cannot be.
 RECORDER = """\
 import json, os, resource, sys
 usage, exit_file, rc = sys.argv[1:4]
