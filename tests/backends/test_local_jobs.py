@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from hpc_jupyter.backends.local.jobs import HELD, LAUNCH_GRACE, NEVER_STARTED, L
 from hpc_jupyter.backends.local.launch import start_process
 from hpc_jupyter.backends.local.paths import RootedPaths
 from hpc_jupyter.backends.local.store import Claim, JobRecord
+from hpc_jupyter.backends.local.usage import read_usage
 from hpc_jupyter.errors import ValidationError
 from hpc_jupyter.models import Job, JobRequest, JobState
 
@@ -235,6 +237,10 @@ def test_a_job_claimed_by_a_server_that_died_before_starting_it_fails_honestly(
             assert ended.state is JobState.FAILED
             assert ended.reason == NEVER_STARTED
             assert not (tmp_path / "root" / "ran").exists()
+            # and its efficiency says it failed, without a run time it never had
+            figures = await jobs.efficiency("localhost", ended)
+            assert figures is not None
+            assert (figures.outcome, figures.elapsed, figures.cpu_time) == ("failed", None, None)
         finally:
             await jobs.close()
 
@@ -274,3 +280,82 @@ def test_a_cancel_through_one_server_is_not_undone_by_the_other_finishing_the_jo
             await second.close()
 
     asyncio.run(scenario())
+
+
+# -- what a job used -------------------------------------------------------------------------
+
+
+def test_a_job_whose_wrapper_finds_no_python_still_ends_with_its_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a server whose Python is gone by the time its jobs end (a venv rebuilt meanwhile),
+    # as for a job started by an older server, whose wrapper recorded no usage
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone" / "python3"))
+
+    async def scenario() -> None:
+        jobs = _local(tmp_path)
+        try:
+            ok = await jobs.submit("localhost", JobRequest(script="sleep 0.2\n"))
+            bad = await jobs.submit("localhost", JobRequest(script="exit 3\n"))
+
+            # Then each job still ends as its script did
+            done, failed = await _until_final(jobs, ok.id), await _until_final(jobs, bad.id)
+            assert (done.state, done.exit_code) == (JobState.COMPLETED, 0), done
+            assert (failed.state, failed.exit_code) == (JobState.FAILED, 3), failed
+            assert not (jobs._job_dir(int(ok.id)) / "usage").exists()
+
+            # and its efficiency has what is known: how it ended and how long it ran
+            figures = await jobs.efficiency("localhost", done)
+            assert figures is not None
+            assert figures.source == "local job record"
+            assert figures.elapsed is not None and figures.elapsed >= 0.2
+            assert (figures.cpu_time, figures.memory_used) == (None, None)
+            assert figures.summary.startswith("Completed. Ran ")
+            failing = await jobs.efficiency("localhost", failed)
+            assert failing is not None
+            assert failing.summary.startswith("Failed with exit code 3")
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_job_whose_work_dir_and_environment_shadow_python_still_gets_its_figures(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        jobs = _local(tmp_path)
+        # Given a work dir with modules the recorder imports, and an environment pointing
+        # Python at them, each of which would break it
+        for module in ("json", "os", "resource", "sys"):
+            (tmp_path / "root" / f"{module}.py").write_text("raise SystemExit(99)\n")
+        env = {
+            "PYTHONPATH": str(tmp_path / "root"),
+            "PYTHONHOME": str(tmp_path / "nowhere"),
+            "LD_PRELOAD": str(tmp_path / "nowhere.so"),
+        }
+        try:
+            job = await jobs.submit("localhost", JobRequest(script="true\n", env=env))
+
+            done = await _until_final(jobs, job.id)
+
+            # Then the job ends as its script did, with what it used
+            assert (done.state, done.exit_code) == (JobState.COMPLETED, 0), done
+            figures = await jobs.efficiency("localhost", done)
+            assert figures is not None and figures.source == "getrusage"
+            assert figures.cpu_time is not None and figures.memory_used is not None
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("text", ["", "{", "[]", '{"user": "1", "system": -1, "max_rss": true}'])
+def test_a_damaged_usage_record_gives_no_figures_rather_than_an_error(
+    tmp_path: Path, text: str
+) -> None:
+    (tmp_path / "usage").write_text(text)
+
+    usage = read_usage(tmp_path)
+
+    assert usage is None or (usage.cpu_time, usage.max_rss) == (None, None)

@@ -34,6 +34,7 @@ from ...inputs import shown
 from ...models import (
     FINAL_STATES,
     Capability,
+    Efficiency,
     Job,
     JobRequest,
     JobState,
@@ -48,6 +49,7 @@ from . import checks
 from .launch import process_start, start_process
 from .paths import RootedPaths, is_under
 from .store import Claim, JobRecord, JobStore
+from .usage import USAGE_FILE, job_efficiency, read_usage
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +67,19 @@ itself times out after 30)."""
 IDLE_POLL = 2.0
 """Seconds between two looks at the store while no job of ours is active: another server may
 have left jobs to follow (it stopped) or to launch (one started in our root)."""
+RECORD_WAIT = 2.0
+"""Seconds a finished job's efficiency waits for its wrapper to record what the job used."""
 NEVER_STARTED = "The server that was starting this job stopped before the job began; it never ran"
 
 
 class LocalJobs(JobBackend):
     """Runs batch scripts as local processes and keeps their records in a `JobStore`."""
 
-    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS, Capability.JOBS_HOLD}
+    capabilities = JobBackend.capabilities | {
+        Capability.JOBS_PARTITIONS,
+        Capability.JOBS_HOLD,
+        Capability.JOBS_EFFICIENCY,
+    }
 
     def __init__(
         self,
@@ -180,7 +188,8 @@ class LocalJobs(JobBackend):
         job_dir = self._job_dir(job_id)
         try:
             job_dir.mkdir(parents=True, exist_ok=True)
-            for stale in ("exit_code", "exit_code.tmp", "pid"):  # of a deleted store's job
+            stale_files = ("exit_code", "exit_code.tmp", "pid", USAGE_FILE, f"{USAGE_FILE}.tmp")
+            for stale in stale_files:  # of a deleted store's job
                 (job_dir / stale).unlink(missing_ok=True)
             (job_dir / "script.sh").write_text(script, encoding="utf-8")
         except OSError as err:
@@ -252,6 +261,19 @@ class LocalJobs(JobBackend):
         path = self.paths.resolve(log_path)
         data, size = await asyncio.to_thread(_read_from, path, offset, max_bytes)
         return log_chunk(data, offset, at_end=offset + len(data) >= size, final=final)
+
+    async def efficiency(self, system: str, job: Job) -> Efficiency | None:
+        # A cancelled or timed-out job's wrapper records its usage once the script has ended
+        # on SIGTERM, a moment after the job's state changed: wait a little for it. Still
+        # recording after that (the script ignores SIGTERM): None, so it is asked again later.
+        record = self._record(checks.job_number(job.id))
+        deadline = time.monotonic() + RECORD_WAIT
+        while record.pid is not None and self._alive(record):
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.05)
+        usage = await asyncio.to_thread(read_usage, self._job_dir(record.id))
+        return job_efficiency(job, usage, ran=record.pid is not None or usage is not None)
 
     async def partitions(self, system: str) -> list[Partition]:
         # One queue: this machine, any time limit, one node.
