@@ -6,9 +6,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from hpc_jupyter.backends.firecrest.status import system_health
 from hpc_jupyter.backends.stamps import unix_seconds
+from hpc_jupyter.models import Health
+from tests.firecrest.double_fixtures import ON_V1
 from tests.firecrest.fake_firecrest import FakeFirecrest, reservation, sample
 from tests.firecrest.test_firecrest_jobs import LOGIN
+from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 STATUS = ("facilities", "alps", "status")
@@ -162,3 +166,24 @@ async def test_finished_job_efficiency_from_its_record(api: API, fake: FakeFirec
     assert efficiency["memory_used"] is None
     assert efficiency["source"] == f"GET /compute/localcluster/jobs/{job['id']}"
     assert "exit code 3" in efficiency["summary"]
+
+
+def test_a_system_is_down_when_every_service_fails_and_unknown_before_a_check() -> None:
+    recorded = sample("02")["body"]["systems"][0]
+    failing = [dict(s, healthy=False) for s in recorded["servicesHealth"]]
+    only_filesystems = [s for s in failing if s["serviceType"] == "filesystem"]
+    assert system_health(dict(recorded, servicesHealth=failing)).health == Health.DOWN
+    assert system_health(dict(recorded, servicesHealth=only_filesystems)).health == Health.DOWN
+    assert system_health(dict(recorded, servicesHealth=None)).health == Health.UNKNOWN
+
+
+@ON_V1
+async def test_firecrest_v1_reports_no_status(api: API, double: FakeFirecrest) -> None:
+    # When a v1 facility is described and its status asked for
+    facility = await api("facilities", "alps")
+    refusal = await expect_error(api(*STATUS), 400)
+
+    # Then it has no status capability, and the status route says so
+    assert "status" not in facility["capabilities"]
+    assert "jobs.efficiency" not in facility["capabilities"]
+    assert "status" in refusal["message"]
