@@ -398,6 +398,8 @@ def route(h: IRIHandler, method: str, path: str) -> None:
     elif parts == ["status", "incidents"]:
         found = h.fake.incidents
         rows = sample("07")["body"] if found is None else found
+        wanted = h.query("resolution")
+        rows = [row for row in rows if wanted is None or row["resolution"] == wanted]
         h.reply(200, rows[offset : offset + limit])
     elif parts[0] == "account":
         account(h, parts[1:])
