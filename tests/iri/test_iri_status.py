@@ -18,6 +18,12 @@ PROJECT = "Staff research project"
 SCRIPT = "#!/bin/bash\necho hi\n"
 
 
+@pytest.fixture
+def iri_options(iri_options: dict[str, Any]) -> dict[str, Any]:
+    """The facility's default account is the recorded project with allocations."""
+    return {**iri_options, "account": PROJECT}
+
+
 def _sources(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {source["part"]: source for source in status["sources"]}
 
@@ -56,7 +62,7 @@ async def test_status_parts_from_the_recorded_answers(api: API, fake: FakeIRI) -
     assert user["remaining"] == pytest.approx(share["allocation"] - share["usage"])
     assert "gtorok" in user["note"]
     assert {a["unit"] for a in allocations} == {"node_hours", "bytes", "inodes"}
-    assert all(a["default"] is False for a in allocations)  # the configured account is proj123
+    assert all(a["default"] is True for a in allocations)  # the configured account
     assert all(source["error"] is None for source in status["sources"])
 
 
@@ -109,10 +115,10 @@ async def test_one_failing_call_leaves_the_other_parts(api: API, fake: FakeIRI) 
 
 
 async def test_check_warns_of_an_allocation_a_job_would_exceed(api: API, fake: FakeIRI) -> None:
-    # When a job of 64 nodes for an hour is checked against the project
+    # When a job of 64 nodes for an hour is checked, naming no account (the default's)
     share = sample("15")["body"][0]["entries"][0]
     left = share["allocation"] - share["usage"]  # the user's share: about 62 node hours
-    body = {"script": SCRIPT, "nodes": 64, "time_limit": 3600, "account": PROJECT}
+    body = {"script": SCRIPT, "nodes": 64, "time_limit": 3600}
     verdict = await api(*CHECK, method="POST", body=body)
 
     # Then it costs 64 node hours, charged to the user's share, which is too little
@@ -120,6 +126,7 @@ async def test_check_warns_of_an_allocation_a_job_would_exceed(api: API, fake: F
     assert verdict["charge"] == 64
     assert verdict["unit"] == "node_hours"
     assert verdict["allocation"]["scope"] == "user"
+    assert verdict["allocation"]["account"] == PROJECT
     assert verdict["allocation"]["remaining"] == pytest.approx(left)
     codes = [advice["code"] for advice in verdict["warnings"]]
     assert "over_allocation" in codes
@@ -141,3 +148,14 @@ async def test_check_warns_of_a_down_system_and_maintenance(api: API, fake: Fake
     # Then it warns of both
     codes = {advice["code"] for advice in verdict["warnings"]}
     assert {"system_down", "maintenance_ahead"} <= codes
+
+
+async def test_a_job_within_the_share_gets_no_allocation_warning(api: API, fake: FakeIRI) -> None:
+    # When a job of 8 nodes for an hour is checked against the named project
+    body = {"script": SCRIPT, "nodes": 8, "time_limit": 3600, "account": PROJECT}
+    verdict = await api(*CHECK, method="POST", body=body)
+
+    # Then it is charged 8 node hours, with no warning about the allocation
+    assert verdict["charge"] == 8
+    codes = {advice["code"] for advice in verdict["warnings"]}
+    assert not codes & {"over_allocation", "allocation_exhausted", "allocation_low"}
