@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hpc_jupyter.backends.firecrest.status import system_health
+from hpc_jupyter.backends.firecrest.v1.status import system_health as v1_system_health
 from hpc_jupyter.backends.stamps import unix_seconds
 from hpc_jupyter.models import Health
 from tests.firecrest.double_fixtures import ON_V1
 from tests.firecrest.fake_firecrest import FakeFirecrest, reservation, sample
 from tests.firecrest.test_firecrest_jobs import LOGIN
-from tests.helpers import expect_error
 
 API = Callable[..., Awaitable[Any]]
 STATUS = ("facilities", "alps", "status")
@@ -175,15 +175,25 @@ def test_a_system_is_down_when_every_service_fails_and_unknown_before_a_check() 
     assert system_health(dict(recorded, servicesHealth=failing)).health == Health.DOWN
     assert system_health(dict(recorded, servicesHealth=only_filesystems)).health == Health.DOWN
     assert system_health(dict(recorded, servicesHealth=None)).health == Health.UNKNOWN
+    down = v1_system_health({"system": "c", "status": "unavailable", "description": "ssh failed"})
+    assert (down.health, down.message) == (Health.DOWN, "unavailable: ssh failed")
 
 
 @ON_V1
-async def test_firecrest_v1_reports_no_status(api: API, double: FakeFirecrest) -> None:
+async def test_firecrest_v1_reports_systems_and_partitions_only(
+    api: API, double: FakeFirecrest
+) -> None:
     # When a v1 facility is described and its status asked for
     facility = await api("facilities", "alps")
-    refusal = await expect_error(api(*STATUS), 400)
+    status = await api(*STATUS)
 
-    # Then it has no status capability, and the status route says so
-    assert "status" not in facility["capabilities"]
+    # Then its systems' words and its partitions are there; what v1 does not tell is null
+    assert "status" in facility["capabilities"]
     assert "jobs.efficiency" not in facility["capabilities"]
-    assert "status" in refusal["message"]
+    [system] = status["systems"]
+    assert (system["name"], system["health"], system["message"]) == ("cluster", "up", None)
+    assert [p["name"] for p in status["partitions"]] == ["normal", "debug"]
+    assert status["partitions"][0]["default"] is True
+    assert status["notices"] is None
+    assert status["allocations"] is None
+    assert {s["part"] for s in status["sources"]} == {"systems", "partitions"}

@@ -23,6 +23,7 @@ from .status import FirecrestStatus
 from .v1.connection import V1Connection
 from .v1.files import V1Files
 from .v1.jobs import V1Jobs
+from .v1.status import V1Status
 
 __all__ = ["FirecrestFacility"]
 
@@ -54,12 +55,12 @@ class FirecrestFacility(FacilityBackend):
             assert login_file is not None, "a login facility needs a file for its tokens"
             self._login = DeviceLogin(name, settings.token, login_file)
         self.connection: FirecrestConnection | V1Connection
-        self._status: FirecrestStatus | None = None
-        """v2's status calls; v1's status API (services, system lists) is not read."""
+        self._status: FirecrestStatus | V1Status
         if settings.api_version == 1:
             self.connection = V1Connection(name, settings)
             self._files = V1Files(self.connection, spool_dir)
             self._jobs = V1Jobs(self.connection, self._files)
+            self._status = V1Status(self.connection, self._jobs)
         else:
             self.connection = FirecrestConnection(name, settings)
             self._files = FirecrestFiles(self.connection, spool_dir)
@@ -95,7 +96,7 @@ class FirecrestFacility(FacilityBackend):
         ]
 
     def status_probes(self, system: str) -> list[StatusProbe]:
-        return [] if self._status is None else self._status.probes(system)
+        return self._status.probes(system)
 
     async def auth_state(self) -> AuthState:
         provider = self.connection.provider
