@@ -197,3 +197,18 @@ async def test_firecrest_v1_reports_systems_and_partitions_only(
     assert status["notices"] is None
     assert status["allocations"] is None
     assert {s["part"] for s in status["sources"]} == {"systems", "partitions"}
+
+
+async def test_an_answer_of_another_shape_is_that_part_s_error(
+    api: API, fake: FakeFirecrest
+) -> None:
+    # Given FirecREST answering its reservations with a word where a list belongs
+    fake.fail("GET", "/status/localcluster/reservations", 200, {"reservations": "none"})
+
+    # When the status is asked for
+    status = await api(*STATUS)
+
+    # Then the notices are null with why, and the rest stands
+    assert status["notices"] is None
+    assert "does not understand" in _sources(status)["notices"]["error"]
+    assert status["partitions"]

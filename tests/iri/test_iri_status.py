@@ -159,3 +159,16 @@ async def test_a_job_within_the_share_gets_no_allocation_warning(api: API, fake:
     assert verdict["charge"] == 8
     codes = {advice["code"] for advice in verdict["warnings"]}
     assert not codes & {"over_allocation", "allocation_exhausted", "allocation_low"}
+
+
+async def test_an_answer_of_another_shape_is_that_part_s_error(api: API, fake: FakeIRI) -> None:
+    # Given the API answering its projects with an object, not the spec's list
+    fake.fail("GET", "/account/projects", 200, {"projects": "soon"})
+
+    # When the status is asked for
+    status = await api(*STATUS)
+
+    # Then the allocations are null with why, and the rest stands
+    assert status["allocations"] is None
+    assert "does not understand" in _sources(status)["allocations"]["error"]
+    assert status["systems"]

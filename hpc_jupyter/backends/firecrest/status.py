@@ -90,6 +90,14 @@ def allocations_from_userinfo(body: dict[str, Any], facility: str) -> list[Alloc
     ]
 
 
+def _rows(answer: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The objects listed under `key` (anything else in the list is skipped)."""
+    rows = answer.get(key) or []
+    if not isinstance(rows, list):
+        raise ValueError(f"{key} is not a list")
+    return [row for row in rows if isinstance(row, dict)]
+
+
 class FirecrestStatus:
     """The status probes of a FirecREST v2 facility, one per call of its `/status` API."""
 
@@ -112,29 +120,38 @@ class FirecrestStatus:
                 ) from None
             raise error
         with translated(self.facility):
-            answer: dict[str, Any] = response.json()
+            answer = response.json()
+        if not isinstance(answer, dict):
+            raise FacilityError(
+                f"FirecREST ({self.facility}) answered {endpoint} in a form this version does "
+                "not understand.",
+                facility=self.facility,
+            )
         return answer
 
     async def systems(self) -> list[SystemHealth]:
         answer = await self._get("/status/systems")
-        return [system_health(raw) for raw in answer.get("systems") or [] if raw.get("name")]
+        with translated(self.facility):
+            return [system_health(raw) for raw in _rows(answer, "systems") if raw.get("name")]
 
     def probes(self, system: str) -> list[StatusProbe]:
         """Systems' health, and for `system` its reservations, partitions and accounts."""
 
         async def notices() -> list[Notice]:
             answer = await self._get(f"/status/{system}/reservations")
-            rows = answer.get("reservations") or []
-            return [notice_from_reservation(row, system) for row in rows if isinstance(row, dict)]
+            with translated(self.facility):
+                rows = _rows(answer, "reservations")
+                return [notice_from_reservation(row, system) for row in rows]
 
         async def partitions() -> list[Partition]:
             answer = await self._get(f"/status/{system}/partitions")
-            rows = answer.get("partitions") or []
-            return [partition_from_record(row) for row in rows if isinstance(row, dict)]
+            with translated(self.facility):
+                return [partition_from_record(row) for row in _rows(answer, "partitions")]
 
         async def allocations() -> list[Allocation]:
             answer = await self._get(f"/status/{system}/userinfo")
-            return allocations_from_userinfo(answer, self.facility)
+            with translated(self.facility):
+                return allocations_from_userinfo(answer, self.facility)
 
         return [
             StatusProbe("systems", "GET /status/systems", self.systems),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from ...errors import HPCError
+from ...errors import FacilityError, HPCError
 from ...models import Allocation, Health, Notice, NoticeKind, SystemHealth
 from ..base import StatusProbe
 from ..stamps import unix_seconds
@@ -92,6 +93,26 @@ def _entries(
     return found
 
 
+def _rows(answer: Any) -> Rows:
+    """The objects of a list answer; anything else is an answer this version cannot read."""
+    if not isinstance(answer, list):
+        raise ValueError("not a list")
+    return [row for row in answer if isinstance(row, dict)]
+
+
+@contextlib.contextmanager
+def _readable(facility: str) -> Iterator[None]:
+    """An answer of another shape than the spec's as the project's error, not a crash."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise FacilityError(
+            f"The IRI API of facility {facility!r} answered in a form this version does not "
+            "understand.",
+            facility=facility,
+        ) from None
+
+
 class IRIStatus:
     """The status probes of an IRI facility: its resources, incidents and allocations."""
 
@@ -111,10 +132,17 @@ class IRIStatus:
             return asyncio.shield(listing)
 
         async def systems() -> list[SystemHealth]:
-            return self._systems(await resources(), system)
+            rows = await resources()
+            with _readable(self.client.facility):
+                return self._systems(rows, system)
 
         async def notices() -> list[Notice]:
-            return await self._notices(resources)
+            with _readable(self.client.facility):
+                return await self._notices(resources)
+
+        async def allocations() -> list[Allocation]:
+            with _readable(self.client.facility):
+                return await self.allocations()
 
         return [
             StatusProbe("systems", "GET /status/resources", systems),
@@ -124,7 +152,7 @@ class IRIStatus:
             StatusProbe(
                 "allocations",
                 "GET /account/projects, …/project_allocations, …/user_allocations",
-                self.allocations,
+                allocations,
             ),
         ]
 
@@ -164,20 +192,20 @@ class IRIStatus:
 
     async def allocations(self) -> list[Allocation]:
         """Each project's allocations and the user's share of them, per unit."""
-        projects = await self.client.json("GET", "account/projects")
+        projects = _rows(await self.client.json("GET", "account/projects"))
         capabilities = await self._capabilities()
         per_project = await asyncio.gather(
-            *(self._project(project, capabilities) for project in projects or [])
+            *(self._project(project, capabilities) for project in projects)
         )
         return [allocation for found in per_project for allocation in found]
 
     async def _capabilities(self) -> dict[str, str]:
         """Capability id -> name (`CPU Nodes`), to tell one allocation from another."""
         try:
-            rows = await self.client.json("GET", "account/capabilities")
-        except HPCError:
+            rows = _rows(await self.client.json("GET", "account/capabilities"))
+        except (HPCError, ValueError):
             return {}
-        return {str(row.get("id")): str(row.get("name")) for row in rows or [] if row.get("id")}
+        return {str(row.get("id")): str(row.get("name")) for row in rows if row.get("id")}
 
     async def _project(
         self, project: dict[str, Any], capabilities: dict[str, str]
@@ -187,12 +215,12 @@ class IRIStatus:
         wanted = self.settings.account
         default = (wanted in (account, project_id)) if wanted else None
         base = f"account/projects/{project_id}/project_allocations"
-        rows = await self.client.json("GET", base)
+        rows = _rows(await self.client.json("GET", base))
         shares = await asyncio.gather(
-            *(self.client.json("GET", f"{base}/{row['id']}/user_allocations") for row in rows or [])
+            *(self.client.json("GET", f"{base}/{row['id']}/user_allocations") for row in rows)
         )
         found: list[Allocation] = []
-        for row, users in zip(rows or [], shares, strict=True):
+        for row, users in zip(rows, shares, strict=True):
             capability = _last_segment(row.get("capability_uri") or "")
             what = capabilities.get(capability, "allocation")
             found += _entries(row, account, default, "project", f"{what}: the project's")
