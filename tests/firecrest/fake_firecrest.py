@@ -4,6 +4,21 @@ Its responses are the recorded ones (`data/*.json`, from `shared/samples/firecre
 filled in from a small filesystem under a temporary directory and a toy scheduler. Every
 request to the API is checked against the official spec (`spec_check`); staged transfers go
 through a real S3 API (moto's server) with presigned URLs, as FirecREST's do.
+
+Status scenarios (`/status/...`), for tests of a facility's status and of the checks before a
+submit, set with `FakeFirecrest.set_status(...)` (keyword arguments, each optional):
+
+- `unhealthy={"scheduler": "Slurm does not answer"}`: those services (`ssh`, `scheduler`,
+  `filesystem`) are unhealthy in `GET /status/systems`; ssh or scheduler makes the system down,
+  a filesystem alone degraded.
+- `reservations=[reservation("maint_2026", start, end)]`: what `GET /status/{system}/reservations`
+  lists (Unix seconds; a name, features or state with `maint` is a maintenance window).
+- `partitions=[{"name": "debug", "cpus": 2, "totalNodes": 1, "partition": "DOWN"}]`: what
+  `GET /status/{system}/partitions` lists. FirecREST reports no partition time limit.
+- `accounting=False`: `GET /status/{system}/userinfo` fails with the 500 FirecREST gives without
+  slurmdbd (recorded); by default it answers the recorded account `hpcproj` (default).
+
+Any status call can also fail on demand: `fake.fail("GET", "/status/localcluster/partitions", 500)`.
 """
 
 from __future__ import annotations
@@ -102,6 +117,12 @@ class FakeFirecrest:
     dead: set[int] = field(default_factory=set)
     partitions: list[dict[str, Any]] | None = None
     """Rows `/status/{system}/partitions` answers; the recorded ones when None."""
+    unhealthy: dict[str, str] = field(default_factory=dict)
+    """Service type -> message: services `/status/systems` reports unhealthy (`set_status`)."""
+    reservations: list[dict[str, Any]] = field(default_factory=list)
+    """Rows `/status/{system}/reservations` answers (the recorded answer has none)."""
+    accounting: bool = True
+    """Whether Slurm has its accounting database: without it, `userinfo` fails (recorded 500)."""
     next_job: int = 100
     url: str = ""
     jwks_url: str | None = None
@@ -126,6 +147,24 @@ class FakeFirecrest:
         self.failures.append(
             Failure(method, path, status, body, headers or {}, times, drop_connection)
         )
+
+    def set_status(
+        self,
+        *,
+        unhealthy: dict[str, str] | None = None,
+        reservations: list[dict[str, Any]] | None = None,
+        partitions: list[dict[str, Any]] | None = None,
+        accounting: bool | None = None,
+    ) -> None:
+        """Serve a status scenario (see the module's docstring); what is not given is kept."""
+        if unhealthy is not None:
+            self.unhealthy = dict(unhealthy)
+        if reservations is not None:
+            self.reservations = list(reservations)
+        if partitions is not None:
+            self.partitions = list(partitions)
+        if accounting is not None:
+            self.accounting = accounting
 
     def expire_tokens(self) -> None:
         """Every token given so far expires now, as if the clock had moved on."""
@@ -214,6 +253,20 @@ class FakeFirecrest:
             "workingDirectory": f"/home/{USER}",
             "logs": {"outputLog": out, "errorLog": err},
         }
+
+
+def reservation(
+    name: str, start: float, end: float, features: str | None = None, state: str = "INACTIVE"
+) -> dict[str, Any]:
+    """A row of `/status/{system}/reservations` in the spec's shape (ReservationModel)."""
+    return {
+        "name": name,
+        "nodeList": "vm",
+        "startTime": int(start),
+        "endTime": int(end),
+        "state": state,
+        "features": features,
+    }
 
 
 @functools.cache
@@ -394,6 +447,9 @@ async def route(h: FirecrestHandler, method: str, path: str) -> None:
         operation = body["systems"][0]["dataOperation"]
         operation["max_ops_file_size"] = fake.direct_limit
         operation["data_transfer"]["publicUrl"] = fake.s3_url
+        for service in body["systems"][0]["servicesHealth"]:
+            if service["serviceType"] in fake.unhealthy:
+                service.update(healthy=False, message=fake.unhealthy[service["serviceType"]])
         h.reply(200, body)
         return
     match = re.match(r"^/(filesystem|compute|status)/([^/]+)(/.*)?$", path)
@@ -413,6 +469,16 @@ async def route(h: FirecrestHandler, method: str, path: str) -> None:
         if fake.partitions is not None:
             body["partitions"] = copy.deepcopy(fake.partitions)
         h.reply(200, body)
+    elif rest == "/reservations" and method == "GET":
+        body = copy.deepcopy(sample("05")["body"])
+        body["reservations"] = copy.deepcopy(fake.reservations)
+        h.reply(200, body)
+    elif rest == "/userinfo" and method == "GET":
+        if fake.accounting:
+            h.reply(200, sample("06")["body"])
+        else:
+            h.reply(500, sample("no-accounting-06")["body"])
+            h.drop_after()
     else:
         h.reply(404, {"detail": "Not Found"})
 
@@ -644,7 +710,8 @@ def job_record(job: FakeJob) -> dict[str, Any]:
     record = copy.deepcopy(sample("40")["body"]["jobs"][0])
     record.update(jobId=job.id, name=job.name, workingDirectory=job.workdir)
     record["status"].update(state=job.state, exitCode=job.exit_code)
-    record["time"].update(start=job.start, end=job.end, limit=job.limit)
+    elapsed = (job.end or int(time.time())) - job.start
+    record["time"].update(start=job.start, end=job.end, limit=job.limit, elapsed=elapsed)
     record["tasks"][0].update(id=f"{job.id}.batch")
     return record
 

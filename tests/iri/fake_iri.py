@@ -7,6 +7,14 @@ Globus Auth (`/auth/v2/oauth2/...`): the token endpoint for refresh-token grants
 app's login with PKCE (the authorize page shows the code to paste, as Globus's auth-code page
 does; the authorization-code grant checks the verifier against the challenge).
 
+Status scenarios, set with `FakeIRI.set_status(...)` (keyword arguments, each optional):
+`resources={"compute nodes": "down"}` changes resources' `current_status` in
+`GET /status/resources` (recorded: compute and login nodes degraded, Iris down);
+`incidents=[incident("planned", start, end)]` replaces what `GET /status/incidents` lists
+(recorded: 53 incidents of March 2025, all ended). Accounts answer the recorded projects,
+allocations (`Staff research project`: CPU, GPU, tape and GPFS) and one user's CPU share;
+any call can fail on demand: `fake.fail("GET", "/status/incidents", 500)`.
+
 Where the demo adapter is odd, the double does what the spec describes instead: `ls` lists a
 directory's entries (the demo lists the directory itself) and an unknown job is a 404 (the demo
 invents one).
@@ -111,6 +119,10 @@ class FakeIRI:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     """Authorization codes not yet exchanged: their PKCE challenge, redirect URI and scope."""
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
+    resource_status: dict[str, str] = field(default_factory=dict)
+    """Resource name -> `current_status` in place of the recorded one (`set_status`)."""
+    incidents: list[dict[str, Any]] | None = None
+    """What `/status/incidents` lists; the recorded incidents when None (`set_status`)."""
 
     # -- steering -------------------------------------------------------------------------
 
@@ -121,6 +133,18 @@ class FakeIRI:
         self.tokens[access] = time.time() + (self.access_ttl if ttl is None else ttl)
         self.refresh_tokens.add(refresh)
         return access, refresh
+
+    def set_status(
+        self,
+        *,
+        resources: dict[str, str] | None = None,
+        incidents: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Serve a status scenario (see the module's docstring); what is not given is kept."""
+        if resources is not None:
+            self.resource_status = dict(resources)
+        if incidents is not None:
+            self.incidents = list(incidents)
 
     def revoke_all(self) -> None:
         """Every access token stops working (expired or revoked under the client)."""
@@ -190,6 +214,32 @@ class FakeIRI:
         if include_spec:
             body["job_spec"] = job.spec
         return body
+
+
+def incident(
+    kind: str,
+    start: float,
+    end: float,
+    resources: tuple[str, ...] = (COMPUTE_ID,),
+    resolution: str = "pending",
+    name: str = "maintenance of compute nodes",
+) -> dict[str, Any]:
+    """An incident in the recorded shape (07-status-incidents): `planned`, `unplanned`..."""
+    row: dict[str, Any] = copy.deepcopy(sample("07")["body"][0])
+    moment = datetime.datetime.fromtimestamp
+    utc = datetime.timezone.utc
+    row.update(
+        id=f"incident-{name.replace(' ', '-')}",
+        name=name,
+        description=name,
+        type=kind,
+        resolution=resolution,
+        start=moment(start, utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        end=moment(end, utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        event_uris=[],
+        resource_uris=[f"http://127.0.0.1:8300{PREFIX}/status/resources/{r}" for r in resources],
+    )
+    return row
 
 
 class Failed(Exception):
@@ -339,10 +389,20 @@ class IRIHandler(DoubleHandler[FakeIRI]):
 
 def route(h: IRIHandler, method: str, path: str) -> None:
     parts = path.strip("/").split("/")
+    offset, limit = int(h.query("offset") or 0), int(h.query("limit") or 100)
     if parts[:2] == ["status", "resources"]:
-        rows = sample("04")["body"]
-        offset, limit = int(h.query("offset") or 0), int(h.query("limit") or 100)
+        rows = copy.deepcopy(sample("04")["body"])
+        for row in rows:
+            row["current_status"] = h.fake.resource_status.get(row["name"], row["current_status"])
         h.reply(200, rows[offset : offset + limit])
+    elif parts == ["status", "incidents"]:
+        found = h.fake.incidents
+        rows = sample("07")["body"] if found is None else found
+        wanted = h.query("resolution")
+        rows = [row for row in rows if wanted is None or row["resolution"] == wanted]
+        h.reply(200, rows[offset : offset + limit])
+    elif parts[0] == "account":
+        account(h, parts[1:])
     elif parts[0] == "compute":
         compute(h, method, parts[1:])
     elif parts[0] == "filesystem" and len(parts) == 3:
@@ -354,6 +414,28 @@ def route(h: IRIHandler, method: str, path: str) -> None:
         poll_task(h, parts[1])
     else:
         h.reply(404, problem("68", "Not Found"))
+
+
+def account(h: IRIHandler, parts: list[str]) -> None:
+    """The recorded accounts: projects, one project's allocations, one allocation's user share."""
+    allocations = sample("14")["body"]
+    shares = sample("15")["body"]
+    project = _last(allocations[0]["project_uri"])
+    shared = _last(shares[0]["project_allocation_uri"])
+    if parts == ["capabilities"]:
+        h.reply(200, sample("11")["body"])
+    elif parts == ["projects"]:
+        h.reply(200, sample("12")["body"])
+    elif len(parts) == 3 and parts[0] == "projects" and parts[2] == "project_allocations":
+        h.reply(200, allocations if parts[1] == project else [])
+    elif len(parts) == 5 and parts[0] == "projects" and parts[4] == "user_allocations":
+        h.reply(200, shares if parts[3] == shared else [])
+    else:
+        h.reply(404, problem("68", "Not Found"))
+
+
+def _last(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]
 
 
 def compute(h: IRIHandler, method: str, parts: list[str]) -> None:

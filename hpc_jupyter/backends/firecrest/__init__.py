@@ -14,14 +14,16 @@ from ...auth.hub import HubToken
 from ...auth.login import LoginSource
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus, System
-from ..base import BackendContext, FacilityBackend
+from ..base import BackendContext, FacilityBackend, StatusProbe
 from .connection import FirecrestConnection
 from .files import FirecrestFiles
 from .jobs import FirecrestJobs
 from .settings import FirecrestSettings
+from .status import FirecrestStatus
 from .v1.connection import V1Connection
 from .v1.files import V1Files
 from .v1.jobs import V1Jobs
+from .v1.status import V1Status
 
 __all__ = ["FirecrestFacility"]
 
@@ -53,14 +55,17 @@ class FirecrestFacility(FacilityBackend):
             assert login_file is not None, "a login facility needs a file for its tokens"
             self._login = DeviceLogin(name, settings.token, login_file)
         self.connection: FirecrestConnection | V1Connection
+        self._status: FirecrestStatus | V1Status
         if settings.api_version == 1:
             self.connection = V1Connection(name, settings)
             self._files = V1Files(self.connection, spool_dir)
             self._jobs = V1Jobs(self.connection, self._files)
+            self._status = V1Status(self.connection, self._jobs)
         else:
             self.connection = FirecrestConnection(name, settings)
             self._files = FirecrestFiles(self.connection, spool_dir)
             self._jobs = FirecrestJobs(self.connection)
+            self._status = FirecrestStatus(self.connection)
         self.connection.login = self._login
 
     @property
@@ -89,6 +94,9 @@ class FirecrestFacility(FacilityBackend):
             )
             for info in systems.values()
         ]
+
+    def status_probes(self, system: str) -> list[StatusProbe]:
+        return self._status.probes(system)
 
     async def auth_state(self) -> AuthState:
         provider = self.connection.provider

@@ -7,8 +7,17 @@ import logging
 import posixpath
 from typing import Any
 
+from ...efficiency import efficiency, outcome_of
 from ...errors import NotFound
-from ...models import Capability, Job, JobRequest, LogStream, OutputChunk, Partition
+from ...models import (
+    Capability,
+    Efficiency,
+    Job,
+    JobRequest,
+    LogStream,
+    OutputChunk,
+    Partition,
+)
 from ..base import JobBackend
 from ..logs import log_chunk
 from .connection import FirecrestConnection
@@ -20,7 +29,7 @@ from .script import (
     uses_login_shell,
     with_directives,
 )
-from .states import job_from_record
+from .states import job_from_record, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +37,10 @@ log = logging.getLogger(__name__)
 class FirecrestJobs(JobBackend):
     """Slurm (or PBS) behind FirecREST's compute API."""
 
-    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS}
+    capabilities = JobBackend.capabilities | {
+        Capability.JOBS_PARTITIONS,
+        Capability.JOBS_EFFICIENCY,
+    }
 
     def __init__(self, connection: FirecrestConnection) -> None:
         self.connection = connection
@@ -88,6 +100,35 @@ class FirecrestJobs(JobBackend):
             metadata = {}
         job = job_from_record(records[0], self.facility, system, metadata)
         return _resolve_outputs(job)
+
+    async def efficiency(self, system: str, job: Job) -> Efficiency | None:
+        """From the job's record: its run time, time limit, exit code and signal.
+
+        FirecREST's job record (Slurm's accounting through `sacct`) has no CPU time, CPU count
+        or memory figures: those stay None.
+        """
+        check_job_id(job.id)
+        client = await self.connection.for_system(system)
+        try:
+            with translated(self.facility):
+                records: list[dict[str, Any]] = await client.job_info(system, job.id)
+        except NotFound:
+            return None
+        if not records:
+            return None
+        record = records[0]
+        times = record.get("time") or {}
+        status = record.get("status") or {}
+        elapsed = whole_number(times.get("elapsed"))
+        exit_code = whole_number(status.get("exitCode"))
+        return efficiency(
+            outcome_of(job.state, exit_code),
+            f"GET /compute/{system}/jobs/{job.id}",
+            elapsed=None if elapsed is None else float(elapsed),
+            time_limit=whole_number(times.get("limit")) or None,
+            exit_code=exit_code,
+            signal=whole_number(status.get("interruptSignal")) or None,
+        )
 
     async def _send_cancel(self, system: str, job_id: str, job: Job) -> None:
         client = await self.connection.for_system(system)

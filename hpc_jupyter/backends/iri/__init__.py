@@ -11,13 +11,14 @@ from ...auth.device import DeviceLogin
 from ...auth.globus_login import GlobusLogin
 from ...auth.login import LoginSource
 from ...models import AuthState, AuthStatus, System
-from ..base import BackendContext, FacilityBackend
+from ..base import BackendContext, FacilityBackend, StatusProbe
 from .auth_config import AuthSettings
 from .client import IRIClient
 from .files import IRIFiles
 from .jobs import IRIJobs
 from .resources import Resources
 from .settings import IRISettings
+from .status import IRIStatus
 
 __all__ = ["IRIFacility"]
 
@@ -56,6 +57,7 @@ class IRIFacility(FacilityBackend):
         self.resources = Resources(self.client)
         self._files = IRIFiles(self.client, self.resources)
         self._jobs = IRIJobs(self.client, self.resources, lambda: self._files)
+        self._status = IRIStatus(self.client)
 
     @classmethod
     def create(cls, name: str, options: Mapping[str, Any], context: BackendContext) -> IRIFacility:
@@ -80,6 +82,9 @@ class IRIFacility(FacilityBackend):
                 home=self.settings.home,
             )
         ]
+
+    def status_probes(self, system: str) -> list[StatusProbe]:
+        return self._status.probes(system)
 
     async def auth_state(self) -> AuthState:
         state = await self.provider.state()

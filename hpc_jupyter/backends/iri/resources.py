@@ -22,7 +22,8 @@ class Resource:
     status: str
 
 
-def _resource(raw: dict[str, Any]) -> Resource:
+def as_resource(raw: dict[str, Any]) -> Resource:
+    """One row of `/status/resources`."""
     return Resource(
         id=str(raw.get("id") or ""),
         name=str(raw.get("name") or ""),
@@ -59,7 +60,7 @@ class Resources:
     async def all(self) -> list[Resource]:
         """Every resource, with its current status (asked now)."""
         rows = await self.client.paged("GET", "status/resources")
-        return [_resource(row) for row in rows]
+        return [as_resource(row) for row in rows]
 
     async def pair(self) -> tuple[Resource, Resource]:
         """The configured compute and storage resources, with their current status."""
