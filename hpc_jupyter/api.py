@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
+from .display_efficiency import efficiency_html, efficiency_text
+from .display_status import check_html, check_text, status_html, status_text
 from .errors import (
     HPCError,
     NotFound,
@@ -28,13 +30,16 @@ from .errors import (
     ValidationError,
 )
 from .models import (
+    Efficiency,
     FacilityInfo,
+    FacilityStatus,
     FileEntry,
     Job,
     JobState,
     Model,
     Partition,
     Staleness,
+    SubmitCheck,
     check_stream,
 )
 from .timefmt import parse_time_limit
@@ -44,9 +49,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HPC",
+    "Check",
     "Facility",
     "JobHandle",
     "JobWaitTimeout",
+    "Status",
     "SubmitOptions",
     "connect",
     "entry_from_dict",
@@ -72,6 +79,36 @@ class Facility(FacilityInfo):
 
     def _repr_html_(self) -> str:
         return facilities_html([self])
+
+
+class Status(FacilityStatus):
+    """A facility's status as the server tells it (`HPC.status`): shows itself as tables.
+
+    Each part (`systems`, `notices`, `partitions`, `allocations`) is None where the facility
+    does not tell it or asking failed; `sources` says where each part came from, and why not.
+    """
+
+    def __str__(self) -> str:
+        return status_text(self)
+
+    def _repr_html_(self) -> str:
+        return status_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(status_text(self))
+
+
+class Check(SubmitCheck):
+    """What a job request would cost and the warnings before it goes out (`HPC.check`)."""
+
+    def __str__(self) -> str:
+        return check_text(self)
+
+    def _repr_html_(self) -> str:
+        return check_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(check_text(self))
 
 
 def _malformed(what: str) -> HPCError:
@@ -146,6 +183,18 @@ class JobHandle:
     def state(self) -> JobState:
         """The job's current state, asked from the server."""
         return self.refresh().state
+
+    @property
+    def efficiency(self) -> Efficiency | None:
+        """How the finished job used what it asked for (CPU, memory, time), and how it ended.
+
+        None while the job runs, and where the facility's accounting does not tell
+        (capability `jobs.efficiency`). Asks the server until the job is seen finished; a
+        finished job's efficiency never changes, so it is then answered as last seen.
+        """
+        if not self._job.state.is_final or self._job.efficiency is None:
+            self.refresh()
+        return self._job.efficiency
 
     def _path(self, *more: str) -> str:
         return api_path("facilities", self.facility, "jobs", self.id, *more)
@@ -302,10 +351,14 @@ class JobHandle:
         return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}>"
 
     def _repr_html_(self) -> str:
-        return jobs_html([self._job])
+        found = self._job.efficiency
+        return jobs_html([self._job]) + ("" if found is None else efficiency_html(found))
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(jobs_text([self._job]))
+        found = self._job.efficiency
+        printer.text(
+            jobs_text([self._job]) + ("" if found is None else "\n" + efficiency_text(found))
+        )
 
 
 def _print_now(text: str) -> None:
@@ -711,6 +764,42 @@ class HPC:
         stale = None if stale_data is None else _model(Staleness, stale_data, "job list")
         self._listed = None if etag is None else (asked, etag, jobs, stale)
         return JobTable(jobs, stale)
+
+    def status(
+        self, facility: str | None = None, system: str | None = None, refresh: bool = False
+    ) -> Status:
+        """What facility `facility` (default: the one in use) says about itself.
+
+        Its systems' health, incidents and maintenance on or ahead, partitions with their
+        limits, and your accounts' allocations with what is left; a part is None where the
+        facility does not tell it (see `Status.sources` for why). The server keeps it a
+        minute; `refresh=True` asks the facility again. Needs the `status` capability.
+        """
+        name = self.facility_name if facility is None else facility
+        if system is None and name == self.facility_name:
+            system = self.system
+        params: dict[str, str | int | bool | None] = {"system": system}
+        if refresh:
+            params["refresh"] = "true"
+        data = self.client.request("GET", api_path("facilities", name, "status"), params=params)
+        return _model(Status, data, "status")
+
+    def check(self, script: str, **options: Unpack[SubmitOptions]) -> Check:
+        """What submitting `script` with `options` (as `submit` takes them) would cost.
+
+        Nothing is submitted: the server works out the node hours (nodes times time limit, from
+        the options or the script's `#SBATCH` lines), the charge to the account's allocation
+        where its unit is node hours, and warnings (a time limit beyond the partition's, an
+        allocation it would exceed, a system down, a maintenance before the job could end).
+        Needs the `status` capability.
+        """
+        data = self.client.request(
+            "POST",
+            self._path("jobs", "check"),
+            params=self._params(),
+            json_body=_submit_body(script, options),
+        )
+        return _model(Check, data, "submit check")
 
     def partitions(self) -> list[Partition]:
         """The partitions (queues) of the facility's system, when it lists them."""
