@@ -1,0 +1,112 @@
+"""The submit form's look ahead against the real server: accounts, the estimate, the warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hpc_jupyter.api import HPC
+from hpc_jupyter.models import Allocation
+from hpc_jupyter.widgets import SubmitForm, tracking
+from hpc_jupyter.widgets.foresight import account_labels
+from tests.helpers import run, wait_until
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tracking() -> Iterator[None]:
+    tracking.forget_all()
+    yield
+    tracking.forget_all()
+
+
+async def test_the_form_checks_the_request_as_it_changes(hpc: HPC) -> None:
+    # Given a form on the local facility, which reports its status (one partition, `local`)
+    form = await run(SubmitForm, hpc=hpc, check_delay=0.05)
+    assert await wait_until(lambda: form.foresight.result is not None, 20), form.foresight.error
+    assert form.foresight.warnings == []
+    assert "Estimate: not known until the job has a time limit." in form.foresight.widget.value
+
+    # When the user types a time limit and a partition the facility does not have
+    form.time_limit.value = "90"
+    form.partition.value = "nope"
+
+    # Then, once the fields rest, the estimate and the warning show under them
+    assert await wait_until(lambda: form.foresight.warnings == ["unknown_partition"], 20)
+    result = form.foresight.result
+    assert result is not None and result.node_hours == 1.5
+    shown = form.foresight.widget.value
+    assert "Estimate: 1.5 node hours" in shown
+    assert "This facility has no partition nope (it has: local)." in shown
+
+    # and the user can still submit: the local facility takes any partition name
+    handle = await run(form.submit)
+    assert handle.info.partition == "nope"
+    assert form.status.errors == []
+
+    # A partition it has clears the warning
+    form.partition.value = "local"
+    assert await wait_until(
+        lambda: (
+            form.foresight.warnings == []
+            and form.foresight.result is not None
+            and form.foresight.result.node_hours == 1.5
+        ),
+        20,
+    )
+    await run(handle.cancel)
+
+
+async def test_a_failing_check_says_so_and_never_blocks(hpc: HPC) -> None:
+    form = await run(SubmitForm, hpc=hpc, check_delay=0.05)
+    assert await wait_until(lambda: form.foresight.result is not None, 20)
+
+    # When the check cannot be made (here: asked of a facility the server does not have)
+    form.foresight._api = lambda: HPC(hpc.client, "nowhere")  # type: ignore[method-assign]
+    form.time_limit.value = "1"
+
+    # Then it says so in one line where the estimate was
+    assert await wait_until(lambda: form.foresight.error is not None, 20)
+    assert form.foresight.result is None
+    assert "Could not check the request:" in form.foresight.widget.value
+    assert "nowhere" in str(form.foresight.error)
+
+    # and the submission goes out all the same
+    handle = await run(form.submit)
+    assert handle.facility == "local"
+    await run(handle.cancel)
+
+
+async def test_check_now_and_an_empty_script(hpc: HPC) -> None:
+    form = await run(SubmitForm, hpc=hpc, check_delay=60)  # the timer never fires here
+    form.nodes.value = "1"
+    form.time_limit.value = "2:00:00"
+    verdict = await run(form.foresight.check_now)
+    assert verdict is not None and verdict.node_hours == 2.0
+    # a field that does not parse is left out of the check (the submit will say why)
+    form.nodes.value = "two"
+    verdict = await run(form.foresight.check_now)
+    assert verdict is not None and verdict.node_hours == 2.0
+    assert form.field_errors == {}
+    # no script, no check
+    form.script.value = " "
+    assert await run(form.foresight.check_now) is None
+    assert form.foresight.widget.value == ""
+
+
+def test_account_choices_say_what_is_left() -> None:
+    labels = account_labels(
+        [
+            Allocation("proj", "node_hours", 1000.0, 400.0, 600.0),
+            Allocation("proj", "node_hours", 100.0, 90.5, 9.5, scope="user"),
+            Allocation("proj", "bytes", 2.0**40, 0.0, 2.0**40),
+            Allocation("named"),
+            Allocation("store", "inodes", 10.0, 1.0, 9.0),
+        ]
+    )
+    assert labels == {
+        "proj: 600 of 1,000 node hours left": "proj",
+        "proj: 9.5 of 100 node hours left (your share)": "proj",
+        "named": "named",
+        "store": "store",
+    }
