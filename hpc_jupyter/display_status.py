@@ -80,7 +80,9 @@ def missing_part(status: FacilityStatus, part: str) -> str:
     """Why a null part of `status` is null: its sources' errors, or that none reports it."""
     failed = [s for s in status.sources if s.part == part and s.error]
     if failed:
-        return "could not be read: " + "; ".join(f"{s.source}: {s.error}" for s in failed)
+        return "could not be read: " + "; ".join(
+            f"{s.source}: {(s.error or '').rstrip('.')}" for s in failed
+        )
     return "not reported by this facility"
 
 
@@ -189,7 +191,7 @@ def _html_rows(status: FacilityStatus, part: str, rows: list[list[str]]) -> list
 def _sources(status: FacilityStatus) -> list[str]:
     return [
         f"{s.part} from {s.source} at {_clock(s.fetched_at)}"
-        + (f" (failed: {s.error})" if s.error else "")
+        + (f" (failed: {s.error.rstrip('.')})" if s.error else "")
         for s in status.sources
     ]
 
