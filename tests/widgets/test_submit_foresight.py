@@ -55,7 +55,6 @@ async def test_the_form_checks_the_request_as_it_changes(hpc: HPC) -> None:
         ),
         20,
     )
-    await run(handle.cancel)
 
 
 async def test_a_failing_check_says_so_and_never_blocks(hpc: HPC) -> None:
@@ -75,7 +74,6 @@ async def test_a_failing_check_says_so_and_never_blocks(hpc: HPC) -> None:
     # and the submission goes out all the same
     handle = await run(form.submit)
     assert handle.facility == "local"
-    await run(handle.cancel)
 
 
 async def test_check_now_and_an_empty_script(hpc: HPC) -> None:
