@@ -154,10 +154,15 @@ class JobWaitTimeout(HPCError, TimeoutError):
 class JobHandle:
     """A submitted job: its latest known state, and the ways to follow, wait for or cancel it."""
 
-    def __init__(self, client: HPCClient, job: Job, poll_interval: float = MAX_POLL) -> None:
+    def __init__(
+        self, client: HPCClient, job: Job, poll_interval: float = MAX_POLL, *, asked: bool = False
+    ) -> None:
         self._client = client
         self._job = job
         self.poll_interval = poll_interval
+        self._asked_ended = asked and job.state.is_final
+        """Whether the job was last asked for by itself (`asked`: as GET .../jobs/{id} answers
+        it, with its efficiency) and had ended."""
 
     @property
     def id(self) -> str:
@@ -192,7 +197,7 @@ class JobHandle:
         (capability `jobs.efficiency`). Asks the server until the job is seen finished; a
         finished job's efficiency never changes, so it is then answered as last seen.
         """
-        if not self._job.state.is_final or self._job.efficiency is None:
+        if not self._asked_ended:
             self.refresh()
         return self._job.efficiency
 
@@ -205,6 +210,7 @@ class JobHandle:
     def refresh(self) -> Job:
         """Ask the server for the job's latest state."""
         self._job = job_from_dict(self._client.request("GET", self._path(), params=self._params()))
+        self._asked_ended = self._job.state.is_final
         return self._job
 
     def cancel(self) -> Job:
@@ -706,9 +712,10 @@ class HPC:
 
     # -- jobs ----------------------------------------------------------------------------------
 
-    def _handle(self, data: Any) -> JobHandle:
+    def _handle(self, data: Any, asked: bool = False) -> JobHandle:
         job = job_from_dict(data)
-        return JobHandle(self.client, job, self._poll_interval(job.facility or self.facility_name))
+        interval = self._poll_interval(job.facility or self.facility_name)
+        return JobHandle(self.client, job, interval, asked=asked)
 
     def submit(self, script: str, **options: Unpack[SubmitOptions]) -> JobHandle:
         """Submit a batch script; options override its `#SBATCH` directives.
@@ -812,7 +819,7 @@ class HPC:
     def job(self, job_id: str | int) -> JobHandle:
         """A handle on job `job_id`, with its current state."""
         data = self.client.request("GET", self._path("jobs", str(job_id)), params=self._params())
-        return self._handle(data)
+        return self._handle(data, asked=True)
 
     def cancel(self, job_id: str | int) -> Job:
         """Cancel job `job_id`; returns the job as the facility reports it afterwards."""

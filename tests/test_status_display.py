@@ -201,7 +201,8 @@ def test_a_job_handle_shows_its_efficiency_once_finished() -> None:
     base = Job(id="7", name="sim", state=JobState.TIMEOUT, raw_state="TIMEOUT", facility="hpc")
     found = efficiency(outcome_of(JobState.TIMEOUT), "sacct", elapsed=600, time_limit=600)
     client = cast(HPCClient, None)  # displaying a handle asks nothing of the server
-    finished = JobHandle(client, Job.from_dict({**base.to_dict(), "efficiency": found.to_dict()}))
+    answered = Job.from_dict({**base.to_dict(), "efficiency": found.to_dict()})
+    finished = JobHandle(client, answered, asked=True)  # as GET .../jobs/{id} answered it
     assert finished.efficiency == found  # a finished job's efficiency is not asked again
     assert "Ran out of time: stopped at its time limit of 00:10:00." in finished._repr_html_()
     printed: list[str] = []

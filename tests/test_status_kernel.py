@@ -66,3 +66,37 @@ async def test_status_and_checks_in_a_server_kernel(
     # and a facility the server does not have is one error line
     assert output_text(unknown).startswith("hpc-jupyter: "), output_text(unknown)
     assert "nowhere" in output_text(unknown)
+
+
+EFFICIENCY_CELLS = [
+    "%load_ext hpc_jupyter",
+    "import hpc_jupyter\n"
+    "hpc = hpc_jupyter.connect('local')\n"
+    "job = hpc.submit('#!/bin/bash\\necho hi\\n', name='eff', time_limit=60)\n"
+    "job.wait(timeout=60)\n"
+    "print('told:', hpc.facility().can('jobs.efficiency'), job.efficiency is not None)",
+    "%hpc_job {job.id}",
+]
+
+
+async def test_a_finished_jobs_efficiency_in_a_server_kernel(
+    hpc_server: Any, jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    # When a notebook runs a job to its end and shows it
+    cells = [nbformat.v4.new_code_cell(c) for c in EFFICIENCY_CELLS]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    await run_in_server_kernel(hpc_server, jp_fetch, notebook, "efficiency.ipynb")
+    _, ran, shown = notebook.cells
+
+    # Then the handle has an efficiency exactly when the facility says it tells one
+    told = output_text(ran).split("told:")[1].split()
+    assert told[0] == told[1], told
+    plain, page = _data(shown, "text/plain"), _data(shown, "text/html")
+    assert "eff" in plain and "COMPLETED" in plain
+    if told[0] == "True":
+        # and %hpc_job shows it under the job: how it ended, then its figures
+        assert "\nEfficiency: Completed." in plain, plain
+        assert "Source " in plain
+        assert 'class="hpc-jupyter hpc-efficiency"' in page
+    else:
+        assert "Efficiency" not in plain and "hpc-efficiency" not in page
