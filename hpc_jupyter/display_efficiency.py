@@ -35,6 +35,8 @@ def efficiency_figures(e: Efficiency) -> tuple[list[tuple[str, str]], list[str]]
         used = f", {format_duration(e.cpu_time)} CPU time" if e.cpu_time is not None else ""
         rows.append(("CPU efficiency", f"{e.cpu_efficiency:.0%} of {cpus}{used}"))
     else:
+        if e.cpu_time is not None:
+            rows.append(("CPU time", format_duration(e.cpu_time)))
         untold.append("CPU efficiency")
     if e.memory_used is not None:
         asked = f" of {format_size(e.memory_requested)}" if e.memory_requested else ""

@@ -195,6 +195,10 @@ def test_efficiency_without_figures_says_what_is_not_told() -> None:
         "Not told by the facility: time, CPU efficiency, memory.",
     ]
     assert '<span style="color:#2e7d32">Completed.</span>' in efficiency_html(found)
+    # CPU time without the CPUs it was spread over: the time, but no efficiency
+    timed = efficiency_text(efficiency(outcome_of(JobState.COMPLETED), "x", cpu_time=75))
+    assert "  CPU time  00:01:15" in timed
+    assert timed.endswith("Not told by the facility: time, CPU efficiency, memory.")
 
 
 def test_a_job_handle_shows_its_efficiency_once_finished() -> None:
