@@ -150,6 +150,7 @@ class FakeHPCServer(httpx.BaseTransport):
             "reason": None,
             "array_job_id": None,
             "array_task_id": None,
+            "efficiency": None,
             **fields,
         }
         job = FakeJob(data, list(states), out, err)
