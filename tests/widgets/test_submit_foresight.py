@@ -109,3 +109,16 @@ def test_account_choices_say_what_is_left() -> None:
         "named": "named",
         "store": "store",
     }
+
+
+async def test_an_account_chosen_by_its_label_is_submitted_by_its_name(hpc: HPC) -> None:
+    # The local facility has no allocations: give the field the choices a facility with
+    # allocations would (account_labels of its status), as the check does
+    form = await run(SubmitForm, hpc=hpc, check_delay=60)
+    form.foresight.labels = account_labels([Allocation("proj", "node_hours", 10.0, 5.0, 5.0)])
+    form.account.value = "proj: 5 of 10 node hours left"
+    handle = await run(form.submit)
+    assert handle.info.account == "proj"
+    # and typed text is taken as it is
+    form.account.value = "other"
+    assert (await run(form.submit)).info.account == "other"
