@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,25 @@ async def test_an_account_chosen_by_its_label_is_submitted_by_its_name(hpc: HPC)
     # and typed text is taken as it is
     form.account.value = "other"
     assert (await run(form.submit)).info.account == "other"
+
+
+async def test_typing_makes_one_check_once_the_fields_rest(hpc: HPC) -> None:
+    checks: list[dict[str, Any]] = []
+
+    class Counting(HPC):
+        def check(self, script: str, **options: Any) -> Any:
+            checks.append(options)
+            return super().check(script, **options)
+
+    form = await run(SubmitForm, hpc=hpc, check_delay=3)
+    form.foresight._api = lambda: Counting(hpc.client, "local")  # type: ignore[method-assign]
+
+    # When a time limit is typed key by key (the form was just opened: its own first check
+    # is still waiting too)
+    for typed in ("1", "1:", "1:3", "1:30", "1:30:", "1:30:0", "1:30:00"):
+        form.time_limit.value = typed
+
+    # Then one check goes out, for the whole time limit
+    assert await wait_until(lambda: form.foresight.result is not None, 20)
+    assert checks == [{"time_limit": 5400}]
+    assert form.foresight.result is not None and form.foresight.result.node_hours == 1.5
