@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
+from .display_efficiency import efficiency_html, efficiency_text
+from .display_status import check_html, check_text, status_html, status_text
 from .errors import (
     HPCError,
     NotFound,
@@ -28,13 +30,16 @@ from .errors import (
     ValidationError,
 )
 from .models import (
+    Efficiency,
     FacilityInfo,
+    FacilityStatus,
     FileEntry,
     Job,
     JobState,
     Model,
     Partition,
     Staleness,
+    SubmitCheck,
     check_stream,
 )
 from .timefmt import parse_time_limit
@@ -44,9 +49,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HPC",
+    "Check",
     "Facility",
     "JobHandle",
     "JobWaitTimeout",
+    "Status",
     "SubmitOptions",
     "connect",
     "entry_from_dict",
@@ -72,6 +79,36 @@ class Facility(FacilityInfo):
 
     def _repr_html_(self) -> str:
         return facilities_html([self])
+
+
+class Status(FacilityStatus):
+    """A facility's status as the server tells it (`HPC.status`): shows itself as tables.
+
+    Each part (`systems`, `notices`, `partitions`, `allocations`) is None where the facility
+    does not tell it or asking failed; `sources` says where each part came from, and why not.
+    """
+
+    def __str__(self) -> str:
+        return status_text(self)
+
+    def _repr_html_(self) -> str:
+        return status_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(status_text(self))
+
+
+class Check(SubmitCheck):
+    """What a job request would cost and the warnings before it goes out (`HPC.check`)."""
+
+    def __str__(self) -> str:
+        return check_text(self)
+
+    def _repr_html_(self) -> str:
+        return check_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(check_text(self))
 
 
 def _malformed(what: str) -> HPCError:
@@ -117,10 +154,15 @@ class JobWaitTimeout(HPCError, TimeoutError):
 class JobHandle:
     """A submitted job: its latest known state, and the ways to follow, wait for or cancel it."""
 
-    def __init__(self, client: HPCClient, job: Job, poll_interval: float = MAX_POLL) -> None:
+    def __init__(
+        self, client: HPCClient, job: Job, poll_interval: float = MAX_POLL, *, asked: bool = False
+    ) -> None:
         self._client = client
         self._job = job
         self.poll_interval = poll_interval
+        self._asked_ended = asked and job.state.is_final
+        """Whether the job was last asked for by itself (`asked`: as GET .../jobs/{id} answers
+        it, with its efficiency) and had ended."""
 
     @property
     def id(self) -> str:
@@ -147,6 +189,18 @@ class JobHandle:
         """The job's current state, asked from the server."""
         return self.refresh().state
 
+    @property
+    def efficiency(self) -> Efficiency | None:
+        """How the finished job used what it asked for (CPU, memory, time), and how it ended.
+
+        None while the job runs, and where the facility's accounting does not tell
+        (capability `jobs.efficiency`). Asks the server until the job is seen finished; a
+        finished job's efficiency never changes, so it is then answered as last seen.
+        """
+        if not self._asked_ended:
+            self.refresh()
+        return self._job.efficiency
+
     def _path(self, *more: str) -> str:
         return api_path("facilities", self.facility, "jobs", self.id, *more)
 
@@ -156,6 +210,7 @@ class JobHandle:
     def refresh(self) -> Job:
         """Ask the server for the job's latest state."""
         self._job = job_from_dict(self._client.request("GET", self._path(), params=self._params()))
+        self._asked_ended = self._job.state.is_final
         return self._job
 
     def cancel(self) -> Job:
@@ -302,10 +357,14 @@ class JobHandle:
         return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}>"
 
     def _repr_html_(self) -> str:
-        return jobs_html([self._job])
+        found = self._job.efficiency
+        return jobs_html([self._job]) + ("" if found is None else efficiency_html(found))
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(jobs_text([self._job]))
+        found = self._job.efficiency
+        printer.text(
+            jobs_text([self._job]) + ("" if found is None else "\n" + efficiency_text(found))
+        )
 
 
 def _print_now(text: str) -> None:
@@ -653,9 +712,10 @@ class HPC:
 
     # -- jobs ----------------------------------------------------------------------------------
 
-    def _handle(self, data: Any) -> JobHandle:
+    def _handle(self, data: Any, asked: bool = False) -> JobHandle:
         job = job_from_dict(data)
-        return JobHandle(self.client, job, self._poll_interval(job.facility or self.facility_name))
+        interval = self._poll_interval(job.facility or self.facility_name)
+        return JobHandle(self.client, job, interval, asked=asked)
 
     def submit(self, script: str, **options: Unpack[SubmitOptions]) -> JobHandle:
         """Submit a batch script; options override its `#SBATCH` directives.
@@ -712,6 +772,42 @@ class HPC:
         self._listed = None if etag is None else (asked, etag, jobs, stale)
         return JobTable(jobs, stale)
 
+    def status(
+        self, facility: str | None = None, system: str | None = None, refresh: bool = False
+    ) -> Status:
+        """What facility `facility` (default: the one in use) says about itself.
+
+        Its systems' health, incidents and maintenance on or ahead, partitions with their
+        limits, and your accounts' allocations with what is left; a part is None where the
+        facility does not tell it (see `Status.sources` for why). The server keeps it a
+        minute; `refresh=True` asks the facility again. Needs the `status` capability.
+        """
+        name = self.facility_name if facility is None else facility
+        if system is None and name == self.facility_name:
+            system = self.system
+        params: dict[str, str | int | bool | None] = {"system": system}
+        if refresh:
+            params["refresh"] = "true"
+        data = self.client.request("GET", api_path("facilities", name, "status"), params=params)
+        return _model(Status, data, "status")
+
+    def check(self, script: str, **options: Unpack[SubmitOptions]) -> Check:
+        """What submitting `script` with `options` (as `submit` takes them) would cost.
+
+        Nothing is submitted: the server works out the node hours (nodes times time limit, from
+        the options or the script's `#SBATCH` lines), the charge to the account's allocation
+        where its unit is node hours, and warnings (a time limit beyond the partition's, an
+        allocation it would exceed, a system down, a maintenance before the job could end).
+        Needs the `status` capability.
+        """
+        data = self.client.request(
+            "POST",
+            self._path("jobs", "check"),
+            params=self._params(),
+            json_body=_submit_body(script, options),
+        )
+        return _model(Check, data, "submit check")
+
     def partitions(self) -> list[Partition]:
         """The partitions (queues) of the facility's system, when it lists them."""
         data = self.client.request("GET", self._path("partitions"), params=self._params())
@@ -723,7 +819,7 @@ class HPC:
     def job(self, job_id: str | int) -> JobHandle:
         """A handle on job `job_id`, with its current state."""
         data = self.client.request("GET", self._path("jobs", str(job_id)), params=self._params())
-        return self._handle(data)
+        return self._handle(data, asked=True)
 
     def cancel(self, job_id: str | int) -> Job:
         """Cancel job `job_id`; returns the job as the facility reports it afterwards."""

@@ -7,7 +7,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from .models import FacilityInfo, FileEntry, FileType, Job, JobState, Staleness
+from .models import (
+    Efficiency,
+    FacilityInfo,
+    FacilityStatus,
+    FileEntry,
+    FileType,
+    Job,
+    JobState,
+    Staleness,
+    SubmitCheck,
+)
 from .sizefmt import format_size
 from .timefmt import format_duration
 
@@ -370,11 +380,20 @@ class FileText(str):
 
 
 def register_formatters(shell: Any) -> None:
-    """Show single `Job` and `FileEntry` objects as one-row tables in this IPython shell."""
+    """Show single `Job` and `FileEntry` objects as one-row tables in this IPython shell.
+
+    A job's `efficiency`, a facility's status and a submit check show in words and tables too.
+    """
+    from .display_efficiency import efficiency_html, efficiency_text  # they build on this module
+    from .display_status import check_html, check_text, status_html, status_text
+
     formatters = shell.display_formatter.formatters
     renderers: dict[type, tuple[Callable[[Any], str], Callable[[Any], str]]] = {
         Job: (lambda job: jobs_html([job]), lambda job: jobs_text([job])),
         FileEntry: (lambda entry: files_html([entry]), lambda entry: files_text([entry])),
+        Efficiency: (efficiency_html, efficiency_text),
+        FacilityStatus: (status_html, status_text),
+        SubmitCheck: (check_html, check_text),
     }
     for cls, (to_html, to_text) in renderers.items():
         formatters["text/html"].for_type(cls, to_html)

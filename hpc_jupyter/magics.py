@@ -1,4 +1,4 @@
-"""IPython magics for hpc-jupyter: %hpc_ls, %hpc_tail, %%hpc_submit, %hpc_jobs, %hpc_log and more.
+"""IPython magics for hpc-jupyter: %hpc_ls, %%hpc_submit, %hpc_jobs, %hpc_status and more.
 
 %hpc_files, %hpc_monitor and %hpc_submit_form open the notebook panels (hpc_jupyter.widgets).
 
@@ -20,7 +20,7 @@ from IPython.core import magic as _ipython_magic
 from IPython.core import magic_arguments as _ipython_arguments
 from IPython.core.magic import Magics, magics_class
 
-from .api import HPC, Facility, JobHandle, SubmitOptions, connect
+from .api import HPC, Facility, JobHandle, Status, SubmitOptions, connect
 from .client import HPCClient, default_client
 from .display import (
     FacilityTable,
@@ -175,6 +175,23 @@ class HPCMagics(Magics):
         elif args.system is not None:
             hpc.use(hpc.facility_name, args.system)
         return hpc.facility()
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("facility", nargs="?", default=None, help="The facility (default: the one in use).")
+    @_argument("--system", "-s", default=None, help="The system (default: the facility's).")
+    @_argument("--refresh", action="store_true", help="Ask the facility again.")
+    @_one_line_errors
+    def hpc_status(self, line: str = "") -> Status | None:
+        """Show a facility's status: systems, maintenance ahead, partitions, your allocations.
+
+        Systems' health, incidents and maintenance on or ahead (in local time), partitions with
+        their limits, your accounts' allocations and what is left of them. A part the facility
+        does not tell, or that could not be read, says so. The server keeps the status a
+        minute; --refresh asks the facility again.
+        """
+        args = _parse(self.hpc_status, line)
+        return self._api().status(args.facility, args.system, refresh=args.refresh)
 
     # -- login ---------------------------------------------------------------------------------
 
@@ -338,7 +355,11 @@ class HPCMagics(Magics):
     @_facility_option
     @_one_line_errors
     def hpc_job(self, line: str = "") -> JobHandle | None:
-        """Show one job; returns a handle on it."""
+        """Show one job; returns a handle on it.
+
+        A finished job shows its efficiency too (how it ended, CPU, memory and time used),
+        where the facility's accounting tells it.
+        """
         args = _parse(self.hpc_job, line)
         return self._api(args.facility).job(args.job_id)
 

@@ -107,6 +107,7 @@ def test_load_ext_registers_line_and_cell_magics(ip: Any) -> None:
         "hpc_download",
         "hpc_login",
         "hpc_logout",
+        "hpc_status",
     ]:
         assert name in magics["line"], name
     assert "hpc_submit" in magics["cell"]

@@ -14,6 +14,7 @@ from ..api import HPC, JobHandle, SubmitOptions, connect
 from ..errors import NotFound, ValidationError
 from ..timefmt import parse_time_limit
 from . import tracking
+from .foresight import DELAY, Foresight
 from .job_monitor import JobMonitor
 from .pickers import FacilityPicker
 from .status import StatusBar, describe
@@ -56,6 +57,12 @@ class SubmitForm:
     `monitor` (one is added under the form at the first submission when none is given).
     Errors the facility reports about a field appear next to that field (`field_errors`).
 
+    For a facility that reports its status, the account field offers your accounts with what
+    is left of each, and the request is checked as the fields change (`foresight`): the
+    estimated node hours and charge, and warnings (a partition it does not know, a time limit
+    beyond the partition's, an allocation it would exceed, maintenance ahead). You can still
+    submit; a check that fails says so under the fields.
+
     Parameters
     ----------
     script
@@ -68,6 +75,8 @@ class SubmitForm:
         The job monitor that shows submitted jobs.
     text
         The script's text, instead of a file.
+    check_delay
+        Seconds after the last change of a field before the request is checked.
     """
 
     def __init__(
@@ -79,15 +88,21 @@ class SubmitForm:
         hpc: HPC | None = None,
         monitor: JobMonitor | None = None,
         text: str | None = None,
+        check_delay: float = DELAY,
     ) -> None:
         self.hpc = connect() if hpc is None else hpc
         self.monitor = monitor
         self.status = StatusBar()
         self.submitted: list[JobHandle] = []
         self.picker = FacilityPicker(self.hpc, "jobs.submit", facility=facility, system=system)
+        self._check_delay = check_delay
         self._build(_script_text(script, text))
         self.picker.on_change(self.status.guard("Reading partitions", self.load_partitions))
+        self.picker.on_change(self.foresight.schedule)
+        for name in ("script", "partition", "nodes", "time_limit", "account"):
+            self.inputs[name].observe(lambda _: self.foresight.schedule(), names="value")
         self.status.guard("Reading partitions", self.load_partitions)()
+        self.foresight.schedule()
 
     def _field(self, name: str, widget: Any) -> Any:
         error = w.HTML(value="")
@@ -109,7 +124,10 @@ class SubmitForm:
         self.time_limit = w.Text(
             value="", description="Time limit", placeholder="30, 1:30:00 or 1-00:00:00"
         )
-        self.account = w.Text(value="", description="Account", placeholder="facility default")
+        self.account = w.Combobox(
+            value="", description="Account", placeholder="facility default", options=[]
+        )
+        self.foresight = Foresight(self._status_api, self._request, self.account, self._check_delay)
         rows = [
             self._field("script", self.script),
             self._field("name", self.name),
@@ -120,7 +138,15 @@ class SubmitForm:
         ]
         self.submit_button = w.Button(description="Submit", icon="play", button_style="primary")
         self.submit_button.on_click(self.status.guard("Submit", lambda _: self.submit()))
-        self.widget = w.VBox([self.picker.widget, *rows, self.submit_button, self.status.widget])
+        self.widget = w.VBox(
+            [
+                self.picker.widget,
+                *rows,
+                self.foresight.widget,
+                self.submit_button,
+                self.status.widget,
+            ]
+        )
         self.widget.add_class("hpc-jupyter-submit")
         if self.monitor is not None:
             self.widget.children = (*self.widget.children, self.monitor.widget)
@@ -162,13 +188,28 @@ class SubmitForm:
         self.partition.options = partitions
         return partitions
 
-    def _options(self) -> SubmitOptions:
-        """The form's options; a field that does not parse gets its error and raises."""
+    def _status_api(self) -> HPC | None:
+        """The chosen facility's API when it reports its status (else no look ahead)."""
+        if self.picker.all:
+            return None
+        api = self.picker.api()
+        return api if self.picker.facilities[api.facility_name].can("status") else None
+
+    def _request(self) -> tuple[str, SubmitOptions] | None:
+        """The script and the options that parse, for a check; None without a script."""
+        script = str(self.script.value)
+        if not script.strip():
+            return None
+        return script, self._fields()[0]
+
+    def _fields(self) -> tuple[SubmitOptions, dict[str, str]]:
+        """The options that parse, and what is wrong with the fields that do not."""
         options: SubmitOptions = {}
         problems: dict[str, str] = {}
         name, partition, account = (
             str(self.inputs[field].value).strip() for field in ("name", "partition", "account")
         )
+        account = self.foresight.account_name(account).strip()
         if name:
             options["name"] = name
         if partition:
@@ -189,6 +230,11 @@ class SubmitForm:
                 problems["time_limit"] = err.message
         if not str(self.script.value).strip():
             problems["script"] = "Write the batch script first."
+        return options, problems
+
+    def _options(self) -> SubmitOptions:
+        """The form's options; a field that does not parse gets its error and raises."""
+        options, problems = self._fields()
         for field, message in problems.items():
             self._show_field_error(field, message)
         if problems:
