@@ -69,7 +69,10 @@ def test_none_figures_give_none_ratios_and_only_how_it_ended() -> None:
         None,
         None,
     )
-    assert partial.summary == "Completed. Ran 00:01:40. Memory peak 1.0 GiB."
+    assert partial.summary == (
+        "Completed. Ran 00:01:40. Used 50.0 s of CPU time (about 0.5 CPUs busy on average)."
+        " Memory peak 1.0 GiB."
+    )
     assert efficiency(Outcome.UNKNOWN, "x").summary == "Ended; the facility does not say how."
 
 
