@@ -242,20 +242,28 @@ async def response_chunks(
     """`count` bytes from `start` of a streamed answer; closed once read or dropped."""
     try:
         with translated(facility):
-            skip, remaining = start, count
-            async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                if skip:
-                    cut = min(skip, len(chunk))
-                    chunk, skip = chunk[cut:], skip - cut
-                if not chunk:
-                    continue
-                chunk = chunk[:remaining]
-                remaining -= len(chunk)
+            async for chunk in window(facility, response.aiter_bytes(CHUNK_SIZE), start, count):
                 yield chunk
-                if remaining <= 0:
-                    break
     finally:
         await response.aclose()
+
+
+async def window(
+    facility: str, chunks: AsyncIterator[bytes], skip: int, count: int
+) -> AsyncIterator[bytes]:
+    """`count` bytes of `chunks` after the first `skip`; an error if they end before that."""
+    remaining = count
+    async for chunk in chunks:
+        if skip:
+            cut = min(skip, len(chunk))
+            chunk, skip = chunk[cut:], skip - cut
+        if not chunk:
+            continue
+        chunk = chunk[:remaining]
+        remaining -= len(chunk)
+        yield chunk
+        if remaining <= 0:
+            return
     if remaining > 0:
         raise HPCError(f"FirecREST ({facility}): the download ended early.")
 
@@ -308,17 +316,5 @@ async def staged_chunks(
                 await response.aread()
                 raise from_response(facility, response)
             skip = start if response.status_code == 200 else 0  # a store that ignored Range
-            remaining = count
-            async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                if skip:
-                    cut = min(skip, len(chunk))
-                    chunk, skip = chunk[cut:], skip - cut
-                if not chunk:
-                    continue
-                chunk = chunk[:remaining]
-                remaining -= len(chunk)
+            async for chunk in window(facility, response.aiter_bytes(CHUNK_SIZE), skip, count):
                 yield chunk
-                if remaining <= 0:
-                    break
-    if remaining > 0:
-        raise HPCError(f"FirecREST ({facility}): the download ended early.")

@@ -43,6 +43,22 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
+def _described(real: str, name: str, path: str) -> FileEntry:
+    """The entry of the file at `real` (not following a final link), named and shown as given."""
+    info = os.lstat(real)
+    return FileEntry(
+        name=name,
+        path=path,
+        type=_file_type(info.st_mode),
+        size=info.st_size,
+        permissions=statmod.filemode(info.st_mode),
+        user=_user_name(info.st_uid),
+        group=_group_name(info.st_gid),
+        modified=info.st_mtime,
+        link_target=os.readlink(real) if statmod.S_ISLNK(info.st_mode) else None,
+    )
+
+
 def _file_type(mode: int) -> FileType:
     if statmod.S_ISLNK(mode):
         return FileType.LINK
@@ -113,39 +129,16 @@ class LocalFiles(FileBackend):
         return await asyncio.to_thread(upload_temps.sweep, self.paths.root)
 
     def _entry(self, real: Path) -> FileEntry:
-        info = real.lstat()
-        target = os.readlink(real) if statmod.S_ISLNK(info.st_mode) else None
-        return FileEntry(
-            name=real.name if real != self.paths.root else ".",
-            path=self.paths.show(real),
-            type=_file_type(info.st_mode),
-            size=info.st_size,
-            permissions=statmod.filemode(info.st_mode),
-            user=_user_name(info.st_uid),
-            group=_group_name(info.st_gid),
-            modified=info.st_mtime,
-            link_target=target,
-        )
+        name = real.name if real != self.paths.root else "."
+        return _described(str(real), name, self.paths.show(real))
 
     async def home(self, system: str) -> str:
         return "."
 
     def _child(self, directory: str, shown: str, name: str) -> FileEntry:
         """The entry `name` of the real directory `directory`, shown as `shown` (blocking)."""
-        real = os.path.join(directory, name)
-        info = os.lstat(real)
-        link = statmod.S_ISLNK(info.st_mode)
-        return FileEntry(
-            name=name,
-            path=name if shown == "." else f"{shown}/{name}",
-            type=_file_type(info.st_mode),
-            size=info.st_size,
-            permissions=statmod.filemode(info.st_mode),
-            user=_user_name(info.st_uid),
-            group=_group_name(info.st_gid),
-            modified=info.st_mtime,
-            link_target=os.readlink(real) if link else None,
-        )
+        path = name if shown == "." else f"{shown}/{name}"
+        return _described(os.path.join(directory, name), name, path)
 
     async def list_dir(self, system: str, path: str) -> list[FileEntry]:
         entries, _ = await self.list_page(system, path, 0, None)
