@@ -202,3 +202,9 @@ def test_an_account_without_limits_is_listed_by_name() -> None:
 def test_a_user_name_that_is_not_one_is_refused(user: str) -> None:
     with pytest.raises(ValidationError):
         check_user(user)
+
+
+def test_a_job_the_accounting_has_not_seen_end_has_no_figures_yet() -> None:
+    running = sample("sacct-423.txt").replace("COMPLETED", "RUNNING")
+
+    assert parse_sacct(running, "423") is None

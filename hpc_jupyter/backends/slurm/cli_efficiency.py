@@ -47,7 +47,8 @@ def requested_memory(req_mem: str, nodes: int | None, cpus: int | None) -> int |
 
 
 def parse_sacct(text: str, job_id: str) -> Efficiency | None:
-    """The efficiency of `job_id` from `sacct -nP -j ID --format=<FIELDS>`; None when absent.
+    """The efficiency of `job_id` from `sacct -nP -j ID --format=<FIELDS>`; None when absent
+    or not ended there.
 
     The job's own line gives state, exit, elapsed, time limit, CPUs, CPU time (its steps' sum)
     and memory asked for; MaxRSS is its largest step's.
@@ -55,8 +56,8 @@ def parse_sacct(text: str, job_id: str) -> Efficiency | None:
     cells = [line.split("|") for line in text.splitlines() if line.strip()]
     rows = [dict(zip(FIELDS, row, strict=True)) for row in cells if len(row) == len(FIELDS)]
     job = next((row for row in rows if row["JobID"] == job_id), None)
-    if job is None:
-        return None
+    if job is None or not job_state(job["State"]).is_final:
+        return None  # not (yet) in the accounting as ended: its end record comes a moment later
     steps = [row for row in rows if row["JobID"].startswith(f"{job_id}.")]
     rss = [size for row in steps if (size := parse_memory(row["MaxRSS"], "K")) is not None]
     cpus = _int(job["AllocCPUS"])
