@@ -179,3 +179,29 @@ async def test_a_job_that_hit_its_time_limit_is_told_so(api: API, test_jobs: Ear
     assert figures["time_limit"] == 60
     assert figures["elapsed"] >= 60
     assert figures["summary"].startswith("Ran out of time: stopped at its time limit of 00:01:00.")
+
+
+@pytest.fixture
+def drained(slurm_cluster: Cluster) -> Iterator[str]:
+    """The cluster's one node drained (after the module's jobs have ended), then resumed."""
+    [node] = root(slurm_cluster, "sinfo", "--noheader", "--Node", "--format=%N").split()
+    update = ("scontrol", "update", f"nodename={node}")
+    root(slurm_cluster, *update, "state=drain", "reason=hpcj disk check")
+    try:
+        yield node
+    finally:
+        root(slurm_cluster, *update, "state=resume")
+
+
+async def test_a_drained_cluster_is_down_with_its_reason_and_a_submit_is_warned(
+    api: API, test_jobs: EarlyJobs, drained: str
+) -> None:
+    shown = await status(api)
+    check = await api(
+        "facilities", "cli", "jobs", "check", method="POST", body={"script": "#!/bin/bash\n"}
+    )
+
+    [system] = shown["systems"]
+    assert system["health"] == "down"
+    assert f"{drained} drained: hpcj disk check" in system["message"]
+    assert "system_down" in [w["code"] for w in check["warnings"]]
