@@ -27,7 +27,6 @@ from hpc_jupyter.errors import ValidationError
 from hpc_jupyter.models import Health, NoticeKind, Outcome
 
 SAMPLES = Path(__file__).parent / "samples" / "cli-2205"
-MULTIFACTOR = {"PriorityType": "priority/multifactor", "PriorityDecayHalfLife": "00:00:00"}
 
 
 def sample(name: str) -> str:
@@ -178,15 +177,21 @@ def test_allocations_from_grptresmins_in_hours_project_and_user() -> None:
 
 
 def test_allocations_with_usage_where_slurm_counts_it() -> None:
-    shares = sample("sshare-limits.txt").replace(
-        "hpcproj||cpu=6000,node=3000|cpu=0,", "hpcproj||cpu=6000,node=3000|cpu=1500,"
+    # captured with PriorityType=priority/multifactor, PriorityDecayHalfLife=0, monthly reset
+    config = priority_config(sample("scontrol-show-config-multifactor.txt"))
+    shares = sample("sshare-multifactor.txt")
+
+    [fresh] = allocations(shares, "hpcproj", config, "hpcuser")
+    used = allocations(
+        shares.replace("||cpu=600|cpu=0,", "||cpu=600|cpu=150,"), "hpcproj", config, "hpcuser"
     )
 
-    found = allocations(shares, "hpcproj", MULTIFACTOR, "hpcuser")
-
-    cpu = next(a for a in found if a.scope == "project" and a.unit == "cpu_hours")
-    assert (cpu.allocated, cpu.used, cpu.remaining) == (100.0, 25.0, 75.0)
-    assert "GrpTRESRaw" in (cpu.note or "")
+    assert (fresh.unit, fresh.allocated, fresh.used, fresh.remaining) == ("cpu_hours", 10, 0, 10)
+    assert fresh.note == (
+        "GrpTRESMins cpu=600; used: sshare GrpTRESRaw (TRES-minutes, as Slurm counts them, "
+        "reset monthly)"
+    )
+    assert (used[0].used, used[0].remaining) == (2.5, 7.5)
 
 
 def test_an_account_without_limits_is_listed_by_name() -> None:
