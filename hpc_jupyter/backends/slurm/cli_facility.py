@@ -6,10 +6,12 @@ import getpass
 from collections.abc import Mapping
 from typing import Any
 
-from ..base import BackendContext
+from ...models import Partition
+from ..base import BackendContext, StatusProbe
 from ..local.files import LocalFiles
 from ..settings import read_settings
 from .cli_jobs import SlurmCLIJobs
+from .cli_status import SlurmCLIStatus
 from .commands import SlurmCommands
 from .facility import SlurmFacility
 from .settings import SlurmCLISettings
@@ -39,4 +41,25 @@ class SlurmCLIFacility(SlurmFacility):
             account=settings.account,
             history_days=settings.history_days,
         )
-        return cls(name, jobs, files, settings.system or name, home)
+        facility = cls(name, jobs, files, settings.system or name, home)
+        facility.cli_jobs = jobs
+        facility.status = SlurmCLIStatus(jobs.commands, user, facility.system)
+        return facility
+
+    cli_jobs: SlurmCLIJobs
+    status: SlurmCLIStatus
+
+    def status_probes(self, system: str) -> list[StatusProbe]:
+        async def partitions() -> list[Partition]:
+            return await self.cli_jobs.partitions(self.system)
+
+        return [
+            StatusProbe("systems", "scontrol ping, sinfo --Node", self.status.systems),
+            StatusProbe("notices", "scontrol show reservation", self.status.notices),
+            StatusProbe("partitions", "scontrol show partition", partitions),
+            StatusProbe(
+                "allocations",
+                "sshare, sacctmgr show user, scontrol show config",
+                self.status.allocations,
+            ),
+        ]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ...errors import FacilityError, NotFound, ValidationError
-from ...models import Capability, Job, JobRequest, JobState, Partition
+from ...models import Capability, Efficiency, Job, JobRequest, JobState, Partition
 from ...timefmt import parse_time_limit
 from ..base import FileBackend
+from .cli_efficiency import FIELDS, parse_sacct
 from .commands import SlurmCommands
 from .history import accounting_job
 from .jobs_base import SlurmJobs, check_job_id
@@ -19,7 +20,7 @@ def _time(seconds: int) -> str:
 class SlurmCLIJobs(SlurmJobs):
     """sbatch, squeue, scancel, scontrol and sacct as the user the commands run as."""
 
-    capabilities = SlurmJobs.capabilities | {Capability.JOBS_HOLD, Capability.JOBS_REQUEUE}
+    _BASE = SlurmJobs.capabilities | {Capability.JOBS_HOLD, Capability.JOBS_REQUEUE}
 
     def __init__(
         self,
@@ -39,6 +40,11 @@ class SlurmCLIJobs(SlurmJobs):
         self.partition = partition
         self.account = account
         self.history_days = history_days
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:  # type: ignore[override]
+        """With accounting (`history_days` > 0), `sacct` tells how finished jobs went."""
+        return self._BASE | {Capability.JOBS_EFFICIENCY} if self.history_days else self._BASE
 
     async def submit(self, system: str, request: JobRequest) -> Job:
         # sbatch reads the script's #SBATCH lines itself; options given here override them.
@@ -137,6 +143,13 @@ class SlurmCLIJobs(SlurmJobs):
             if jobs:
                 return accounting_job(jobs[0], self.facility, system)
         raise NotFound(f"Slurm knows no job {job_id}.")
+
+    async def efficiency(self, system: str, job: Job) -> Efficiency | None:
+        job_id = check_job_id(job.id)
+        text = await self.commands.run(
+            "sacct", "--noheader", "--parsable2", f"--jobs={job_id}", "--format=" + ",".join(FIELDS)
+        )
+        return parse_sacct(text, job_id)
 
     async def partitions(self, system: str) -> list[Partition]:
         text = await self.commands.run("scontrol", "show", "partition", "--oneliner")

@@ -1,4 +1,4 @@
-"""Running Slurm's commands (sbatch, squeue, scancel, sacct) and turning their errors into ours."""
+"""Running Slurm's commands (sbatch, squeue, sacct, sshare...); their errors made ours."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ...errors import (
     UpstreamTimeout,
     ValidationError,
 )
-from ..process import run_process
+from ..process import Finished, run_process
 
 log = logging.getLogger("hpc_jupyter.slurm")
 
@@ -84,6 +84,13 @@ class SlurmCommands:
 
     async def run(self, *args: str, stdin: str | None = None) -> str:
         """A command's standard output; a failure becomes the error it describes."""
+        done = await self.finish(*args, stdin=stdin)
+        if done.returncode != 0:
+            raise command_error(args[0], done.stderr.decode(errors="replace"))
+        return done.stdout.decode(errors="replace")
+
+    async def finish(self, *args: str, stdin: str | None = None) -> Finished:
+        """A command that ran, whatever its exit status (`scontrol ping` says DOWN with 1)."""
         argv = [*self.prefix, *args]
         try:
             done = await run_process(
@@ -98,9 +105,7 @@ class SlurmCommands:
                 f"`{args[0]}` did not finish within {self.timeout:.0f} s on facility "
                 f"{self.facility!r}."
             ) from None
-        if done.returncode != 0:
-            raise command_error(args[0], done.stderr.decode(errors="replace"))
-        return done.stdout.decode(errors="replace")
+        return done
 
     async def json(self, *args: str) -> dict[str, Any]:
         """A command's `--json` output."""
