@@ -39,6 +39,7 @@ function job(
     reason: null,
     array_job_id: null,
     array_task_id: null,
+    efficiency: null,
     ...extra
   };
 }

@@ -27,7 +27,8 @@ function job(id: string, state: HPC.JobState): HPC.IJob {
     stderr: null,
     reason: null,
     array_job_id: null,
-    array_task_id: null
+    array_task_id: null,
+    efficiency: null
   };
 }
 
