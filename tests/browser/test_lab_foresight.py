@@ -5,7 +5,8 @@ queue) shows what the request would cost in node hours as the time limit changes
 facility's warning for a partition it does not have (`unknown_partition`), in its own words;
 the job is still submitted. The panel's "Facility status" tab shows the parts the facility
 reports (systems, partitions) and says "not reported" for the ones it cannot give (notices,
-allocations), never an empty table.
+allocations), never an empty table. A finished job's details say how it went (its
+efficiency, where the facility declares `jobs.efficiency`), a timeout marked as such.
 
 Written to be extended to other facilities (a FirecREST double with a maintenance ahead, an
 IRI double with allocations): `facility_lab` starts Lab on any facility configuration, and
@@ -47,6 +48,18 @@ SCRIPT = """#!/bin/bash
 echo "Hello from foresight"
 """
 
+QUICK = """#!/bin/bash
+#SBATCH --job-name=quick
+#SBATCH --time=00:05:00
+echo "Hello from quick"
+"""
+
+LATE = """#!/bin/bash
+#SBATCH --job-name=late
+#SBATCH --time=00:03
+sleep 60
+"""
+
 
 def facility_lab(
     tmp_path: Path, facilities: Mapping[str, Any], files: Mapping[str, str]
@@ -78,8 +91,9 @@ class SubmitDialog:
     def __init__(self, page: Any, script: str) -> None:
         from playwright.sync_api import expect
 
-        self.page = page
-        page.locator(".jp-SideBar .lm-TabBar-tab[title^='File Browser']").click()
+        self.page, self.script = page, script
+        if not page.locator("#filebrowser").is_visible():  # a click on its open tab closes it
+            page.locator(".jp-SideBar .lm-TabBar-tab[title^='File Browser']").click()
         item = page.locator(".jp-DirListing-item", has_text=script)
         expect(item).to_be_visible(timeout=30 * SECOND)
         item.click()
@@ -123,7 +137,8 @@ class SubmitDialog:
         from playwright.sync_api import expect
 
         self.dialog.locator(".jp-mod-accept").click()
-        toast = self.page.locator(".Toastify__toast", has_text=re.compile(r"Submitted \S+ as job"))
+        submitted = re.compile(rf"Submitted {re.escape(self.script)} as job")
+        toast = self.page.locator(".Toastify__toast", has_text=submitted)
         expect(toast.first).to_be_visible(timeout=30 * SECOND)
         found = re.search(r"as job (\S+) on", toast.first.inner_text())
         assert found, toast.first.inner_text()
@@ -207,6 +222,58 @@ def test_the_status_tab_shows_what_the_facility_reports_and_what_it_does_not(
             _shot(page, "2-status")
             # The panel still lists the facility
             open_panel(page)
+        except BaseException:
+            _shot(page, "failure")
+            raise
+
+
+def _job_row(page: Any, job_id: str, state: str) -> Any:
+    """The panel's row of `job_id`, once it shows `state`, expanded to its details."""
+    from playwright.sync_api import expect
+
+    panel = open_panel(page)
+    row = panel.locator(f".hpc-RemoteJobs-item[data-job-id='{job_id}']")
+    expect(row).to_have_attribute("data-state", state, timeout=90 * SECOND)
+    row.locator(".hpc-RemoteJobs-name").click()
+    return row
+
+
+def test_a_finished_job_says_how_it_went(tmp_path: Path, browser: Browser) -> None:
+    from playwright.sync_api import expect
+
+    files = {"quick.sh": QUICK, "late.sh": LATE}
+    with facility_lab(tmp_path, {"local": {"kind": "local"}}, files) as lab:
+        capabilities = lab.api("GET", "facilities", "local").json()["capabilities"]
+        if "jobs.efficiency" not in capabilities:
+            pytest.skip("the local facility declares no jobs.efficiency on this branch")
+        page = browser.page
+        try:
+            browser.open_lab(lab)
+            # Given a job that completes and one that runs out of time
+            quick = SubmitDialog(page, "quick.sh").submit()
+            late = SubmitDialog(page, "late.sh").submit()
+            # When the completed one's details open, they say how it went, in words and figures
+            row = _job_row(page, quick, "COMPLETED")
+            went = row.locator(".hpc-Efficiency")
+            expect(went).to_have_attribute("data-state", "loaded", timeout=30 * SECOND)
+            expect(went).to_have_attribute("data-outcome", "completed")
+            expect(went.locator(".hpc-Efficiency-summary")).not_to_be_empty()
+            expect(went.locator(".hpc-Efficiency-mark")).to_have_count(0)
+            expect(went.locator("dd[data-field='time']")).to_have_text(
+                re.compile(r"^\d+s of 5m 00s limit \(<?\d+%\)$")
+            )
+            _shot(page, "3-completed-efficiency")
+            # and the one out of time is marked so, its run time against its limit
+            row = _job_row(page, late, "TIMEOUT")
+            went = row.locator(".hpc-Efficiency")
+            expect(went).to_have_attribute("data-outcome", "timeout", timeout=30 * SECOND)
+            expect(went.locator(".hpc-Efficiency-mark")).to_have_text("Out of time")
+            expect(went.locator("dd[data-field='time']")).to_have_class(
+                re.compile(r"\bhpc-mod-marked\b")
+            )
+            _shot(page, "4-timeout-efficiency")
+            # (asked once per job, not at every redraw of the list)
+            assert len(browser.statuses(f"/facilities/local/jobs/{late}")) == 1
         except BaseException:
             _shot(page, "failure")
             raise
