@@ -359,6 +359,11 @@ export class RemoteJobs extends Widget {
         row.addEventListener('click', () => {
           if (this._expanded.has(job.id)) {
             this._expanded.delete(job.id);
+            // A failed ask is asked again when the details open again.
+            const key = jobKey(job.facility, job.system, job.id);
+            if (this._efficiencies.get(key) instanceof Error) {
+              this._efficiencies.delete(key);
+            }
           } else {
             this._expanded.add(job.id);
           }
