@@ -18,11 +18,13 @@ import { UUID } from '@lumino/coreutils';
 
 import { chunkedCopy } from './copy';
 import { isBatchScript, jobRequest, prefill } from './directives';
+import { noticeMessage } from './foresight';
 import { isFinal, ITransition, NOTIFIED } from './jobs';
 import type { JobMonitor } from './monitor';
 import { formatSize } from './paths';
 import type { HPCService } from './service';
 import type { HPC } from './tokens';
+import { FacilityStatusView } from './widgets/status';
 import { JobLogViewer, RemoteFileViewer } from './widgets/viewer';
 import { SubmitForm } from './widgets/submit';
 
@@ -32,6 +34,7 @@ export namespace CommandIDs {
   export const submitFile = 'hpc:submit-file';
   export const submitEditor = 'hpc:submit-editor';
   export const download = 'hpc:copy-remote-file-to-lab';
+  export const openStatus = 'hpc:open-facility-status';
 }
 
 export interface ICommandContext {
@@ -292,7 +295,59 @@ export function registerCommands(context: ICommandContext): void {
     }
   });
 
+  const statusViews = new Map<string, MainAreaWidget<FacilityStatusView>>();
+  commands.addCommand(CommandIDs.openStatus, {
+    label: trans.__('Show Facility Status'),
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: { facility: { type: 'string' } }
+      }
+    },
+    execute: args => {
+      const facility = String(args.facility);
+      const open = statusViews.get(facility);
+      if (open && !open.isDisposed) {
+        app.shell.activateById(open.id);
+        void open.content.load(false);
+        return open;
+      }
+      const content = new FacilityStatusView({ service, trans, facility });
+      const widget = new MainAreaWidget({ content });
+      widget.id = `hpc-status-${UUID.uuid4()}`;
+      widget.title.label = trans.__('%1 status', facility);
+      widget.title.caption = trans.__('What %1 says about itself', facility);
+      widget.title.closable = true;
+      statusViews.set(facility, widget);
+      app.shell.add(widget, 'main');
+      return widget;
+    }
+  });
+
   monitor.transition.connect((_, change) => notify(context, change));
+}
+
+/** Tell the user of an incident or maintenance at a facility where their jobs are. */
+export function notifyNotice(
+  context: Pick<ICommandContext, 'app' | 'trans'>,
+  facility: string,
+  notice: HPC.INotice
+): void {
+  const { app, trans } = context;
+  Notification.emit(
+    noticeMessage(facility, notice, trans),
+    notice.kind === 'incident' ? 'error' : 'warning',
+    {
+      autoClose: false,
+      actions: [
+        {
+          label: trans.__('Show status'),
+          callback: () =>
+            void app.commands.execute(CommandIDs.openStatus, { facility })
+        }
+      ]
+    }
+  );
 }
 
 /**
@@ -325,6 +380,8 @@ export async function submitScript(
     return null;
   }
   const dir = PathExt.dirname(path);
+  // Asked once per dialog and facility (the server keeps it a minute anyway).
+  const statuses = new Map<string, Promise<HPC.IFacilityStatus>>();
   const form = new SubmitForm({
     trans,
     facilities,
@@ -345,6 +402,29 @@ export async function submitScript(
         pending.catch(() => partitionCache.delete(facility.name));
       }
       return pending;
+    },
+    statusFor: facility => {
+      if (!facility.capabilities.includes('status')) {
+        return null;
+      }
+      let pending = statuses.get(facility.name);
+      if (!pending) {
+        pending = service.status(facility.name);
+        statuses.set(facility.name, pending);
+      }
+      return pending;
+    },
+    checkFor: (facility, fields) => {
+      if (!facility.capabilities.includes('status')) {
+        return null;
+      }
+      let request: HPC.IJobRequest;
+      try {
+        request = jobRequest(script, fields);
+      } catch (error) {
+        return Promise.reject(new Error(requestProblem(error, trans)));
+      }
+      return service.checkJob(facility.name, request);
     }
   });
   const result = await showDialog({
@@ -363,13 +443,7 @@ export async function submitScript(
   try {
     request = jobRequest(script, fields);
   } catch (error) {
-    Notification.error(
-      (error as Error).message === 'nodes'
-        ? trans.__('Nodes must be a whole number of at least 1.')
-        : trans.__(
-            'The time limit must be minutes, MM:SS, HH:MM:SS or D-HH:MM:SS.'
-          )
-    );
+    Notification.error(requestProblem(error, trans));
     return null;
   }
   try {
@@ -399,6 +473,15 @@ export async function submitScript(
     );
     return null;
   }
+}
+
+/** What is wrong with the dialog's fields, from `jobRequest`'s error. */
+function requestProblem(error: unknown, trans: TranslationBundle): string {
+  return (error as Error).message === 'nodes'
+    ? trans.__('Nodes must be a whole number of at least 1.')
+    : trans.__(
+        'The time limit must be minutes, MM:SS, HH:MM:SS or D-HH:MM:SS.'
+      );
 }
 
 /** Tell the user that a job started from this Lab changed state. */

@@ -19,10 +19,11 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
-import { CommandIDs, registerCommands } from './commands';
+import { CommandIDs, notifyNotice, registerCommands } from './commands';
 import { hpcIcon } from './icons';
 import type { ITrackerState } from './jobs';
 import { JobMonitor } from './monitor';
+import { NoticeWatcher } from './notices';
 import { serverRequester } from './request';
 import { HPCService } from './service';
 import { IHPCService } from './tokens';
@@ -85,6 +86,13 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       files,
       logs
     });
+    // Incidents and maintenance where the user's jobs wait or run.
+    new NoticeWatcher({
+      service,
+      active: () => monitor.activeFacilities(),
+      notify: (facility, notice) =>
+        notifyNotice({ app, trans }, facility, notice)
+    });
 
     const panel = new HPCPanel({
       service,
@@ -99,6 +107,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
           size: entry.size
         }),
       readLabFiles: labFileReader(app),
+      openStatus: facility =>
+        void app.commands.execute(CommandIDs.openStatus, { facility }),
       openLog: job =>
         void app.commands.execute(CommandIDs.openLog, {
           facility: job.facility,

@@ -31,6 +31,12 @@ const MAX_INTERVAL = 60 * 1000;
  */
 export const EVENTS_FALLBACK_INTERVAL = 30 * 1000;
 
+/** The states of a job that is waiting or running (see `activeFacilities`). */
+const ACTIVE_STATES: ReadonlySet<HPC.JobState> = new Set<HPC.JobState>([
+  'PENDING',
+  'RUNNING'
+]);
+
 /** How often the listing is polled before a facility is chosen, in ms. */
 const DEFAULT_INTERVAL = 5 * 1000;
 
@@ -137,6 +143,25 @@ export class JobMonitor implements IDisposable {
     this.tracker.track(job);
     this._trackerChanged.emit();
     void this.refresh();
+  }
+
+  /**
+   * The facilities the user has PENDING or RUNNING jobs on, as far as this Lab knows: in
+   * the last listing of each facility listed here, and the jobs submitted from this Lab.
+   */
+  activeFacilities(): Set<string> {
+    const names = new Set<string>();
+    for (const listing of this._last.values()) {
+      if (listing.jobs.some(job => ACTIVE_STATES.has(job.state))) {
+        names.add(listing.facility);
+      }
+    }
+    for (const [key, job] of Object.entries(this.tracker.toJSON())) {
+      if (ACTIVE_STATES.has(job.state)) {
+        names.add(key.split('\u0000', 1)[0]);
+      }
+    }
+    return names;
   }
 
   get isDisposed(): boolean {

@@ -279,6 +279,35 @@ export class HPCService {
     return body.partitions;
   }
 
+  /**
+   * What a facility with the `status` capability says about itself; the server keeps it
+   * 60 s, `refresh` asks the facility again.
+   */
+  status(
+    facility: string,
+    system?: string,
+    refresh = false
+  ): Promise<HPC.IFacilityStatus> {
+    return this.json<HPC.IFacilityStatus>(
+      facilityPath(
+        facility,
+        '/status' + query({ system, refresh: refresh ? 'true' : undefined })
+      )
+    );
+  }
+
+  /** What a job request would cost and what stands in its way; nothing is submitted. */
+  checkJob(
+    facility: string,
+    request: HPC.IJobRequest,
+    system?: string
+  ): Promise<HPC.ISubmitCheck> {
+    return this.json<HPC.ISubmitCheck>(
+      facilityPath(facility, '/jobs/check' + query({ system })),
+      { method: 'POST', json: request }
+    );
+  }
+
   /** Submit a batch script; `idempotencyKey` makes a retried submit safe. */
   submitJob(
     facility: string,

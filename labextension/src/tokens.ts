@@ -50,6 +50,21 @@ export namespace HPC {
 
   export type IJobRequest = Schemas['JobRequest'];
 
+  /** What a facility with `status` says about itself (GET .../status). */
+  export type IFacilityStatus = Schemas['FacilityStatus'];
+  export type ISystemHealth = Schemas['SystemHealth'];
+  export type INotice = Schemas['Notice'];
+  export type IAllocation = Schemas['Allocation'];
+  export type IStatusSource = Schemas['StatusSource'];
+  /** A part of the status: `systems`, `notices`, `partitions` or `allocations`. */
+  export type StatusPart = Schemas['StatusSource']['part'];
+
+  /** What a job request would cost and what stands in its way (POST .../jobs/check). */
+  export type ISubmitCheck = Schemas['SubmitCheck'];
+
+  /** How a finished job used what it asked for (`Job.efficiency`). */
+  export type IEfficiency = Schemas['Efficiency'];
+
   /** The bodies of POST .../files/mkdir, .../files/move (and copy), .../files/delete. */
   export type IMkdirRequest = Schemas['MkdirRequest'];
   export type ITransferRequest = Schemas['TransferRequest'];

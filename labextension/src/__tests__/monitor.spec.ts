@@ -210,6 +210,24 @@ describe('JobMonitor in an outage', () => {
   });
 });
 
+describe('JobMonitor.activeFacilities', () => {
+  it('names the facilities with waiting or running jobs', async () => {
+    const { service, monitor, listings } = setup();
+    service.listing = [job('1', 'COMPLETED')];
+    monitor.facility = FACILITY;
+    await until(() => listings.length > 0);
+    expect([...monitor.activeFacilities()]).toEqual([]);
+    service.listing = [job('1', 'COMPLETED'), job('2', 'PENDING')];
+    await monitor.refresh();
+    await until(() => listings.length > 1);
+    expect([...monitor.activeFacilities()]).toEqual(['local']);
+    // A job submitted here to another facility counts too.
+    monitor.tracker.track({ ...job('3', 'RUNNING'), facility: 'alps' });
+    expect([...monitor.activeFacilities()].sort()).toEqual(['alps', 'local']);
+    monitor.dispose();
+  });
+});
+
 describe('JobMonitor while hidden', () => {
   it('lists only facilities with jobs submitted here', async () => {
     const { service, monitor, listings } = setup();

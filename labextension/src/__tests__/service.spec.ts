@@ -328,6 +328,39 @@ describe('HPCService.partitions', () => {
   });
 });
 
+describe('HPCService status and check', () => {
+  it('asks for the status (again with refresh) and posts a request to check', async () => {
+    const answer = {
+      facility: 'local',
+      system: 'localhost',
+      systems: [],
+      notices: null,
+      partitions: null,
+      allocations: null,
+      sources: []
+    };
+    const check = {
+      node_hours: 2,
+      charge: null,
+      unit: null,
+      allocation: null,
+      warnings: [{ code: 'unknown_partition', message: 'no partition x' }]
+    };
+    const { requester, calls } = fake({
+      'facilities/local/status': json(answer),
+      'facilities/local/status?refresh=true': json(answer),
+      'facilities/local/jobs/check?system=login': json(check)
+    });
+    const service = new HPCService(requester);
+    expect((await service.status('local')).system).toBe('localhost');
+    await service.status('local', undefined, true);
+    const request = { script: '#!/bin/bash\n', partition: 'x' };
+    const result = await service.checkJob('local', request, 'login');
+    expect(result.warnings[0].code).toBe('unknown_partition');
+    expect(calls[2].init).toEqual({ method: 'POST', json: request });
+  });
+});
+
 describe('HPCService login', () => {
   it('gets, starts, finishes and forgets a login at the facility', async () => {
     const pending = { flow: 'globus', state: 'pending', message: null };

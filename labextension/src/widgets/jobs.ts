@@ -2,8 +2,8 @@
  * RemoteJobs: the user's jobs on the panel's facility, live (see JobMonitor), with a
  * filter, a view of active jobs, finished ones (history, as long as the facility reports
  * them) or all, details (pending reason, nodes, times, limits), cancel with confirmation,
- * hold / release / requeue (requeue confirmed) where the facility offers them, and a button
- * to follow a job's log.
+ * hold / release / requeue (requeue confirmed) where the facility offers them, a button
+ * to follow a job's log, and for a finished job how it went (`jobs.efficiency`).
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -11,6 +11,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { efficiencyFigures, outcomeMark } from '../efficiency';
 import {
   filterJobs,
   formatDuration,
@@ -18,6 +19,7 @@ import {
   JOB_VIEWS,
   JobAction,
   jobActions,
+  jobKey,
   jobTimes,
   JobView,
   listingStatus,
@@ -351,11 +353,17 @@ export class RemoteJobs extends Widget {
               )
           ),
           this._expanded.has(job.id) && this._actions(job),
-          this._expanded.has(job.id) && this._details(job)
+          this._expanded.has(job.id) && this._details(job),
+          this._expanded.has(job.id) && this._efficiency(job)
         );
         row.addEventListener('click', () => {
           if (this._expanded.has(job.id)) {
             this._expanded.delete(job.id);
+            // A failed ask is asked again when the details open again.
+            const key = jobKey(job.facility, job.system, job.id);
+            if (this._efficiencies.get(key) instanceof Error) {
+              this._efficiencies.delete(key);
+            }
           } else {
             this._expanded.add(job.id);
           }
@@ -448,6 +456,85 @@ export class RemoteJobs extends Widget {
     );
   }
 
+  /**
+   * How a finished job went, for a facility with `jobs.efficiency`: asked once per job
+   * (GET .../jobs/{id}), shown under its details when it comes.
+   */
+  private _efficiency(job: HPC.IJob): HTMLElement | false {
+    const facility = this._facility;
+    if (
+      !isFinal(job.state) ||
+      !facility?.capabilities.includes('jobs.efficiency')
+    ) {
+      return false;
+    }
+    const trans = this._trans;
+    const key = jobKey(job.facility, job.system, job.id);
+    const known = this._efficiencies.get(key);
+    if (known === undefined) {
+      this._efficiencies.set(key, 'loading');
+      this._service.job(job.facility, job.id, job.system).then(
+        full => {
+          this._efficiencies.set(key, full.efficiency ?? null);
+          this._render();
+        },
+        error => {
+          this._efficiencies.set(key, error as Error);
+          this._render();
+        }
+      );
+    }
+    const box = (state: string, ...children: (HTMLElement | string)[]) =>
+      h(
+        'div',
+        { class: 'hpc-Efficiency', 'data-state': state },
+        h('div', { class: 'hpc-Efficiency-title' }, trans.__('How it went')),
+        ...children
+      );
+    if (known === undefined || known === 'loading') {
+      return box('loading', trans.__('Loading…'));
+    }
+    if (known instanceof Error) {
+      return box(
+        'failed',
+        h(
+          'div',
+          { class: 'hpc-mod-error' },
+          trans.__('Could not ask how the job went: %1', known.message)
+        )
+      );
+    }
+    if (known === null) {
+      return box(
+        'none',
+        trans.__("The facility's accounting has no figures for this job.")
+      );
+    }
+    const mark = outcomeMark(known, trans);
+    const node = box(
+      'loaded',
+      ...(mark ? [h('div', { class: 'hpc-Efficiency-mark' }, mark)] : []),
+      h('div', { class: 'hpc-Efficiency-summary' }, known.summary),
+      h(
+        'dl',
+        { class: 'hpc-Efficiency-figures' },
+        ...efficiencyFigures(known, trans).flatMap(figure => [
+          h('dt', { 'data-field': figure.key }, figure.label),
+          h(
+            'dd',
+            {
+              'data-field': figure.key,
+              class: figure.marked ? 'hpc-mod-marked' : undefined
+            },
+            figure.value
+          )
+        ])
+      )
+    );
+    node.dataset.outcome = known.outcome;
+    return node;
+  }
+
   private _service: HPCService;
   private _monitor: JobMonitor;
   private _trans: TranslationBundle;
@@ -459,6 +546,11 @@ export class RemoteJobs extends Widget {
   /** Whether `_jobs` is not current (stale, or kept after a failed listing). */
   private _stale = false;
   private _expanded = new Set<string>();
+  /** How each finished job went, by `jobKey`: asked for, answered, or why not. */
+  private _efficiencies = new Map<
+    string,
+    HPC.IEfficiency | null | 'loading' | Error
+  >();
   private _filter: HTMLInputElement;
   private _view: HTMLSelectElement;
   private _stateChanged = new Signal<this, void>(this);

@@ -25,6 +25,8 @@ export namespace HPCPanel {
     openLog: (job: HPC.IJob) => void;
     /** Read files of Lab's workspace, for uploads from Lab's file browser. */
     readLabFiles?: ReadLabFiles;
+    /** Show what a facility with `status` says about itself. */
+    openStatus?: (facility: string) => void;
   }
 
   /** What is restored on reload. */
@@ -62,6 +64,26 @@ export class HPCPanel extends Panel {
       trans.__('Check again')
     );
     this._recheck.addEventListener('click', () => void this.recheckAuth());
+    const openStatus = options.openStatus;
+    this._statusButton = h(
+      'button',
+      {
+        class: 'hpc-Panel-status jp-mod-styled',
+        title: trans.__(
+          "The facility's systems, maintenance, partitions and allocations"
+        ),
+        hidden: ''
+      },
+      trans.__('Facility status')
+    );
+    this._statusButton.addEventListener('click', () => {
+      if (this._facility && openStatus) {
+        openStatus(this._facility.name);
+      }
+    });
+    if (!openStatus) {
+      this._statusButton.remove();
+    }
     this._auth = h(
       'div',
       { class: 'hpc-Panel-auth', role: 'status' },
@@ -89,6 +111,7 @@ export class HPCPanel extends Panel {
           this._picker
         ),
         this._auth,
+        this._statusButton,
         this._login.node
       )
     });
@@ -218,6 +241,7 @@ export class HPCPanel extends Panel {
     const facility = this._facilities.find(f => f.name === name) ?? null;
     this._facility = facility;
     this._picker.value = name;
+    this._statusButton.hidden = !facility?.capabilities.includes('status');
     this._showAuth(facility);
     this.files.setFacility(facility);
     this.jobs.setFacility(facility);
@@ -361,6 +385,7 @@ export class HPCPanel extends Panel {
   private _auth: HTMLDivElement;
   private _authText: HTMLSpanElement;
   private _recheck: HTMLButtonElement;
+  private _statusButton: HTMLButtonElement;
   private _login: LoginBox;
   private _message: HTMLDivElement;
   private _stateChanged = new Signal<this, void>(this);
