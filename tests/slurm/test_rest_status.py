@@ -196,24 +196,6 @@ async def test_a_limit_set_with_sacctmgr_is_the_accounts_allocation(
         assert (project["used"], project["remaining"]) == (None, None)
 
 
-async def test_usage_grows_with_a_job_where_slurm_tells_it(
-    api: API, cluster: Cluster, limits: None
-) -> None:
-    if cluster.newest < 40:
-        pytest.skip("v0.0.38 does not tell the usage (no /shares)")
-    before = await api("facilities", FACILITY, "status", params={"refresh": "true"})
-    used = {(a["scope"], a["unit"]): a["used"] for a in before["allocations"]}
-
-    # Given a job of 2 CPUs that ran a few seconds
-    job = await api(*JOBS, method="POST", body={"script": _script("sleep 4", "--cpus-per-task=2")})
-    await _final(api, job["id"])
-
-    # Then the account's CPU hours used have grown
-    after = await api("facilities", FACILITY, "status", params={"refresh": "true"})
-    now = {(a["scope"], a["unit"]): a["used"] for a in after["allocations"]}
-    assert now[("project", "cpu_hours")] > used[("project", "cpu_hours")], after["allocations"]
-
-
 async def test_a_maint_reservation_is_maintenance_ahead_of_a_long_job(
     api: API, cluster: Cluster, maintenance: str
 ) -> None:
