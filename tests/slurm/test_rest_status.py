@@ -1,4 +1,4 @@
-"""A slurmrestd facility's status and its jobs' efficiency, on real Slurm 22.05 and 24.11,
+"""A slurmrestd facility's status and its jobs' efficiency, on real Slurm 22.05, 24.11 and 26.05,
 through the server's API: limits set with sacctmgr, a MAINT reservation made with scontrol,
 and jobs that waste CPUs, use memory and run out of time.
 
@@ -27,10 +27,13 @@ JOBS = ("facilities", FACILITY, "jobs")
 ACCOUNT = "hpcproj"
 
 
-@pytest.fixture(scope="module", params=["22.05", "24.11"])
+@pytest.fixture(scope="module", params=["22.05", "24.11", "26.05"])
 def cluster(request: pytest.FixtureRequest) -> Cluster:
-    """22.05 (v0.0.38: limits without usage) and 24.11 (v0.0.42: usage from /shares)."""
-    fixture = {"22.05": "slurm_cluster", "24.11": "slurm_2411"}[request.param]
+    """22.05 (v0.0.38: limits without usage), 24.11 and 26.05 (v0.0.42, v0.0.45: usage from
+    /shares)."""
+    fixture = {"22.05": "slurm_cluster", "24.11": "slurm_2411", "26.05": "slurm_2605"}[
+        request.param
+    ]
     found: Cluster = request.getfixturevalue(fixture)
     return found
 
