@@ -19,7 +19,7 @@ from ...errors import (
 from ...models import Capability, Efficiency, Job, JobRequest, Partition
 from ..base import FileBackend
 from .accounting import job_efficiency
-from .history import SlurmHistory
+from .history import SlurmHistory, accounting_job
 from .jobs_base import SlurmJobs, check_job_id
 from .request import job_spec
 from .rest_client import SlurmRestClient
@@ -256,7 +256,9 @@ class SlurmRestJobs(SlurmJobs):
         if self.history is None:
             return await super().efficiency(system, job)
         record = await self.history.record(job.id)
-        if record is None:
+        # The end reaches slurmdbd a moment after slurmctld: a record still running is not
+        # the job's last word (None is asked again; an answer is kept for good).
+        if record is None or not accounting_job(record, self.facility, system).state.is_final:
             return None
         return job_efficiency(record, job, f"GET {await self.history.record_path(job.id)}")
 
