@@ -349,6 +349,13 @@ class FacilityBackend(abc.ABC):
         """
         return []
 
+    async def prepare_status(self, system: str) -> None:  # noqa: B027 - optional hook
+        """Learn what naming the status calls takes (an API version) before `status_probes`.
+
+        Called once per round of asking for the status; it may touch the network. A failure
+        here is the probes' to report: let them name their calls as best they can.
+        """
+
     def require_files(self) -> FileBackend:
         """The file backend, or a clear error when the facility has none."""
         if self.files is None:

@@ -53,6 +53,7 @@ class StatusService:
         """The facility's status; `refresh` asks the facility again whatever the cache holds."""
         backend = self.registry.get(facility)
         resolved = await self.registry.resolve_system(facility, system)
+        await backend.prepare_status(resolved)
         probes = backend.status_probes(resolved)
         if not probes:
             raise CapabilityError(

@@ -59,25 +59,31 @@ class SlurmHistory:
 
     async def job(self, system: str, job_id: str) -> Job:
         """One job from accounting; `NotFound` when it has no record."""
-        version = await self.version()
+        record = await self.record(job_id)
+        if record is None:
+            raise NotFound(f"Slurm knows no job {job_id}, not even in its accounting.")
+        if refused_in_accounting(record):
+            raise NotFound(
+                f"Slurm refused job {job_id} when it was submitted: it never ran, so it is "
+                "no job of yours (Slurm keeps a FAILED record of the refusal)."
+            )
+        return accounting_job(record, self.facility, system)
+
+    async def record(self, job_id: str) -> dict[str, Any] | None:
+        """The accounting record of a job, with its steps; None when accounting has none."""
         data = await self.client.call(
-            "GET",
-            f"/slurmdb/v0.0.{version}/job/{job_id}",
-            allow_errors=frozenset({NOTHING_FOUND}),
+            "GET", await self.record_path(job_id), allow_errors=frozenset({NOTHING_FOUND})
         )
         records = [
             entry
             for entry in data.get("jobs") or []
             if isinstance(entry, dict) and accounting_matches(entry, job_id)
         ]
-        if not records:
-            raise NotFound(f"Slurm knows no job {job_id}, not even in its accounting.")
-        if refused_in_accounting(records[0]):
-            raise NotFound(
-                f"Slurm refused job {job_id} when it was submitted: it never ran, so it is "
-                "no job of yours (Slurm keeps a FAILED record of the refusal)."
-            )
-        return accounting_job(records[0], self.facility, system)
+        return records[0] if records else None
+
+    async def record_path(self, job_id: str) -> str:
+        """Where a job's accounting record is read."""
+        return f"/slurmdb/v0.0.{await self.version()}/job/{job_id}"
 
 
 def accounting_matches(entry: Mapping[str, Any], job_id: str) -> bool:

@@ -15,13 +15,14 @@ from ...auth.hub import HubSettings, HubToken
 from ...auth.login import LoginSource
 from ...errors import FacilityAuthError, HPCError
 from ...models import AuthState, AuthStatus
-from ..base import BackendContext, FileBackend
+from ..base import BackendContext, FileBackend, StatusProbe
 from ..local.files import LocalFiles
 from ..settings import read_settings
 from .facility import SlurmFacility
 from .history import SlurmHistory
 from .rest_client import SlurmRestClient
 from .rest_jobs import SlurmRestJobs
+from .rest_status import SlurmRestStatus
 from .schema import collection
 from .settings import SlurmRestSettings
 
@@ -56,6 +57,7 @@ class SlurmRestFacility(SlurmFacility):
         self._auth: tuple[float, AuthState] | None = None
         """The last good auth status from slurmrestd, and when it was asked (monotonic)."""
         self._auth_refresh: asyncio.Task[AuthState] | None = None
+        self._status = SlurmRestStatus(client, jobs, system)
 
     @classmethod
     def create(
@@ -89,6 +91,15 @@ class SlurmRestFacility(SlurmFacility):
     def login(self) -> LoginSource | None:
         token = self.client.token
         return token if isinstance(token, DeviceLogin) else None
+
+    async def prepare_status(self, system: str) -> None:
+        # The probes name their calls in the API version spoken; a failure to learn it is
+        # left to them (they fail the same way and say why).
+        with contextlib.suppress(HPCError):
+            await self._rest_jobs.version()
+
+    def status_probes(self, system: str) -> list[StatusProbe]:
+        return self._status.probes()
 
     async def auth_state(self) -> AuthState:
         if isinstance(self.client.token, (HubToken, DeviceLogin)):

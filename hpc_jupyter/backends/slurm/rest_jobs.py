@@ -16,9 +16,10 @@ from ...errors import (
     PermissionDenied,
     ValidationError,
 )
-from ...models import Capability, Job, JobRequest, Partition
+from ...models import Capability, Efficiency, Job, JobRequest, Partition
 from ..base import FileBackend
-from .history import SlurmHistory
+from .accounting import job_efficiency
+from .history import SlurmHistory, accounting_job
 from .jobs_base import SlurmJobs, check_job_id
 from .request import job_spec
 from .rest_client import SlurmRestClient
@@ -82,9 +83,16 @@ class SlurmRestJobs(SlurmJobs):
     @property
     def capabilities(self) -> frozenset[Capability]:  # type: ignore[override]
         """What the API version offers, once it is known (configured or discovered)."""
+        found = self._BASE
+        if self.history is not None:  # accounting says how a finished job used its resources
+            found |= {Capability.JOBS_EFFICIENCY}
         if self._version is not None and self._version >= REQUEUE_SINCE:
-            return self._BASE | {Capability.JOBS_REQUEUE}
-        return self._BASE
+            found |= {Capability.JOBS_REQUEUE}
+        return found
+
+    def known_version(self) -> int | None:
+        """The API version, when it is configured or has been found (no request)."""
+        return self._version
 
     async def _own_job(self, system: str, job_id: str, action: str) -> Job:
         if action == "requeue":
@@ -243,6 +251,16 @@ class SlurmRestJobs(SlurmJobs):
         if self.history is None:
             raise NotFound(f"Slurm knows no job {job_id}.")
         return await self.history.job(system, job_id)
+
+    async def efficiency(self, system: str, job: Job) -> Efficiency | None:
+        if self.history is None:
+            return await super().efficiency(system, job)
+        record = await self.history.record(job.id)
+        # The end reaches slurmdbd a moment after slurmctld: a record still running is not
+        # the job's last word (None is asked again; an answer is kept for good).
+        if record is None or not accounting_job(record, self.facility, system).state.is_final:
+            return None
+        return job_efficiency(record, job, f"GET {await self.history.record_path(job.id)}")
 
     async def partitions(self, system: str) -> list[Partition]:
         tail = collection(await self.version(), "partitions")

@@ -1,0 +1,74 @@
+"""Accounting records and TRES as real Slurm wrote them, read by `backends/slurm/accounting.py`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hpc_jupyter.backends.slurm.accounting import (
+    allocations,
+    job_efficiency,
+    parse_tres_string,
+    shares_usage,
+    size_bytes,
+)
+from hpc_jupyter.backends.slurm.history import accounting_job
+
+SAMPLES = Path(__file__).with_name("samples")
+
+
+def record(name: str) -> dict[str, Any]:
+    jobs: list[dict[str, Any]] = json.loads((SAMPLES / f"{name}.json").read_text())["jobs"]
+    return jobs[0]
+
+
+def test_a_killed_job_has_its_signal_and_no_memory_asked() -> None:
+    entry = record("2411-v42-slurmdb-job-signaled")
+    eff = job_efficiency(entry, accounting_job(entry, "f", "s"), "GET x")
+    assert (eff.outcome.value, eff.signal, eff.cpus) == ("failed", 9, 1)
+    # it asked for no memory (it got the node's): no share of a request is made up
+    assert eff.memory_requested is None and eff.memory_efficiency is None
+    assert eff.summary.startswith("Failed: killed by signal 9.")
+
+
+def test_tres_strings_and_sizes_as_sacct_prints_them() -> None:
+    assert parse_tres_string("cpu=2,mem=1G,node=1,gres/gpu=1") == {
+        "cpu": "2",
+        "mem": "1G",
+        "node": "1",
+        "gres/gpu": "1",
+    }
+    assert (size_bytes("1G"), size_bytes("512"), size_bytes("1024K")) == (2**30, 2**29, 2**20)
+    assert size_bytes("lots") is None
+
+
+def test_usage_of_shares_joins_the_limit_of_its_association() -> None:
+    # Given the account's GrpTRESMins cpu=600 and /shares rows of the account and its user
+    rows = [
+        {
+            "account": "p",
+            "user": None,
+            "max": {"tres": {"group": {"minutes": [{"type": "cpu", "name": "", "count": 600}]}}},
+        },
+        {"account": "p", "user": "u", "is_default": True},
+        {"account": "q", "user": "u", "is_default": False},
+    ]
+    shares = [
+        {
+            "name": "p",
+            "parent": "root",
+            "type": ["ASSOCIATION"],
+            "tres": {"usage": [{"name": "cpu", "value": 7200.0}]},
+        },
+        {
+            "name": "u",
+            "parent": "p",
+            "type": ["USER"],
+            "tres": {"usage": [{"name": "cpu", "value": 3600.0}]},
+        },
+    ]
+    found = allocations(rows, "u", shares_usage(shares))
+    p, q = found
+    assert (p.account, p.unit, p.allocated, p.used, p.remaining) == ("p", "cpu_hours", 10, 2, 8)
+    assert (p.scope, p.default, q.account, q.unit, q.default) == ("project", True, "q", None, False)
