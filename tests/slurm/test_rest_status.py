@@ -51,10 +51,16 @@ def slurm(cluster: Cluster, *command: str) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture(scope="module", autouse=True)
+TIMEOUT_RELEASE = "24.11"
+"""The release a job is run out of its time on: a minute and more of the suite's time, and
+the record's TIMEOUT is read the same way on each (slurm-cli's test shows it on 22.05)."""
+
+
+@pytest.fixture
 def slow_job(cluster: Cluster) -> str:
-    """A job that runs out of its one minute, submitted first so the module's other tests run
-    meanwhile."""
+    """A job that runs out of its one minute."""
+    if cluster.release != TIMEOUT_RELEASE:
+        pytest.skip(f"a minute's wait; {TIMEOUT_RELEASE} shows it")
     return cluster.run_as(
         cluster.user,
         "sbatch",
@@ -277,7 +283,7 @@ async def test_the_memory_a_job_used_is_its_peak_of_what_it_asked(
 async def test_a_job_past_its_time_limit_is_told_it_ran_out_of_time(
     api: API, cluster: Cluster, slow_job: str
 ) -> None:
-    # Given a job of one minute that sleeps five (submitted when the module started)
+    # Given a job of one minute that sleeps five
     # When it has ended
     done = await _with_efficiency(api, slow_job, timeout=240)
 
