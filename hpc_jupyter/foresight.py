@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .backends.directives import parse_sbatch_directives
 from .errors import ValidationError
 from .models import (
@@ -20,15 +22,31 @@ LOW_SHARE = 0.1
 """An allocation with less than this share left (after the job) gets a warning."""
 
 
-def _asked(request: JobRequest) -> tuple[int | None, int | None, str | None, str | None]:
-    """Nodes, time limit (s), partition and account: the request's, else its `#SBATCH` lines'."""
+@dataclass(frozen=True)
+class _Asked:
+    """What a request asks for: its fields, else its `#SBATCH` lines'."""
+
+    nodes: int | None
+    seconds: int | None
+    partition: str | None
+    account: str | None
+    cpus: int
+    """CPUs as Slurm counts them: tasks (one per node unless said) times CPUs per task."""
+
+
+def _whole(text: str | None) -> int | None:
+    """A count as sbatch takes it (`4`, or the low end of a range `2-4`); None when not one."""
+    low = (text or "").split("-")[0]
+    return int(low) if low.isdigit() and int(low) > 0 else None
+
+
+def _asked(request: JobRequest) -> _Asked:
+    """Nodes, time limit (s), partition, account and CPUs of `request`."""
     try:
         directives = parse_sbatch_directives(request.script)
     except ValidationError:
         directives = {}  # the submit itself will say what is wrong with the script
-    nodes = request.nodes
-    if nodes is None and directives.get("nodes", "").split("-")[0].isdigit():
-        nodes = int(directives["nodes"].split("-")[0])
+    nodes = request.nodes if request.nodes is not None else _whole(directives.get("nodes"))
     seconds = request.time_limit
     if seconds is None and directives.get("time"):
         try:
@@ -37,7 +55,10 @@ def _asked(request: JobRequest) -> tuple[int | None, int | None, str | None, str
             seconds = None
     partition = request.partition or directives.get("partition") or None
     account = request.account or directives.get("account") or None
-    return nodes, seconds, partition, account
+    per_node = _whole(directives.get("ntasks-per-node"))
+    tasks = _whole(directives.get("ntasks")) or (per_node or 1) * (nodes or 1)
+    cpus = tasks * (_whole(directives.get("cpus-per-task")) or 1)
+    return _Asked(nodes, seconds, partition, account, cpus)
 
 
 def _partition(status: FacilityStatus, name: str | None) -> Partition | None:
@@ -59,21 +80,31 @@ def _allocation(status: FacilityStatus, account: str | None) -> Allocation | Non
     return chosen[0] if chosen else None
 
 
-def _charge(node_hours: float | None, allocation: Allocation | None) -> float | None:
-    """The estimate in the allocation's unit, where it is one a node count and time give."""
-    if node_hours is None or allocation is None or allocation.unit != "node_hours":
+CPU_UNITS = ("cpu_hours", "billing_hours")
+"""Units charged per CPU hour. Billing is Slurm's default weighting (`TRESBillingWeights`
+unset: one per CPU); a site that weights otherwise charges differently, hence an estimate."""
+
+
+def _charge(asked: _Asked, allocation: Allocation | None) -> float | None:
+    """The estimate in the allocation's unit, where a node count, CPUs and time give it."""
+    if asked.seconds is None or allocation is None:
         return None
-    return node_hours
+    hours = asked.seconds / 3600
+    if allocation.unit == "node_hours":
+        return round((asked.nodes or 1) * hours, 4)
+    if allocation.unit in CPU_UNITS:
+        return round(asked.cpus * hours, 4)
+    return None
 
 
 def check(status: FacilityStatus, request: JobRequest, now: float) -> SubmitCheck:
     """The cost of `request` and the warnings before it goes out; the user may still submit."""
-    nodes, seconds, partition_name, account = _asked(request)
+    asked = _asked(request)
+    seconds, partition_name = asked.seconds, asked.partition
     partition = _partition(status, partition_name)
-    hours = None if seconds is None else seconds / 3600
-    node_hours = None if hours is None else round((nodes or 1) * hours, 4)
-    allocation = _allocation(status, account)
-    charge = _charge(node_hours, allocation)
+    node_hours = None if seconds is None else round((asked.nodes or 1) * seconds / 3600, 4)
+    allocation = _allocation(status, asked.account)
+    charge = _charge(asked, allocation)
     warnings: list[Advice] = []
 
     if partition is not None:

@@ -76,11 +76,29 @@ def test_without_a_time_limit_there_is_no_estimate() -> None:
     assert check(status(), request("#!/bin/bash\n#SBATCH --time=soon\n"), NOW).node_hours is None
 
 
-def test_the_charge_is_only_in_node_hours() -> None:
+def test_cpu_hours_are_charged_for_the_cpus_slurm_would_allocate() -> None:
     cpu = Allocation("proj", "cpu_hours", 1000.0, 0.0, 1000.0, default=True)
+    # Slurm's default: one task per node, one CPU per task
     verdict = check(status(allocations=(cpu,)), request(nodes=2, time_limit=HOUR), NOW)
-    assert verdict.node_hours == 2.0
+    assert (verdict.node_hours, verdict.charge, verdict.unit) == (2.0, 2.0, "cpu_hours")
     assert verdict.allocation == cpu
+    # tasks and CPUs per task from the script: 8 x 4 CPUs for 2 hours
+    script = "#!/bin/bash\n#SBATCH -n 8\n#SBATCH --cpus-per-task=4\n#SBATCH -t 2:00:00\n"
+    assert check(status(allocations=(cpu,)), request(script), NOW).charge == 64.0
+    # tasks per node times nodes
+    script = "#!/bin/bash\n#SBATCH -N 3\n#SBATCH --ntasks-per-node=16\n#SBATCH -t 30\n"
+    assert check(status(allocations=(cpu,)), request(script), NOW).charge == 24.0
+    # billing hours are charged per CPU too (Slurm's default weights)
+    billing = Allocation("proj", "billing_hours", 10.0, 0.0, 10.0, default=True)
+    over = check(status(allocations=(billing,)), request(script), NOW)
+    assert (over.charge, over.unit) == (24.0, "billing_hours")
+    assert [w.code for w in over.warnings] == ["over_allocation"]
+
+
+def test_no_charge_in_a_unit_a_request_does_not_give() -> None:
+    gpu = Allocation("proj", "gpu_hours", 100.0, 0.0, 100.0, default=True)
+    verdict = check(status(allocations=(gpu,)), request(nodes=2, time_limit=HOUR), NOW)
+    assert verdict.node_hours == 2.0 and verdict.allocation == gpu
     assert verdict.charge is None and verdict.unit is None
 
 
