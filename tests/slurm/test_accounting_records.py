@@ -6,14 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hpc_jupyter.backends.slurm.accounting import (
-    allocations,
-    job_efficiency,
-    parse_tres_string,
-    shares_usage,
-    size_bytes,
-)
+from hpc_jupyter.backends.slurm.accounting import allocations, job_efficiency, shares_usage
 from hpc_jupyter.backends.slurm.history import accounting_job
+from hpc_jupyter.backends.slurm.slurm_units import parse_memory, parse_tres
 
 SAMPLES = Path(__file__).with_name("samples")
 
@@ -33,14 +28,18 @@ def test_a_killed_job_has_its_signal_and_no_memory_asked() -> None:
 
 
 def test_tres_strings_and_sizes_as_sacct_prints_them() -> None:
-    assert parse_tres_string("cpu=2,mem=1G,node=1,gres/gpu=1") == {
+    assert parse_tres("cpu=2,mem=1G,node=1,gres/gpu=1") == {
         "cpu": "2",
         "mem": "1G",
         "node": "1",
         "gres/gpu": "1",
     }
-    assert (size_bytes("1G"), size_bytes("512"), size_bytes("1024K")) == (2**30, 2**29, 2**20)
-    assert size_bytes("lots") is None
+    assert (parse_memory("1G"), parse_memory("512"), parse_memory("1024K")) == (
+        2**30,
+        2**29,
+        2**20,
+    )
+    assert parse_memory("lots") is None
 
 
 def test_usage_of_shares_joins_the_limit_of_its_association() -> None:

@@ -1,12 +1,12 @@
 """Slurm accounting figures: TRES lists and strings, association limits, a job's efficiency.
 
 Shared by both Slurm kinds: a `/slurmdb/` job record and `sacct --json` have the same shape
-for the same data parser, and `sacctmgr`/`sacct` print TRES as `cpu=2,mem=1G,gres/gpu=1`.
+for the same data parser. TRES strings and sizes as the commands print them
+(`cpu=2,mem=1G,gres/gpu=1`) are read by `slurm_units.py`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +24,6 @@ TRES_UNITS = {
 """The TRES whose minutes a limit (GrpTRESMins) counts, and the unit an allocation of it is in."""
 
 MIB = 1024 * 1024
-_SIZE = re.compile(r"^(\d+(?:\.\d+)?)([KMGTP]?)$", re.IGNORECASE)
-_SIZE_UNITS = {"": MIB, "K": 1024, "M": MIB, "G": MIB * 1024, "T": MIB * MIB, "P": MIB * MIB * 1024}
 
 
 def tres_key(kind: Any, name: Any) -> str:
@@ -60,25 +58,6 @@ def tres_values(entries: Any) -> dict[str, float]:
     return values
 
 
-def parse_tres_string(text: str) -> dict[str, str]:
-    """`cpu=2,mem=1G,gres/gpu=1` (sacct, sacctmgr) as `{"cpu": "2", "mem": "1G", ...}`."""
-    found: dict[str, str] = {}
-    for part in text.split(","):
-        key, sep, value = part.strip().partition("=")
-        if sep and key:
-            found[key] = value
-    return found
-
-
-def size_bytes(text: str, default_unit: str = "M") -> int | None:
-    """A Slurm size (`1G`, `512M`, `1024K`, `100`) in bytes; a bare number is in `default_unit`."""
-    match = _SIZE.match(text.strip())
-    if match is None:
-        return None
-    unit = (match.group(2) or default_unit).upper()
-    return int(float(match.group(1)) * _SIZE_UNITS[unit])
-
-
 # -- allocations: GrpTRESMins of associations, usage of /shares ------------------------------
 
 
@@ -102,6 +81,35 @@ class Usage:
     account: str
     user: str | None
     seconds: Mapping[str, float]
+
+
+def time_allocation(
+    account: str,
+    tres: str,
+    minutes: float,
+    used_minutes: float | None,
+    *,
+    default: bool,
+    scope: str,
+    note: str,
+) -> Allocation | None:
+    """A GrpTRESMins limit of `minutes` on `tres` as an allocation in hours, with what is used
+    of it when known; None for a TRES whose minutes are no allocation of time (`TRES_UNITS`)."""
+    unit = TRES_UNITS.get(tres)
+    if unit is None:
+        return None
+    allocated = round(minutes / 60, 4)
+    used = None if used_minutes is None else round(used_minutes / 60, 4)
+    return Allocation(
+        account=account,
+        unit=unit,
+        allocated=allocated,
+        used=used,
+        remaining=None if used is None else round(allocated - used, 4),
+        default=default,
+        scope=scope,
+        note=note,
+    )
 
 
 def allocations(
@@ -132,25 +140,19 @@ def allocations(
         for scope, who, owners in levels:
             for association in owners[:1]:
                 for tres, minutes in sorted(group_tres_minutes(association).items()):
-                    unit = TRES_UNITS.get(tres)
-                    if unit is None:
-                        continue
-                    limited = True
-                    allocated = round(minutes / 60, 4)
                     seconds = used.get((account, who), {}).get(tres) if known else None
-                    spent = None if seconds is None else round(seconds / 3600, 4)
-                    found.append(
-                        Allocation(
-                            account=account,
-                            unit=unit,
-                            allocated=allocated,
-                            used=spent,
-                            remaining=None if spent is None else round(allocated - spent, 4),
-                            default=account == default,
-                            scope=scope,
-                            note=f"{note} {tres}={minutes}",
-                        )
+                    allocation = time_allocation(
+                        account,
+                        tres,
+                        minutes,
+                        None if seconds is None else seconds / 60,
+                        default=account == default,
+                        scope=scope,
+                        note=f"{note} {tres}={minutes}",
                     )
+                    if allocation is not None:
+                        limited = True
+                        found.append(allocation)
         if not limited:
             found.append(Allocation(account=account, default=account == default, scope="user"))
     return found

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from ...errors import FacilityError, ValidationError
 from ...models import Allocation, Health, Notice, NoticeKind, SystemHealth
+from .accounting import time_allocation
 from .commands import SlurmCommands
 from .slurm_units import tres_numbers
 
@@ -21,13 +22,6 @@ DEGRADED_SHARE = 0.1
 always has a few nodes out; below this share it is up, and the message says how many are out)."""
 _OUT = {"down", "drained", "draining", "drain", "fail", "failing", "inval", "maint"}
 _USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$")
-HOUR_UNITS = {
-    "node": "node_hours",
-    "cpu": "cpu_hours",
-    "billing": "billing_hours",
-    "gres/gpu": "gpu_hours",
-}
-"""The TRES whose GrpTRESMins are an allocation of time, and its unit (minutes / 60)."""
 
 
 def check_user(user: str) -> str:
@@ -173,30 +167,22 @@ def allocations(
         for row_account, who, limits, raw in rows:
             if row_account != account or who not in ("", user):
                 continue
-            used_minutes = tres_numbers(raw)
+            used_minutes = tres_numbers(raw) if how is not None else {}
             for tres, minutes in tres_numbers(limits).items():
-                unit = HOUR_UNITS.get(tres)
-                if unit is None:
-                    continue
-                limited = True
-                allocated = round(minutes / 60, 4)
-                used = None
-                if how is not None and tres in used_minutes:
-                    used = round(used_minutes[tres] / 60, 4)
                 note = f"GrpTRESMins {tres}={minutes:g}"
                 note += f"; {how}" if how else "; Slurm counts no usage (priority/basic)"
-                found.append(
-                    Allocation(
-                        account=account,
-                        unit=unit,
-                        allocated=allocated,
-                        used=used,
-                        remaining=None if used is None else round(allocated - used, 4),
-                        default=account == default_account,
-                        scope="user" if who else "project",
-                        note=note,
-                    )
+                allocation = time_allocation(
+                    account,
+                    tres,
+                    minutes,
+                    used_minutes.get(tres),
+                    default=account == default_account,
+                    scope="user" if who else "project",
+                    note=note,
                 )
+                if allocation is not None:
+                    limited = True
+                    found.append(allocation)
         if not limited:
             found.append(
                 Allocation(
