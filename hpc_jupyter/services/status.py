@@ -30,12 +30,6 @@ STATUS_TTL = 60.0
 (accounting) are costly for the facility."""
 PART_TIMEOUT = 15.0
 """Seconds one part may take; a slower one is reported as failed, the others stand."""
-_PART_TYPES = {
-    "systems": SystemHealth,
-    "notices": Notice,
-    "partitions": Partition,
-    "allocations": Allocation,
-}
 
 
 class StatusService:
@@ -109,18 +103,12 @@ class StatusService:
         except HPCError as err:
             log.info("status of %s: %s failed: %s", probe.part, probe.source, err.message)
             return [], err
-        wanted = _PART_TYPES[probe.part]
-        return [item for item in items if isinstance(item, wanted)], None
+        return list(items), None  # `_part` keeps each part's own kind of item
 
     async def check(self, facility: str, system: str | None, request: JobRequest) -> SubmitCheck:
         """What `request` would cost and the warnings before it goes out (never a refusal)."""
         status = await self.status(facility, system)
         return check(status, request, self.clock())
-
-    def forget(self, facility: str) -> None:
-        """Drop what is kept of a facility's status (after a login, a configuration change)."""
-        for key in [key for key in self._cache if key[0] == facility]:
-            del self._cache[key]
 
 
 _T = TypeVar("_T")
