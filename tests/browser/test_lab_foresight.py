@@ -19,6 +19,7 @@ launch rules). Screenshots go to artifacts/browser/foresight-*.png.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.firecrest_thread import ThreadedFirecrest
 from tests.browser.lab_server import (
     SECOND,
     Browser,
@@ -35,6 +37,7 @@ from tests.browser.lab_server import (
     open_panel,
     screenshot,
 )
+from tests.firecrest.fake_firecrest import reservation
 
 pytestmark = pytest.mark.browser
 
@@ -277,3 +280,46 @@ def test_a_finished_job_says_how_it_went(tmp_path: Path, browser: Browser) -> No
         except BaseException:
             _shot(page, "failure")
             raise
+
+
+def test_a_maintenance_ahead_is_notified_and_warned_before_a_long_job(
+    tmp_path: Path, browser: Browser
+) -> None:
+    from playwright.sync_api import expect
+
+    # Given a FirecREST facility where the user has a running job, with a maintenance
+    # starting in an hour (a Slurm reservation named for it, as FirecREST reports them)
+    double = ThreadedFirecrest(tmp_path / "remote")
+    try:
+        now = time.time()
+        maint = reservation("maint_os_upgrade", now + 3600, now + 3 * 3600)
+        double.call(lambda: double.fake.set_status(reservations=[maint]))
+        double.add_job("running-there")
+        facility = double.facility(timeout=5, poll_interval=1.0)
+        with facility_lab(tmp_path, {"alps": facility}, {"big.sh": SCRIPT}) as lab:
+            page = browser.page
+            try:
+                browser.open_lab(lab)
+                # Then Lab tells of the maintenance, once, with a way to the status
+                told = page.locator(".Toastify__toast", has_text="maint_os_upgrade")
+                expect(told.first).to_be_visible(timeout=60 * SECOND)
+                expect(told).to_have_count(1)
+                expect(told.first.get_by_role("button", name="Show status")).to_be_visible()
+                _shot(page, "4-maintenance-told")
+                # When the user opens the submit dialog of a 2-hour script there
+                dialog = SubmitDialog(page, "big.sh")
+                expect(dialog.dialog.locator("select[name='facility']")).to_have_value("alps")
+                dialog.expect_estimate(re.compile("2 node hours"))
+                # Then it warns that the maintenance starts before the job could end
+                ahead = dialog.warning("maintenance_ahead")
+                expect(ahead).to_contain_text("maint_os_upgrade", timeout=30 * SECOND)
+                # and not for a job that ends before it starts
+                dialog.set_time("0:30:00")
+                dialog.expect_estimate(re.compile("0.5 node hours"))
+                expect(ahead).to_have_count(0, timeout=30 * SECOND)
+                _shot(page, "5-maintenance-warned")
+            except BaseException:
+                _shot(page, "failure")
+                raise
+    finally:
+        double.close()
