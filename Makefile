@@ -103,8 +103,12 @@ browser:
 			apt-get install -y --no-install-recommends acl; \
 	fi
 
+# Test processes side by side: each Slurm release's tests in one of them, every other module a
+# unit of its own (tests/conftest.py). The suite waits on Slurm and browsers far more than on CPU.
+PYTEST_WORKERS ?= 4
+
 pytest: install browser labextension
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 browser-test: install browser labextension
 	$(BIN)/python -m pytest -m browser tests/browser

@@ -10,9 +10,12 @@ cluster that does not start fails the session. Elsewhere they are skipped with t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -113,7 +116,23 @@ def _check_can_run() -> None:
 
 
 def _started(script: Path, *args: str) -> Iterator[None]:
-    """Start (or reuse) a cluster with its script; stop it afterwards only if this started it."""
+    """Start (or reuse) a cluster with its script; stop it afterwards only if this started it.
+
+    Test runs on one machine (two clones, or a check next to CI) take turns on each cluster: a
+    job of one would hold the CPUs another's job waits for, and a reservation of one would keep
+    another's jobs pending. The turn is a lock held from start to stop; it ends with the process.
+    """
+    lock_path = Path(tempfile.gettempdir()) / f"hpc-jupyter-{'-'.join([script.name, *args])}.lock"
+    with open(lock_path, "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another test run to finish with {lock_path.stem}", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield from _started_here(script, *args)
+
+
+def _started_here(script: Path, *args: str) -> Iterator[None]:
     env = {**os.environ, "MIN_JOB_AGE": str(MIN_JOB_AGE)}
 
     def run(action: str, timeout: float) -> subprocess.CompletedProcess[str]:
@@ -174,6 +193,34 @@ def slurm_release(request: pytest.FixtureRequest) -> Cluster:
     fixture = {"22.05": "slurm_cluster", "24.11": "slurm_2411", "26.05": "slurm_2605"}
     cluster: Cluster = request.getfixturevalue(fixture[request.param])
     return cluster
+
+
+CLUSTER_FIXTURES = {"slurm_cluster": "22.05", "slurm_2411": "24.11", "slurm_2605": "26.05"}
+
+
+def release_of(item: pytest.Item) -> str | None:
+    """The Slurm release a collected test runs on, if it needs a cluster at all."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "slurm_release" in callspec.params:
+        return str(callspec.params["slurm_release"])
+    for name in getattr(item, "fixturenames", ()):
+        if name in CLUSTER_FIXTURES:
+            return CLUSTER_FIXTURES[name]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Units of work for test processes side by side (`pytest -n N --dist loadgroup`).
+
+    All tests of one Slurm release run in one process, in order: its cluster is started once
+    and one module's early jobs meet the same cluster's queue. Every other module is a unit of
+    its own, so its module fixtures (a Hub, a double) are set up once.
+    """
+    for item in items:
+        release = release_of(item)
+        group = f"slurm-{release}" if release else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def slurmrestd_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:

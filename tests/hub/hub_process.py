@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -136,14 +137,20 @@ def free_port() -> int:
 
 
 def install_chp() -> Path:
-    """configurable-http-proxy from npm, installed once (a stamp says which version)."""
+    """configurable-http-proxy from npm, installed once (a stamp says which version).
+
+    Test processes running side by side (pytest-xdist) take turns: one installs, the others wait.
+    """
     binary = CHP_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
     stamp = CHP_DIR / f".installed-{CHP_VERSION}"
-    if not (binary.exists() and stamp.exists()):
+    CHP_DIR.mkdir(exist_ok=True)
+    with open(CHP_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if binary.exists() and stamp.exists():
+            return binary
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError("npm is needed to install configurable-http-proxy")
-        CHP_DIR.mkdir(exist_ok=True)
         subprocess.run(
             [
                 npm,
