@@ -169,7 +169,7 @@ def check(status: FacilityStatus, request: JobRequest, now: float) -> SubmitChec
         if system.name != status.system and len(status.systems or ()) > 1:
             continue
         if system.health in (Health.DOWN, Health.DEGRADED):
-            said = f": {system.message}" if system.message else ""
+            said = f": {system.message.rstrip('.')}" if system.message else ""
             warnings.append(
                 Advice(
                     f"system_{system.health.value}",

@@ -18,7 +18,6 @@ another server, answers the job of the first request instead of submitting again
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import json
 import logging
@@ -36,7 +35,7 @@ from .errors import (
     RateLimited,
     ValidationError,
 )
-from .models import Job, JobRequest, JobState
+from .models import Job, JobRequest
 from .shared_db import open_shared, transaction
 
 log = logging.getLogger(__name__)
@@ -239,7 +238,4 @@ def _answer(digest: str, recorded: str, created: float, job: str | None) -> Job:
             "server is still submitting it). Check the job list before submitting again: the "
             "job may exist. To submit anyway, use a new key."
         )
-    data = json.loads(job)
-    known = {field.name for field in dataclasses.fields(Job)}
-    fields = {name: value for name, value in data.items() if name in known}
-    return Job(**{**fields, "state": JobState(data["state"])})
+    return Job.from_dict(json.loads(job))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import operator
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -81,6 +82,10 @@ class Capability(str, enum.Enum):
     """Systems' health, incidents and maintenance, partition limits, allocations (`/status`)."""
     JOBS_EFFICIENCY = "jobs.efficiency"
     """A finished job's `efficiency`, from the facility's accounting."""
+    JOBS_ARRAYS = "jobs.arrays"
+    """One submission runs many tasks (`JobRequest.array`, Slurm's `--array`)."""
+    JOBS_DEPENDENCIES = "jobs.dependencies"
+    """A job waits for others (`JobRequest.depends_on`, Slurm's `--dependency`)."""
 
 
 class AuthStatus(str, enum.Enum):
@@ -284,6 +289,60 @@ class FileExcerpt(Model):
         return cls(data=data, lines=len(_split_lines(data)), truncated=truncated)
 
 
+class Dependency(str, enum.Enum):
+    """When a job may start after the jobs it depends on (Slurm's `--dependency` types)."""
+
+    AFTEROK = "afterok"
+    """Once each of them has completed with exit code 0."""
+    AFTERANY = "afterany"
+    """Once each of them has ended, however."""
+    AFTERNOTOK = "afternotok"
+    """Once each of them has ended other than completed (failed, timed out, cancelled...)."""
+
+
+class Via(str, enum.Enum):
+    """What a submission was made with."""
+
+    MAGIC = "magic"
+    API = "api"
+    WIDGET = "widget"
+    EXECUTOR = "executor"
+    SWEEP = "sweep"
+    PANEL = "panel"
+    """The Lab's submit dialog."""
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Origin(Model):
+    """Where a submission came from: the notebook and cell, and the job it repeats, if any."""
+
+    via: Via = Via.OTHER
+    notebook: str | None = None
+    """The notebook's path as the Jupyter server names it (relative to its root)."""
+    cell: str | None = None
+    """JupyterLab's id of the cell that submitted it."""
+    resubmit_of: str | None = None
+    """The job (of the same facility and system) this one submits again."""
+
+    def __post_init__(self) -> None:
+        """Refuse what no record should keep: control characters, paths over 4096 bytes."""
+        for name in ("notebook", "cell", "resubmit_of"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not value or len(utf8(f"'origin.{name}'", value)) > 4096:
+                raise ValidationError(f"'origin.{name}' must be 1 to 4096 bytes.")
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise ValidationError(f"'origin.{name}' has a control character.")
+
+
+ARRAY_SPEC = re.compile(r"^\d+(-\d+(:\d+)?)?(,\d+(-\d+(:\d+)?)?)*(%\d+)?$")
+"""Slurm's `--array` syntax: indexes and ranges (with a step), then `%` and the most at once."""
+JOB_ID = re.compile(r"^[A-Za-z0-9._+-]{1,200}$")
+"""A job id a request may name (`depends_on`): no separator of Slurm's dependency syntax."""
+
+
 @dataclass(frozen=True)
 class JobRequest(Model):
     """What a user asks for when submitting a batch script.
@@ -301,11 +360,27 @@ class JobRequest(Model):
     env: Mapping[str, str] = field(default_factory=dict)
     stdout: str | None = None
     stderr: str | None = None
+    array: str | None = None
+    """Run the script as a job array of these task indexes, e.g. `0-9`, `1,3,5-7`, `0-99%8`
+    (at most 8 at once); each task sees its index as `SLURM_ARRAY_TASK_ID`."""
+    depends_on: tuple[str, ...] = ()
+    """Jobs (of the same facility and system) this one waits for, as `dependency` says."""
+    dependency: Dependency = Dependency.AFTEROK
+    origin: Origin | None = None
+    """Where the submission came from; the server keeps it with its record of the submission."""
 
     def __post_init__(self) -> None:
         """Refuse what no facility can run, whoever builds the request (routes, tests, kinds)."""
         if not self.script.strip():
             raise ValidationError("The batch script is empty.")
+        if self.array is not None and not ARRAY_SPEC.match(self.array):
+            raise ValidationError(
+                f"'array' {shown(self.array)} is not a list of task indexes such as 0-9, "
+                "1,3,5-7 or 0-99%8."
+            )
+        for job_id in self.depends_on:
+            if not JOB_ID.match(job_id):
+                raise ValidationError(f"'depends_on' names no job: {shown(job_id)}.")
         utf8("The batch script", self.script)
         for key, value in self.env.items():
             if not key.isidentifier() or not key.isascii() or "\x00" in value:
@@ -343,6 +418,28 @@ class Job(Model):
     efficiency: Efficiency | None = None
     """How a finished job used what it asked for: only when one job is asked for, and only where
     the facility's accounting tells (`Capability.JOBS_EFFICIENCY`)."""
+    depends_on: tuple[str, ...] = ()
+    """The jobs it waits (or waited) for, where the facility tells."""
+    dependency: Dependency | None = None
+    """How it depends on `depends_on`; None when it depends on none."""
+    origin: Origin | None = None
+    """Where it was submitted from, from the server's record of its submission (none for a job
+    submitted elsewhere)."""
+
+
+@dataclass(frozen=True)
+class Submission(Model):
+    """How a job was submitted: enough to see where it came from and to submit it again."""
+
+    facility: str
+    system: str
+    job_id: str
+    request: JobRequest
+    """The request as the server sent it (its `origin` says where it came from)."""
+    submitted_at: float | None = None
+    recorded: bool = True
+    """Whether this server recorded the submission; False when only the facility's copy of the
+    script is known (a job submitted elsewhere): `request` then holds that script alone."""
 
 
 class Outcome(str, enum.Enum):
@@ -643,5 +740,6 @@ _CATCH_ALL: dict[type[enum.Enum], enum.Enum] = {
     AuthStatus: AuthStatus.UNKNOWN,
     Outcome: Outcome.UNKNOWN,
     Health: Health.UNKNOWN,
+    Via: Via.OTHER,
 }
 """The member `from_dict` gives an enum value this version does not know (a newer server's)."""

@@ -151,6 +151,9 @@ class FakeHPCServer(httpx.BaseTransport):
             "array_job_id": None,
             "array_task_id": None,
             "efficiency": None,
+            "depends_on": [],
+            "dependency": None,
+            "origin": None,
             **fields,
         }
         job = FakeJob(data, list(states), out, err)

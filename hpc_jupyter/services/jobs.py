@@ -7,7 +7,7 @@ import dataclasses
 import logging
 
 from ..efficiency import efficiency, outcome_of
-from ..errors import HPCError, ValidationError
+from ..errors import CapabilityError, HPCError, ValidationError
 from ..inputs import check_job_id, shown
 from ..ledger import SubmissionLedger
 from ..models import Capability, Efficiency, Job, JobRequest, OutputChunk, Partition, check_stream
@@ -87,7 +87,9 @@ class JobService:
         self, facility: str, system: str | None, request: JobRequest, key: str | None
     ) -> Job:
         """Submit a job once per Idempotency-Key (`key`); a repeat answers the first job."""
-        backend = self.registry.get(facility).require_jobs()
+        entry = self.registry.get(facility)
+        backend = entry.require_jobs()
+        _check_can(facility, entry.capabilities, request)
         resolved = await self.registry.resolve_system(facility, system)
 
         async def start() -> Job:
@@ -150,3 +152,15 @@ class JobService:
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
         return await backend.partitions(resolved)
+
+
+def _check_can(facility: str, can: frozenset[Capability], request: JobRequest) -> None:
+    """Refuse an array or a dependency where the facility has none, before anything is sent."""
+    if request.array is not None and Capability.JOBS_ARRAYS not in can:
+        raise CapabilityError(
+            f"{facility} runs no job arrays: submit one job per task instead (hpc.sweep does)."
+        )
+    if request.depends_on and Capability.JOBS_DEPENDENCIES not in can:
+        raise CapabilityError(
+            f"{facility} cannot make a job wait for another: submit it when the other has ended."
+        )

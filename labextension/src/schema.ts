@@ -712,7 +712,9 @@ export interface components {
       | 'jobs.requeue'
       | 'auth.login'
       | 'status'
-      | 'jobs.efficiency';
+      | 'jobs.efficiency'
+      | 'jobs.arrays'
+      | 'jobs.dependencies';
     /** @description A login the user makes to a facility. Never a credential: only where to go, what to type, and where things stand. */
     Login: {
       /**
@@ -838,6 +840,33 @@ export interface components {
       stdout?: string;
       /** @description Where stderr goes; default with stdout. */
       stderr?: string;
+      /** @description Run the script as a job array of these task indexes (Slurm's `--array`): `0-9`, `1,3,5-7`, `0-20:2`, `0-99%8` (at most 8 at once). Each task sees its index as `SLURM_ARRAY_TASK_ID` and the array's id as `SLURM_ARRAY_JOB_ID`. Only where the facility declares `jobs.arrays`. */
+      array?: string;
+      /** @description Jobs of the same facility and system this one waits for, as `dependency` says. Only where the facility declares `jobs.dependencies`. */
+      depends_on?: string[];
+      dependency?: components['schemas']['Dependency'];
+      origin?: components['schemas']['Origin'];
+    };
+    /**
+     * @description When a job may start after the jobs it depends on: once each completed with exit code 0 (`afterok`), once each ended however (`afterany`), once each ended other than completed (`afternotok`). A job whose dependency can no longer be met stays pending with that reason, as Slurm keeps it.
+     * @default afterok
+     * @enum {string}
+     */
+    Dependency: 'afterok' | 'afterany' | 'afternotok';
+    /** @description Where a submission came from. Clients fill it in (the kernel side from the notebook's session and the cell's id); the server keeps it with its record of the submission and shows it in every `Job` it knows the submission of. */
+    Origin: {
+      /**
+       * @default other
+       * @enum {string}
+       */
+      via?:
+        'magic' | 'api' | 'widget' | 'executor' | 'sweep' | 'panel' | 'other';
+      /** @description The notebook's path as the Jupyter server names it (relative to its root). */
+      notebook?: string | null;
+      /** @description JupyterLab's id of the cell that submitted the job. */
+      cell?: string | null;
+      /** @description The job (of the same facility and system) this one submits again. */
+      resubmit_of?: string | null;
     };
     /**
      * @description A job's state, in Slurm's words; every facility's states map onto these.
@@ -886,6 +915,12 @@ export interface components {
       array_task_id: string | null;
       /** @description How a finished job used what it asked for, where the facility's accounting tells (`jobs.efficiency`); only in `GET .../jobs/{job_id}`, null in listings and before the job ends. */
       efficiency: components['schemas']['Efficiency'] | (never | null);
+      /** @description The jobs it waits (or waited) for, where the facility tells. */
+      depends_on: string[];
+      /** @description How it depends on `depends_on`; null when it depends on none. */
+      dependency: components['schemas']['Dependency'] | (never | null);
+      /** @description Where it was submitted from, from the server's record of its submission; null for a job submitted elsewhere (or before records were kept). */
+      origin: components['schemas']['Origin'] | (never | null);
     };
     /** @description How a finished job used what it asked for. Each figure is null where the accounting does not tell it; `summary` says it all in words (out of memory, out of time, CPUs left idle...). Seconds and bytes. */
     Efficiency: {

@@ -519,7 +519,11 @@ async def test_status_of_the_local_facility(checked: Call) -> None:
     again = data(await checked(f"{LOCAL}/status", params={"refresh": "true"}, status=200))
 
     (machine,) = status["systems"]
-    assert (machine["name"], machine["health"]) == ("localhost", "up")
+    # Up, or degraded when the tests themselves load it (pytest -n 4 on two CPUs): its health
+    # is this machine's own.
+    assert machine["name"] == "localhost" and machine["health"] in ("up", "degraded")
+    problems = ("very busy", "nearly used up", "nearly full")
+    assert (machine["health"] == "degraded") == any(p in machine["message"] for p in problems)
     assert "CPU" in machine["message"] and "memory available" in machine["message"]
     assert [p["name"] for p in status["partitions"]] == ["local"]
     # The local facility has no maintenance and no allocations: absent, not empty.
@@ -537,6 +541,8 @@ async def test_check_a_request_before_submitting(checked: Call) -> None:
     verdict = data(
         await checked(f"{LOCAL}/jobs/check", method="POST", body={"script": script}, status=200)
     )
+    busy = [w for w in verdict["warnings"] if w["code"] == "system_degraded"]  # this machine's
+    verdict["warnings"] = [w for w in verdict["warnings"] if w not in busy]
     assert verdict == {
         "node_hours": 2.0,
         "charge": None,
@@ -552,7 +558,7 @@ async def test_check_a_request_before_submitting(checked: Call) -> None:
             status=200,
         )
     )
-    assert [w["code"] for w in wide["warnings"]] == ["unknown_partition"]
+    assert [w["code"] for w in wide["warnings"] if w not in busy] == ["unknown_partition"]
     assert "no partition gpu (it has: local)" in wide["warnings"][0]["message"]
 
 

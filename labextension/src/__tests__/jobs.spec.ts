@@ -40,6 +40,9 @@ function job(
     array_job_id: null,
     array_task_id: null,
     efficiency: null,
+    depends_on: [],
+    dependency: null,
+    origin: null,
     ...extra
   };
 }

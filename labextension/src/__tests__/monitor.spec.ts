@@ -28,7 +28,10 @@ function job(id: string, state: HPC.JobState): HPC.IJob {
     reason: null,
     array_job_id: null,
     array_task_id: null,
-    efficiency: null
+    efficiency: null,
+    depends_on: [],
+    dependency: null,
+    origin: null
   };
 }
 
