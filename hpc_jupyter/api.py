@@ -13,9 +13,9 @@ import io
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
@@ -383,6 +383,23 @@ class SubmitOptions(TypedDict, total=False):
     env: Mapping[str, str] | None
     stdout: str | None
     stderr: str | None
+    array: str | None
+    """Task indexes of a job array: `0-9`, `1,3,5-7`, `0-99%8` (facilities with `jobs.arrays`)."""
+    depends_on: JobRef | Sequence[JobRef] | None
+    """Jobs (handles, `Job`s or ids) this one waits for (facilities with `jobs.dependencies`)."""
+    dependency: str | None
+    """`afterok` (the default), `afterany` or `afternotok`."""
+
+
+JobRef = Union["JobHandle", Job, str, int]
+"""A job, by handle, record or id."""
+
+
+def job_id_of(job: JobRef) -> str:
+    """The id of a job given by handle, record or id."""
+    if isinstance(job, (JobHandle, Job)):
+        return job.id
+    return str(job)
 
 
 _SUBMIT_OPTIONS = frozenset(SubmitOptions.__annotations__)
@@ -414,6 +431,9 @@ def _submit_body(script: str, options: Mapping[str, Any]) -> dict[str, Any]:
             value = _seconds(value)
         elif key == "env":
             value = dict(value)
+        elif key == "depends_on":
+            many = value if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+            value = [job_id_of(job) for job in many]
         body[key] = value
     return body
 
@@ -721,7 +741,9 @@ class HPC:
         """Submit a batch script; options override its `#SBATCH` directives.
 
         Options: name, partition, nodes, time_limit (seconds, `timedelta` or a Slurm time such
-        as "90", "1:30:00", "2-00"), account, workdir, env, stdout, stderr.
+        as "90", "1:30:00", "2-00"), account, workdir, env, stdout, stderr, array (task
+        indexes), depends_on (jobs to wait for) and dependency (`afterok`, `afterany`,
+        `afternotok`).
         """
         body = _submit_body(script, options)
         data = self.client.request(
