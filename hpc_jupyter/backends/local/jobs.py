@@ -275,15 +275,9 @@ class LocalJobs(JobBackend):
 
     def _cancel_array(self, array_job_id: int) -> Job:
         """Cancel every task of an array that has not ended, as `scancel A` does."""
-        tasks = self.store.tasks(array_job_id)
-        cancelled = [
-            task.id
-            for task in tasks
-            if task.state not in _FINAL
-            and self.store.transition(
-                task.id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
-            )
-        ]
+        cancelled = self.store.transition_tasks(
+            array_job_id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
+        )
         if not cancelled:
             raise Conflict(f"Every task of job array {array_job_id} has already ended.")
         for job_id in cancelled:
