@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from hpc_jupyter.backends.arrays import parse_array
-from hpc_jupyter.backends.local.jobs import LocalJobs
+from hpc_jupyter.backends.local.jobs import HELD, LocalJobs
 from hpc_jupyter.backends.local.paths import RootedPaths
-from hpc_jupyter.errors import ValidationError
+from hpc_jupyter.errors import Conflict, ValidationError
 from hpc_jupyter.models import Capability, Job, JobRequest, JobState
 
 _ENV_SCRIPT = (
@@ -139,6 +139,41 @@ def test_cancelling_the_array_cancels_every_task_and_one_task_alone(tmp_path: Pa
             assert cancelled.state is JobState.CANCELLED
             states = [job.state for job in await _tasks(jobs, array)]
             assert states == [JobState.CANCELLED] * 4
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())
+
+
+def test_holding_the_array_holds_every_pending_task_until_it_is_released(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        jobs = _local(tmp_path, max_running=1)
+        try:
+            # Given an array of three, held as a whole before any task starts
+            array = await jobs.submit(
+                "localhost", JobRequest(script="#!/bin/bash\ntrue\n", array="0-2")
+            )
+            held = await jobs.hold("localhost", array.id)
+            jobs._advance()  # nothing starts while held
+            while_held = await _tasks(jobs, array)
+
+            # When one task is released alone, then the rest with the array
+            one = await jobs.release("localhost", f"{array.id}_1")
+            with pytest.raises(Conflict, match=f"Job {array.id}_1 is not held"):
+                await jobs.release("localhost", f"{array.id}_1")
+            released = await jobs.release("localhost", array.id)
+            ended = await _until_final(jobs, array.id)
+
+            # Then every task waited while held, and all ran once released
+            assert (held.state, held.reason) == (JobState.PENDING, HELD)
+            assert {(job.state, job.reason) for job in while_held} == {(JobState.PENDING, HELD)}
+            assert (one.id, one.reason) == (f"{array.id}_1", "Resources")
+            assert released.state is JobState.PENDING
+            assert ended.state is JobState.COMPLETED
+            with pytest.raises(Conflict, match=f"No task of job array {array.id} is pending"):
+                await jobs.hold("localhost", array.id)
         finally:
             await jobs.close()
 

@@ -239,7 +239,7 @@ class LocalJobs(JobBackend):
 
     async def get_job(self, system: str, job_id: str) -> Job:
         record = self._resolve(job_id)
-        if "_" not in job_id and record.array_job_id == record.id:
+        if self._whole_array(job_id, record):
             return self._array_job(self.store.tasks(record.id))
         return self._job(record)
 
@@ -248,7 +248,7 @@ class LocalJobs(JobBackend):
         # server starts the job in between. Any server may cancel any of the user's jobs,
         # whatever root it was submitted under.
         record = self._resolve(job_id)
-        if "_" not in job_id and record.array_job_id == record.id:
+        if self._whole_array(job_id, record):
             return self._cancel_array(record.id)
         cancelled = record.state not in _FINAL and self.store.transition(
             record.id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
@@ -287,20 +287,37 @@ class LocalJobs(JobBackend):
     # A held job stays PENDING with Slurm's reason until released; no server claims it.
     async def hold(self, system: str, job_id: str) -> Job:
         record = self._resolve(job_id)
+        if self._whole_array(job_id, record):  # every pending task, as `scontrol hold A`
+            if not self.store.transition_tasks(record.id, _PENDING, reason=HELD):
+                raise Conflict(f"No task of job array {job_id} is pending: none can be held.")
+            return self._array_job(self.store.tasks(record.id))
         if not self.store.transition(record.id, _PENDING, reason=HELD):
             record = self._record(record.id)
-            raise Conflict(f"Job {record.id} is {record.state}: only a pending job can be held.")
+            raise Conflict(f"Job {job_id} is {record.state}: only a pending job can be held.")
         return self._job(self._record(record.id))
 
     async def release(self, system: str, job_id: str) -> Job:
         record = self._resolve(job_id)
+        if self._whole_array(job_id, record):
+            released = self.store.transition_tasks(
+                record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
+            )
+            if not released:
+                raise Conflict(f"No task of job array {job_id} is held: nothing to release.")
+            self._wake.set()
+            return self._array_job(self.store.tasks(record.id))
         if not self.store.transition(
             record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
         ):
             record = self._record(record.id)
-            raise Conflict(f"Job {record.id} is not held ({record.state}): nothing to release.")
+            raise Conflict(f"Job {job_id} is not held ({record.state}): nothing to release.")
         self._wake.set()
         return self._job(self._record(record.id))
+
+    @staticmethod
+    def _whole_array(job_id: str, record: JobRecord) -> bool:
+        """Whether `job_id` names a whole array (its id `A`, not one task `A_i`)."""
+        return "_" not in job_id and record.array_job_id == record.id
 
     async def read_output(
         self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
@@ -326,7 +343,7 @@ class LocalJobs(JobBackend):
         # on SIGTERM, a moment after the job's state changed: wait a little for it. Still
         # recording after that (the script ignores SIGTERM): None, so it is asked again later.
         record = self._resolve(job.id)
-        if "_" not in job.id and record.array_job_id == record.id:
+        if self._whole_array(job.id, record):
             return None  # a whole array: each task has its own figures
         deadline = time.monotonic() + RECORD_WAIT
         while record.pid is not None and self._alive(record):

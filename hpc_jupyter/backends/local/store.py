@@ -195,15 +195,24 @@ class JobStore:
         return [_record(row) for row in self._db.execute(query, (array_job_id,))]
 
     def transition_tasks(
-        self, array_job_id: int, states: frozenset[str], **values: Any
+        self,
+        array_job_id: int,
+        states: frozenset[str],
+        where: str = "",
+        params: tuple[Any, ...] = (),
+        **values: Any,
     ) -> list[int]:
-        """Change some columns of every task of an array whose state is one of `states`, in
-        one transaction; the ids of the tasks changed."""
+        """Change some columns of every task of an array whose state is one of `states` (and
+        that meets `where`, as for `transition`), in one transaction; the ids of those changed."""
         marks = ", ".join("?" for _ in states)
         with self._transaction() as db:
             query = f"SELECT id FROM jobs WHERE array_job_id = ? AND state IN ({marks})"  # noqa: S608
             ids = [row[0] for row in db.execute(query, [array_job_id, *sorted(states)])]
-            return [job_id for job_id in ids if self._set(db, job_id, dict(values), states)]
+            return [
+                job_id
+                for job_id in ids
+                if self._set(db, job_id, dict(values), states, where, list(params))
+            ]
 
     def task(self, array_job_id: int, task_id: int) -> JobRecord | None:
         """One task of an array, or None."""
