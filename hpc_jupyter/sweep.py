@@ -11,18 +11,20 @@ put after the script's shebang and `#SBATCH` lines, exports each task's paramete
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
 import posixpath
 import re
 import shlex
+import string
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import HPCError, NotFound, ValidationError
+from .errors import Conflict, HPCError, NotFound, ValidationError
 from .models import Job, JobState
 
 if TYPE_CHECKING:
@@ -266,7 +268,8 @@ class Sweep:
     def cancel(self) -> None:
         """Cancel every task that has not ended (the array at once, where it is one)."""
         if self.array is not None:
-            self.array.cancel()
+            with contextlib.suppress(Conflict):  # every task has ended already
+                self.array.cancel()
         else:
             for task, job in zip(self._tasks, self.jobs, strict=True):
                 if not task.state.is_final:
@@ -285,10 +288,20 @@ class Sweep:
         `filename` may name the task's parameters and index (`out/{index}.json`,
         `run-{n}/result.txt`); a relative path without `{index}` is read in the task's work dir.
         """
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(filename) if name}
+        except ValueError as err:
+            raise SweepError(f"collect: {filename!r} is not a file name pattern ({err}).") from None
+        unknown = sorted(fields - {"index", *self.params[0]})
+        if unknown:
+            raise SweepError(
+                f"collect: {filename!r} names {{{unknown[0]}}}, which is neither `index` nor a "
+                f"parameter ({', '.join(self.params[0])})."
+            )
         rows = []
         for task in self._tasks:
             path = filename.format(index=task.index, **task.params)
-            if "{index}" not in filename and not posixpath.isabs(path):
+            if "index" not in fields and not posixpath.isabs(path):
                 workdir = task.job.workdir if task.job is not None else None
                 path = posixpath.join(workdir, path) if workdir else path
             row: dict[str, Any] = {"index": task.index, **task.params, "state": task.state.value}
@@ -312,11 +325,7 @@ class Sweep:
     def _repr_html_(self) -> str:
         from .widgets.sweep import summary, tasks_html
 
-        return (
-            f"<p>{html.escape(repr(self))}</p>"
-            if not self._tasks
-            else (f"<p>Sweep: {html.escape(summary(self._tasks))}</p>{tasks_html(self._tasks)}")
-        )
+        return f"<p>Sweep: {html.escape(summary(self._tasks))}</p>{tasks_html(self._tasks)}"
 
     def __repr__(self) -> str:
         counts: dict[str, int] = {}

@@ -146,10 +146,15 @@ async def test_a_sweep_is_cancelled_as_a_whole_and_a_missing_file_is_none(
         )
         await asyncio.to_thread(sweep.cancel)
         tasks = await asyncio.to_thread(sweep.wait, 30, 0.2)
+        await asyncio.to_thread(sweep.cancel)  # again, once all have ended: nothing to do
         rows = await asyncio.to_thread(sweep.collect, "nothing-{A}.txt")
 
     assert [task.state for task in tasks] == [JobState.CANCELLED] * 3
     assert [row["value"] for row in rows] == [None, None, None]
+    with pytest.raises(SweepError, match=r"names \{B\}, which is neither"):
+        sweep.collect("out-{B}.txt")
+    with pytest.raises(SweepError, match="not a file name pattern"):
+        sweep.collect("out-{index")
 
 
 async def test_a_sweep_refuses_its_own_array_option(kernel_env: Any) -> None:
