@@ -393,11 +393,15 @@ class LocalJobs(JobBackend):
             for record in self.store.select(states=_PENDING)
             if record.reason != HELD and record.root == self.root
         ]
+        throttled: set[int] = set()
         for record in sorted(pending, key=lambda r: r.id):
+            if record.array_job_id in throttled:
+                continue  # its array runs as many tasks as its `%N` allows: not asked again
             claim = self.store.claim(record.id, self.root, HELD, self.max_running, time.time())
             if claim is Claim.FULL:
                 break
-            # THROTTLED: as many of its array's tasks run as `%N` allows; others may start.
+            if claim is Claim.THROTTLED and record.array_job_id is not None:
+                throttled.add(record.array_job_id)  # other jobs may still start
             if claim is Claim.CLAIMED:
                 self._launch(record)
         return active or len(pending) > 0
