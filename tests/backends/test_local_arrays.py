@@ -227,3 +227,30 @@ def test_array_indexes_are_read_as_slurm_reads_them() -> None:
     assert parse_array("0-6:3,10%2").indexes == (0, 3, 6, 10)
     assert parse_array("0-6:3,10%2").throttle == 2
     assert parse_array("0-999").count == 1000
+
+
+def test_a_store_made_before_arrays_is_migrated_and_keeps_its_jobs(tmp_path: Path) -> None:
+    from tests.backends.test_local_jobs import _old_store
+
+    async def scenario() -> None:
+        root = (tmp_path / "root").resolve()
+        root.mkdir()
+        _old_store(tmp_path / "data", [(str(root), "touch old-ran\n")])
+
+        # When a server of this release opens it, runs the old job, then an array
+        jobs = _local(tmp_path)
+        try:
+            old = await _until_final(jobs, "1")
+            array = await jobs.submit("localhost", JobRequest(script="true\n", array="0-1"))
+            ended = await _until_final(jobs, array.id)
+            tasks = await _tasks(jobs, array)
+        finally:
+            await jobs.close()
+
+        # Then the old job is as it was (not a task), and the array's tasks follow it
+        assert (old.id, old.state, old.array_job_id) == ("1", JobState.COMPLETED, None)
+        assert (root / "old-ran").exists()
+        assert array.id == "2" and ended.state is JobState.COMPLETED
+        assert [task.id for task in tasks] == ["2_0", "2_1"]
+
+    asyncio.run(scenario())
