@@ -254,3 +254,32 @@ def test_a_store_made_before_arrays_is_migrated_and_keeps_its_jobs(tmp_path: Pat
         assert [task.id for task in tasks] == ["2_0", "2_1"]
 
     asyncio.run(scenario())
+
+
+def test_two_servers_sharing_the_store_keep_an_arrays_throttle_together(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        first, second = _local(tmp_path), _local(tmp_path)
+        try:
+            # Given an array of four, one task at a time, followed by two servers of one root
+            array = await first.submit(
+                "localhost", JobRequest(script="#!/bin/bash\nsleep 0.3\n", array="0-3%1")
+            )
+            most = 0
+            deadline = time.monotonic() + 30
+            while not (await first.get_job("localhost", array.id)).state.is_final:
+                assert time.monotonic() < deadline
+                # When both look at the store, turn by turn
+                first._advance()
+                second._advance()
+                running = [j for j in await _tasks(first, array) if j.state is JobState.RUNNING]
+                most = max(most, len(running))
+                await asyncio.sleep(0.02)
+
+            # Then never more than one task ran, and all of them completed
+            assert most == 1
+            assert {job.state for job in await _tasks(second, array)} == {JobState.COMPLETED}
+        finally:
+            await first.close()
+            await second.close()
+
+    asyncio.run(scenario())
