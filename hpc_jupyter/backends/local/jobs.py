@@ -45,7 +45,7 @@ from ...models import (
 from ..base import JobBackend
 from ..directives import expand_filename_pattern, parse_sbatch_directives
 from ..logs import log_chunk
-from . import checks
+from . import checks, dependencies
 from .launch import process_start, start_process
 from .paths import RootedPaths, is_under
 from .store import Claim, JobRecord, JobStore
@@ -79,6 +79,7 @@ class LocalJobs(JobBackend):
         Capability.JOBS_PARTITIONS,
         Capability.JOBS_HOLD,
         Capability.JOBS_EFFICIENCY,
+        Capability.JOBS_DEPENDENCIES,
     }
 
     def __init__(
@@ -124,6 +125,7 @@ class LocalJobs(JobBackend):
 
     async def submit(self, system: str, request: JobRequest) -> Job:
         values = self._checked(request)
+        values.update(dependencies.requested(request, lambda n: self.store.get(n) is not None))
         workdir, name = values["workdir"], values["name"]
         patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
 
@@ -139,7 +141,7 @@ class LocalJobs(JobBackend):
             prepare,
             **values,
             state=JobState.PENDING.value,
-            reason="Resources",
+            reason=dependencies.WAITING if request.depends_on else "Resources",
             user=self.user,
             nodes=1,
             submit_time=time.time(),
@@ -235,9 +237,8 @@ class LocalJobs(JobBackend):
 
     async def release(self, system: str, job_id: str) -> Job:
         record = self._record(checks.job_number(job_id))
-        if not self.store.transition(
-            record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
-        ):
+        again = dependencies.WAITING if record.depends_on else "Resources"  # decided anew
+        if not self.store.transition(record.id, _PENDING, "reason = ?", (HELD,), reason=again):
             record = self._record(record.id)
             raise Conflict(f"Job {record.id} is not held ({record.state}): nothing to release.")
         self._wake.set()
@@ -310,10 +311,13 @@ class LocalJobs(JobBackend):
             except Exception:  # a broken record must not stop every other job
                 log.exception("local job %s could not be followed", record.id)
                 active = True
+        waiting = self._settle_dependencies()
         pending = [
             record
             for record in self.store.select(states=_PENDING)
-            if record.reason != HELD and record.root == self.root
+            if record.reason != HELD
+            and record.reason not in dependencies.BLOCKED
+            and record.root == self.root
         ]
         for record in sorted(pending, key=lambda r: r.id):
             claim = self.store.claim(record.id, self.root, HELD, self.max_running, time.time())
@@ -321,7 +325,28 @@ class LocalJobs(JobBackend):
                 break
             if claim is Claim.CLAIMED:
                 self._launch(record)
-        return active or len(pending) > 0
+        return active or waiting or len(pending) > 0
+
+    def _settle_dependencies(self) -> bool:
+        """Release each waiting job whose dependency is met (or mark it never met); True while
+        any still waits. Any server does it (conditionally): the wait outlives every server."""
+        still = False
+        for record in self.store.select(states=_PENDING):
+            kind = dependencies.kind(record)
+            if record.reason != dependencies.WAITING or kind is None:
+                continue
+            states = []
+            for job_id in dependencies.job_ids(record):
+                other = self.store.get(int(job_id))
+                states.append(other.state if other is not None else None)
+            met = dependencies.verdict(kind, states)
+            if met is None:
+                still = True
+                continue
+            reason = "Resources" if met else dependencies.NEVER
+            where, params = "reason = ?", (dependencies.WAITING,)
+            self.store.transition(record.id, _PENDING, where, params, reason=reason)
+        return still
 
     def _check_running(self, record: JobRecord, now: float) -> bool:
         """Finish a running job that has ended or run out of time; True if it still runs."""
@@ -496,7 +521,12 @@ class LocalJobs(JobBackend):
         except ValueError:
             state = JobState.UNKNOWN
         reason = record.reason
-        if state is JobState.PENDING and reason != HELD and record.root != self.root:
+        if (
+            state is JobState.PENDING
+            and reason != HELD
+            and reason not in dependencies.BLOCKED
+            and record.root != self.root
+        ):
             reason = f"Waits for a Jupyter server started in {record.root or record.workdir}"
         return Job(
             id=str(record.id),
@@ -518,6 +548,8 @@ class LocalJobs(JobBackend):
             stdout=self._shown(record.stdout),
             stderr=self._shown(record.stderr),
             reason=reason,
+            depends_on=dependencies.job_ids(record),
+            dependency=dependencies.kind(record),
         )
 
     def _shown(self, path: str) -> str:

@@ -40,7 +40,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     exit_code INTEGER,
     pid INTEGER,
     pid_start TEXT,
-    root TEXT
+    root TEXT,
+    depends_on TEXT,
+    dependency TEXT
 )
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
@@ -76,6 +78,10 @@ class JobRecord:
     pid: int | None = None
     pid_start: str | None = None
     root: str | None = None
+    depends_on: str | None = None
+    """The ids of the jobs it waits for, comma-separated; None when it waits for none."""
+    dependency: str | None = None
+    """How it waits for them (`afterok`, `afterany`, `afternotok`)."""
 
 
 _COLUMNS = [f.name for f in fields(JobRecord)]
@@ -104,10 +110,11 @@ class JobStore:
 
     @staticmethod
     def _migrate(db: sqlite3.Connection, root: str) -> None:
-        """Add the `root` column to a store made before it, and adopt old jobs under `root`."""
+        """Add the columns a store made before them lacks, and adopt old jobs under `root`."""
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-        if "root" not in columns:
-            db.execute("ALTER TABLE jobs ADD COLUMN root TEXT")
+        for column in ("root", "depends_on", "dependency"):
+            if column not in columns:  # our own column names, no request's text
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT")
         # A job recorded without its root was submitted under the root that holds its work
         # dir; the first server started there is the best evidence of it.
         orphans = db.execute("SELECT id, workdir FROM jobs WHERE root IS NULL").fetchall()

@@ -19,6 +19,7 @@ from ...errors import (
 from ...models import Capability, Efficiency, Job, JobRequest, Partition
 from ..base import FileBackend
 from .accounting import job_efficiency
+from .dependencies import REFUSED, REFUSED_MESSAGE
 from .history import SlurmHistory, accounting_job
 from .jobs_base import SlurmJobs, check_job_id
 from .request import job_spec
@@ -342,6 +343,8 @@ def _asked(spec: JobSpec) -> str:
 
 
 def _user_error(code: int, text: str) -> HPCError | None:
+    if REFUSED in text.lower():
+        return ValidationError(REFUSED_MESSAGE)
     if code == INVALID_JOB_ID:
         return NotFound("Slurm knows no such job (it may have ended long ago).")
     if code == ACCESS_DENIED:
