@@ -40,6 +40,7 @@ class FirecrestJobs(JobBackend):
     capabilities = JobBackend.capabilities | {
         Capability.JOBS_PARTITIONS,
         Capability.JOBS_EFFICIENCY,
+        Capability.JOBS_DEPENDENCIES,  # as `#SBATCH --dependency` (see script.py)
     }
 
     def __init__(self, connection: FirecrestConnection) -> None:

@@ -41,7 +41,10 @@ REMEMBERED = 2000
 class V1Jobs(JobBackend):
     """Slurm behind FirecREST v1's compute API: squeue for active jobs, sacct for the rest."""
 
-    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS}
+    capabilities = JobBackend.capabilities | {
+        Capability.JOBS_PARTITIONS,
+        Capability.JOBS_DEPENDENCIES,  # as `#SBATCH --dependency` (see ..script)
+    }
 
     def __init__(self, connection: V1Connection, files: V1Files) -> None:
         self.connection = connection
