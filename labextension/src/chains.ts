@@ -28,10 +28,14 @@ export function dependencyLine(
     : trans.__('Waited for %1%2', ids, kind);
 }
 
-/** A pending job's dependency reason in words; null for any other reason. */
+/**
+ * A pending job's dependency reason in words; null for any other reason. `known` gives the
+ * jobs listed with it, to name the one that ended otherwise than the dependency asks.
+ */
 export function dependencyReason(
   job: HPC.IJob,
-  trans: Pick<TranslationBundle, '__'>
+  trans: Pick<TranslationBundle, '__'>,
+  known: (id: string) => HPC.IJob | undefined = () => undefined
 ): string | null {
   if (job.state !== 'PENDING') {
     return null;
@@ -46,9 +50,37 @@ export function dependencyReason(
       : trans.__('Waiting for jobs %1', ids);
   }
   if (job.reason === NEVER) {
+    const ended = job.depends_on
+      .map(known)
+      .find(other => other !== undefined && spoils(job, other));
+    if (ended) {
+      return trans.__(
+        'Its dependency can no longer be met: job %1 ended %2',
+        ended.id,
+        ended.state
+      );
+    }
     return trans.__(
       'Its dependency can no longer be met (a job it waits for ended otherwise): it will never start; cancel it'
     );
   }
   return null;
 }
+
+/** Whether `other` having ended as it did means `job`'s dependency can never be met. */
+function spoils(job: HPC.IJob, other: HPC.IJob): boolean {
+  if (!FINAL.has(other.state)) {
+    return false;
+  }
+  const completed = other.state === 'COMPLETED';
+  return job.dependency === 'afternotok' ? completed : !completed;
+}
+
+const FINAL = new Set<HPC.JobState>([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'OUT_OF_MEMORY',
+  'NODE_FAIL'
+]);

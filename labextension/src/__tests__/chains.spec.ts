@@ -72,6 +72,21 @@ describe('dependencyReason', () => {
     );
   });
 
+  it('names the job that spoiled it when it is listed', () => {
+    const never = job({
+      reason: 'DependencyNeverSatisfied',
+      depends_on: ['12', '13'],
+      dependency: 'afterok'
+    });
+    const listed: Record<string, HPC.IJob> = {
+      '12': job({ id: '12', state: 'COMPLETED' }),
+      '13': job({ id: '13', state: 'FAILED' })
+    };
+    expect(dependencyReason(never, trans, id => listed[id])).toBe(
+      'Its dependency can no longer be met: job 13 ended FAILED'
+    );
+  });
+
   it('leaves other reasons and other states alone', () => {
     expect(dependencyReason(job({ reason: 'Resources' }), trans)).toBeNull();
     const running = job({ state: 'RUNNING', reason: 'Dependency' });

@@ -420,7 +420,11 @@ export class RemoteJobs extends Widget {
         job.state === 'PENDING'
           ? trans.__('Pending reason')
           : trans.__('Reason'),
-        dependencyReason(job, trans) ?? job.reason ?? '—'
+        dependencyReason(job, trans, id =>
+          this._jobs.find(other => other.id === id)
+        ) ??
+          job.reason ??
+          '—'
       ],
       ['partition', trans.__('Partition'), job.partition ?? '—'],
       ['account', trans.__('Account'), job.account ?? '—'],
