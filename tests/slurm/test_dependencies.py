@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hpc_jupyter.backends.slurm.dependencies import dependency_option, parse_dependency
+from hpc_jupyter.backends.slurm.request import job_spec
 from hpc_jupyter.models import Dependency, JobRequest
 from tests.helpers import expect_error
 from tests.slurm.slurm_helpers import wait_for_state
@@ -89,6 +90,14 @@ def test_a_request_is_written_as_slurm_s_dependency_option() -> None:
         )
         == "afterany:12:13"
     )
+
+
+def test_slurmrestd_takes_a_script_s_dependency_unless_the_request_gives_one() -> None:
+    script = "#!/bin/bash\n#SBATCH --dependency=afterany:5\ntrue\n"
+    as_written = job_spec(JobRequest(script=script), user="ada", home="/home/ada")
+    assert as_written.dependency == "afterany:5"
+    asked = JobRequest(script=script, depends_on=("7",), dependency=Dependency.AFTERNOTOK)
+    assert job_spec(asked, user="ada", home="/home/ada").dependency == "afternotok:7"
 
 
 # -- a chain on the real clusters ------------------------------------------------------------
