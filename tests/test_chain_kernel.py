@@ -24,6 +24,11 @@ CELLS = [
     "print(repr(after.refresh() and after))\n%hpc_cancel -f local {after.id}",
     "%hpc_submit -f local --after-type afterany job.sh",
     "%hpc_submit -f local --after 1,,2 job.sh",
+    "import hpc_jupyter\n"
+    "hpc = hpc_jupyter.connect('local')\n"
+    "last = hpc.submit('#!/bin/bash\\ntrue\\n', depends_on=[first, rescue],\n"
+    "                  dependency='afterany')\n"
+    "print(last.wait(timeout=60).state.value, last.info.depends_on == (first.id, rescue.id))",
 ]
 
 
@@ -53,3 +58,5 @@ async def test_a_chain_from_magics_shows_what_it_waits_for(
     # And bad options are one line each, before anything is sent
     assert "--after-type needs --after" in output_text(cells[7])
     assert "--after takes job ids separated by commas" in output_text(cells[8])
+    # And the Python API takes handles to wait for
+    assert output_text(cells[9]) == "COMPLETED True\n"
