@@ -37,8 +37,9 @@ def requested(request: JobRequest, known: Callable[[int], bool]) -> dict[str, st
 
 
 def job_ids(record: JobRecord) -> tuple[str, ...]:
-    """The jobs a record waits (or waited) for."""
-    return tuple(part for part in (record.depends_on or "").split(",") if part)
+    """The jobs a record waits (or waited) for (a damaged entry left out, not fatal)."""
+    parts = (record.depends_on or "").split(",")
+    return tuple(part for part in parts if part.isascii() and part.isdigit() and len(part) < 19)
 
 
 def kind(record: JobRecord) -> Dependency | None:
