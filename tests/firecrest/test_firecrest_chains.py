@@ -36,3 +36,16 @@ async def test_a_dependency_is_a_directive_among_the_script_s_own(
     ], sent
     assert sent.endswith("\n# run it\necho hi\n")
     assert "--dependency" not in double.jobs[first["id"]].script
+
+
+async def test_v2_shows_what_a_job_waits_for_from_its_script(api: API, fake: FakeFirecrest) -> None:
+    # Given a job submitted to wait for another (FirecREST's record has no dependency)
+    first = await api(*JOBS, method="POST", body={"script": SCRIPT})
+    body = {"script": SCRIPT, "depends_on": [first["id"]]}
+    second = await api(*JOBS, method="POST", body=body)
+
+    # Then the job, read back with its metadata, says so from its script
+    job = await api(*JOBS, second["id"])
+    assert (job["depends_on"], job["dependency"]) == ([first["id"]], "afterok"), job
+    alone = await api(*JOBS, first["id"])
+    assert (alone["depends_on"], alone["dependency"]) == ([], None)
