@@ -130,3 +130,34 @@ def test_a_wait_outlives_the_server_and_is_decided_by_the_next(tmp_path: Path) -
             await next_server.close()
 
     asyncio.run(scenario())
+
+
+def test_two_servers_of_one_user_release_a_waiting_job_once(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        root = tmp_path / "root"
+        root.mkdir()
+        servers = [
+            LocalJobs("local", "localhost", RootedPaths(root), tmp_path / "data", 2, tick=0.05)
+            for _ in range(2)
+        ]
+        for server in servers:
+            await server.start()
+        try:
+            # Given a chain submitted through one server while both follow the shared store
+            first = await servers[0].submit("localhost", JobRequest(script=OK))
+            script = "#!/bin/bash\necho ran >> ran.txt\n"
+            request = JobRequest(script=script, depends_on=(first.id,))
+            second = await servers[1].submit("localhost", request)
+            for _ in range(400):
+                job = await servers[0].get_job("localhost", second.id)
+                if job.state.is_final:
+                    break
+                await asyncio.sleep(0.05)
+            # Then the waiting job ran once, after the first
+            assert job.state is JobState.COMPLETED, job
+            assert (root / "ran.txt").read_text() == "ran\n"
+        finally:
+            for server in servers:
+                await server.close()
+
+    asyncio.run(scenario())
