@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
+from .display_dependency import dependency_html, dependency_text
 from .display_efficiency import efficiency_html, efficiency_text
 from .display_status import check_html, check_text, status_html, status_text
 from .errors import (
@@ -356,16 +357,24 @@ class JobHandle:
     def __repr__(self) -> str:
         job = self._job
         where = f"{job.facility}/{job.system}" if job.system else job.facility
-        return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}>"
+        waits = f", after {','.join(job.depends_on)}" if job.depends_on else ""
+        return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}{waits}>"
 
     def _repr_html_(self) -> str:
         found = self._job.efficiency
-        return jobs_html([self._job]) + ("" if found is None else efficiency_html(found))
+        return (
+            jobs_html([self._job])
+            + dependency_html(self._job)
+            + ("" if found is None else efficiency_html(found))
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         found = self._job.efficiency
+        waits = dependency_text(self._job)
         printer.text(
-            jobs_text([self._job]) + ("" if found is None else "\n" + efficiency_text(found))
+            jobs_text([self._job])
+            + ("" if waits is None else "\n" + waits)
+            + ("" if found is None else "\n" + efficiency_text(found))
         )
 
 
