@@ -47,6 +47,8 @@ from .timefmt import parse_time_limit
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .executor import HPCExecutor
+
 __all__ = [
     "HPC",
     "Check",
@@ -756,6 +758,17 @@ class HPC:
             retry=True,
         )
         return self._handle(data)
+
+    def executor(self, facility: str | None = None, **resources: Any) -> HPCExecutor:
+        """A `concurrent.futures.Executor` running Python calls as jobs at `facility`.
+
+        `resources` are submit options for its jobs (name, partition, nodes, time_limit,
+        account, env, ...); `probe=False` skips the check of the facility's Python. See
+        `hpc_jupyter.executor`.
+        """
+        from .executor import HPCExecutor
+
+        return HPCExecutor(self, facility, **resources)
 
     def submit_file(self, path: LocalPath, **options: Unpack[SubmitOptions]) -> JobHandle:
         """Submit the batch script in the local (kernel-side) file `path`."""
