@@ -17,10 +17,12 @@ from __future__ import annotations
 import concurrent.futures
 import inspect
 import shlex
+import shutil
 import sys
 import tempfile
 import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +146,9 @@ class HPCExecutor(concurrent.futures.Executor):
         self._probe = probe
         self.directory = f"{_home(self._facility, self._hpc.system)}{CALLS}/{uuid.uuid4().hex}"
         """The executor's call directory at the facility."""
-        self._local = tempfile.TemporaryDirectory(prefix="hpc-executor-")
+        self._local = tempfile.mkdtemp(prefix="hpc-executor-")
+        """Where payloads and results pass through in the kernel, one file at a time."""
+        weakref.finalize(self, shutil.rmtree, self._local, ignore_errors=True)
         self._lock = threading.Lock()
         self._ready = False
         self._next = 0
@@ -221,7 +225,7 @@ class HPCExecutor(concurrent.futures.Executor):
             first, self._next = self._next, self._next + len(calls)
         numbers = list(range(first, first + len(calls)))
         for number, call in zip(numbers, calls, strict=True):
-            local = Path(self._local.name) / f"{number}.in"
+            local = Path(self._local) / f"{number}.in"
             with open(local, "wb") as sink:
                 cloudpickle.dump(call, sink)
             try:
@@ -344,7 +348,7 @@ class HPCExecutor(concurrent.futures.Executor):
             return None
 
     def _resolve(self, future: HPCFuture, number: int, job_id: str) -> None:
-        local = Path(self._local.name) / f"{number}.out"
+        local = Path(self._local) / f"{number}.out"
         try:
             self._hpc.download(f"{self.directory}/{number}.out", local)
             with open(local, "rb") as source:
@@ -419,10 +423,8 @@ class HPCExecutor(concurrent.futures.Executor):
             for future in futures:
                 future.cancel()
         self._wake.set()
-        if wait:
-            if thread is not None:
-                thread.join()
-            self._local.cleanup()
+        if wait and thread is not None:
+            thread.join()
 
 
 def _results(futures: list[HPCFuture], timeout: float | None) -> Iterator[Any]:
