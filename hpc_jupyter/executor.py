@@ -146,6 +146,7 @@ class HPCExecutor(concurrent.futures.Executor):
         self._probe = probe
         self.directory = f"{_home(self._facility, self._hpc.system)}{CALLS}/{uuid.uuid4().hex}"
         """The executor's call directory at the facility."""
+        self._hpc.mkdir(self.directory, parents=True)
         self._local = tempfile.mkdtemp(prefix="hpc-executor-")
         """Where payloads and results pass through in the kernel, one file at a time."""
         weakref.finalize(self, shutil.rmtree, self._local, ignore_errors=True)
@@ -218,7 +219,6 @@ class HPCExecutor(concurrent.futures.Executor):
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             if not self._ready:
-                self._hpc.mkdir(self.directory, parents=True)
                 if self._probe and self._facility.python is not None:
                     self._check_python()
                 self._ready = True
@@ -263,11 +263,17 @@ class HPCExecutor(concurrent.futures.Executor):
             "import cloudpickle; print('cloudpickle', cloudpickle.__version__)"
         )
         script = f"#!/bin/bash\n{python} -c {shlex.quote(code)} > probe.txt 2>&1\n"
-        job = self._hpc.submit(script, workdir=self.directory, **options).wait()
+        handle = self._hpc.submit(script, workdir=self.directory, **options)
+        job = handle.wait()
         try:
             text = self._hpc.read_text(f"{self.directory}/probe.txt")
         except NotFound:
             text = ""
+        if not text.strip():  # the shell's own complaint, where the facility keeps the log
+            try:
+                text = handle.log("stderr") or handle.log()
+            except HPCError:
+                text = ""
         return _probe_verdict(text, job, self._facility.name, python)
 
     # -- following -----------------------------------------------------------------------------
