@@ -1,0 +1,114 @@
+"""hpc.executor on a `firecrest` facility (the v2 double): payloads up, results down.
+
+The double keeps jobs but runs nothing; here the test plays the facility's compute nodes: each
+job the executor submits is run with bash in the double's filesystem, at its work directory,
+then marked done. Payloads above the direct limit go up and results come down through the
+staged (S3) transfers. Not on v1: pyfirecrest's v1 `simple_download` reads a small file's
+bytes as JSON first and fails on bytes that are not UTF-8 (a pickle's first byte is 0x80).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import cloudpickle
+import pytest
+
+from hpc_jupyter.api import connect
+from hpc_jupyter.client import HPCClient
+from hpc_jupyter.executor import RemoteError
+from tests.firecrest.double_fixtures import facility_options
+from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
+from tests.firecrest.test_kernel_side import STAGED, staged_calls
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])  # as a notebook's functions go
+
+KiB = 1024
+
+
+def total(data: bytes) -> int:
+    return sum(data)
+
+
+def echo_big(n: int) -> bytes:
+    return bytes(range(256)) * n
+
+
+def refuses(reason: str) -> None:
+    raise PermissionError(reason)
+
+
+@pytest.fixture
+def hpc_facilities(double: FakeFirecrest) -> dict[str, Any]:
+    double.direct_limit = 64 * KiB  # larger payloads and results are staged
+    return {
+        "alps": {
+            **facility_options(double, CLIENT_SECRET),
+            "poll_interval": 0.5,
+            "python": sys.executable,
+        }
+    }
+
+
+@contextlib.asynccontextmanager
+async def compute(double: FakeFirecrest) -> AsyncIterator[list[str]]:
+    """Run each batch job the double is given, as a facility's nodes would; the ids run."""
+    ran: list[str] = []
+
+    async def work() -> None:
+        while True:
+            for job in list(double.jobs.values()):
+                if job.script and job.state == "RUNNING" and job.id not in ran:
+                    ran.append(job.id)
+                    process = await asyncio.create_subprocess_exec(
+                        "bash", "-c", job.script, cwd=double.local(job.workdir)
+                    )
+                    double.finish_job(job.id, await process.wait())
+            await asyncio.sleep(0.05)
+
+    task = asyncio.create_task(work())
+    try:
+        yield ran
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.fixture
+def client(kernel_env: Any) -> Iterator[HPCClient]:
+    with HPCClient() as client:
+        yield client
+
+
+async def test_calls_go_up_run_and_come_back(client: HPCClient, double: FakeFirecrest) -> None:
+    async with compute(double) as ran:
+        hpc = await asyncio.to_thread(connect, client=client)
+        ex = await asyncio.to_thread(hpc.executor, time_limit="10")
+
+        # When a call with a large argument, one with a large result, and a map run
+        big_in = bytes(range(256)) * 1024  # 256 KiB: staged up
+        summed = await asyncio.to_thread(ex.submit, total, big_in)
+        big_out = await asyncio.to_thread(ex.submit, echo_big, 512)  # 128 KiB: staged down
+        mapped = await asyncio.to_thread(lambda: list(ex.map(len, ["a", "bb", "ccc"])))
+        refused = await asyncio.to_thread(ex.submit, refuses, "not here")
+
+        # Then each result came back from the job that ran it at the facility
+        assert await asyncio.to_thread(summed.result, 60) == sum(big_in)
+        assert await asyncio.to_thread(big_out.result, 60) == bytes(range(256)) * 512
+        assert mapped == [1, 2, 3]
+        with pytest.raises(PermissionError, match="not here") as info:
+            await asyncio.to_thread(refused.result, 60)
+        assert isinstance(info.value.__cause__, RemoteError)
+        assert "in refuses" in info.value.__cause__.remote_traceback
+        # the probe, then one job per call (the map batched: this facility has no arrays)
+        assert len(ran) == 1 + 2 + 3 + 1
+        home = (await asyncio.to_thread(hpc.facility)).systems[0].home
+        assert ex.directory.startswith(f"{home}/.hpc-jupyter/calls/")
+        assert staged_calls(double) == [STAGED[0], STAGED[1]]  # one staged each way
+        assert double.local(f"{ex.directory}/0.in").stat().st_size > 256 * KiB
+        await asyncio.to_thread(ex.shutdown)
