@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
-from .errors import Conflict, HPCError, NotFound, RateLimited, Unavailable, UpstreamTimeout
+from .errors import (
+    Conflict,
+    HPCError,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    UpstreamTimeout,
+    ValidationError,
+)
 from .models import Capability, Job, JobState
 
 if TYPE_CHECKING:
@@ -85,7 +93,9 @@ class HPCFuture(concurrent.futures.Future[Any]):
         super().__init__()
         self._executor = executor
         self.job_id: str | None = None
-        """The job (or array task) running the call, once submitted."""
+        """The job (or array task, `A_i`) running the call, once submitted."""
+        self._followed: str | None = None
+        """The job the executor follows for it: the job, or the array."""
 
     def cancel(self) -> bool:
         """Cancel the call: True when its job was still pending or running at the facility.
@@ -107,10 +117,12 @@ class HPCFuture(concurrent.futures.Future[Any]):
 
 @dataclass
 class _Tracked:
-    """A job (or array task) the follower watches and the calls it runs."""
+    """A job (or job array) the follower watches and the calls it runs."""
 
     job_id: str
     futures: dict[int, HPCFuture] = field(default_factory=dict)
+    tasks: dict[int, int] = field(default_factory=dict)
+    """For an array: the task index running each call."""
     missing: int = 0
     """Consecutive listings without the job."""
 
@@ -200,17 +212,17 @@ class HPCExecutor(concurrent.futures.Executor):
         numbers = self._start(items)
         futures = {number: HPCFuture(self) for number in numbers}
         chunks = [numbers[i : i + chunksize] for i in range(0, len(numbers), chunksize)]
-        jobs: dict[str, dict[int, HPCFuture]] = {}
         if self._facility.can(Capability.JOBS_ARRAYS):
             argv = ["--array", str(numbers[0]), str(chunksize), str(len(numbers))]
             array_id = self._submit_job(fn, argv, array=f"0-{len(chunks) - 1}")
-            for task, chunk in enumerate(chunks):
-                jobs[f"{array_id}_{task}"] = {number: futures[number] for number in chunk}
+            tasks = {number: task for task, chunk in enumerate(chunks) for number in chunk}
+            self._track({array_id: futures}, tasks)
         else:
+            jobs: dict[str, dict[int, HPCFuture]] = {}
             for chunk in chunks:
                 job_id = self._submit_job(fn, [str(number) for number in chunk])
                 jobs[job_id] = {number: futures[number] for number in chunk}
-        self._track(jobs)
+            self._track(jobs)
         return _results([futures[number] for number in numbers], timeout)
 
     def _start(self, calls: list[tuple[Callable[..., Any], Any, Any]]) -> list[int]:
@@ -278,12 +290,20 @@ class HPCExecutor(concurrent.futures.Executor):
 
     # -- following -----------------------------------------------------------------------------
 
-    def _track(self, jobs: Mapping[str, Mapping[int, HPCFuture]]) -> None:
+    def _track(
+        self, jobs: Mapping[str, Mapping[int, HPCFuture]], tasks: Mapping[int, int] | None = None
+    ) -> None:
+        """Follow `jobs` (an array's calls with their `tasks`) from the next poll."""
+        tasks = tasks or {}
         with self._lock:
             for job_id, calls in jobs.items():
-                for future in calls.values():
-                    future.job_id = job_id
-                self._tracked.setdefault(job_id, _Tracked(job_id)).futures.update(calls)
+                for number, future in calls.items():
+                    task = tasks.get(number)
+                    future.job_id = job_id if task is None else f"{job_id}_{task}"
+                    future._followed = job_id
+                tracked = self._tracked.setdefault(job_id, _Tracked(job_id))
+                tracked.futures.update(calls)
+                tracked.tasks.update((n, t) for n, t in tasks.items() if n in calls)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._follow, name=f"hpc-executor-{self.directory}", daemon=True
@@ -318,33 +338,40 @@ class HPCExecutor(concurrent.futures.Executor):
                 del self._tracked[job_id]
 
     def _check(self) -> None:
-        """One listing of the jobs (and one of the call directory when a job ended)."""
-        listed = {job.id: job for job in self._hpc.jobs()}
+        """One listing of the jobs (and one of the call directory when calls ended)."""
+        listing = list(self._hpc.jobs())
         with self._lock:
             tracked = list(self._tracked.values())
-        ended: list[tuple[_Tracked, Job | None]] = []
+        ended: list[tuple[_Tracked, list[int], Job | None]] = []
         for item in tracked:
-            job = listed.get(item.job_id)
-            if job is None:
-                item.missing += 1
-                if item.missing < 2 or _array_pending(item.job_id, listed):
-                    continue
-                job = self._ask(item.job_id)
-            else:
+            rows = [job for job in listing if _belongs(job, item.job_id)]
+            for job in rows:  # an array's tasks that ended: their calls, before the rest
+                task = _task_of(job, item.job_id)
+                if task is not None and job.state.is_final:
+                    numbers = [n for n, t in item.tasks.items() if t == task]
+                    ended.append((item, numbers, job))
+            if rows:
                 item.missing = 0
-            if job is None or job.state.is_final:
-                ended.append((item, job))
+                if all(job.state.is_final for job in rows):
+                    ended.append((item, list(item.futures), rows[0]))
+                continue
+            item.missing += 1
+            if item.missing >= 2:  # gone from the listing: ask for it by itself
+                asked = self._ask(item.job_id)
+                if asked is None or asked.state.is_final:
+                    ended.append((item, list(item.futures), asked))
         if not ended:
             return
         present = {entry.name for entry in self._hpc.ls(self.directory)}
-        for item, job in ended:
-            for number, future in list(item.futures.items()):
-                if future.done():
+        for item, numbers, last in ended:
+            for number in numbers:
+                future = item.futures.get(number)
+                if future is None or future.done():
                     continue
                 if f"{number}.out" in present:
-                    self._resolve(future, number, item.job_id)
+                    self._resolve(future, number, future.job_id or item.job_id)
                 else:
-                    future.set_exception(self._no_result(item.job_id, job))
+                    future.set_exception(self._no_result(future.job_id or item.job_id, last))
 
     def _ask(self, job_id: str) -> Job | None:
         """The job asked for by itself; None when the facility no longer knows it."""
@@ -397,13 +424,16 @@ class HPCExecutor(concurrent.futures.Executor):
                 future.set_exception(err)
 
     def _cancel_job_of(self, future: HPCFuture) -> bool:
-        """Cancel the job running `future`'s call unless it runs others; False when it ended."""
-        job_id = future.job_id
-        assert job_id is not None
+        """Cancel the job (or array task) running `future`'s call unless it runs others too;
+        False when it had ended."""
+        job_id, followed = future.job_id, future._followed or future.job_id
+        assert job_id is not None and followed is not None
         with self._lock:
-            tracked = self._tracked.get(job_id)
+            tracked = self._tracked.get(followed)
+            task = tracked.tasks.get(_number_of(tracked, future), -1) if tracked else -1
             others = tracked is not None and any(
-                f is not future and not f.done() for f in tracked.futures.values()
+                f is not future and not f.done() and (task < 0 or tracked.tasks.get(n) == task)
+                for n, f in tracked.futures.items()
             )
         if others:
             return True
@@ -412,6 +442,8 @@ class HPCExecutor(concurrent.futures.Executor):
             if job.state.is_final:
                 return False
             self._hpc.cancel(job_id)
+        except ValidationError:  # a facility that cannot name an array's tasks
+            return True
         except (NotFound, Conflict):
             return False
         return True
@@ -479,15 +511,21 @@ def _takes_via() -> bool:
     return "_via" in inspect.signature(HPC.submit).parameters
 
 
-def _array_pending(job_id: str, listed: Mapping[str, Job]) -> bool:
-    """Whether task `A_i` is still inside its array's pending row (`A_[...]` or `A`)."""
-    parent, _, task = job_id.rpartition("_")
-    if not parent or not task.isdigit():
-        return False
-    return any(
-        (other == parent or other.startswith(f"{parent}_[")) and not job.state.is_final
-        for other, job in listed.items()
-    )
+def _belongs(job: Job, job_id: str) -> bool:
+    """Whether listed `job` is job `job_id`, or a task (or the pending tasks) of array `job_id`."""
+    return job.id == job_id or job.id.startswith(f"{job_id}_") or job.array_job_id == job_id
+
+
+def _task_of(job: Job, array_id: str) -> int | None:
+    """The index of array `array_id`'s task that `job` is (None: not one task)."""
+    if job.array_job_id == array_id and job.array_task_id and job.array_task_id.isdigit():
+        return int(job.array_task_id)
+    parent, _, task = job.id.rpartition("_")
+    return int(task) if parent == array_id and task.isdigit() else None
+
+
+def _number_of(tracked: _Tracked, future: HPCFuture) -> int:
+    return next((n for n, f in tracked.futures.items() if f is future), -1)
 
 
 def _original(pickled: Any, remote: RemoteError) -> BaseException:

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from hpc_jupyter.api import connect
+from hpc_jupyter.backends.local.jobs import LocalJobs
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.executor import HPCExecutor, RemoteError
-from hpc_jupyter.models import JobState
+from hpc_jupyter.models import Capability, JobState
 
 
 def square(x: int) -> int:
@@ -101,13 +102,18 @@ async def test_a_remote_exception_raises_with_its_traceback(client: HPCClient) -
     await asyncio.to_thread(ex.shutdown)
 
 
+@pytest.mark.parametrize("arrays", [True, False], ids=["array", "batched"])
 async def test_map_gives_results_in_input_order_and_raises_at_the_failed_call(
-    client: HPCClient,
+    client: HPCClient, arrays: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Given the local facility, with job arrays or (as a facility without them) not
+    if not arrays:
+        kept = LocalJobs.capabilities - {Capability.JOBS_ARRAYS}
+        monkeypatch.setattr(LocalJobs, "capabilities", kept)
     hpc = await asyncio.to_thread(connect, client=client)
     ex = await asyncio.to_thread(hpc.executor)
 
-    # When a function is mapped over 5 inputs, two calls per job
+    # When a function is mapped over 5 inputs, two calls per job (or array task)
     results = await asyncio.to_thread(lambda: list(ex.map(square, range(5), chunksize=2)))
     mixed = await asyncio.to_thread(ex.map, fails, [1, 2, 3, 4])
     seen: list[int] = []
@@ -121,9 +127,14 @@ async def test_map_gives_results_in_input_order_and_raises_at_the_failed_call(
     with pytest.raises(ValueError, match="no good: 3"):
         await asyncio.to_thread(consume)
     assert seen == [1, 2]
-    # and three jobs ran the five calls, the batches of two
-    names = [job.name for job in await asyncio.to_thread(hpc.jobs)]
-    assert names.count("square") == 3
+    # and three jobs (or three tasks of one array) ran the five calls, in twos
+    ids = sorted(job.id for job in await asyncio.to_thread(hpc.jobs) if job.name == "square")
+    assert len(ids) == 3
+    if arrays:
+        array = ids[0].split("_")[0]
+        assert ids == [f"{array}_0", f"{array}_1", f"{array}_2"]
+    else:
+        assert not any("_" in job_id for job_id in ids)
     await asyncio.to_thread(ex.shutdown)
 
 

@@ -1,4 +1,5 @@
-"""hpc.executor on a `firecrest` facility (the v2 double): payloads up, results down.
+"""hpc.executor on a `firecrest` facility (the v2 double): payloads up, results down, a
+map as one job array.
 
 The double keeps jobs but runs nothing; here the test plays the facility's compute nodes: each
 job the executor submits is run with bash in the double's filesystem, at its work directory,
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import re
 import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
@@ -54,6 +58,19 @@ def hpc_facilities(double: FakeFirecrest) -> dict[str, Any]:
     }
 
 
+def tasks(script: str) -> list[int | None]:
+    """The array task indexes of `script`'s `#SBATCH --array=0-N` (one task: [None])."""
+    found = re.search(r"^#SBATCH --array=0-(\d+)$", script, re.MULTILINE)
+    return [None] if found is None else list(range(int(found.group(1)) + 1))
+
+
+async def run(script: str, workdir: Path, task: int | None) -> int:
+    """Run a batch script (or one task of it) as Slurm would; its exit code."""
+    env = {**os.environ} if task is None else {**os.environ, "SLURM_ARRAY_TASK_ID": str(task)}
+    process = await asyncio.create_subprocess_exec("bash", "-c", script, cwd=workdir, env=env)
+    return await process.wait()
+
+
 @contextlib.asynccontextmanager
 async def compute(double: FakeFirecrest) -> AsyncIterator[list[str]]:
     """Run each batch job the double is given, as a facility's nodes would; the ids run."""
@@ -64,10 +81,11 @@ async def compute(double: FakeFirecrest) -> AsyncIterator[list[str]]:
             for job in list(double.jobs.values()):
                 if job.script and job.state == "RUNNING" and job.id not in ran:
                     ran.append(job.id)
-                    process = await asyncio.create_subprocess_exec(
-                        "bash", "-c", job.script, cwd=double.local(job.workdir)
-                    )
-                    double.finish_job(job.id, await process.wait())
+                    codes = [
+                        await run(job.script, double.local(job.workdir), task)
+                        for task in tasks(job.script)
+                    ]
+                    double.finish_job(job.id, max(codes))
             await asyncio.sleep(0.05)
 
     task = asyncio.create_task(work())
@@ -105,8 +123,10 @@ async def test_calls_go_up_run_and_come_back(client: HPCClient, double: FakeFire
             await asyncio.to_thread(refused.result, 60)
         assert isinstance(info.value.__cause__, RemoteError)
         assert "in refuses" in info.value.__cause__.remote_traceback
-        # the probe, then one job per call (the map batched: this facility has no arrays)
-        assert len(ran) == 1 + 2 + 3 + 1
+        # the probe, then one job per call and one job array for the map
+        assert len(ran) == 1 + 2 + 1 + 1
+        array = double.jobs[ran[3]].script
+        assert "#SBATCH --array=0-2" in array
         home = (await asyncio.to_thread(hpc.facility)).systems[0].home
         assert ex.directory.startswith(f"{home}/.hpc-jupyter/calls/")
         assert staged_calls(double) == [STAGED[0], STAGED[1]]  # one staged each way

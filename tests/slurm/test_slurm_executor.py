@@ -1,4 +1,4 @@
-"""hpc.executor on the real Slurm 22.05: calls as jobs of both Slurm kinds, results and errors."""
+"""hpc.executor on the real Slurm 22.05, both kinds: a call, a map as a job array, an error."""
 
 from __future__ import annotations
 
@@ -92,6 +92,11 @@ async def test_calls_run_as_slurm_jobs_and_come_back(
     # Then each came back: the result, in order, and the error with its remote traceback
     assert (await asyncio.to_thread(one.result, 120)).startswith(f"{slurm_cluster.user} in job ")
     assert mapped == [0, 1, 8, 27, 64]
+    # the map ran as one array of three tasks (two calls each, then one)
+    listed = await asyncio.to_thread(hpc.jobs)
+    tasks = [job for job in listed if job.name == "cube" and job.workdir == ex.directory]
+    assert len({job.array_job_id for job in tasks}) == 1, tasks
+    assert sorted(job.array_task_id or "" for job in tasks) == ["0", "1", "2"], tasks
     with pytest.raises(ArithmeticError, match="cannot do 7") as info:
         await asyncio.to_thread(failing.result, 120)
     assert isinstance(info.value.__cause__, RemoteError)
