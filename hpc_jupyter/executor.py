@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -54,7 +55,7 @@ HEREDOC = "HPC_JUPYTER_RUNNER"
 RESERVED = frozenset({"array", "workdir", "stdout", "stderr"})
 """Submit options the executor sets itself."""
 PROBE_TIME = 120
-"""The probe job's time limit in seconds (unless the executor's own is shorter)."""
+"""The probe job's time limit in seconds."""
 TRANSIENT = (Unavailable, UpstreamTimeout, RateLimited)
 """Errors after which the follower asks again at the next poll."""
 
@@ -196,7 +197,7 @@ class HPCExecutor(concurrent.futures.Executor):
         *iterables: Iterable[Any],
         timeout: float | None = None,
         chunksize: int = 1,
-    ) -> Iterator[Any]:
+    ) -> MapResults:
         """`fn` over the inputs, as jobs: results in input order, as `Executor.map`.
 
         One job array (task per `chunksize` calls) where the facility has `jobs.arrays`, else
@@ -208,7 +209,7 @@ class HPCExecutor(concurrent.futures.Executor):
             (fn, args, {}) for args in zip(*iterables, strict=False)
         ]
         if not items:
-            return iter(())
+            return MapResults([], timeout)
         numbers = self._start(items)
         futures = {number: HPCFuture(self) for number in numbers}
         chunks = [numbers[i : i + chunksize] for i in range(0, len(numbers), chunksize)]
@@ -223,7 +224,7 @@ class HPCExecutor(concurrent.futures.Executor):
                 job_id = self._submit_job(fn, [str(number) for number in chunk])
                 jobs[job_id] = {number: futures[number] for number in chunk}
             self._track(jobs)
-        return _results([futures[number] for number in numbers], timeout)
+        return MapResults([futures[number] for number in numbers], timeout)
 
     def _start(self, calls: list[tuple[Callable[..., Any], Any, Any]]) -> list[int]:
         """Check the facility once, then upload the calls; their numbers."""
@@ -381,13 +382,28 @@ class HPCExecutor(concurrent.futures.Executor):
             return None
 
     def _resolve(self, future: HPCFuture, number: int, job_id: str) -> None:
+        """Complete `future` from its result file; a facility that is away is asked again at
+        the next poll, any other failure is this call's alone."""
         local = Path(self._local) / f"{number}.out"
         try:
             self._hpc.download(f"{self.directory}/{number}.out", local)
             with open(local, "rb") as source:
                 outcome = cloudpickle.load(source)
+        except TRANSIENT:
+            raise
+        except HPCError as err:
+            future.set_exception(err)
+            return
+        except Exception as err:  # e.g. the result's class is not importable in the kernel
+            future.set_exception(
+                HPCError(f"The result of job {job_id} cannot be read in this kernel: {err!r}")
+            )
+            return
         finally:
             local.unlink(missing_ok=True)
+        if not isinstance(outcome, dict):
+            future.set_exception(HPCError(f"Job {job_id} left a result this kernel cannot read."))
+            return
         if outcome.get("ok"):
             future.set_result(outcome.get("value"))
             return
@@ -465,21 +481,35 @@ class HPCExecutor(concurrent.futures.Executor):
             thread.join()
 
 
-def _results(futures: list[HPCFuture], timeout: float | None) -> Iterator[Any]:
-    """The futures' results in order; closing the iterator early cancels the rest."""
-    import time
+class MapResults(Iterator[Any]):
+    """`HPCExecutor.map`'s results in input order; `close()` cancels the calls not yet read.
 
-    deadline = None if timeout is None else time.monotonic() + timeout
-    try:
-        futures.reverse()
-        while futures:
-            future = futures[-1]
-            remaining = None if deadline is None else deadline - time.monotonic()
-            yield future.result(remaining)
-            futures.pop()
-    finally:
-        for future in futures:
+    `futures` are the calls' futures, in input order.
+    """
+
+    def __init__(self, futures: list[HPCFuture], timeout: float | None) -> None:
+        self.futures = futures
+        self._next = 0
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+
+    def __next__(self) -> Any:
+        if self._next >= len(self.futures):
+            raise StopIteration
+        future = self.futures[self._next]
+        remaining = None if self._deadline is None else self._deadline - time.monotonic()
+        try:
+            result = future.result(remaining)
+        except BaseException:
+            self._next += 1  # raised at its place; the iterator goes on after it
+            raise
+        self._next += 1
+        return result
+
+    def close(self) -> None:
+        """Cancel the calls whose results were not read (their jobs or array tasks)."""
+        for future in self.futures[self._next :]:
             future.cancel()
+        self._next = len(self.futures)
 
 
 def _home(facility: Facility, system: str | None) -> str:

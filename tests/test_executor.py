@@ -167,6 +167,32 @@ async def test_cancel_cancels_the_job(client: HPCClient) -> None:
     await asyncio.to_thread(ex.shutdown)
 
 
+async def test_closing_a_map_cancels_its_array_tasks(client: HPCClient) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+
+    # Given a map of two long calls, one array task each, running
+    results = await asyncio.to_thread(ex.map, nap, [120, 120])
+    tasks = [future.job_id or "" for future in results.futures]
+    array = tasks[0].split("_")[0]
+    assert tasks == [f"{array}_0", f"{array}_1"]
+    for _ in range(100):
+        states = [(await asyncio.to_thread(hpc.job, task)).info.state for task in tasks]
+        if states == [JobState.RUNNING, JobState.RUNNING]:
+            break
+        await asyncio.sleep(0.2)
+
+    # When the results are given up before any came
+    await asyncio.to_thread(results.close)
+
+    # Then both calls are cancelled, and so are both tasks at the facility
+    assert all(future.cancelled() for future in results.futures)
+    for task in tasks:
+        handle = await asyncio.to_thread(hpc.job, task)
+        assert (await asyncio.to_thread(handle.wait, 30)).state is JobState.CANCELLED
+    await asyncio.to_thread(ex.shutdown)
+
+
 async def test_shutdown_refuses_new_calls_and_cancels_on_request(client: HPCClient) -> None:
     hpc = await asyncio.to_thread(connect, client=client)
     ex = await asyncio.to_thread(hpc.executor)
