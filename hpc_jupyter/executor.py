@@ -153,7 +153,9 @@ class HPCExecutor(concurrent.futures.Executor):
                 f"{sorted(_SUBMIT_OPTIONS - RESERVED)} (the executor sets the rest)."
             )
         name = facility or hpc.facility_name
-        self._hpc = HPC(hpc.client, name, system if system is not None else hpc.system)
+        if system is None and name == hpc.facility_name:
+            system = hpc.system  # the system `hpc` uses; another facility's default otherwise
+        self._hpc = HPC(hpc.client, name, system)
         self._facility: Facility = self._hpc.facility(name)
         self._resources = resources
         self._probe = probe
