@@ -48,6 +48,7 @@ from .timefmt import parse_time_limit
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .executor import HPCExecutor
     from .sweep import Sweep
 
 __all__ = [
@@ -767,6 +768,17 @@ class HPC:
             retry=True,
         )
         return self._handle(data)
+
+    def executor(self, facility: str | None = None, **resources: Any) -> HPCExecutor:
+        """A `concurrent.futures.Executor` running Python calls as jobs at `facility`.
+
+        `resources` are submit options for its jobs (name, partition, nodes, time_limit,
+        account, env, ...); `probe=False` skips the check of the facility's Python. See
+        `hpc_jupyter.executor`.
+        """
+        from .executor import HPCExecutor
+
+        return HPCExecutor(self, facility, **resources)
 
     def sweep(
         self,
