@@ -68,7 +68,7 @@ async def test_a_failed_job_never_satisfies_afterok_and_releases_afternotok_and_
 
 async def test_a_job_after_an_array_waits_for_every_task(api: API) -> None:
     # Given an array of three tasks, the last of which sleeps longer, and a job after it
-    script = '#!/bin/bash\nsleep $((1 + 2 * (SLURM_ARRAY_TASK_ID == 2)))\n'
+    script = "#!/bin/bash\nsleep $((1 + 2 * (SLURM_ARRAY_TASK_ID == 2)))\n"
     array = await submit(api, script, array="0-2")
     after = await _after(api, [array], "afterok")
 
