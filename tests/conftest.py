@@ -22,6 +22,7 @@ from hpc_jupyter.protocol import JOB_STATE_EVENT
 pytest_plugins = (
     "pytest_jupyter.jupyter_server",
     "tests.slurm_fixtures",  # tests/slurm, tests/campaign
+    "tests.xdist_units",  # `make test`: the units of the test processes side by side
     "tests.firecrest.double_fixtures",  # tests/firecrest, tests/campaign
     "tests.idp.nanoidp",  # tests/idp, tests/firecrest, tests/routes (and the Hub's login)
 )

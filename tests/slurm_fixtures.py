@@ -239,20 +239,6 @@ def release_of(item: pytest.Item) -> str | None:
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Units of work for test processes side by side (`pytest -n N --dist loadgroup`).
-
-    All tests of one Slurm release run in one process, in order: its cluster is started once
-    and one module's early jobs meet the same cluster's queue. Every other module is a unit of
-    its own, so its module fixtures (a Hub, a double) are set up once.
-    """
-    for item in items:
-        release = release_of(item)
-        group = f"slurm-{release}" if release else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def slurmrestd_facility(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
     """The configuration of a slurmrestd facility on the test cluster."""
     return {
