@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .array_jobs import array_summaries
 from .errors import FacilityAuthError, HPCError
 from .models import Job, JobListing, Staleness
 from .payload import Payload
@@ -168,7 +169,11 @@ class _Watch:
         listed = [newer.pop(job.id, job) for job in jobs]
         return [*newer.values(), *listed]
 
-    def _publish_changes(self, jobs: list[Job], emit: Emit) -> None:
+    def _publish_changes(self, listed: list[Job], emit: Emit) -> None:
+        # An array is followed by its id `A` (what its submit answered) as the sum of its
+        # records: its events tell when the whole array has ended, whatever the facility lists.
+        arrays = array_summaries(listed)
+        jobs = [*(job for job in listed if job.id not in arrays), *arrays.values()]
         previous = self.states
         self.states = {job.id: job.state.value for job in jobs}
         if previous is None:
