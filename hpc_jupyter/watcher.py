@@ -196,6 +196,14 @@ def _same(made_of: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
     return all(a is b or a == b for a, b in zip(made_of, now, strict=True))
 
 
+def _listed(job_id: str, listed: list[Job]) -> Job | None:
+    """Job `job_id` in a listing, an array's id `A` as the sum of its records; None if absent."""
+    job = next((job for job in listed if job.id == job_id), None)
+    if job is None or job.array_job_id != job.id:
+        return job
+    return array_summaries(other for other in listed if other.array_job_id == job.id)[job.id]
+
+
 def _event(job: Job, previous: str | None) -> dict[str, Any]:
     return {
         "facility": job.facility,
@@ -265,11 +273,16 @@ class JobWatcher:
         watch.asked_at = time.monotonic()
         self._wake.set()
         # Never from a stale listing: the facility's answer (or its error) is the truth.
-        if watch.fresh(self.interval(facility)):
-            for job in watch.jobs:
-                if job.id == job_id:
-                    return job
-        return await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        if watch.fresh(self.interval(facility)) and (found := _listed(job_id, watch.jobs)):
+            return found
+        job = await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        if job.array_job_id != job.id:
+            return job
+        # An array's id: Slurm answers one of its records (the pending rest, or the last task
+        # started), listed beside the others: the whole array is their sum. (The local facility
+        # answers the whole array itself, and lists no record `A`.)
+        await self.jobs(facility, system)
+        return (watch.failure is None and _listed(job_id, watch.jobs)) or job
 
     def changed(self, facility: str, system: str, job: Job) -> None:
         """A job changed through us (submit, cancel, hold...): publish it and list again soon."""
