@@ -283,3 +283,24 @@ def test_two_servers_sharing_the_store_keep_an_arrays_throttle_together(tmp_path
             await second.close()
 
     asyncio.run(scenario())
+
+
+def test_a_large_array_counts_as_one_entry_against_the_listing_cap(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = _local(tmp_path)
+        try:
+            # Given a job, then an array of 1,000 tasks (the listing's cap), both pending
+            old = await jobs.submit("localhost", JobRequest(script="true\n", name="old"))
+            array = await jobs.submit("localhost", JobRequest(script="true\n", array="0-999"))
+
+            # When the jobs are listed
+            listed = await jobs.list_jobs("localhost")
+
+            # Then the array is listed whole, and the older job still is
+            ids = [job.id for job in listed]
+            assert len(ids) == 1001 and old.id in ids, len(ids)
+            assert ids[:2] == [f"{array.id}_999", f"{array.id}_998"]
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())

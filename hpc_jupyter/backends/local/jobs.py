@@ -236,7 +236,7 @@ class LocalJobs(JobBackend):
             ) from None
 
     async def list_jobs(self, system: str) -> list[Job]:
-        return [self._job(record) for record in self.store.select()]
+        return [self._job(record) for record in self.store.listing()]
 
     async def get_job(self, system: str, job_id: str) -> Job:
         record = self._resolve(job_id)

@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 _INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
 """Every follower's look (running jobs, pending jobs, the count of running ones) is by state."""
 PENDING, RUNNING = "PENDING", "RUNNING"
+LISTED = 1000
+"""Entries a listing shows, newest first: a job, or a job array with all its tasks."""
 
 
 @dataclass
@@ -316,6 +318,21 @@ class JobStore:
         query += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         return [_record(row) for row in self._db.execute(query, params)]
+
+    def listing(self, entries: int = LISTED) -> list[JobRecord]:
+        """The newest `entries` jobs, newest first, an array counting as one and listed whole.
+
+        An array's tasks are inserted in one transaction after its first (whose id is the
+        array's): every row from the oldest entry's first row on is one of the newest entries.
+        """
+        oldest = self._db.execute(
+            "SELECT id FROM jobs WHERE array_job_id IS NULL OR array_job_id = id"
+            " ORDER BY id DESC LIMIT 1 OFFSET ?",
+            (entries - 1,),
+        ).fetchone()
+        query = f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id >= ?"  # noqa: S608
+        rows = self._db.execute(query + " ORDER BY id DESC", (oldest[0] if oldest else 0,))
+        return [_record(row) for row in rows]
 
     def close(self) -> None:
         """Close the database."""
