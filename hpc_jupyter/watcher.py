@@ -281,7 +281,8 @@ class JobWatcher:
         # An array's id: Slurm answers one of its records (the pending rest, or the last task
         # started), listed beside the others: the whole array is their sum. (The local facility
         # answers the whole array itself, and lists no record `A`.)
-        await self.jobs(facility, system)
+        with contextlib.suppress(HPCError):  # no listing: the facility's answer stands
+            await self.jobs(facility, system)
         return (watch.failure is None and _listed(job_id, watch.jobs)) or job
 
     def changed(self, facility: str, system: str, job: Job) -> None:
