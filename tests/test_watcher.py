@@ -220,6 +220,28 @@ async def test_a_listing_older_than_a_cancel_does_not_bring_the_job_back(
     ]
 
 
+async def test_a_listing_older_than_an_array_cancel_does_not_bring_the_array_back(
+    api: API, stale_listing: asyncio.Event, job_events: list[dict[str, Any]]
+) -> None:
+    # Given a running array, and a listing asked of the facility just before it is cancelled
+    array = await submit(api, "sleep 120\n", array="0-1")
+    assert await wait_until(
+        lambda: ("PENDING", "RUNNING") in transitions(job_events, array["id"]), timeout=15
+    ), job_events
+    stale_listing.clear()
+    await asyncio.wait_for(stale_listing.wait(), 5)
+    await api(*JOBS, array["id"], method="DELETE")
+
+    # Then the array stays CANCELLED for clients and in the events, however late listings come
+    await asyncio.sleep(1.5)
+    assert (await api(*JOBS, array["id"]))["state"] == "CANCELLED"
+    assert transitions(job_events, array["id"]) == [
+        (None, "PENDING"),
+        ("PENDING", "RUNNING"),
+        ("RUNNING", "CANCELLED"),
+    ]
+
+
 # -- a facility that fails: its error, or the last good listing marked stale ---------------------
 
 
