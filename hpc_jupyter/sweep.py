@@ -12,6 +12,7 @@ put after the script's shebang and `#SBATCH` lines, exports each task's paramete
 from __future__ import annotations
 
 import contextlib
+import enum
 import html
 import itertools
 import json
@@ -131,6 +132,14 @@ def with_prelude(script: str, text: str) -> str:
 # -- the sweep ---------------------------------------------------------------------------------
 
 
+class _Forgotten(enum.Enum):
+    FORGOTTEN = "forgotten"
+
+
+FORGOTTEN = _Forgotten.FORGOTTEN
+"""What asking the facility for a task's job answers when it no longer knows the job."""
+
+
 @dataclass(frozen=True)
 class SweepTask:
     """One task of a sweep: its index, its parameters, its job (id and record) and state."""
@@ -140,6 +149,14 @@ class SweepTask:
     job_id: str | None
     state: JobState
     job: Job | None = None
+    forgotten: bool = False
+    """The facility no longer knows the task's job, nor how it ended (Slurm without accounting
+    forgets a job MinJobAge after its end): it has ended, its state UNKNOWN."""
+
+    @property
+    def ended(self) -> bool:
+        """Whether the task has ended (in a final state, or forgotten by the facility)."""
+        return self.forgotten or self.state.is_final
 
 
 def _indexes(text: str) -> list[int]:
@@ -189,7 +206,7 @@ class Sweep:
     @property
     def done(self) -> bool:
         """Whether every task has ended."""
-        return all(task.state.is_final for task in self._tasks)
+        return all(task.ended for task in self._tasks)
 
     def refresh(self) -> list[SweepTask]:
         """Look at the tasks again: one listing of the user's jobs for all of them."""
@@ -199,25 +216,39 @@ class Sweep:
         else:
             by_id = {job.id: job for job in listed}
             self._tasks = [
-                self._seen(task, by_id.get(task.job_id or "") or self._asked(task.job_id))
+                task
+                if task.ended
+                else self._seen(task, by_id.get(task.job_id or "") or self._asked(task.job_id))
                 for task in self._tasks
             ]
         return self.tasks
 
-    def _asked(self, job_id: str | None) -> Job | None:
-        """A job the listing left out (ended long ago): asked for on its own."""
+    def _asked(self, job_id: str | None) -> Job | _Forgotten | None:
+        """A job the listing left out (ended long ago): asked for on its own; `FORGOTTEN` when
+        the facility no longer knows it (a listing shows every job not ended: it has ended)."""
         if job_id is None:
             return None
         try:
             return self.hpc.job(job_id).refresh()
         except NotFound:
-            return None
+            return FORGOTTEN
 
     @staticmethod
-    def _seen(task: SweepTask, job: Job | None) -> SweepTask:
+    def _seen(task: SweepTask, job: Job | _Forgotten | None) -> SweepTask:
         if job is None:
             return task
+        if job is FORGOTTEN:
+            return SweepTask(task.index, task.params, task.job_id, JobState.UNKNOWN, None, True)
+        assert isinstance(job, Job)
         return SweepTask(task.index, task.params, job.id, job.state, job)
+
+    def _array_ended(self) -> bool:
+        """Whether the array has ended: as a whole, or forgotten by the facility."""
+        assert self.array is not None
+        try:
+            return self.array.refresh().state.is_final
+        except NotFound:
+            return True
 
     def _array_tasks(self, listed: list[Job]) -> list[SweepTask]:
         assert self.array is not None
@@ -230,16 +261,22 @@ class Sweep:
                 # A task of its own wins over the record of tasks still pending together.
                 if index not in found or "-" not in job.array_task_id:
                     found[index] = job
-        missing = [t for t in self._tasks if t.index not in found and not t.state.is_final]
-        if missing and self.array.refresh().state.is_final:
+        missing = [t for t in self._tasks if t.index not in found and not t.ended]
+        forgotten: set[int] = set()
+        if missing and self._array_ended():
             # Ended tasks the listing no longer shows: asked for one by one.
             for task in missing:
                 asked = self._asked(f"{array_id}_{task.index}")
-                if asked is not None:
+                if isinstance(asked, Job):
                     found[task.index] = asked
+                elif asked is FORGOTTEN:
+                    forgotten.add(task.index)
         tasks = []
         for task in self._tasks:
             seen = found.get(task.index)
+            if task.index in forgotten:
+                tasks.append(self._seen(task, FORGOTTEN))
+                continue
             if seen is None:
                 tasks.append(task)
                 continue
@@ -258,9 +295,9 @@ class Sweep:
     def wait(self, timeout: float | None = None, poll: float = 2.0) -> list[SweepTask]:
         """Wait until every task has ended; the tasks. A `TimeoutError` after `timeout` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not all(task.state.is_final for task in self.refresh()):
+        while not all(task.ended for task in self.refresh()):
             if deadline is not None and time.monotonic() > deadline:
-                waiting = sum(not task.state.is_final for task in self._tasks)
+                waiting = sum(not task.ended for task in self._tasks)
                 raise TimeoutError(f"{waiting} task(s) of the sweep still running or waiting.")
             time.sleep(poll)
         return self.tasks
@@ -272,7 +309,7 @@ class Sweep:
                 self.array.cancel()
         else:
             for task, job in zip(self._tasks, self.jobs, strict=True):
-                if not task.state.is_final:
+                if not task.ended:
                     try:
                         job.cancel()
                     except HPCError:  # ended meanwhile

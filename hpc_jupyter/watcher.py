@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .array_jobs import array_summaries
 from .errors import FacilityAuthError, HPCError
 from .models import Job, JobListing, Staleness
 from .payload import Payload
@@ -168,7 +169,11 @@ class _Watch:
         listed = [newer.pop(job.id, job) for job in jobs]
         return [*newer.values(), *listed]
 
-    def _publish_changes(self, jobs: list[Job], emit: Emit) -> None:
+    def _publish_changes(self, listed: list[Job], emit: Emit) -> None:
+        # An array is followed by its id `A` (what its submit answered) as the sum of its
+        # records: its events tell when the whole array has ended, whatever the facility lists.
+        arrays = self.arrays(listed)
+        jobs = [*(job for job in listed if job.id not in arrays), *arrays.values()]
         previous = self.states
         self.states = {job.id: job.state.value for job in jobs}
         if previous is None:
@@ -181,6 +186,12 @@ class _Watch:
             if before != job.state.value:
                 emit(_event(job, before))
 
+    def arrays(self, listed: list[Job]) -> dict[str, Job]:
+        """Each array in `listed` as the sum of its records, by its id; not an array changed
+        through us since the listing was asked for (what the change said is newer)."""
+        summed = array_summaries(listed)
+        return {array_id: job for array_id, job in summed.items() if array_id not in self.touched}
+
     @property
     def active(self) -> bool:
         return any(not job.state.is_final for job in self.jobs)
@@ -189,6 +200,17 @@ class _Watch:
 def _same(made_of: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
     """Whether an answer made of `made_of` is still the answer: the same lists, failure, times."""
     return all(a is b or a == b for a, b in zip(made_of, now, strict=True))
+
+
+def _listed(job_id: str, watch: _Watch) -> Job | None:
+    """Job `job_id` in the watch's listing, an array's id `A` as the sum of its records; None if
+    absent."""
+    job = next((job for job in watch.jobs if job.id == job_id), None)
+    if job is None or job.array_job_id != job.id:
+        return job
+    return watch.arrays([other for other in watch.jobs if other.array_job_id == job.id]).get(
+        job_id, job
+    )
 
 
 def _event(job: Job, previous: str | None) -> dict[str, Any]:
@@ -260,11 +282,17 @@ class JobWatcher:
         watch.asked_at = time.monotonic()
         self._wake.set()
         # Never from a stale listing: the facility's answer (or its error) is the truth.
-        if watch.fresh(self.interval(facility)):
-            for job in watch.jobs:
-                if job.id == job_id:
-                    return job
-        return await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        if watch.fresh(self.interval(facility)) and (found := _listed(job_id, watch)):
+            return found
+        job = await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        if job.array_job_id != job.id:
+            return job
+        # An array's id: Slurm answers one of its records (the pending rest, or the last task
+        # started), listed beside the others: the whole array is their sum. (The local facility
+        # answers the whole array itself, and lists no record `A`.)
+        with contextlib.suppress(HPCError):  # no listing: the facility's answer stands
+            await self.jobs(facility, system)
+        return (watch.failure is None and _listed(job_id, watch)) or job
 
     def changed(self, facility: str, system: str, job: Job) -> None:
         """A job changed through us (submit, cancel, hold...): publish it and list again soon."""

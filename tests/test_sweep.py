@@ -16,6 +16,7 @@ from hpc_jupyter.backends.directives import parse_sbatch_directives
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.models import JobState
 from hpc_jupyter.sweep import Sweep, SweepError, parameter_sets, prelude, with_prelude
+from tests.helpers import wait_until
 
 AWKWARD = [
     "two words",
@@ -197,3 +198,41 @@ async def test_the_sweep_widget_shows_each_tasks_parameters_and_state_as_they_ch
     assert final.count("COMPLETED") == 2 and "PENDING" not in final
     assert monitor.updates >= 2 and not monitor.live
     assert "COMPLETED" in sweep._repr_html_()
+
+
+@pytest.mark.parametrize("forget", [[1], [0, 1, 2]], ids=["a task", "the whole array"])
+async def test_a_task_the_facility_has_forgotten_has_ended_unknown_how(
+    kernel_env: Any, jp_root_dir: Path, hpc_app: Any, forget: list[int]
+) -> None:
+    # Given a sweep whose tasks have all ended before it looked at them
+    client, hpc = await _connect()
+    store = hpc_app.registry.get("local").jobs.store
+    with client:
+        sweep = await asyncio.to_thread(
+            hpc.sweep, "#!/bin/bash\necho $X > forgot-$X.txt\n", {"X": ["a", "b", "c"]}
+        )
+        assert sweep.array is not None
+        array_id = int(sweep.array.id)
+        assert await wait_until(
+            lambda: all(task.state == "COMPLETED" for task in store.tasks(array_id)), 30
+        )
+
+        # When the facility forgets some of them, as slurmctld without accounting forgets a
+        # job MinJobAge after its end (the local store's rows deleted)
+        with store._transaction() as db:
+            for index in forget:
+                db.execute(
+                    "DELETE FROM jobs WHERE array_job_id = ? AND array_task_id = ?",
+                    (array_id, index),
+                )
+
+        # Then waiting ends: a forgotten task has ended, its state UNKNOWN
+        tasks = await asyncio.to_thread(sweep.wait, 20, 0.2)
+        rows = await asyncio.to_thread(sweep.collect, "forgot-{X}.txt")
+
+    assert [task.forgotten for task in tasks] == [i in forget for i in range(3)]
+    assert all(task.ended for task in tasks) and sweep.done
+    states = [JobState.UNKNOWN if i in forget else JobState.COMPLETED for i in range(3)]
+    assert [task.state for task in tasks] == states
+    # and its results are still collected from its files
+    assert [row["value"] for row in rows] == ["a", "b", "c"]

@@ -220,6 +220,28 @@ async def test_a_listing_older_than_a_cancel_does_not_bring_the_job_back(
     ]
 
 
+async def test_a_listing_older_than_an_array_cancel_does_not_bring_the_array_back(
+    api: API, stale_listing: asyncio.Event, job_events: list[dict[str, Any]]
+) -> None:
+    # Given a running array, and a listing asked of the facility just before it is cancelled
+    array = await submit(api, "sleep 120\n", array="0-1")
+    assert await wait_until(
+        lambda: ("PENDING", "RUNNING") in transitions(job_events, array["id"]), timeout=15
+    ), job_events
+    stale_listing.clear()
+    await asyncio.wait_for(stale_listing.wait(), 5)
+    await api(*JOBS, array["id"], method="DELETE")
+
+    # Then the array stays CANCELLED for clients and in the events, however late listings come
+    await asyncio.sleep(1.5)
+    assert (await api(*JOBS, array["id"]))["state"] == "CANCELLED"
+    assert transitions(job_events, array["id"]) == [
+        (None, "PENDING"),
+        ("PENDING", "RUNNING"),
+        ("RUNNING", "CANCELLED"),
+    ]
+
+
 # -- a facility that fails: its error, or the last good listing marked stale ---------------------
 
 
@@ -426,3 +448,28 @@ async def test_a_listing_is_serialized_once_per_change(api: API, hpc_app: Any) -
     response = await api(*JOBS)
     assert response == json.loads(changed.body)
     assert response == (await watcher.jobs("local", SYSTEM)).to_dict()
+
+
+async def test_an_array_followed_by_its_id_ends_when_all_its_tasks_have(
+    api: API, job_events: list[dict[str, Any]]
+) -> None:
+    # Given an array submitted through the server: the answer is the array's id `A`, while
+    # listings show its tasks `A_i` (one of which fails)
+    array = await submit(api, 'sleep 1\n[ "$SLURM_ARRAY_TASK_ID" != 2 ]\n', array="0-2")
+    array_id = array["id"]
+    assert array["state"] == "PENDING"
+
+    # When its tasks run to their ends, nobody asking the server anything
+    def ended() -> bool:
+        return any(state == "FAILED" for _, state in transitions(job_events, array_id))
+
+    # Then the events for `A` follow the whole array to its end, as its worst task ended
+    assert await wait_until(ended, timeout=20), job_events
+    life = transitions(job_events, array_id)
+    assert life[0] == (None, "PENDING") and life[-1] == ("RUNNING", "FAILED"), life
+    assert [before for before, _ in life[1:]] == [after for _, after in life[:-1]], life
+    last = [e for e in job_events if e["job_id"] == array_id][-1]
+    assert last["exit_code"] == 1
+    # and each task's own life is published too
+    tasks = {e["job_id"] for e in job_events if e["state"] == "COMPLETED"}
+    assert {f"{array_id}_0", f"{array_id}_1"} <= tasks

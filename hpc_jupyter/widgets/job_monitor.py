@@ -25,6 +25,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..api import HPC, JobHandle, connect
+from ..array_jobs import array_summaries
 from ..display import stale_text
 from ..errors import NotFound, ValidationError
 from ..models import FINAL_STATES, Job, JobState
@@ -212,6 +213,11 @@ class JobMonitor:
         fresh = {job_key(job): job for job in listed}
         # A facility that could not be listed keeps the rows it had: its warning says why.
         fresh.update((key, job) for key, job in self.jobs.items() if key[0] in failed)
+        # An array this notebook submitted is followed by its id, as the sum of its tasks.
+        arrays = {job_key(job): job for job in array_summaries(listed).values()}
+        for key in self.jobs.keys() - fresh.keys():
+            if key in arrays and tracking.is_tracked(*key):
+                fresh[key] = arrays[key]
         changed = set(fresh) != set(self.jobs)
         for key, job in fresh.items():
             before = self.jobs.get(key)

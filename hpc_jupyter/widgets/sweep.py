@@ -29,6 +29,7 @@ _COLOURS = {
     JobState.RUNNING: "#1a73e8",
     JobState.COMPLETED: "#188038",
     JobState.CANCELLED: "#b06000",
+    JobState.UNKNOWN: "#888",
 }
 _FAILED = "#c5221f"
 
@@ -42,7 +43,7 @@ def tasks_html(tasks: list[SweepTask]) -> str:
         colour = _COLOURS.get(task.state, _FAILED)
         cells = [str(task.index), *(task.params[name] for name in names), task.job_id or "—"]
         row = "".join(f"<td>{html.escape(cell)}</td>" for cell in cells)
-        state = html.escape(task.state.value)
+        state = html.escape(task.state.value + (" (ended; forgotten)" if task.forgotten else ""))
         rows.append(f'<tr>{row}<td style="color:{colour}">{state}</td></tr>')
     return f'<table class="hpc-sweep"><tr>{head}</tr>{"".join(rows)}</table>'
 
@@ -88,7 +89,7 @@ class SweepMonitor:
             return [task.state for task in tasks] != before
 
     def _show(self, tasks: list[SweepTask]) -> None:
-        done = all(task.state.is_final for task in tasks)
+        done = all(task.ended for task in tasks)
         told = summary(tasks)
         self.heading.value = f"<b>Sweep of {len(tasks)} tasks</b>: {html.escape(told)}" + (
             " — all ended" if done else ""

@@ -180,10 +180,15 @@ export class JobTracker {
     return { facility, system, id, name: jobName, state, exitCode };
   }
 
-  /** Feed a whole listing of one facility and system; return the transitions. */
+  /**
+   * Feed a whole listing of one facility and system; return the transitions. An array is
+   * followed by its id (what its submit answered) as the sum of its records (`arrayJobs`).
+   */
   updateAll(jobs: readonly HPC.IJob[]): ITransition[] {
     const transitions: ITransition[] = [];
-    for (const job of jobs) {
+    const arrays = arrayJobs(jobs);
+    const ids = new Set(arrays.map(array => array.id));
+    for (const job of [...jobs.filter(job => !ids.has(job.id)), ...arrays]) {
       const change = this.update(
         job.facility,
         job.system,
@@ -337,4 +342,48 @@ export function listingStatus(
     level: 'info',
     text: trans.__('Updated %1', clock(listing.updated))
   };
+}
+
+/**
+ * Each job array in a listing as one job with the array's id `A`: running while any of its
+ * records runs, pending while any waits, else ended as its tasks did (completed only if all
+ * did, else the first other way one ended, in task order), as the server's `array_jobs`.
+ */
+export function arrayJobs(jobs: readonly HPC.IJob[]): HPC.IJob[] {
+  const arrays = new Map<string, HPC.IJob[]>();
+  for (const job of jobs) {
+    if (job.array_job_id) {
+      const records = arrays.get(job.array_job_id) ?? [];
+      records.push(job);
+      arrays.set(job.array_job_id, records);
+    }
+  }
+  const order = (job: HPC.IJob): number => {
+    const task = Number(job.array_task_id ?? '');
+    return Number.isInteger(task) && job.array_task_id !== '' ? task : -1;
+  };
+  return [...arrays.entries()].map(([id, unordered]) => {
+    const records = [...unordered].sort((a, b) => order(a) - order(b));
+    const states = records.map(job => job.state);
+    let state: HPC.JobState;
+    if (states.includes('RUNNING')) {
+      state = 'RUNNING';
+    } else if (states.some(s => !isFinal(s))) {
+      state = states.includes('PENDING')
+        ? 'PENDING'
+        : (states.find(s => !isFinal(s)) as HPC.JobState);
+    } else {
+      state = states.find(s => s !== 'COMPLETED') ?? 'COMPLETED';
+    }
+    const code = records.find(job => job.exit_code)?.exit_code ?? 0;
+    return {
+      ...records[0],
+      id,
+      state,
+      raw_state: state,
+      exit_code: isFinal(state) ? code : null,
+      array_job_id: id,
+      array_task_id: null
+    };
+  });
 }

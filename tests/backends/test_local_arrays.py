@@ -11,6 +11,7 @@ import pytest
 from hpc_jupyter.backends.arrays import parse_array
 from hpc_jupyter.backends.local.jobs import HELD, LocalJobs
 from hpc_jupyter.backends.local.paths import RootedPaths
+from hpc_jupyter.backends.local.store import JobStore
 from hpc_jupyter.errors import Conflict, ValidationError
 from hpc_jupyter.models import Capability, Job, JobRequest, JobState
 
@@ -283,3 +284,58 @@ def test_two_servers_sharing_the_store_keep_an_arrays_throttle_together(tmp_path
             await second.close()
 
     asyncio.run(scenario())
+
+
+def test_a_large_array_counts_as_one_entry_against_the_listing_cap(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = _local(tmp_path)
+        try:
+            # Given a job, then an array of 1,000 tasks (the listing's cap), both pending
+            old = await jobs.submit("localhost", JobRequest(script="true\n", name="old"))
+            array = await jobs.submit("localhost", JobRequest(script="true\n", array="0-999"))
+
+            # When the jobs are listed
+            listed = await jobs.list_jobs("localhost")
+
+            # Then the array is listed whole, and the older job still is
+            ids = [job.id for job in listed]
+            assert len(ids) == 1001 and old.id in ids, len(ids)
+            assert ids[:2] == [f"{array.id}_999", f"{array.id}_998"]
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_listing_stops_at_whole_entries_once_it_has_enough_records(tmp_path: Path) -> None:
+    # Given, oldest first: a job, an array of 3 tasks, a job, an array of 2 tasks, a job
+    store = JobStore(tmp_path / "jobs.sqlite", str(tmp_path))
+    common = {
+        "name": "n",
+        "state": "PENDING",
+        "user": "u",
+        "workdir": str(tmp_path),
+        "stdout": "o",
+        "stderr": "o",
+        "submit_time": 0.0,
+    }
+    try:
+        first = store.insert(lambda _: {}, **common).id
+        store.insert_array(lambda _: {}, [{"array_task_id": i} for i in range(3)], **common)
+        store.insert(lambda _: {}, **common)
+        store.insert_array(lambda _: {}, [{"array_task_id": i} for i in range(2)], **common)
+        store.insert(lambda _: {}, **common)
+
+        def entries(**caps: int) -> list[int]:
+            return sorted(record.id for record in store.listing(**caps))
+
+        every = list(range(first, first + 8))
+        # Then entries count arrays as one, and are never cut inside an array
+        assert entries() == every
+        assert entries(entries=4) == every[1:]
+        assert entries(entries=2) == every[5:]
+        assert entries(rows=3) == every[5:]  # the third newest record is in the newer array
+        assert entries(rows=5) == every[1:]  # ... the fifth in the older one: listed whole
+        assert entries(rows=8) == every
+    finally:
+        store.close()

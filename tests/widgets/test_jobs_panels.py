@@ -196,3 +196,30 @@ async def test_partition_choices_come_from_the_facility(hpc: HPC) -> None:
     form = await run(SubmitForm, hpc=hpc)
 
     assert list(form.partition.options) == ["local"]
+
+
+async def test_an_array_tracked_by_its_id_ends_with_its_last_task(hpc: HPC) -> None:
+    # Given a monitor following an array this notebook submitted: the submit answers its id
+    # `A`, while listings show only its tasks `A_i`
+    monitor = await run(JobMonitor, "local", hpc=hpc, interval=0.2, max_interval=1.0)
+    try:
+        array = await run(hpc.submit, "#!/bin/bash\nsleep 1\n", name="pair", array="0-1")
+        await run(monitor.track, array, False)
+
+        # When both tasks have run
+        def announced() -> bool:
+            return any(
+                note.startswith(f"Job {array.id} (pair)")
+                and note.endswith("→ COMPLETED, exit code 0")
+                for note in monitor.notifications
+            )
+
+        # Then the array's own row ends COMPLETED and is announced, not left pending forever
+        assert await wait_until(announced, 30), (monitor.notifications, _states(monitor))
+        assert await wait_until(
+            lambda: array.id not in _states(monitor) or _states(monitor)[array.id] == "COMPLETED", 5
+        )
+        assert _states(monitor).get(f"{array.id}_1") == "COMPLETED"
+        assert monitor.status.errors == []
+    finally:
+        await run(monitor.close)

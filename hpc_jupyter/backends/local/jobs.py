@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ...array_jobs import array_state
 from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
 from ...inputs import shown
 from ...models import (
@@ -237,7 +238,7 @@ class LocalJobs(JobBackend):
             ) from None
 
     async def list_jobs(self, system: str) -> list[Job]:
-        return [self._job(record) for record in self.store.select()]
+        return [self._job(record) for record in self.store.listing()]
 
     async def get_job(self, system: str, job_id: str) -> Job:
         record = self._resolve(job_id)
@@ -673,15 +674,7 @@ class LocalJobs(JobBackend):
         while any waits, else ended as its tasks did (completed only if every one did)."""
         jobs = [self._job(task) for task in tasks]
         first = jobs[0]
-        states = {job.state for job in jobs}
-        if JobState.RUNNING in states:
-            state = JobState.RUNNING
-        elif JobState.PENDING in states:
-            state = JobState.PENDING
-        elif states == {JobState.COMPLETED}:
-            state = JobState.COMPLETED
-        else:  # the first way a task did not complete, in task order
-            state = next(job.state for job in jobs if job.state is not JobState.COMPLETED)
+        state = array_state(job.state for job in jobs)
         ends = [job.end_time for job in jobs if job.end_time is not None]
         starts = [job.start_time for job in jobs if job.start_time is not None]
         codes = [job.exit_code for job in jobs if job.exit_code]

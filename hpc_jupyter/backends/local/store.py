@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 _INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
 """Every follower's look (running jobs, pending jobs, the count of running ones) is by state."""
 PENDING, RUNNING = "PENDING", "RUNNING"
+LISTED = 1000
+"""Entries a listing shows, newest first: a job, or a job array with all its tasks."""
+LISTED_ROWS = 10_000
+"""Records (jobs and tasks) after which a listing shows no older entry."""
 
 
 @dataclass
@@ -323,6 +327,26 @@ class JobStore:
         query += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         return [_record(row) for row in self._db.execute(query, params)]
+
+    def listing(self, entries: int = LISTED, rows: int = LISTED_ROWS) -> list[JobRecord]:
+        """The newest `entries` jobs, newest first, an array counting as one and listed whole;
+        no older entry once `rows` records are listed (the entry reaching it is still whole).
+
+        An array's tasks are inserted in one transaction after its first (whose id is the
+        array's): every row from the oldest entry's first row on is one of the newest entries.
+        """
+        by_entries = self._db.execute(
+            "SELECT id FROM jobs WHERE array_job_id IS NULL OR array_job_id = id"
+            " ORDER BY id DESC LIMIT 1 OFFSET ?",
+            (entries - 1,),
+        ).fetchone()
+        by_rows = self._db.execute(
+            "SELECT COALESCE(array_job_id, id) FROM jobs ORDER BY id DESC LIMIT 1 OFFSET ?",
+            (rows - 1,),
+        ).fetchone()
+        oldest = max(by_entries[0] if by_entries else 0, by_rows[0] if by_rows else 0)
+        query = f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id >= ?"  # noqa: S608
+        return [_record(row) for row in self._db.execute(query + " ORDER BY id DESC", (oldest,))]
 
     def close(self) -> None:
         """Close the database."""

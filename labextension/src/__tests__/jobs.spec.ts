@@ -103,6 +103,38 @@ describe('JobTracker', () => {
     expect(restored.isTracked('local', 'localhost', '2')).toBe(true);
   });
 
+  it('follows an array by its id to the end of its last task', () => {
+    // Given an array tracked by its id, as its submit answered it
+    const tracker = new JobTracker();
+    tracker.track(
+      job('7', 'PENDING', { array_job_id: '7', array_task_id: '0-1' })
+    );
+    const task = (
+      index: string,
+      state: HPC.JobState,
+      code: number | null = null
+    ) =>
+      job(`7_${index}`, state, {
+        array_job_id: '7',
+        array_task_id: index,
+        exit_code: code
+      });
+    // When listings show only its tasks
+    expect(
+      tracker.updateAll([task('0', 'RUNNING'), task('1', 'PENDING')])
+    ).toEqual([expect.objectContaining({ id: '7', state: 'RUNNING' })]);
+    expect(
+      tracker.updateAll([task('0', 'COMPLETED', 0), task('1', 'RUNNING')])
+    ).toEqual([]);
+    // Then it ends with its last task, as the first task that did not complete
+    expect(
+      tracker.updateAll([task('0', 'FAILED', 2), task('1', 'COMPLETED', 0)])
+    ).toEqual([
+      expect.objectContaining({ id: '7', state: 'FAILED', exitCode: 2 })
+    ]);
+    expect(tracker.size).toBe(0);
+  });
+
   it('restores nothing from garbage', () => {
     const tracker = new JobTracker();
     tracker.restore(null);

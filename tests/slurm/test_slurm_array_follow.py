@@ -1,0 +1,50 @@
+"""An array followed by its id on real Slurm (both kinds): it ends when all its tasks have."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import wait_until
+from tests.slurm_fixtures import Cluster, slurm_cli_facility, slurmrestd_facility
+
+# The last task Slurm starts takes the array's own record `A`: it ends first here, while
+# task 0 (which got an id of its own) still runs.
+SCRIPT = (
+    "#!/bin/bash\n#SBATCH --job-name=follow\n#SBATCH --output=/dev/null\n"
+    "sleep $(( (2 - SLURM_ARRAY_TASK_ID) * 4 ))\n"
+)
+
+
+@pytest.fixture
+def hpc_facilities(slurm_release: Cluster) -> dict[str, Any]:
+    return {
+        "slurmrestd": slurmrestd_facility(slurm_release),
+        "slurm-cli": slurm_cli_facility(slurm_release),
+    }
+
+
+@pytest.mark.parametrize("kind", ["slurmrestd", "slurm-cli"])
+async def test_an_array_followed_by_its_id_ends_when_all_its_tasks_have(
+    api: Any, job_events: list[dict[str, Any]], slurm_release: Cluster, kind: str
+) -> None:
+    # Given an array submitted through the server, answered by its id `A`
+    array = await api(
+        "facilities", kind, "jobs", method="POST", body={"script": SCRIPT, "array": "0-2"}
+    )
+    array_id = array["id"]
+
+    # When the events for `A` say it has ended
+    def ended() -> bool:
+        return any(e["job_id"] == array_id and e["state"] == "COMPLETED" for e in job_events)
+
+    assert await wait_until(ended, timeout=90), [e for e in job_events if e["job_id"] == array_id]
+
+    # Then every record of the array has ended too (none still running), and the job `A`
+    # answers the whole array as ended
+    listed = (await api("facilities", kind, "jobs"))["jobs"]
+    records = [job for job in listed if job["array_job_id"] == array_id]
+    assert len(records) == 3 and {job["state"] for job in records} == {"COMPLETED"}, records
+    whole = await api("facilities", kind, "jobs", array_id)
+    assert (whole["id"], whole["state"], whole["array_job_id"]) == (array_id, "COMPLETED", array_id)
