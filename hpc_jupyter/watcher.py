@@ -28,6 +28,7 @@ from typing import Any
 from .errors import FacilityAuthError, HPCError
 from .models import Job, JobListing, Staleness
 from .payload import Payload
+from .records import SubmissionRecords
 from .registry import FacilityRegistry
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,16 @@ Emit = Callable[[dict[str, Any]], None]
 class _Watch:
     """The jobs of one facility system: the last listing and the request in flight."""
 
-    def __init__(self, registry: FacilityRegistry, facility: str, system: str) -> None:
+    def __init__(
+        self,
+        registry: FacilityRegistry,
+        facility: str,
+        system: str,
+        records: SubmissionRecords | None = None,
+    ) -> None:
         self.registry = registry
+        self.records = records
+        """Where each job's `origin` comes from: read once per listing, not once per reader."""
         self.facility = facility
         self.system = system
         self.jobs: list[Job] = []
@@ -98,6 +107,8 @@ class _Watch:
             )
             self._failed(failure, logged=True)
             raise failure from None
+        if self.records is not None:
+            listed = self.records.with_origins(self.facility, self.system, listed)
         jobs = self._with_newer(listed, asked)
         self._publish_changes(jobs, emit)
         if self.failure is not None:
@@ -200,6 +211,7 @@ def _event(job: Job, previous: str | None) -> dict[str, Any]:
         "state": job.state.value,
         "previous_state": previous,
         "exit_code": job.exit_code,
+        "origin": None if job.origin is None else job.origin.to_dict(),
     }
 
 
@@ -212,8 +224,10 @@ class JobWatcher:
         emit: Emit,
         intervals: dict[str, float],
         idle_after: float = 300.0,
+        records: SubmissionRecords | None = None,
     ) -> None:
         self.registry = registry
+        self.records = records
         self.emit = emit
         self.intervals = intervals
         self.idle_after = idle_after
@@ -224,7 +238,7 @@ class JobWatcher:
     def _watch(self, facility: str, system: str) -> _Watch:
         key = (facility, system)
         if key not in self._watches:
-            self._watches[key] = _Watch(self.registry, facility, system)
+            self._watches[key] = _Watch(self.registry, facility, system, self.records)
         return self._watches[key]
 
     def interval(self, facility: str) -> float:
@@ -264,7 +278,10 @@ class JobWatcher:
             for job in watch.jobs:
                 if job.id == job_id:
                     return job
-        return await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        job = await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        if self.records is None:
+            return job
+        return self.records.with_origins(facility, system, [job])[0]
 
     def changed(self, facility: str, system: str, job: Job) -> None:
         """A job changed through us (submit, cancel, hold...): publish it and list again soon."""
