@@ -138,7 +138,10 @@ class JobService:
             recorded = self.records.get(facility, resolved, job_id)
             if recorded is not None:
                 return recorded
-        script = await backend.batch_script(resolved, job_id)
+        try:
+            script = await backend.batch_script(resolved, job_id)
+        except NotFound:  # the facility knows no such job: neither does anyone here
+            script = None
         if script is None or not script.strip():
             raise NotFound(f"There is no record of how job {job_id} was submitted.")
         return Submission(facility, resolved, job_id, JobRequest(script=script), recorded=False)

@@ -636,7 +636,7 @@ export interface paths {
     };
     /**
      * How a job was submitted
-     * @description The server's record of the job's submission (its script, options and `origin`), kept 90 days (the newest 10,000 per facility). For a job submitted elsewhere, the facility's own copy of its script where the facility keeps one (`recorded: false`; slurm-cli while slurmctld knows the job); else 404.
+     * @description The server's record of the job's submission (its script, options and `origin`), kept 90 days (the newest 10,000 per facility). For a job submitted elsewhere, the facility's own copy of its script where the facility keeps one (`recorded: false`: slurm-cli while slurmctld knows the job, slurmrestd from accounting that stores scripts, FirecREST v2 from the job's metadata); else 404.
      */
     get: operations['getJobSubmission'];
     put?: never;

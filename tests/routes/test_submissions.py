@@ -52,7 +52,8 @@ async def test_a_submission_is_recorded_once_and_its_origin_shown_everywhere(
     assert submission["request"]["origin"] == ORIGIN
     assert "partition" not in submission["request"]  # left out, not null
     assert recorded_rows(hpc_data_dir) == 2  # the repeat recorded nothing new
-    assert any(e["job_id"] == first["id"] for e in job_events)
+    events = [e for e in job_events if e["job_id"] == first["id"]]
+    assert events and all(e["origin"] == ORIGIN for e in events)  # events tell it too
 
 
 async def test_an_absolute_notebook_path_is_answered_relative_to_the_root(

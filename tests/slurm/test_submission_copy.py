@@ -1,10 +1,13 @@
 """A job submitted with sbatch, not through the server: its submission is Slurm's copy of the
-script (slurm-cli, `scontrol write batch_script`), on real Slurm 22.05."""
+script, slurm-cli's `scontrol write batch_script` on real Slurm 22.05 (while slurmctld knows the
+job). test_submission_copy_rest.py checks slurmrestd's on 24.11."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import subprocess
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,8 +18,9 @@ from tests.helpers import expect_error
 from tests.slurm_fixtures import Cluster, slurm_cli_facility
 
 API = Callable[..., Awaitable[Any]]
-JOBS = ("facilities", "cli", "jobs")
-SCRIPT = "#!/bin/bash\n#SBATCH --job-name=elsewhere\necho 'submitted without the server'\n"
+SCRIPT = (
+    "#!/bin/bash\n#SBATCH --job-name=elsewhere\necho 'submitted without the server'\nsleep 60\n"
+)
 
 
 @pytest.fixture
@@ -24,22 +28,33 @@ def hpc_facilities(slurm_cluster: Cluster) -> dict[str, Any]:
     return {"cli": slurm_cli_facility(slurm_cluster)}
 
 
-async def test_a_job_submitted_elsewhere_has_slurms_copy_of_its_script(
-    api: API, slurm_cluster: Cluster
-) -> None:
-    # Given a job the user submitted with sbatch (held, so slurmctld keeps it)
-    path = slurm_cluster.home / "provenance-elsewhere.sh"
+async def submission_of(api: API, jobs: tuple[str, ...], job_id: str) -> Any:
+    """The job's submission, once the facility has it (accounting takes a moment)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return await api(*jobs, job_id, "submission")
+        except HTTPClientError as err:
+            if err.code != 404 or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.5)
+
+
+async def elsewhere_has_slurms_copy(api: API, cluster: Cluster, jobs: tuple[str, ...]) -> None:
+    """A job submitted with sbatch answers Slurm's copy of its script."""
+    # Given a job the user submitted with sbatch, not through the server
+    path = cluster.home / "provenance-elsewhere.sh"
     path.write_text(SCRIPT)
     path.chmod(0o644)
-    job_id = slurm_cluster.run_as(slurm_cluster.user, "sbatch", "--parsable", "--hold", str(path))
+    job_id = cluster.run_as(cluster.user, "sbatch", "--parsable", str(path))
     try:
         # When its submission is asked for
-        submission = await api(*JOBS, job_id, "submission")
-        listed = {job["id"]: job for job in (await api(*JOBS))["jobs"]}
-        unknown = await expect_error(api(*JOBS, "99999999", "submission"), 404)
+        submission = await submission_of(api, jobs, job_id)
+        listed = {job["id"]: job for job in (await api(*jobs))["jobs"]}
+        unknown = await expect_error(api(*jobs, "99999999", "submission"), 404)
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):
-            slurm_cluster.run_as(slurm_cluster.user, "scancel", job_id)
+            cluster.run_as(cluster.user, "scancel", job_id)
 
     # Then it is the facility's copy, not a record, and the job has no origin
     assert submission["recorded"] is False
@@ -54,17 +69,29 @@ async def test_a_job_submitted_elsewhere_has_slurms_copy_of_its_script(
     assert unknown["message"] == "There is no record of how job 99999999 was submitted."
 
 
-async def test_a_job_submitted_through_the_server_has_its_record(api: API) -> None:
+async def through_the_server_has_its_record(api: API, jobs: tuple[str, ...]) -> None:
+    """A job submitted through the server answers its record, with its origin."""
     origin = {"via": "api", "notebook": "slurm.ipynb", "cell": "c9", "resubmit_of": None}
     job = await api(
-        *JOBS, method="POST", body={"script": SCRIPT, "origin": origin, "time_limit": 60}
+        *jobs, method="POST", body={"script": SCRIPT, "origin": origin, "time_limit": 60}
     )
     try:
-        submission = await api(*JOBS, job["id"], "submission")
+        submission = await api(*jobs, job["id"], "submission")
+        listed = {job["id"]: job for job in (await api(*jobs))["jobs"]}
     finally:
         with contextlib.suppress(HTTPClientError):  # it may have ended already
-            await api(*JOBS, job["id"], method="DELETE")
+            await api(*jobs, job["id"], method="DELETE")
 
-    assert job["origin"] == origin
+    assert job["origin"] == listed[job["id"]]["origin"] == origin
     assert submission["recorded"] is True
     assert submission["request"]["origin"] == origin
+
+
+async def test_a_job_submitted_elsewhere_has_slurms_copy_of_its_script(
+    api: API, slurm_cluster: Cluster
+) -> None:
+    await elsewhere_has_slurms_copy(api, slurm_cluster, ("facilities", "cli", "jobs"))
+
+
+async def test_a_job_submitted_through_the_server_has_its_record(api: API) -> None:
+    await through_the_server_has_its_record(api, ("facilities", "cli", "jobs"))
