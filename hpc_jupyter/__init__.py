@@ -8,8 +8,9 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .api import HPC
+    from .sweep import Sweep
 
-__all__ = ["__version__", "connect", "load_ipython_extension"]
+__all__ = ["Sweep", "__version__", "connect", "load_ipython_extension"]
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
@@ -40,3 +41,12 @@ def connect(facility: str | None = None) -> HPC:
     from .api import connect as _connect
 
     return _connect(facility)
+
+
+def __getattr__(name: str) -> Any:
+    # `hpc.sweep(...)` (HPC.sweep) makes a sweep; the module hpc_jupyter.sweep holds its class.
+    if name == "Sweep":  # imported when asked for: a kernel importing the package stays light
+        from .sweep import Sweep
+
+        return Sweep
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

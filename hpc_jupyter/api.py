@@ -49,6 +49,8 @@ from .timefmt import parse_time_limit
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .sweep import Sweep
+
 __all__ = [
     "HPC",
     "Check",
@@ -778,6 +780,22 @@ class HPC:
             retry=True,
         )
         return self._handle(data)
+
+    def sweep(
+        self,
+        script: str,
+        params: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
+        max_running: int | None = None,
+        **options: Unpack[SubmitOptions],
+    ) -> Sweep:
+        """Run `script` once per set of `params`: a dict of lists (their grid) or a list of
+        dicts. Each task finds its parameters as environment variables; where the facility runs
+        job arrays the sweep is one array job (at most `max_running` tasks at once), elsewhere
+        one job per task. Other options as for `submit`. See `hpc_jupyter.sweep.Sweep`.
+        """
+        from .sweep import submit_sweep
+
+        return submit_sweep(self, script, params, max_running, **options)
 
     def submit_file(
         self, path: LocalPath, *, _via: str = "api", **options: Unpack[SubmitOptions]

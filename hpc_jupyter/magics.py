@@ -295,6 +295,7 @@ class HPCMagics(Magics):
     @_argument("--name", "-J", default=None, help="The job's name.")
     @_argument("--partition", "-p", default=None, help="The partition (queue).")
     @_argument("--nodes", "-N", type=int, default=None, help="How many nodes.")
+    @_argument("--array", "-a", default=None, help="A job array's task indexes: 0-9, 1,3, 0-99%%8.")
     @_argument("--time", "-t", default=None, help="Time limit: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S.")
     @_argument("--account", "-A", default=None, help="The account to charge.")
     @_argument("--workdir", "-D", default=None, help="The job's working directory.")
@@ -313,6 +314,7 @@ class HPCMagics(Magics):
             name=args.name,
             partition=args.partition,
             nodes=args.nodes,
+            array=args.array,
             time_limit=None if args.time is None else parse_time_limit(args.time),
             account=args.account,
             workdir=args.workdir,

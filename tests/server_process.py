@@ -6,8 +6,10 @@ whole output kept in a log; stopped gracefully (or killed like a crash) and alwa
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -35,12 +37,27 @@ ONLY_HPC = {
 """`extensions=` for a server with hpc-jupyter alone: less to start on CI's two cores."""
 
 
+PORTS_PER_PROCESS = 2500
+FIRST_PORT = 20000
+"""Test processes side by side (pytest -n, `gwN`) each take ports from a range of their own,
+below Linux's ephemeral ports (32768-60999) where a bind to port 0 lands: a port one picks is
+never the one another picked a moment before, as two binds to port 0 can be."""
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_NEXT = itertools.count(random.randrange(PORTS_PER_PROCESS))
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port nothing listens on now, from this test process's own range."""
+    base = FIRST_PORT + (_WORKER % 4) * PORTS_PER_PROCESS
+    for _ in range(PORTS_PER_PROCESS):
+        port = base + next(_NEXT) % PORTS_PER_PROCESS
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port from {base} to {base + PORTS_PER_PROCESS - 1}")
 
 
 class ServerProcess:

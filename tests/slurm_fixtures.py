@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -115,20 +115,40 @@ def _check_can_run() -> None:
         pytest.skip("HPC_JUPYTER_SKIP_SLURM is set")
 
 
+LOCK_WAIT = 200.0
+"""Seconds a test run waits for another to finish with a cluster (within pytest's timeout)."""
+
+
 def _started(script: Path, *args: str) -> Iterator[None]:
     """Start (or reuse) a cluster with its script; stop it afterwards only if this started it.
 
     Test runs on one machine (two clones, or a check next to CI) take turns on each cluster: a
     job of one would hold the CPUs another's job waits for, and a reservation of one would keep
     another's jobs pending. The turn is a lock held from start to stop; it ends with the process.
+    A run that waits for it longer than LOCK_WAIT fails, naming the run that holds it.
     """
-    lock_path = Path(tempfile.gettempdir()) / f"hpc-jupyter-{'-'.join([script.name, *args])}.lock"
-    with open(lock_path, "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for another test run to finish with {lock_path.stem}", file=sys.stderr)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    name = "-".join([script.name, *args])
+    lock_path = Path(tempfile.gettempdir()) / f"hpc-jupyter-{name}.lock"
+    with open(lock_path, "a+") as lock:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    lock.seek(0)
+                    holder = lock.read().strip() or "another process"
+                    pytest.fail(
+                        f"the {name} cluster is in use by another test run ({holder}) "
+                        f"after {LOCK_WAIT:.0f} s: run one at a time",
+                        pytrace=False,
+                    )
+                time.sleep(1)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}, {os.getcwd()}, since {time.strftime('%H:%M:%S')}")
+        lock.flush()
         yield from _started_here(script, *args)
 
 
@@ -199,10 +219,20 @@ CLUSTER_FIXTURES = {"slurm_cluster": "22.05", "slurm_2411": "24.11", "slurm_2605
 
 
 def release_of(item: pytest.Item) -> str | None:
-    """The Slurm release a collected test runs on, if it needs a cluster at all."""
+    """The Slurm release a collected test runs on, if it needs a cluster at all.
+
+    A test names its cluster by a fixture it asks for, or by a parameter: `slurm_release`, or
+    a release a module's own fixture takes to `request.getfixturevalue` (its id shows it).
+    """
     callspec = getattr(item, "callspec", None)
-    if callspec is not None and "slurm_release" in callspec.params:
-        return str(callspec.params["slurm_release"])
+    if callspec is not None:
+        for value in callspec.params.values():
+            for one in value if isinstance(value, tuple) else (value,):
+                if isinstance(one, str) and one in RELEASES:
+                    return one
+        named = re.search(r"(?<![\d.])(\d\d\.\d\d)(?![\d.])", callspec.id)
+        if named and named.group(1) in RELEASES:
+            return named.group(1)
     for name in getattr(item, "fixturenames", ()):
         if name in CLUSTER_FIXTURES:
             return CLUSTER_FIXTURES[name]

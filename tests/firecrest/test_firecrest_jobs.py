@@ -143,3 +143,21 @@ async def test_partitions_of_an_unknown_system_are_not_found(api: API) -> None:
         api("facilities", "alps", "partitions", params={"system": "mars"}), 404
     )
     assert "mars" in body["message"]
+
+
+@ON_BOTH
+async def test_an_array_reaches_sbatch_as_a_directive_after_the_scripts_own(
+    api: API, double: FakeFirecrest
+) -> None:
+    # Given a FirecREST facility (v2 or v1), which declares arrays
+    described = await api("facilities", "alps")
+    script = "#!/bin/bash -l\n#SBATCH --array=0-99\necho $SLURM_ARRAY_TASK_ID\n"
+
+    # When a script is submitted as an array of four, two at a time
+    job = await api(*JOBS, method="POST", body={"script": script, "array": "0-3%2"})
+
+    # Then the script FirecREST got asks for it last in its directives, where sbatch reads it
+    sent = double.jobs[job["id"]].script
+    assert "jobs.arrays" in described["capabilities"]
+    assert sent.startswith("#!/bin/bash -l\n#SBATCH --array=0-99\n#SBATCH --array=0-3%2\n")
+    assert sent.endswith("echo $SLURM_ARRAY_TASK_ID\n")

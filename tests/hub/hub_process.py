@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from typing import Any
 
 import httpx
 import psutil
+
+from tests.server_process import free_port
 
 CHP_VERSION = "5"
 CHP_DIR = Path(__file__).parent / "node_modules-dir"
@@ -127,13 +128,6 @@ SINGLE_USER_CONFIG = {
     },
 }
 """The configuration of spawned servers: a facility whose token comes from the Hub."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def install_chp() -> Path:

@@ -38,6 +38,10 @@ BAD_SUBMISSIONS = [
     pytest.param({"stdout": "a" * 300}, "", 400, "too long", id="stdout name over 255 bytes"),
     pytest.param({"stdout": "a/" * 2100}, "", 400, "too long", id="stdout over 4096 bytes"),
     pytest.param({"stdout": "."}, "", 400, "directory", id="stdout is a directory"),
+    pytest.param({"array": "0-1000"}, "", 400, "more than 1000 tasks", id="array of 1001"),
+    pytest.param({"array": "1-x"}, "", 400, "task indexes", id="array not indexes"),
+    pytest.param({"array": "9-1"}, "", 400, "a range goes up", id="array backwards"),
+    pytest.param({}, "#SBATCH --array=0-5000\n", 400, "1000 tasks", id="--array of 5001"),
 ]
 
 

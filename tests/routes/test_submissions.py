@@ -104,3 +104,16 @@ async def test_two_servers_share_the_records(api: Any, second_server: ServerProc
     assert their_listing[ours["id"]]["origin"] == ORIGIN
     assert our_view["request"]["origin"]["via"] == "panel"
     assert their_view["request"]["origin"] == ORIGIN
+
+
+async def test_an_arrays_tasks_carry_its_origin(api: Any) -> None:
+    job = await submit(api, SCRIPT, array="0-2", origin=ORIGIN)
+
+    tasks = [
+        listed
+        for listed in (await api(*JOBS))["jobs"]
+        if listed.get("array_job_id") == job["id"] or listed["id"] == job["id"]
+    ]
+
+    assert len(tasks) >= 3
+    assert all(task["origin"] == ORIGIN for task in tasks), tasks

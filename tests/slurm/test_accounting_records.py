@@ -71,3 +71,5 @@ def test_usage_of_shares_joins_the_limit_of_its_association() -> None:
     p, q = found
     assert (p.account, p.unit, p.allocated, p.used, p.remaining) == ("p", "cpu_hours", 10, 2, 8)
     assert (p.scope, p.default, q.account, q.unit, q.default) == ("project", True, "q", None, False)
+    # an account without a limit is listed by name, as the slurm-cli kind lists it
+    assert (q.scope, q.note) == ("project", "no GrpTRESMins limit in time on this account")

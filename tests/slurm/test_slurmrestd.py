@@ -140,6 +140,33 @@ async def test_an_array_job_appears_as_its_tasks(
         assert out["data"] == f"task {task['array_task_id']}\n"
 
 
+async def test_the_request_array_overrides_the_scripts_and_the_kind_declares_arrays(
+    api: API, facility: str, jobs: tuple[str, ...]
+) -> None:
+    # Given a script asking for tasks 5-9, and a request asking for tasks 0-1
+    script = (
+        "#!/bin/bash\n#SBATCH --array=5-9\n#SBATCH --output=req-%A_%a.out\n"
+        "echo task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_TASK_COUNT\n"
+    )
+    described = await api("facilities", facility)
+    job = await api(*jobs, method="POST", body={"script": script, "array": "0-1"})
+
+    # Then the request's tasks run, and only they
+    deadline = time.monotonic() + 60
+    while True:
+        listing = await api(*jobs)
+        seen = [j for j in listing["jobs"] if j["array_job_id"] == job["id"]]
+        if len(seen) == 2 and all(j["state"] == "COMPLETED" for j in seen):
+            break
+        assert time.monotonic() < deadline, seen
+        await asyncio.sleep(0.5)
+    assert "jobs.arrays" in described["capabilities"]
+    assert sorted(j["array_task_id"] for j in seen) == ["0", "1"], seen
+    for task in seen:
+        out = await api(*jobs, task["id"], "output", params={"stream": "stdout"})
+        assert out["data"] == f"task {task['array_task_id']} of 2\n"
+
+
 async def test_a_bad_partition_is_a_clear_400(
     api: API, facility: str, jobs: tuple[str, ...]
 ) -> None:

@@ -40,6 +40,7 @@ class FirecrestJobs(JobBackend):
     capabilities = JobBackend.capabilities | {
         Capability.JOBS_PARTITIONS,
         Capability.JOBS_EFFICIENCY,
+        Capability.JOBS_ARRAYS,  # as an #SBATCH --array line (with_directives)
     }
 
     def __init__(self, connection: FirecrestConnection) -> None:

@@ -51,6 +51,8 @@ def with_directives(request: JobRequest) -> str:
         lines.append(f"#SBATCH --output={_quote(request.stdout)}")
     if request.stderr:
         lines.append(f"#SBATCH --error={_quote(request.stderr)}")
+    if request.array:  # checked against Slurm's syntax (models.ARRAY_SPEC): no quoting needed
+        lines.append(f"#SBATCH --array={request.array}")
     if not lines:
         return request.script
     source = request.script.split("\n")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import getpass
 import logging
@@ -42,8 +43,9 @@ from ...models import (
     OutputChunk,
     Partition,
 )
+from ..arrays import ArraySpec, parse_array
 from ..base import JobBackend
-from ..directives import expand_filename_pattern, parse_sbatch_directives
+from ..directives import FilenameFields, fill_pattern, parse_sbatch_directives
 from ..logs import log_chunk
 from . import checks
 from .launch import process_start, start_process
@@ -79,6 +81,7 @@ class LocalJobs(JobBackend):
         Capability.JOBS_PARTITIONS,
         Capability.JOBS_HOLD,
         Capability.JOBS_EFFICIENCY,
+        Capability.JOBS_ARRAYS,
     }
 
     def __init__(
@@ -124,29 +127,59 @@ class LocalJobs(JobBackend):
 
     async def submit(self, system: str, request: JobRequest) -> Job:
         values = self._checked(request)
+        array: ArraySpec | None = values.pop("array")
         workdir, name = values["workdir"], values["name"]
         patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
+        tasks: dict[int, int] = {}  # row id -> task index, filled as rows are made
 
         def prepare(job_id: int) -> dict[str, str]:
             # Runs inside the insert's transaction: no server sees the job before its script.
             self._save_script(job_id, request.script)
+            task = tasks.get(job_id)
+            first = min(tasks) if tasks else job_id
             return {
-                key: str(self._output_path(workdir, str(job_id), name, pattern))
+                key: str(self._output_path(workdir, str(job_id), name, pattern, first, task))
                 for key, pattern in patterns.items()
             }
 
-        record = self.store.insert(
-            prepare,
+        common = {
             **values,
-            state=JobState.PENDING.value,
-            reason="Resources",
-            user=self.user,
-            nodes=1,
-            submit_time=time.time(),
-            root=self.root,
+            "state": JobState.PENDING.value,
+            "reason": "Resources",
+            "user": self.user,
+            "nodes": 1,
+            "submit_time": time.time(),
+            "root": self.root,
+        }
+        if array is None:
+            record = self.store.insert(prepare, **common)
+            self._wake.set()
+            return self._job(record)
+        indexes = iter(array.indexes)
+
+        def prepare_task(job_id: int) -> dict[str, str]:
+            tasks[job_id] = next(indexes)
+            return prepare(job_id)
+
+        records = self.store.insert_array(
+            prepare_task,
+            [self._task_columns(values, array, index) for index in array.indexes],
+            **common,
         )
         self._wake.set()
-        return self._job(record)
+        return self._array_job(records)
+
+    @staticmethod
+    def _task_columns(values: dict[str, Any], array: ArraySpec, index: int) -> dict[str, Any]:
+        """One task's own columns: its index, its array's throttle, and Slurm's variables."""
+        env = {
+            **values["env"],
+            "SLURM_ARRAY_TASK_ID": str(index),
+            "SLURM_ARRAY_TASK_COUNT": str(array.count),
+            "SLURM_ARRAY_TASK_MIN": str(array.indexes[0]),
+            "SLURM_ARRAY_TASK_MAX": str(array.indexes[-1]),
+        }
+        return {"array_task_id": index, "array_throttle": array.throttle, "env": env}
 
     def _checked(self, request: JobRequest) -> dict[str, Any]:
         """A new job's columns from the request and its directives, or a 4xx for bad input."""
@@ -163,7 +196,10 @@ class LocalJobs(JobBackend):
         if not workdir.is_dir():
             missing = "is not a directory" if workdir.exists() else "does not exist"
             raise ValidationError(f"Work directory {shown(where)} {missing}.")
-        stdout = checks.text("stdout", request.stdout or directives.get("output") or "slurm-%j.out")
+        array_text = request.array or directives.get("array")
+        array = parse_array(array_text) if array_text is not None else None
+        default_output = "slurm-%j.out" if array is None else "slurm-%A_%a.out"
+        stdout = checks.text("stdout", request.stdout or directives.get("output") or default_output)
         stderr = checks.text("stderr", request.stderr or directives.get("error") or stdout)
         for pattern in {stdout, stderr}:  # refuse a path outside the root before recording
             if self._output_path(str(workdir), "0", name, pattern).is_dir():
@@ -182,6 +218,7 @@ class LocalJobs(JobBackend):
             "stderr": stderr,
             "time_limit": time_limit,
             "env": dict(request.env),
+            "array": array,
         }
 
     def _save_script(self, job_id: int, script: str) -> None:
@@ -201,13 +238,18 @@ class LocalJobs(JobBackend):
         return [self._job(record) for record in self.store.select()]
 
     async def get_job(self, system: str, job_id: str) -> Job:
-        return self._job(self._record(checks.job_number(job_id)))
+        record = self._resolve(job_id)
+        if self._whole_array(job_id, record):
+            return self._array_job(self.store.tasks(record.id))
+        return self._job(record)
 
     async def cancel_job(self, system: str, job_id: str) -> Job:
         # Not the base's template: one transition of the store checks and cancels, so no other
         # server starts the job in between. Any server may cancel any of the user's jobs,
         # whatever root it was submitted under.
-        record = self._record(checks.job_number(job_id))
+        record = self._resolve(job_id)
+        if self._whole_array(job_id, record):
+            return self._cancel_array(record.id)
         cancelled = record.state not in _FINAL and self.store.transition(
             record.id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
         )
@@ -216,37 +258,71 @@ class LocalJobs(JobBackend):
             raise Conflict(
                 f"Job {record.id} has already ended ({record.state}); nothing to cancel."
             )
-        # The record as cancelled: its pid can no longer change, a launcher that has not yet
-        # recorded its pid finds the job cancelled and stops what it started.
-        record = self._record(record.id)
+        return self._job(self._stop_cancelled(record.id))
+
+    def _stop_cancelled(self, job_id: int) -> JobRecord:
+        """Stop a job just recorded as cancelled; its record as cancelled.
+
+        Its pid can no longer change: a launcher that has not yet recorded its pid finds the
+        job cancelled and stops what it started.
+        """
+        record = self._record(job_id)
         if record.pid is not None:
             self._kill(record)
         else:
             self._kill_unrecorded(record)
-        return self._job(record)
+        return record
+
+    def _cancel_array(self, array_job_id: int) -> Job:
+        """Cancel every task of an array that has not ended, as `scancel A` does."""
+        cancelled = self.store.transition_tasks(
+            array_job_id, _ACTIVE, state=JobState.CANCELLED.value, reason=None, end_time=time.time()
+        )
+        if not cancelled:
+            raise Conflict(f"Every task of job array {array_job_id} has already ended.")
+        for job_id in cancelled:
+            self._stop_cancelled(job_id)
+        return self._array_job(self.store.tasks(array_job_id))
 
     # A held job stays PENDING with Slurm's reason until released; no server claims it.
     async def hold(self, system: str, job_id: str) -> Job:
-        record = self._record(checks.job_number(job_id))
+        record = self._resolve(job_id)
+        if self._whole_array(job_id, record):  # every pending task, as `scontrol hold A`
+            if not self.store.transition_tasks(record.id, _PENDING, reason=HELD):
+                raise Conflict(f"No task of job array {job_id} is pending: none can be held.")
+            return self._array_job(self.store.tasks(record.id))
         if not self.store.transition(record.id, _PENDING, reason=HELD):
             record = self._record(record.id)
-            raise Conflict(f"Job {record.id} is {record.state}: only a pending job can be held.")
+            raise Conflict(f"Job {job_id} is {record.state}: only a pending job can be held.")
         return self._job(self._record(record.id))
 
     async def release(self, system: str, job_id: str) -> Job:
-        record = self._record(checks.job_number(job_id))
+        record = self._resolve(job_id)
+        if self._whole_array(job_id, record):
+            released = self.store.transition_tasks(
+                record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
+            )
+            if not released:
+                raise Conflict(f"No task of job array {job_id} is held: nothing to release.")
+            self._wake.set()
+            return self._array_job(self.store.tasks(record.id))
         if not self.store.transition(
             record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
         ):
             record = self._record(record.id)
-            raise Conflict(f"Job {record.id} is not held ({record.state}): nothing to release.")
+            raise Conflict(f"Job {job_id} is not held ({record.state}): nothing to release.")
         self._wake.set()
         return self._job(self._record(record.id))
+
+    @staticmethod
+    def _whole_array(job_id: str, record: JobRecord) -> bool:
+        """Whether `job_id` names a whole array (its id `A`, not one task `A_i`)."""
+        return "_" not in job_id and record.array_job_id == record.id
 
     async def read_output(
         self, system: str, job_id: str, stream: LogStream, offset: int, max_bytes: int
     ) -> OutputChunk:
-        record = self._record(checks.job_number(job_id))
+        record = self._resolve(job_id)
         final = record.state in _FINAL
         log_path = record.stdout if stream == "stdout" else record.stderr
         if not os.path.isabs(log_path):  # never resolved: the job failed at submission
@@ -266,7 +342,9 @@ class LocalJobs(JobBackend):
         # A cancelled or timed-out job's wrapper records its usage once the script has ended
         # on SIGTERM, a moment after the job's state changed: wait a little for it. Still
         # recording after that (the script ignores SIGTERM): None, so it is asked again later.
-        record = self._record(checks.job_number(job.id))
+        record = self._resolve(job.id)
+        if self._whole_array(job.id, record):
+            return None  # a whole array: each task has its own figures
         deadline = time.monotonic() + RECORD_WAIT
         while record.pid is not None and self._alive(record):
             if time.monotonic() > deadline:
@@ -315,10 +393,15 @@ class LocalJobs(JobBackend):
             for record in self.store.select(states=_PENDING)
             if record.reason != HELD and record.root == self.root
         ]
+        throttled: set[int] = set()
         for record in sorted(pending, key=lambda r: r.id):
+            if record.array_job_id in throttled:
+                continue  # its array runs as many tasks as its `%N` allows: not asked again
             claim = self.store.claim(record.id, self.root, HELD, self.max_running, time.time())
             if claim is Claim.FULL:
                 break
+            if claim is Claim.THROTTLED and record.array_job_id is not None:
+                throttled.add(record.array_job_id)  # other jobs may still start
             if claim is Claim.CLAIMED:
                 self._launch(record)
         return active or len(pending) > 0
@@ -406,6 +489,8 @@ class LocalJobs(JobBackend):
             "SLURM_JOB_NUM_NODES": "1",
             "HPC_JUPYTER_FACILITY": self.facility,
         }
+        if record.array_job_id is not None:
+            env["SLURM_ARRAY_JOB_ID"] = str(record.array_job_id)
         for path in {record.stdout, record.stderr}:
             try:
                 Path(path).touch()
@@ -483,9 +568,34 @@ class LocalJobs(JobBackend):
             raise NotFound(f"No job {job_id} on facility {self.facility!r}.")
         return record
 
-    def _output_path(self, workdir: str, job_id: str, name: str, pattern: str) -> Path:
+    def _resolve(self, job_id: str) -> JobRecord:
+        """The record of a job id: a job number, or `A_i` for task i of array A."""
+        array, underscore, task = job_id.partition("_")
+        if not underscore:
+            return self._record(checks.job_number(job_id))
+        record = self.store.task(checks.job_number(array), checks.job_number(task))
+        if record is None:
+            raise NotFound(f"No job {job_id} on facility {self.facility!r}.")
+        return record
+
+    def _output_path(
+        self,
+        workdir: str,
+        job_id: str,
+        name: str,
+        pattern: str,
+        array_job_id: int | None = None,
+        task: int | None = None,
+    ) -> Path:
         """Where a job's output goes: sbatch's pattern filled in, relative to its work dir."""
-        filled = expand_filename_pattern(pattern, job_id, name, self.user)
+        fields = FilenameFields(
+            job_id=job_id,
+            name=name,
+            user=self.user,
+            array_job_id=str(array_job_id) if task is not None else None,
+            array_task_id=str(task) if task is not None else None,
+        )
+        filled = fill_pattern(pattern, fields)
         candidate = filled if os.path.isabs(filled) else os.path.join(workdir, filled)
         return self.paths.resolve(candidate)
 
@@ -498,8 +608,10 @@ class LocalJobs(JobBackend):
         reason = record.reason
         if state is JobState.PENDING and reason != HELD and record.root != self.root:
             reason = f"Waits for a Jupyter server started in {record.root or record.workdir}"
+        task = record.array_task_id
+        in_array = record.array_job_id is not None and task is not None
         return Job(
-            id=str(record.id),
+            id=f"{record.array_job_id}_{task}" if in_array else str(record.id),
             name=record.name,
             state=state,
             raw_state=record.state,
@@ -518,6 +630,38 @@ class LocalJobs(JobBackend):
             stdout=self._shown(record.stdout),
             stderr=self._shown(record.stderr),
             reason=reason,
+            array_job_id=str(record.array_job_id) if in_array else None,
+            array_task_id=str(task) if in_array else None,
+        )
+
+    def _array_job(self, tasks: list[JobRecord]) -> Job:
+        """A whole array as one job (`A`, as submitted): running while any task runs, pending
+        while any waits, else ended as its tasks did (completed only if every one did)."""
+        jobs = [self._job(task) for task in tasks]
+        first = jobs[0]
+        states = {job.state for job in jobs}
+        if JobState.RUNNING in states:
+            state = JobState.RUNNING
+        elif JobState.PENDING in states:
+            state = JobState.PENDING
+        elif states == {JobState.COMPLETED}:
+            state = JobState.COMPLETED
+        else:  # the first way a task did not complete, in task order
+            state = next(job.state for job in jobs if job.state is not JobState.COMPLETED)
+        ends = [job.end_time for job in jobs if job.end_time is not None]
+        starts = [job.start_time for job in jobs if job.start_time is not None]
+        codes = [job.exit_code for job in jobs if job.exit_code]
+        return dataclasses.replace(
+            first,
+            id=str(tasks[0].id),
+            state=state,
+            raw_state=state.value,
+            start_time=min(starts) if starts else None,
+            end_time=max(ends) if state.is_final and ends else None,
+            exit_code=(codes[0] if codes else 0) if state.is_final else None,
+            reason=first.reason if state is JobState.PENDING else None,
+            array_job_id=str(tasks[0].id),
+            array_task_id=_indexes_text([task.array_task_id or 0 for task in tasks]),
         )
 
     def _shown(self, path: str) -> str:
@@ -527,6 +671,20 @@ class LocalJobs(JobBackend):
         if not is_under(path, self.root):
             return path
         return self.paths.show(Path(path))
+
+
+def _indexes_text(indexes: list[int]) -> str:
+    """Task indexes in Slurm's short form: `0-3,7`."""
+    runs: list[str] = []
+    start = previous = indexes[0]
+    for index in [*indexes[1:], None]:
+        if index is not None and index == previous + 1:
+            previous = index
+            continue
+        runs.append(str(start) if start == previous else f"{start}-{previous}")
+        if index is not None:
+            start = previous = index
+    return ",".join(runs)
 
 
 def _exit_code(text: str) -> int | None:

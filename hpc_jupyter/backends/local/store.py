@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     exit_code INTEGER,
     pid INTEGER,
     pid_start TEXT,
-    root TEXT
+    root TEXT,
+    array_job_id INTEGER,
+    array_task_id INTEGER,
+    array_throttle INTEGER
 )
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
@@ -76,8 +79,14 @@ class JobRecord:
     pid: int | None = None
     pid_start: str | None = None
     root: str | None = None
+    array_job_id: int | None = None
+    """For a task of a job array: the array's id (its first task's id)."""
+    array_task_id: int | None = None
+    array_throttle: int | None = None
+    """For a task of a job array: the most of its tasks that may run at once (`%N`)."""
 
 
+_ARRAY_COLUMNS = ("array_job_id", "array_task_id", "array_throttle")
 _COLUMNS = [f.name for f in fields(JobRecord)]
 
 
@@ -87,6 +96,8 @@ class Claim(Enum):
     CLAIMED = "claimed"
     FULL = "full"
     """`max_running` jobs run already."""
+    THROTTLED = "throttled"
+    """As many tasks of the job's array run as its `%N` allows."""
     TAKEN = "taken"
     """The job is no longer a launchable pending job of this root (another server took it,
     it was cancelled or held)."""
@@ -108,6 +119,10 @@ class JobStore:
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
         if "root" not in columns:
             db.execute("ALTER TABLE jobs ADD COLUMN root TEXT")
+        for name in _ARRAY_COLUMNS:  # a store made before arrays
+            if name not in columns:
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {name} INTEGER")
+        db.execute("CREATE INDEX IF NOT EXISTS jobs_by_array ON jobs (array_job_id)")
         # A job recorded without its root was submitted under the root that holds its work
         # dir; the first server started there is the best evidence of it.
         orphans = db.execute("SELECT id, workdir FROM jobs WHERE root IS NULL").fetchall()
@@ -139,6 +154,75 @@ class JobStore:
         assert record is not None
         return record
 
+    def insert_array(
+        self,
+        prepare: Callable[[int], dict[str, Any]],
+        tasks: list[dict[str, Any]],
+        **values: Any,
+    ) -> list[JobRecord]:
+        """Record the tasks of a job array at once (all or none); the first's id is the array's.
+
+        Each task's row is `values` updated with its own `tasks[i]`; `prepare(id)` runs for
+        every row before any is visible, as for `insert`.
+        """
+        ids: list[int] = []
+        with self._transaction() as db:
+            for task in tasks:
+                row = {**values, **task}
+                row["env"] = json.dumps(row.get("env") or {})
+                if ids:
+                    row["array_job_id"] = ids[0]
+                names = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
+                job_id = db.execute(query, list(row.values())).lastrowid
+                assert job_id is not None
+                if not ids:
+                    self._set(db, job_id, {"array_job_id": job_id})
+                ids.append(job_id)
+                more = prepare(job_id)
+                if more:
+                    self._set(db, job_id, more)
+        records = [self.get(job_id) for job_id in ids]
+        return [record for record in records if record is not None]
+
+    def tasks(self, array_job_id: int) -> list[JobRecord]:
+        """Every task of an array, by task index."""
+        query = (
+            f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE array_job_id = ?"  # noqa: S608
+            " ORDER BY array_task_id"
+        )
+        return [_record(row) for row in self._db.execute(query, (array_job_id,))]
+
+    def transition_tasks(
+        self,
+        array_job_id: int,
+        states: frozenset[str],
+        where: str = "",
+        params: tuple[Any, ...] = (),
+        **values: Any,
+    ) -> list[int]:
+        """Change some columns of every task of an array whose state is one of `states` (and
+        that meets `where`, as for `transition`), in one transaction; the ids of those changed."""
+        marks = ", ".join("?" for _ in states)
+        with self._transaction() as db:
+            query = f"SELECT id FROM jobs WHERE array_job_id = ? AND state IN ({marks})"  # noqa: S608
+            ids = [row[0] for row in db.execute(query, [array_job_id, *sorted(states)])]
+            return [
+                job_id
+                for job_id in ids
+                if self._set(db, job_id, dict(values), states, where, list(params))
+            ]
+
+    def task(self, array_job_id: int, task_id: int) -> JobRecord | None:
+        """One task of an array, or None."""
+        query = (
+            f"SELECT {', '.join(_COLUMNS)} FROM jobs"  # noqa: S608
+            " WHERE array_job_id = ? AND array_task_id = ?"
+        )
+        row = self._db.execute(query, (array_job_id, task_id)).fetchone()
+        return _record(row) if row else None
+
     def transition(
         self,
         job_id: int,
@@ -168,6 +252,16 @@ class JobStore:
             ).fetchone()
             if running >= max_running:
                 return Claim.FULL
+            throttle = db.execute(
+                "SELECT array_job_id, array_throttle FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
+            if throttle is not None and throttle[1] is not None:
+                (siblings,) = db.execute(
+                    "SELECT COUNT(*) FROM jobs WHERE state = ? AND array_job_id = ?",
+                    (RUNNING, throttle[0]),
+                ).fetchone()
+                if siblings >= throttle[1]:
+                    return Claim.THROTTLED
             won = self._set(
                 db,
                 job_id,

@@ -154,8 +154,15 @@ def allocations(
                         limited = True
                         found.append(allocation)
         if not limited:
-            found.append(Allocation(account=account, default=account == default, scope="user"))
+            found.append(unlimited(account, default=account == default))
     return found
+
+
+def unlimited(account: str, default: bool) -> Allocation:
+    """An account the user may charge that has no GrpTRESMins limit: listed by name."""
+    return Allocation(
+        account=account, default=default, note="no GrpTRESMins limit in time on this account"
+    )
 
 
 def shares_usage(shares: Iterable[Mapping[str, Any]]) -> list[Usage]:

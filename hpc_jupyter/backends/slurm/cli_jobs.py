@@ -58,6 +58,7 @@ class SlurmCLIJobs(SlurmJobs):
             "--chdir": request.workdir,
             "--output": request.stdout,
             "--error": request.stderr,
+            "--array": request.array,  # overrides the script's #SBATCH --array, as sbatch does
         }
         args += [f"{flag}={value}" for flag, value in options.items() if value]
         if not request.workdir and "#SBATCH --chdir" not in request.script:

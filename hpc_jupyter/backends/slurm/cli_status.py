@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from ...errors import FacilityError, ValidationError
 from ...models import Allocation, Health, Notice, NoticeKind, SystemHealth
-from .accounting import time_allocation
+from .accounting import time_allocation, unlimited
 from .commands import SlurmCommands
 from .slurm_units import tres_numbers
 
@@ -184,13 +184,7 @@ def allocations(
                     limited = True
                     found.append(allocation)
         if not limited:
-            found.append(
-                Allocation(
-                    account=account,
-                    default=account == default_account,
-                    note="no GrpTRESMins limit in time on this account",
-                )
-            )
+            found.append(unlimited(account, default=account == default_account))
     return found
 
 

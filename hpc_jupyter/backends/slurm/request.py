@@ -83,7 +83,7 @@ def job_spec(
         time_limit_minutes=minutes(seconds) if seconds else None,
         stdout=request.stdout or options.get("output"),
         stderr=request.stderr or options.get("error"),
-        array=_array(options.get("array")),
+        array=request.array or _array(options.get("array")),
         tasks=_count(options, "ntasks", _NODES),
         cpus_per_task=_count(options, "cpus-per-task", _NODES),
         memory_mb=_memory(options.get("mem")),

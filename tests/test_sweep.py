@@ -1,0 +1,199 @@
+"""hpc.sweep: parameters checked, exported safely to real bash, and run on the local facility."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hpc_jupyter
+from hpc_jupyter.api import HPC, connect
+from hpc_jupyter.backends.directives import parse_sbatch_directives
+from hpc_jupyter.client import HPCClient
+from hpc_jupyter.models import JobState
+from hpc_jupyter.sweep import Sweep, SweepError, parameter_sets, prelude, with_prelude
+
+AWKWARD = [
+    "two words",
+    'it\'s "quoted"',
+    "$HOME and $(touch pwned) and `touch pwned`",
+    "line one\nline two\n",
+    "back\\slash; semi & amp | pipe > gt",
+    "",
+    "-n",
+    "ünïcödé ✓",
+    "*",
+]
+
+
+def test_a_grid_is_the_product_in_the_given_order() -> None:
+    sets = parameter_sets({"n": [1, 2], "mode": ["a", "b", "c"]})
+    assert sets[:4] == [
+        {"n": "1", "mode": "a"},
+        {"n": "1", "mode": "b"},
+        {"n": "1", "mode": "c"},
+        {"n": "2", "mode": "a"},
+    ]
+    assert len(sets) == 6
+    assert parameter_sets([{"x": 1.5}, {"x": "b"}]) == [{"x": "1.5"}, {"x": "b"}]
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"1x": [1]}, "not valid as an environment variable"),
+        ({"a-b": [1]}, "not valid as an environment variable"),
+        ([{"a": 1}, {"b": 2}], "every task needs the same names"),
+        ({"a": "abc"}, "give a list of values"),
+        ({"a": []}, "at least one task"),
+        ([], "at least one task"),
+        ({"a": range(1001)}, "at most 1000 tasks"),
+        ({"a": ["x\x00y"]}, "NUL"),
+        ([1, 2], "every task must be a dict"),
+    ],
+)
+def test_bad_parameters_are_a_value_error_before_anything_is_submitted(
+    params: Any, words: str
+) -> None:
+    with pytest.raises(ValueError, match=words) as info:
+        parameter_sets(params)
+    assert isinstance(info.value, SweepError) and info.value.status == 400
+
+
+def test_awkward_values_reach_each_task_exactly_through_real_bash(tmp_path: Path) -> None:
+    # Given a sweep over values with spaces, quotes, $, backquotes, newlines and an empty one
+    sets = parameter_sets({"VALUE": AWKWARD, "OTHER": ["x"]})
+    script = with_prelude("#!/bin/bash\n", prelude(sets))
+    path = tmp_path / "task.sh"
+    path.write_text(script + 'printf "%s" "$VALUE"\n')
+
+    # When each task's index runs the script in bash
+    for index, expected in enumerate(AWKWARD):
+        env = {"PATH": os.environ["PATH"], "SLURM_ARRAY_TASK_ID": str(index)}
+        done = subprocess.run(
+            ["/bin/bash", str(path)], env=env, cwd=tmp_path, capture_output=True, check=True
+        )
+        # Then it sees its value exactly, and nothing in a value ran
+        assert done.stdout.decode() == expected
+    assert not (tmp_path / "pwned").exists()
+    other = subprocess.run(
+        ["/bin/bash", str(path)],
+        env={"PATH": os.environ["PATH"], "SLURM_ARRAY_TASK_ID": "99"},
+        capture_output=True,
+    )
+    assert other.returncode == 2 and b"no task 99" in other.stderr
+
+
+def test_the_prelude_comes_after_the_sbatch_lines_which_still_count() -> None:
+    script = "#!/bin/bash\n#SBATCH --time=5\n# a comment\n#SBATCH -J sw\n\necho $N\n"
+    placed = with_prelude(script, prelude([{"N": "1"}]))
+    lines = placed.splitlines()
+    assert lines[:4] == script.splitlines()[:4]
+    assert lines[4] == "# hpc-jupyter sweep: this task's parameters"
+    assert parse_sbatch_directives(placed) == {"time": "5", "job-name": "sw"}
+    assert with_prelude("echo hi", "X\n") == "X\necho hi"
+    assert with_prelude("#!/bin/sh", "X\n") == "#!/bin/sh\nX\n"
+
+
+async def _connect() -> tuple[HPCClient, HPC]:
+    client = HPCClient()
+    return client, await asyncio.to_thread(connect, client=client)
+
+
+_RESULT = (
+    "#!/bin/bash\n#SBATCH --job-name=sweep\n"
+    "mkdir -p out\n"
+    'printf \'{"square": %s, "mode": "%s"}\' $((N * N)) "$MODE" > out/$SLURM_ARRAY_TASK_ID.json\n'
+)
+
+
+async def test_a_sweep_on_the_local_facility_is_one_array_and_collects_its_results(
+    kernel_env: Any, jp_root_dir: Path
+) -> None:
+    client, hpc = await _connect()
+    with client:
+        # When a grid of 2 x 2 runs as a sweep, two tasks at a time
+        sweep = await asyncio.to_thread(
+            hpc.sweep, _RESULT, {"N": [2, 3], "MODE": ["fast", "a b"]}, max_running=2
+        )
+        tasks = await asyncio.to_thread(sweep.wait, 60, 0.2)
+        rows = await asyncio.to_thread(sweep.collect, "out/{index}.json")
+
+    # Then it was one array of four tasks, each with its parameters
+    assert sweep.array is not None and sweep.jobs == []
+    assert [task.state for task in tasks] == [JobState.COMPLETED] * 4
+    assert [task.job_id for task in tasks] == [f"{sweep.array.id}_{i}" for i in range(4)]
+    assert rows == [
+        {"index": 0, "N": "2", "MODE": "fast", "state": "COMPLETED", "square": 4, "mode": "fast"},
+        {"index": 1, "N": "2", "MODE": "a b", "state": "COMPLETED", "square": 4, "mode": "a b"},
+        {"index": 2, "N": "3", "MODE": "fast", "state": "COMPLETED", "square": 9, "mode": "fast"},
+        {"index": 3, "N": "3", "MODE": "a b", "state": "COMPLETED", "square": 9, "mode": "a b"},
+    ]
+    assert "4 COMPLETED" in repr(sweep)
+
+
+async def test_a_sweep_is_cancelled_as_a_whole_and_a_missing_file_is_none(
+    kernel_env: Any, jp_root_dir: Path
+) -> None:
+    client, hpc = await _connect()
+    with client:
+        sweep = await asyncio.to_thread(
+            hpc.sweep, "#!/bin/bash\nsleep 60\n", [{"A": "1"}, {"A": "2"}, {"A": "3"}]
+        )
+        await asyncio.to_thread(sweep.cancel)
+        tasks = await asyncio.to_thread(sweep.wait, 30, 0.2)
+        await asyncio.to_thread(sweep.cancel)  # again, once all have ended: nothing to do
+        rows = await asyncio.to_thread(sweep.collect, "nothing-{A}.txt")
+
+    assert [task.state for task in tasks] == [JobState.CANCELLED] * 3
+    assert [row["value"] for row in rows] == [None, None, None]
+    with pytest.raises(SweepError, match=r"names \{B\}, which is neither"):
+        sweep.collect("out-{B}.txt")
+    with pytest.raises(SweepError, match="not a file name pattern"):
+        sweep.collect("out-{index")
+
+
+async def test_a_sweep_refuses_its_own_array_option(kernel_env: Any) -> None:
+    client, hpc = await _connect()
+    with client, pytest.raises(SweepError, match="makes its own array"):
+        await asyncio.to_thread(hpc.sweep, "#!/bin/bash\n", {"A": [1]}, array="0-3")
+
+
+def test_the_package_exports_sweep() -> None:
+    assert hpc_jupyter.Sweep is Sweep
+    assert "Sweep" in hpc_jupyter.__all__
+
+
+async def test_the_sweep_widget_shows_each_tasks_parameters_and_state_as_they_change(
+    kernel_env: Any, jp_root_dir: Path
+) -> None:
+    from hpc_jupyter.widgets.sweep import SweepMonitor
+
+    client, hpc = await _connect()
+    with client:
+        # Given a sweep whose tasks take a moment, and its widget following it
+        sweep = await asyncio.to_thread(
+            hpc.sweep, "#!/bin/bash\nsleep 1\n", {"SIZE": ["small <b>", "large"]}
+        )
+        monitor = await asyncio.to_thread(SweepMonitor, sweep, poll=0.2)
+        try:
+            first = monitor.table.value
+            # When the tasks end, the widget follows them by itself
+            for _ in range(300):
+                if "all ended" in monitor.heading.value:
+                    break
+                await asyncio.sleep(0.1)
+            final = monitor.table.value
+        finally:
+            await asyncio.to_thread(monitor.close)
+
+    # Then it showed the parameters (escaped) and the states, from pending to completed
+    assert "small &lt;b&gt;" in first and "large" in first
+    assert "2 COMPLETED" in monitor.heading.value, monitor.heading.value
+    assert final.count("COMPLETED") == 2 and "PENDING" not in final
+    assert monitor.updates >= 2 and not monitor.live
+    assert "COMPLETED" in sweep._repr_html_()
