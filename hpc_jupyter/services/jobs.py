@@ -126,7 +126,8 @@ class JobService:
         return await self.submissions.submit(facility, resolved, key, request, start)
 
     async def submission(self, facility: str, system: str | None, job_id: str) -> Submission:
-        """How job `job_id` was submitted: this server's record, else the facility's script.
+        """How job `job_id` was submitted: this server's record (a task's: its array's), else
+        the facility's script.
 
         `NotFound` when there is neither (a job submitted elsewhere, on a facility that keeps
         no copy of its script, or one it has forgotten).
@@ -135,9 +136,11 @@ class JobService:
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
         if self.records is not None:
-            recorded = self.records.get(facility, resolved, job_id)
-            if recorded is not None:
-                return recorded
+            # A task of an array (`A_i`) was submitted with its array: answer the array's.
+            for submitted in dict.fromkeys((job_id, job_id.split("_")[0])):
+                recorded = self.records.get(facility, resolved, submitted)
+                if recorded is not None:
+                    return recorded
         try:
             script = await backend.batch_script(resolved, job_id)
         except NotFound:  # the facility knows no such job: neither does anyone here

@@ -115,5 +115,10 @@ async def test_an_arrays_tasks_carry_its_origin(api: Any) -> None:
         if listed.get("array_job_id") == job["id"] or listed["id"] == job["id"]
     ]
 
+    task = next(t["id"] for t in tasks if t["id"] != job["id"])
+    submission = await api(*JOBS, task, "submission")  # a task's is its array's
+
     assert len(tasks) >= 3
     assert all(task["origin"] == ORIGIN for task in tasks), tasks
+    assert submission["job_id"] == job["id"]
+    assert submission["request"]["array"] == "0-2"
