@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 from . import origin, resubmit
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
+from .display_dependency import dependency_html, dependency_text
 from .display_efficiency import efficiency_html, efficiency_text
 from .display_status import check_html, check_text, status_html, status_text
 from .errors import (
@@ -49,6 +50,7 @@ from .timefmt import parse_time_limit
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from .executor import HPCExecutor
     from .sweep import Sweep
 
 __all__ = [
@@ -369,16 +371,24 @@ class JobHandle:
     def __repr__(self) -> str:
         job = self._job
         where = f"{job.facility}/{job.system}" if job.system else job.facility
-        return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}>"
+        waits = f", after {','.join(job.depends_on)}" if job.depends_on else ""
+        return f"<JobHandle {job.id} {job.name!r} at {where}: {job.state.value}{waits}>"
 
     def _repr_html_(self) -> str:
         found = self._job.efficiency
-        return jobs_html([self._job]) + ("" if found is None else efficiency_html(found))
+        return (
+            jobs_html([self._job])
+            + dependency_html(self._job)
+            + ("" if found is None else efficiency_html(found))
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         found = self._job.efficiency
+        waits = dependency_text(self._job)
         printer.text(
-            jobs_text([self._job]) + ("" if found is None else "\n" + efficiency_text(found))
+            jobs_text([self._job])
+            + ("" if waits is None else "\n" + waits)
+            + ("" if found is None else "\n" + efficiency_text(found))
         )
 
 
@@ -780,6 +790,17 @@ class HPC:
             retry=True,
         )
         return self._handle(data)
+
+    def executor(self, facility: str | None = None, **resources: Any) -> HPCExecutor:
+        """A `concurrent.futures.Executor` running Python calls as jobs at `facility`.
+
+        `resources` are submit options for its jobs (name, partition, nodes, time_limit,
+        account, env, ...); `probe=False` skips the check of the facility's Python. See
+        `hpc_jupyter.executor`.
+        """
+        from .executor import HPCExecutor
+
+        return HPCExecutor(self, facility, **resources)
 
     def sweep(
         self,

@@ -135,6 +135,18 @@ def _parse_env(pairs: list[str] | None) -> dict[str, str] | None:
     return env
 
 
+def _chain_options(after: str | None, kind: str | None) -> SubmitOptions:
+    """`depends_on` and `dependency` from `--after 12,13 --after-type afterany`."""
+    if after is None:
+        if kind is not None:
+            raise ValidationError("--after-type needs --after: name the jobs to wait for.")
+        return {}
+    ids = [part.strip() for part in (_unquote(after) or "").replace(":", ",").split(",")]
+    if not all(ids):
+        raise ValidationError(f"--after takes job ids separated by commas, not {after!r}.")
+    return {"depends_on": ids, "dependency": kind}
+
+
 @magics_class
 class HPCMagics(Magics):
     """The %hpc_* magics; they share one connection and the facility chosen with %hpc_use."""
@@ -302,6 +314,14 @@ class HPCMagics(Magics):
     @_argument("--output", "-o", default=None, help="The stdout file.")
     @_argument("--error", "-e", default=None, help="The stderr file.")
     @_argument("--env", action="append", metavar="NAME=VALUE", help="An environment variable.")
+    @_argument("--after", default=None, metavar="ID[,ID]", help="Jobs this one waits for.")
+    @_argument(
+        "--after-type",
+        default=None,
+        choices=("afterok", "afterany", "afternotok"),
+        help="How it waits for them: once all succeeded (afterok, the default), ended at all "
+        "(afterany) or ended otherwise (afternotok).",
+    )
     @_facility_option
     @_one_line_errors
     def hpc_submit(self, line: str = "", cell: str | None = None) -> JobHandle | None:
@@ -321,6 +341,7 @@ class HPCMagics(Magics):
             env=_parse_env(args.env),
             stdout=args.output,
             stderr=args.error,
+            **_chain_options(args.after, args.after_type),
         )
         hpc = self._api(args.facility)
         if cell is not None:

@@ -594,6 +594,9 @@ class FacilityInfo(Model):
     auth: AuthState = AuthState(AuthStatus.NONE)
     poll_interval: float = 30.0
     """Seconds between two listings of the facility's jobs."""
+    python: str | None = None
+    """The command that runs Python in the facility's jobs (`hpc.executor`); None: the
+    kernel's own interpreter (the `local` facility, on this machine)."""
 
     def can(self, capability: Capability | str) -> bool:
         """Whether the facility declares `capability` (e.g. `"jobs.submit"`)."""

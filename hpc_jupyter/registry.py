@@ -63,10 +63,14 @@ class FacilityRegistry:
         order: list[str] | None = None,
         systems_ttl: float = SYSTEMS_TTL,
         clock: Callable[[], float] = time.monotonic,
+        pythons: Mapping[str, str | None] | None = None,
     ) -> None:
         self._facilities = dict(facilities)
         self.intervals = dict(intervals)
         """Seconds between two job listings, by facility (working facilities only)."""
+        self.pythons = dict(pythons or {})
+        """The command running Python in jobs, by facility (None: the kernel's own); a
+        facility not named here uses its kind's `default_python`."""
         self.misconfigured = dict(misconfigured or {})
         """The facilities whose configuration is wrong, by name: listed, never used."""
         self._order = order if order is not None else [*self._facilities, *self.misconfigured]
@@ -90,10 +94,12 @@ class FacilityRegistry:
         """
         facilities: dict[str, FacilityBackend] = {}
         intervals: dict[str, float] = {}
+        pythons: dict[str, str | None] = {}
         broken: dict[str, Misconfiguration] = {}
         for name, entry in (config or DEFAULT_FACILITIES).items():
             try:
-                facilities[name], intervals[name] = _build(name, entry, kinds, root_dir, data_dir)
+                built = _build(name, entry, kinds, root_dir, data_dir)
+                facilities[name], intervals[name], pythons[name] = built
                 continue
             except ConfigError as err:
                 problem, logged = str(err), False
@@ -115,7 +121,7 @@ class FacilityRegistry:
         order = [
             name for name in (config or DEFAULT_FACILITIES) if name in facilities or name in broken
         ]
-        return cls(facilities, intervals, broken, order)
+        return cls(facilities, intervals, broken, order, pythons=pythons)
 
     def names(self) -> list[str]:
         """Facility names in configuration order, misconfigured ones included."""
@@ -160,6 +166,7 @@ class FacilityRegistry:
             capabilities=facility.capabilities,
             auth=auth,
             poll_interval=self.intervals[name],
+            python=self.pythons.get(name, facility.default_python),
         )
 
     async def systems(self, name: str) -> list[System]:
@@ -237,8 +244,9 @@ def _build(
     kinds: Mapping[str, type[FacilityBackend]],
     root_dir: Path,
     data_dir: Path,
-) -> tuple[FacilityBackend, float]:
-    """One facility and its poll interval from its configuration, or `ConfigError`."""
+) -> tuple[FacilityBackend, float, str | None]:
+    """One facility, its poll interval and Python command from its configuration, or
+    `ConfigError`."""
     if not (isinstance(name, str) and NAME_PATTERN.match(name)):
         raise ConfigError(str(name)[:64], "name", "use letters, digits, '-' and '_' (64 at most)")
     if not isinstance(entry, Mapping):
@@ -252,5 +260,10 @@ def _build(
     number = isinstance(interval, (int, float)) and not isinstance(interval, bool)
     if not number or interval < 0.1:
         raise ConfigError(name, "poll_interval", "must be a number of seconds, 0.1 or more")
+    python = options.pop("python", kinds[kind].default_python)
+    if python is not None and not (isinstance(python, str) and python.strip()):
+        raise ConfigError(name, "python", "must be a command, e.g. 'python3' or a full path")
+    if python is not None and ("\n" in python or "\0" in python):
+        raise ConfigError(name, "python", "must be a command on one line")
     context = BackendContext(root_dir=root_dir, data_dir=data_dir / name)
-    return kinds[kind].create(name, options, context), float(interval)
+    return kinds[kind].create(name, options, context), float(interval), python

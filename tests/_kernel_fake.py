@@ -106,6 +106,7 @@ class FakeHPCServer(httpx.BaseTransport):
                 "capabilities": ["files.read", "files.write", "jobs.submit", "jobs.list"],
                 "auth": {"status": "ok", "message": None},
                 "poll_interval": 2.0,
+                "python": "python3",
             },
             "local": {
                 "name": "local",
@@ -117,6 +118,7 @@ class FakeHPCServer(httpx.BaseTransport):
                 "capabilities": ["files.read", "jobs.submit"],
                 "auth": {"status": "none", "message": None},
                 "poll_interval": 0.5,
+                "python": None,
             },
         }
 

@@ -292,6 +292,9 @@ class FacilityBackend(abc.ABC):
     kind: ClassVar[str]
     default_poll_interval: ClassVar[float] = 30.0
     """Seconds between two listings of jobs by the job watcher."""
+    default_python: ClassVar[str | None] = "python3"
+    """The command running Python in jobs (`hpc.executor`) unless the `python` option says;
+    None: the kernel's own interpreter (only where jobs run on the kernel's machine)."""
     settings_class: ClassVar[type[Any] | None] = None
     """The kind's settings dataclass (backends/settings.py), whence its options' docs."""
 

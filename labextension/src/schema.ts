@@ -710,6 +710,8 @@ export interface components {
       };
       /** @description Seconds between two listings of the facility's jobs. */
       poll_interval: number;
+      /** @description The command that runs Python in the facility's jobs (the facility's `python` option, used by the kernel's `hpc.executor`); null on the `local` facility unless set: the kernel's own interpreter. */
+      python: string | null;
     };
     System: {
       name: string;

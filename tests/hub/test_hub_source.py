@@ -33,7 +33,7 @@ def source_for(
 
 def test_the_source_reads_the_users_access_token(jupyterhub: Hub, user_name: str) -> None:
     # Given a Hub holding an access token in the user's auth_state, and the server's Hub token
-    access = mint(user_name)
+    access = mint(user_name, lifetime=600)  # far from the refresh the Hub makes near expiry
     jupyterhub.add_user(user_name, {"access_token": access, "refresh_token": "r-secret"})
     server_token, _ = jupyterhub.server_token(user_name)
     source = source_for(jupyterhub, user_name, server_token)

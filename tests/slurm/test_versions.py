@@ -20,7 +20,7 @@ from referencing.jsonschema import DRAFT4
 
 from hpc_jupyter.backends.slurm.rest_jobs import REQUEUE_SINCE
 from hpc_jupyter.backends.slurm.schema import JobSpec, parse_job, parse_partition, submit_body
-from hpc_jupyter.models import JobState
+from hpc_jupyter.models import Dependency, JobState
 
 SPECS = Path(__file__).parent / "specs"
 VERSIONS = [39, 40, 41, 42, 43, 44, 45]
@@ -63,6 +63,7 @@ FULL = JobSpec(
     memory_mb=4096,
     qos="normal",
     constraints="gpu",
+    dependency="afterok:12:13",
 )
 
 
@@ -99,6 +100,7 @@ def record(version: int, state: str, code: int) -> dict[str, Any]:
         "state_reason": "None",
         "batch_host": "nid001",
         "array_task_string": "",
+        "dependency": "afterok:12_*(unfulfilled),afterok:13(unfulfilled)",
     }
     if version == 39:
         base.update(
@@ -146,6 +148,7 @@ def test_job_records_of_each_version_parse(version: int) -> None:
     assert job.stdout == "/home/ada/run/out-77.txt"
     assert job.stderr == job.stdout
     assert job.reason is None
+    assert (job.depends_on, job.dependency) == (("12", "13"), Dependency.AFTEROK)
 
 
 @pytest.mark.parametrize("version", VERSIONS[1:])

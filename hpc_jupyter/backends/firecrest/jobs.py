@@ -41,6 +41,7 @@ class FirecrestJobs(JobBackend):
         Capability.JOBS_PARTITIONS,
         Capability.JOBS_EFFICIENCY,
         Capability.JOBS_ARRAYS,  # as an #SBATCH --array line (with_directives)
+        Capability.JOBS_DEPENDENCIES,  # as `#SBATCH --dependency` (see script.py)
     }
 
     def __init__(self, connection: FirecrestConnection) -> None:

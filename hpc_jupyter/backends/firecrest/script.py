@@ -9,6 +9,7 @@ from ...errors import ValidationError
 from ...models import Job, JobRequest, JobState
 from ...timefmt import format_duration
 from ..directives import parse_sbatch_directives
+from ..slurm.dependencies import dependency_option
 
 LOGIN_SHEBANG = "#!/bin/bash -l"
 LOGIN_SHELL_NOTE = (
@@ -53,6 +54,9 @@ def with_directives(request: JobRequest) -> str:
         lines.append(f"#SBATCH --error={_quote(request.stderr)}")
     if request.array:  # checked against Slurm's syntax (models.ARRAY_SPEC): no quoting needed
         lines.append(f"#SBATCH --array={request.array}")
+    dependency = dependency_option(request)
+    if dependency:
+        lines.append(f"#SBATCH --dependency={dependency}")
     if not lines:
         return request.script
     source = request.script.split("\n")

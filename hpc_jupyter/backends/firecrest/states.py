@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...models import Job, JobState
+from ...errors import ValidationError
+from ...models import Dependency, Job, JobState
+from ..directives import parse_sbatch_directives
+from ..slurm.dependencies import parse_dependency
 from ..slurm.states import job_state
 
 
@@ -52,6 +55,7 @@ def job_from_record(
     if reason in (None, "", "None"):
         reason = None
     metadata = metadata or {}
+    depends_on, dependency = _dependency(metadata.get("script"))
     return Job(
         id=str(record["jobId"]),
         name=str(record.get("name") or ""),
@@ -72,4 +76,18 @@ def job_from_record(
         stdout=metadata.get("standardOutput") or None,
         stderr=metadata.get("standardError") or None,
         reason=reason,
+        depends_on=depends_on,
+        dependency=dependency,
     )
+
+
+def _dependency(script: Any) -> tuple[tuple[str, ...], Dependency | None]:
+    """What the job's script (FirecREST v2's metadata) says it waits for: FirecREST's job
+    record has no dependency, and the script keeps it after Slurm has found it met."""
+    if not isinstance(script, str):
+        return (), None
+    try:
+        directives = parse_sbatch_directives(script)
+    except ValidationError:  # a script we cannot read says nothing of a dependency
+        return (), None
+    return parse_dependency(directives.get("dependency") or "")

@@ -27,6 +27,7 @@ class LocalFacility(FacilityBackend):
 
     kind = "local"
     default_poll_interval = 1.0
+    default_python = None  # jobs run on this machine: the kernel's own Python
     settings_class = LocalSettings
     _files: LocalFiles
     _jobs: LocalJobs

@@ -47,7 +47,7 @@ from ..arrays import ArraySpec, parse_array
 from ..base import JobBackend
 from ..directives import FilenameFields, fill_pattern, parse_sbatch_directives
 from ..logs import log_chunk
-from . import checks
+from . import checks, dependencies
 from .launch import process_start, start_process
 from .paths import RootedPaths, is_under
 from .store import Claim, JobRecord, JobStore
@@ -82,6 +82,7 @@ class LocalJobs(JobBackend):
         Capability.JOBS_HOLD,
         Capability.JOBS_EFFICIENCY,
         Capability.JOBS_ARRAYS,
+        Capability.JOBS_DEPENDENCIES,
     }
 
     def __init__(
@@ -128,6 +129,7 @@ class LocalJobs(JobBackend):
     async def submit(self, system: str, request: JobRequest) -> Job:
         values = self._checked(request)
         array: ArraySpec | None = values.pop("array")
+        values.update(dependencies.requested(request, lambda n: self.store.get(n) is not None))
         workdir, name = values["workdir"], values["name"]
         patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
         tasks: dict[int, int] = {}  # row id -> task index, filled as rows are made
@@ -145,7 +147,7 @@ class LocalJobs(JobBackend):
         common = {
             **values,
             "state": JobState.PENDING.value,
-            "reason": "Resources",
+            "reason": dependencies.WAITING if request.depends_on else "Resources",
             "user": self.user,
             "nodes": 1,
             "submit_time": time.time(),
@@ -298,17 +300,16 @@ class LocalJobs(JobBackend):
 
     async def release(self, system: str, job_id: str) -> Job:
         record = self._resolve(job_id)
+        again = dependencies.WAITING if record.depends_on else "Resources"  # decided anew
         if self._whole_array(job_id, record):
             released = self.store.transition_tasks(
-                record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
+                record.id, _PENDING, "reason = ?", (HELD,), reason=again
             )
             if not released:
                 raise Conflict(f"No task of job array {job_id} is held: nothing to release.")
             self._wake.set()
             return self._array_job(self.store.tasks(record.id))
-        if not self.store.transition(
-            record.id, _PENDING, "reason = ?", (HELD,), reason="Resources"
-        ):
+        if not self.store.transition(record.id, _PENDING, "reason = ?", (HELD,), reason=again):
             record = self._record(record.id)
             raise Conflict(f"Job {job_id} is not held ({record.state}): nothing to release.")
         self._wake.set()
@@ -388,10 +389,13 @@ class LocalJobs(JobBackend):
             except Exception:  # a broken record must not stop every other job
                 log.exception("local job %s could not be followed", record.id)
                 active = True
+        waiting = self._settle_dependencies()
         pending = [
             record
             for record in self.store.select(states=_PENDING)
-            if record.reason != HELD and record.root == self.root
+            if record.reason != HELD
+            and record.reason not in dependencies.BLOCKED
+            and record.root == self.root
         ]
         throttled: set[int] = set()
         for record in sorted(pending, key=lambda r: r.id):
@@ -404,7 +408,30 @@ class LocalJobs(JobBackend):
                 throttled.add(record.array_job_id)  # other jobs may still start
             if claim is Claim.CLAIMED:
                 self._launch(record)
-        return active or len(pending) > 0
+        return active or waiting or len(pending) > 0
+
+    def _settle_dependencies(self) -> bool:
+        """Release each waiting job whose dependency is met (or mark it never met); True while
+        any still waits. Any server does it (conditionally): the wait outlives every server."""
+        still = False
+        for record in self.store.select(states=_PENDING):
+            kind = dependencies.kind(record)
+            if record.reason != dependencies.WAITING or kind is None:
+                continue
+            states = []
+            for job_id in dependencies.job_ids(record):
+                other = self.store.get(int(job_id))
+                if other is not None and other.array_job_id == other.id:  # a whole array
+                    other.state = self._array_job(self.store.tasks(other.id)).state.value
+                states.append(other.state if other is not None else None)
+            met = dependencies.verdict(kind, states)
+            if met is None:
+                still = True
+                continue
+            reason = "Resources" if met else dependencies.NEVER
+            where, params = "reason = ?", (dependencies.WAITING,)
+            self.store.transition(record.id, _PENDING, where, params, reason=reason)
+        return still
 
     def _check_running(self, record: JobRecord, now: float) -> bool:
         """Finish a running job that has ended or run out of time; True if it still runs."""
@@ -606,7 +633,12 @@ class LocalJobs(JobBackend):
         except ValueError:
             state = JobState.UNKNOWN
         reason = record.reason
-        if state is JobState.PENDING and reason != HELD and record.root != self.root:
+        if (
+            state is JobState.PENDING
+            and reason != HELD
+            and reason not in dependencies.BLOCKED
+            and record.root != self.root
+        ):
             reason = f"Waits for a Jupyter server started in {record.root or record.workdir}"
         task = record.array_task_id
         in_array = record.array_job_id is not None and task is not None
@@ -632,6 +664,8 @@ class LocalJobs(JobBackend):
             reason=reason,
             array_job_id=str(record.array_job_id) if in_array else None,
             array_task_id=str(task) if in_array else None,
+            depends_on=dependencies.job_ids(record),
+            dependency=dependencies.kind(record),
         )
 
     def _array_job(self, tasks: list[JobRecord]) -> Job:

@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     root TEXT,
     array_job_id INTEGER,
     array_task_id INTEGER,
-    array_throttle INTEGER
+    array_throttle INTEGER,
+    depends_on TEXT,
+    dependency TEXT
 )
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state)"
@@ -84,6 +86,10 @@ class JobRecord:
     array_task_id: int | None = None
     array_throttle: int | None = None
     """For a task of a job array: the most of its tasks that may run at once (`%N`)."""
+    depends_on: str | None = None
+    """The ids of the jobs it waits for, comma-separated; None when it waits for none."""
+    dependency: str | None = None
+    """How it waits for them (`afterok`, `afterany`, `afternotok`)."""
 
 
 _ARRAY_COLUMNS = ("array_job_id", "array_task_id", "array_throttle")
@@ -115,10 +121,11 @@ class JobStore:
 
     @staticmethod
     def _migrate(db: sqlite3.Connection, root: str) -> None:
-        """Add the `root` column to a store made before it, and adopt old jobs under `root`."""
+        """Add the columns a store made before them lacks, and adopt old jobs under `root`."""
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-        if "root" not in columns:
-            db.execute("ALTER TABLE jobs ADD COLUMN root TEXT")
+        for column in ("root", "depends_on", "dependency"):
+            if column not in columns:  # our own column names, no request's text
+                db.execute(f"ALTER TABLE jobs ADD COLUMN {column} TEXT")
         for name in _ARRAY_COLUMNS:  # a store made before arrays
             if name not in columns:
                 db.execute(f"ALTER TABLE jobs ADD COLUMN {name} INTEGER")

@@ -8,6 +8,7 @@ from ...timefmt import parse_time_limit
 from ..base import FileBackend
 from .cli_efficiency import FIELDS, parse_sacct
 from .commands import SlurmCommands
+from .dependencies import dependency_option
 from .history import accounting_job
 from .jobs_base import SlurmJobs, check_job_id
 from .schema import parse_job
@@ -59,6 +60,7 @@ class SlurmCLIJobs(SlurmJobs):
             "--output": request.stdout,
             "--error": request.stderr,
             "--array": request.array,  # overrides the script's #SBATCH --array, as sbatch does
+            "--dependency": dependency_option(request),
         }
         args += [f"{flag}={value}" for flag, value in options.items() if value]
         if not request.workdir and "#SBATCH --chdir" not in request.script:

@@ -19,6 +19,7 @@ from ...errors import (
     ValidationError,
 )
 from ..process import Finished, run_process
+from .dependencies import REFUSED, REFUSED_MESSAGE
 
 log = logging.getLogger("hpc_jupyter.slurm")
 
@@ -49,6 +50,7 @@ _KNOWN: tuple[tuple[str, type[HPCError], str], ...] = (
         ValidationError,
         "The job asks for more than the partition can ever offer.",
     ),
+    (REFUSED, ValidationError, REFUSED_MESSAGE),
     ("Unable to contact slurm controller", Unavailable, "The Slurm controller does not answer."),
     (
         "Job is no longer pending execution",

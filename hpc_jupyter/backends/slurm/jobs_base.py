@@ -82,7 +82,11 @@ on every poll."""
 class SlurmJobs(JobBackend):
     """One user's jobs on one Slurm cluster; subclasses say how to ask the cluster."""
 
-    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS, Capability.JOBS_ARRAYS}
+    capabilities = JobBackend.capabilities | {
+        Capability.JOBS_PARTITIONS,
+        Capability.JOBS_ARRAYS,
+        Capability.JOBS_DEPENDENCIES,
+    }
 
     def __init__(self, facility: str, user: str, files: FileBackend | None) -> None:
         self.facility = facility

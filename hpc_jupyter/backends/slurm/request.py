@@ -10,6 +10,7 @@ from ...errors import ValidationError
 from ...models import JobRequest
 from ...timefmt import parse_time_limit
 from ..directives import parse_sbatch_directives
+from .dependencies import dependency_option
 from .schema import JobSpec, minutes
 
 SUPPORTED = (
@@ -27,6 +28,7 @@ SUPPORTED = (
     "mem",
     "qos",
     "constraint",
+    "dependency",
 )
 """The `#SBATCH` options sent on to slurmrestd (which, unlike sbatch, does not read them)."""
 
@@ -89,6 +91,7 @@ def job_spec(
         memory_mb=_memory(options.get("mem")),
         qos=options.get("qos") or None,
         constraints=options.get("constraint") or None,
+        dependency=dependency_option(request) or options.get("dependency") or None,
     )
 
 

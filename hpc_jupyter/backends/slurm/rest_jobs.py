@@ -19,6 +19,7 @@ from ...errors import (
 from ...models import Capability, Efficiency, Job, JobRequest, Partition
 from ..base import FileBackend
 from .accounting import job_efficiency
+from .dependencies import REFUSED, REFUSED_MESSAGE
 from .history import SlurmHistory, accounting_job
 from .jobs_base import SlurmJobs, check_job_id
 from .request import job_spec
@@ -45,6 +46,7 @@ NODE_CONFIG_UNAVAILABLE = 2014
 PARTITION_CONFIG_UNAVAILABLE = 2015
 INVALID_JOB_ID = 2017
 ALREADY_DONE = 2021
+DEPENDENCY = 2038  # ESLURM_DEPENDENCY; slurmrestd's text is "Batch job submission failed"
 JOB_NOT_FOUND = 9002  # 22.05, for an array task still pending with others ("Unable to find")
 
 REQUEUE_SINCE = 45
@@ -350,6 +352,8 @@ def _asked(spec: JobSpec) -> str:
 
 
 def _user_error(code: int, text: str) -> HPCError | None:
+    if code == DEPENDENCY or REFUSED in text.lower():
+        return ValidationError(REFUSED_MESSAGE)
     if code == INVALID_JOB_ID:
         return NotFound("Slurm knows no such job (it may have ended long ago).")
     if code == ACCESS_DENIED:

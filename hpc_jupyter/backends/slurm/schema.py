@@ -11,6 +11,7 @@ from typing import Any
 
 from ...models import Job, JobState, Partition
 from ..directives import FilenameFields
+from .dependencies import parse_dependency
 from .outputs import output_path
 from .states import job_state, raw_text
 
@@ -43,6 +44,8 @@ class JobSpec:
     memory_mb: int | None = None
     qos: str | None = None
     constraints: str | None = None
+    dependency: str | None = None
+    """Slurm's `--dependency` text (`afterok:12:13`)."""
 
 
 def collection(version: int, name: str) -> str:
@@ -76,6 +79,7 @@ def submit_body(version: int, spec: JobSpec) -> dict[str, Any]:
         "memory_per_node": spec.memory_mb,
         "qos": spec.qos,
         "constraints": spec.constraints,
+        "dependency": spec.dependency,
     }
     job.update({key: value for key, value in optional.items() if value is not None})
     if version >= 39 and spec.memory_mb is not None:
@@ -234,6 +238,7 @@ def parse_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
     reason = _text(data.get("state_reason"))
     task_text = fields.array_task_id or _text(data.get("array_task_string")) or None
     final = state.is_final
+    depends_on, dependency = parse_dependency(_text(data.get("dependency")))
     return Job(
         id=job_id,
         name=name,
@@ -256,6 +261,8 @@ def parse_job(data: Mapping[str, Any], facility: str, system: str) -> Job:
         reason=None if reason in ("", "None") else reason,
         array_job_id=fields.array_job_id,
         array_task_id=task_text if fields.array_job_id else None,
+        depends_on=depends_on,
+        dependency=dependency,
     )
 
 

@@ -42,7 +42,8 @@ const FACILITY: HPC.IFacility = {
   systems: [],
   capabilities: ['jobs.list', 'jobs.submit'],
   auth: { status: 'none', message: null },
-  poll_interval: 1
+  poll_interval: 1,
+  python: null
 };
 
 /**

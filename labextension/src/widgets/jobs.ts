@@ -13,6 +13,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { dependencyLine, dependencyReason } from '../chains';
 import { efficiencyFigures, outcomeMark } from '../efficiency';
 import {
   filterJobs,
@@ -468,7 +469,11 @@ export class RemoteJobs extends Widget {
         job.state === 'PENDING'
           ? trans.__('Pending reason')
           : trans.__('Reason'),
-        job.reason ?? '—'
+        dependencyReason(job, trans, id =>
+          this._jobs.find(other => other.id === id)
+        ) ??
+          job.reason ??
+          '—'
       ],
       ['partition', trans.__('Partition'), job.partition ?? '—'],
       ['account', trans.__('Account'), job.account ?? '—'],
@@ -494,6 +499,11 @@ export class RemoteJobs extends Widget {
     ];
     if (array) {
       rows.splice(1, 0, ['array', trans.__('Array task'), array]);
+    }
+    const waits = dependencyLine(job, trans);
+    if (waits) {
+      const after = rows.findIndex(([key]) => key === 'reason') + 1;
+      rows.splice(after, 0, ['dependency', trans.__('Dependency'), waits]);
     }
     return h(
       'dl',

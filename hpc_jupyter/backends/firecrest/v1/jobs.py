@@ -41,8 +41,11 @@ REMEMBERED = 2000
 class V1Jobs(JobBackend):
     """Slurm behind FirecREST v1's compute API: squeue for active jobs, sacct for the rest."""
 
-    # Arrays as an #SBATCH --array line (with_directives), which sbatch reads.
-    capabilities = JobBackend.capabilities | {Capability.JOBS_PARTITIONS, Capability.JOBS_ARRAYS}
+    capabilities = JobBackend.capabilities | {
+        Capability.JOBS_PARTITIONS,
+        Capability.JOBS_ARRAYS,  # as an #SBATCH --array line (with_directives)
+        Capability.JOBS_DEPENDENCIES,  # as `#SBATCH --dependency` (see ..script)
+    }
 
     def __init__(self, connection: V1Connection, files: V1Files) -> None:
         self.connection = connection

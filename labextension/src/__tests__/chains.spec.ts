@@ -1,0 +1,95 @@
+import { dependencyLine, dependencyReason } from '../chains';
+import type { HPC } from '../tokens';
+
+// Translation as JupyterLab does it without a language pack: %n filled in.
+const trans = {
+  __: (text: string, ...args: unknown[]) =>
+    text.replace(/%(\d)/g, (_, n) => String(args[Number(n) - 1]))
+};
+
+function job(extra: Partial<HPC.IJob>): HPC.IJob {
+  return {
+    id: '14',
+    name: 'next',
+    state: 'PENDING',
+    raw_state: 'PENDING',
+    facility: 'local',
+    system: 'localhost',
+    user: 'u',
+    account: null,
+    partition: null,
+    nodes: 1,
+    submit_time: 1,
+    start_time: null,
+    end_time: null,
+    time_limit: null,
+    exit_code: null,
+    workdir: null,
+    stdout: null,
+    stderr: null,
+    reason: null,
+    array_job_id: null,
+    array_task_id: null,
+    depends_on: [],
+    dependency: null,
+    origin: null,
+    ...extra
+  } as HPC.IJob;
+}
+
+describe('dependencyLine', () => {
+  it('names the jobs waited for and how', () => {
+    const waiting = job({ depends_on: ['12', '13'], dependency: 'afterok' });
+    expect(dependencyLine(waiting, trans)).toBe('Waits for 12, 13 (afterok)');
+    const done = job({
+      state: 'COMPLETED',
+      depends_on: ['12'],
+      dependency: 'afterany'
+    });
+    expect(dependencyLine(done, trans)).toBe('Waited for 12 (afterany)');
+  });
+
+  it('says nothing of a job that depends on none', () => {
+    expect(dependencyLine(job({}), trans)).toBeNull();
+  });
+});
+
+describe('dependencyReason', () => {
+  it('says which jobs a waiting job waits for', () => {
+    const one = job({ reason: 'Dependency', depends_on: ['12'] });
+    expect(dependencyReason(one, trans)).toBe('Waiting for job 12');
+    const two = job({ reason: 'Dependency', depends_on: ['12', '13'] });
+    expect(dependencyReason(two, trans)).toBe('Waiting for jobs 12, 13');
+  });
+
+  it('says when the dependency can no longer be met', () => {
+    const never = job({
+      reason: 'DependencyNeverSatisfied',
+      depends_on: ['12']
+    });
+    expect(dependencyReason(never, trans)).toMatch(
+      /^Its dependency can no longer be met/
+    );
+  });
+
+  it('names the job that spoiled it when it is listed', () => {
+    const never = job({
+      reason: 'DependencyNeverSatisfied',
+      depends_on: ['12', '13'],
+      dependency: 'afterok'
+    });
+    const listed: Record<string, HPC.IJob> = {
+      '12': job({ id: '12', state: 'COMPLETED' }),
+      '13': job({ id: '13', state: 'FAILED' })
+    };
+    expect(dependencyReason(never, trans, id => listed[id])).toBe(
+      'Its dependency can no longer be met: job 13 ended FAILED'
+    );
+  });
+
+  it('leaves other reasons and other states alone', () => {
+    expect(dependencyReason(job({ reason: 'Resources' }), trans)).toBeNull();
+    const running = job({ state: 'RUNNING', reason: 'Dependency' });
+    expect(dependencyReason(running, trans)).toBeNull();
+  });
+});

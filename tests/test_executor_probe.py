@@ -1,0 +1,99 @@
+"""The executor's probe: a facility whose Python cannot run the calls is one clear error."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hpc_jupyter.api import connect
+from hpc_jupyter.client import HPCClient
+from hpc_jupyter.errors import HPCError
+
+MINE = "{}.{}".format(*sys.version_info[:2])
+
+
+def double(x: int) -> int:
+    return 2 * x
+
+
+def fake_python(folder: Path, name: str, prints: str) -> str:
+    """An executable that, whatever it is asked, prints `prints` as a Python would."""
+    path = folder / name
+    path.write_text(f"#!/bin/sh\nprintf '{prints}'\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture
+def hpc_facilities(tmp_path: Path) -> dict[str, Any]:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    return {
+        "local": {"kind": "local"},
+        "old": {"kind": "local", "python": fake_python(bin_dir, "py39", "python 3.9\\n")},
+        "bare": {"kind": "local", "python": fake_python(bin_dir, "bare", f"python {MINE}\\n")},
+        "none": {"kind": "local", "python": str(bin_dir / "no-such-python")},
+        "same": {"kind": "local", "python": sys.executable},
+    }
+
+
+@pytest.fixture
+def client(kernel_env: Any) -> Iterator[HPCClient]:
+    with HPCClient() as client:
+        yield client
+
+
+async def test_facilities_tell_their_python(client: HPCClient, tmp_path: Path) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    facilities = {f.name: f for f in await asyncio.to_thread(hpc.facilities)}
+    assert facilities["local"].python is None
+    assert facilities["same"].python == sys.executable
+    assert facilities["old"].python == str(tmp_path / "bin" / "py39")
+
+
+@pytest.mark.parametrize(
+    ("facility", "message"),
+    [
+        ("old", rf"old runs Python 3\.9 at .*py39, the kernel {MINE}: set the facility's "),
+        ("bare", rf"bare's Python {MINE} at .*bare has no cloudpickle: install it"),
+        ("none", r"none cannot run Python at .*no-such-python \(.*\): set the facility's "),
+    ],
+)
+async def test_a_python_that_cannot_run_the_calls_is_one_clear_error(
+    client: HPCClient, facility: str, message: str
+) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor, facility)
+
+    # When the first call goes out, then another
+    with pytest.raises(HPCError, match=message):
+        await asyncio.to_thread(ex.submit, double, 1)
+    with pytest.raises(HPCError, match=message):
+        await asyncio.to_thread(ex.submit, double, 2)
+
+    # Then no call ran: the probe was the only job, asked once for the kernel's life
+    again = await asyncio.to_thread(hpc.executor, facility)
+    with pytest.raises(HPCError, match=message):
+        await asyncio.to_thread(again.submit, double, 3)
+    await asyncio.to_thread(hpc.use, facility)
+    jobs = await asyncio.to_thread(hpc.jobs)
+    assert [job.name for job in jobs] == ["hpc-executor-probe"]
+
+
+async def test_a_matching_python_is_probed_once_then_runs_the_calls(client: HPCClient) -> None:
+    hpc = await asyncio.to_thread(connect, "same", client=client)
+    first = await asyncio.to_thread(hpc.executor)
+    second = await asyncio.to_thread(hpc.executor)
+
+    a = await asyncio.to_thread(first.submit, double, 4)
+    b = await asyncio.to_thread(second.submit, double, 5)
+
+    assert await asyncio.to_thread(a.result, 60) == 8
+    assert await asyncio.to_thread(b.result, 60) == 10
+    names = sorted(job.name for job in await asyncio.to_thread(hpc.jobs))
+    assert names == ["double", "double", "hpc-executor-probe"]
