@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, Union
 
+from . import origin, resubmit
 from .client import HPCClient, ProgressCallback, api_path, default_client
 from .display import FacilityTable, JobTable, Listing, facilities_html, jobs_html, jobs_text
 from .display_dependency import dependency_html, dependency_text
@@ -40,6 +41,7 @@ from .models import (
     Model,
     Partition,
     Staleness,
+    Submission,
     SubmitCheck,
     check_stream,
 )
@@ -222,6 +224,17 @@ class JobHandle:
         data = self._client.request("DELETE", self._path(), params=self._params())
         self._job = job_from_dict(data)
         return self._job
+
+    def submission(self) -> Submission:
+        """How the job was submitted: the server's record (script, options, origin)."""
+        return resubmit.submission(self._client, self.facility, self.system, self.id)
+
+    def resubmit(self, **changes: Any) -> JobHandle:
+        """Submit this job again, with `changes` to its options (as `HPC.submit` names them)
+        or its `script`; the new job's origin is this notebook and cell, `resubmit_of` this job.
+        """
+        hpc = HPC(self._client, self.facility, self.system or None)
+        return resubmit.resubmit(hpc, self.id, "api", changes)
 
     def hold(self) -> Job:
         """Keep the pending job from starting until `release`; the facility needs `jobs.hold`."""
@@ -749,15 +762,24 @@ class HPC:
         interval = self._poll_interval(job.facility or self.facility_name)
         return JobHandle(self.client, job, interval, asked=asked)
 
-    def submit(self, script: str, **options: Unpack[SubmitOptions]) -> JobHandle:
+    def submit(
+        self,
+        script: str,
+        *,
+        _via: str = "api",
+        _resubmit_of: str | None = None,
+        **options: Unpack[SubmitOptions],
+    ) -> JobHandle:
         """Submit a batch script; options override its `#SBATCH` directives.
 
         Options: name, partition, nodes, time_limit (seconds, `timedelta` or a Slurm time such
         as "90", "1:30:00", "2-00"), account, workdir, env, stdout, stderr, array (task
         indexes), depends_on (jobs to wait for) and dependency (`afterok`, `afterany`,
-        `afternotok`).
+        `afternotok`). The server records where it came from (this notebook and cell; `_via`
+        says what made it: the magics, widgets and helpers pass theirs).
         """
         body = _submit_body(script, options)
+        body["origin"] = origin.current(_via, _resubmit_of)
         data = self.client.request(
             "POST",
             self._path("jobs"),
@@ -796,7 +818,9 @@ class HPC:
 
         return submit_sweep(self, script, params, max_running, **options)
 
-    def submit_file(self, path: LocalPath, **options: Unpack[SubmitOptions]) -> JobHandle:
+    def submit_file(
+        self, path: LocalPath, *, _via: str = "api", **options: Unpack[SubmitOptions]
+    ) -> JobHandle:
         """Submit the batch script in the local (kernel-side) file `path`."""
         try:
             script = Path(path).read_text(encoding="utf-8")
@@ -804,15 +828,28 @@ class HPC:
             raise NotFound(f"No local script {os.fspath(path)!r}.") from None
         except (OSError, UnicodeDecodeError) as err:
             raise ValidationError(f"Cannot read the script {os.fspath(path)!r}: {err}.") from None
-        return self.submit(script, **options)
+        return self.submit(script, _via=_via, **options)
 
-    def jobs(self) -> JobTable:
-        """The user's jobs at the facility.
+    def jobs(self, notebook: str | bool | None = None) -> JobTable:
+        """The user's jobs at the facility; with `notebook`, only those submitted from it.
+
+        `notebook=True` is this kernel's notebook; a path is a notebook by its path relative
+        to the server's root (as `job.origin.notebook` names it).
 
         When the facility could not be listed again, the table holds the last good listing and
         its `stale` attribute says why and since when (it is None for current jobs); with no
         good listing to show, the facility's error is raised.
         """
+        table = self._jobs()
+        if notebook is None or notebook is False:
+            return table
+        wanted = origin.notebook() if notebook is True else notebook
+        if wanted is None:
+            raise ValidationError("This kernel does not know its notebook: name it, as a path.")
+        kept = [j for j in table if j.origin and origin.same_notebook(j.origin.notebook, wanted)]
+        return JobTable(kept, table.stale)
+
+    def _jobs(self) -> JobTable:
         path, params = self._path("jobs"), self._params()
         asked = (path, *sorted(params.items()))
         held = self._listed if self._listed is not None and self._listed[0] == asked else None
@@ -876,6 +913,19 @@ class HPC:
         if not isinstance(items, list):
             raise _malformed("partition list")
         return [_model(Partition, item, "partition") for item in items]
+
+    def submission(self, job_id: str | int) -> Submission:
+        """How job `job_id` was submitted: the server's record (script, options, origin), or
+        the facility's copy of its script (`recorded` False); `NotFound` when neither is kept.
+        """
+        return resubmit.submission(self.client, self.facility_name, self.system, str(job_id))
+
+    def resubmit(self, job_id: str | int, **changes: Any) -> JobHandle:
+        """Submit job `job_id` again, with `changes` to its options or `script`.
+
+        The new job's origin is this notebook and cell, with `resubmit_of` the old job.
+        """
+        return resubmit.resubmit(self, str(job_id), "api", changes)
 
     def job(self, job_id: str | int) -> JobHandle:
         """A handle on job `job_id`, with its current state."""

@@ -17,6 +17,7 @@ from ._version import __version__
 from .backends import discover_backends
 from .ledger import SubmissionLedger
 from .protocol import JOB_STATE_EVENT
+from .records import SubmissionRecords
 from .registry import FacilityRegistry
 from .routes import ROUTES
 from .services import SETTINGS_KEY, HPCServices
@@ -74,12 +75,22 @@ class HPCJupyterApp(ExtensionApp):
         )
         self.kernel_token = secrets.token_urlsafe(32)
         self.submissions = SubmissionLedger(Path(self.data_dir))
+        self.records = SubmissionRecords(Path(self.data_dir), root_dir)
         self.watcher = JobWatcher(
-            self.registry, self._emit_job_state, self.registry.intervals, self.idle_after
+            self.registry,
+            self._emit_job_state,
+            self.registry.intervals,
+            self.idle_after,
+            records=self.records,
         )
         self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)  # type: ignore[union-attr]
         self.services = HPCServices.build(
-            self.registry, self.watcher, self.submissions, self.kernel_token, self.max_upload_size
+            self.registry,
+            self.watcher,
+            self.submissions,
+            self.kernel_token,
+            self.max_upload_size,
+            self.records,
         )
         self.settings[SETTINGS_KEY] = self.services
         # The handlers use only the services; the app itself is there for tests and tools.
@@ -144,6 +155,7 @@ class HPCJupyterApp(ExtensionApp):
         await within(self.watcher.stop(), "the job watcher", self.stop_timeout)
         await within(self.registry.close(), "the facilities", self.stop_timeout)
         self.submissions.close()
+        self.records.close()
         self.runtime_file.unlink(missing_ok=True)
 
     @property

@@ -33,6 +33,7 @@ from .display import (
 )
 from .errors import HPCError, ValidationError
 from .models import FileEntry
+from .resubmit import resubmit
 from .timefmt import parse_time_limit
 
 if TYPE_CHECKING:
@@ -351,16 +352,19 @@ class HPCMagics(Magics):
                 )
             if not cell.strip():
                 raise ValidationError("The cell is empty: write the batch script in it.")
-            return _tracked(hpc.submit(cell, **options))
+            return _tracked(hpc.submit(cell, _via="magic", **options))
         if args.script is None:
             raise ValidationError(
                 "Name a local batch script (%hpc_submit job.sh), or use %%hpc_submit with the "
                 "script as the cell."
             )
-        return _tracked(hpc.submit_file(str(_unquote(args.script)), **options))
+        return _tracked(hpc.submit_file(str(_unquote(args.script)), _via="magic", **options))
 
     @_line_magic
     @_magic_arguments()
+    @_argument(
+        "--this-notebook", action="store_true", help="Only the jobs submitted from this notebook."
+    )
     @_facility_option
     @_one_line_errors
     def hpc_jobs(self, line: str = "") -> JobTable | None:
@@ -370,7 +374,7 @@ class HPCMagics(Magics):
         a line saying how old it is and why; with none to show, the error is the answer.
         """
         args = _parse(self.hpc_jobs, line)
-        return self._api(args.facility).jobs()
+        return self._api(args.facility).jobs(notebook=args.this_notebook or None)
 
     @_line_magic
     @_magic_arguments()
@@ -385,6 +389,33 @@ class HPCMagics(Magics):
         """
         args = _parse(self.hpc_job, line)
         return self._api(args.facility).job(args.job_id)
+
+    @_line_magic
+    @_magic_arguments()
+    @_argument("job_id", help="The job to submit again.")
+    @_argument("--name", "-J", default=None, help="A new name.")
+    @_argument("--partition", "-p", default=None, help="Another partition (queue).")
+    @_argument("--nodes", "-N", type=int, default=None, help="How many nodes.")
+    @_argument("--time", "-t", default=None, help="Time limit: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S.")
+    @_argument("--account", "-A", default=None, help="Another account to charge.")
+    @_facility_option
+    @_one_line_errors
+    def hpc_resubmit(self, line: str = "") -> JobHandle | None:
+        """Submit a job again, as the server recorded it, with the options given changed.
+
+        The new job's origin is this notebook and cell, and the job it submits again.
+        """
+        args = _parse(self.hpc_resubmit, line)
+        changes = {
+            "name": args.name,
+            "partition": args.partition,
+            "nodes": args.nodes,
+            "time_limit": None if args.time is None else parse_time_limit(args.time),
+            "account": args.account,
+        }
+        given = {key: value for key, value in changes.items() if value is not None}
+        hpc = self._api(args.facility)
+        return _tracked(resubmit(hpc, str(_unquote(args.job_id)), "magic", given))
 
     @_line_magic
     @_magic_arguments()

@@ -441,6 +441,12 @@ class Submission(Model):
     """Whether this server recorded the submission; False when only the facility's copy of the
     script is known (a job submitted elsewhere): `request` then holds that script alone."""
 
+    def to_json(self) -> dict[str, Any]:
+        """`to_dict()` as the API answers it: the request without the options it left out."""
+        data = self.to_dict()
+        data["request"] = {k: v for k, v in data["request"].items() if v is not None}
+        return data
+
 
 class Outcome(str, enum.Enum):
     """How a finished job ended, as its efficiency summary words it."""

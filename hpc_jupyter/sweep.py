@@ -401,14 +401,14 @@ def submit_sweep(
         if max_running is not None:
             array += f"%{max_running}"
         options["array"] = array
-        handle = hpc.submit(with_prelude(script, prelude(sets)), **options)
+        handle = hpc.submit(with_prelude(script, prelude(sets)), _via="sweep", **options)
         return Sweep(hpc, sets, handle)
     env = dict(options.pop("env", None) or {})
     handles = []
     try:
         for values in sets:
             options["env"] = {**env, **values}
-            handles.append(hpc.submit(script, **options))
+            handles.append(hpc.submit(script, _via="sweep", **options))
     except HPCError:
         for handle in handles:  # all or nothing: a half-submitted sweep is cancelled
             try:

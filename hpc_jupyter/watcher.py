@@ -29,6 +29,7 @@ from .array_jobs import array_summaries
 from .errors import FacilityAuthError, HPCError
 from .models import Job, JobListing, Staleness
 from .payload import Payload
+from .records import SubmissionRecords
 from .registry import FacilityRegistry
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,16 @@ Emit = Callable[[dict[str, Any]], None]
 class _Watch:
     """The jobs of one facility system: the last listing and the request in flight."""
 
-    def __init__(self, registry: FacilityRegistry, facility: str, system: str) -> None:
+    def __init__(
+        self,
+        registry: FacilityRegistry,
+        facility: str,
+        system: str,
+        records: SubmissionRecords | None = None,
+    ) -> None:
         self.registry = registry
+        self.records = records
+        """Where each job's `origin` comes from: read once per listing, not once per reader."""
         self.facility = facility
         self.system = system
         self.jobs: list[Job] = []
@@ -99,6 +108,8 @@ class _Watch:
             )
             self._failed(failure, logged=True)
             raise failure from None
+        if self.records is not None:
+            listed = self.records.with_origins(self.facility, self.system, listed)
         jobs = self._with_newer(listed, asked)
         self._publish_changes(jobs, emit)
         if self.failure is not None:
@@ -222,6 +233,7 @@ def _event(job: Job, previous: str | None) -> dict[str, Any]:
         "state": job.state.value,
         "previous_state": previous,
         "exit_code": job.exit_code,
+        "origin": None if job.origin is None else job.origin.to_dict(),
     }
 
 
@@ -234,8 +246,10 @@ class JobWatcher:
         emit: Emit,
         intervals: dict[str, float],
         idle_after: float = 300.0,
+        records: SubmissionRecords | None = None,
     ) -> None:
         self.registry = registry
+        self.records = records
         self.emit = emit
         self.intervals = intervals
         self.idle_after = idle_after
@@ -246,7 +260,7 @@ class JobWatcher:
     def _watch(self, facility: str, system: str) -> _Watch:
         key = (facility, system)
         if key not in self._watches:
-            self._watches[key] = _Watch(self.registry, facility, system)
+            self._watches[key] = _Watch(self.registry, facility, system, self.records)
         return self._watches[key]
 
     def interval(self, facility: str) -> float:
@@ -285,6 +299,8 @@ class JobWatcher:
         if watch.fresh(self.interval(facility)) and (found := _listed(job_id, watch)):
             return found
         job = await self.registry.get(facility).require_jobs().get_job(system, job_id)
+        if self.records is not None:
+            job = self.records.with_origins(facility, system, [job])[0]
         if job.array_job_id != job.id:
             return job
         # An array's id: Slurm answers one of its records (the pending rest, or the last task

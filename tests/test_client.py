@@ -300,6 +300,14 @@ def test_every_submission_has_its_own_key(fake: FakeHPCServer, hpc: HPC) -> None
     assert first.id != second.id
 
 
+ORIGIN = {
+    "via": "api",
+    "notebook": os.environ.get("JPY_SESSION_NAME"),
+    "cell": None,
+    "resubmit_of": None,
+}
+
+
 def test_submit_options_become_the_request(fake: FakeHPCServer, hpc: HPC) -> None:
     hpc.submit(
         "#!/bin/bash\nsrun hostname",
@@ -326,8 +334,9 @@ def test_submit_options_become_the_request(fake: FakeHPCServer, hpc: HPC) -> Non
         "workdir": "/scratch/ada",
         "env": {"OMP_NUM_THREADS": "8"},
         "stdout": "out-%j.txt",
+        "origin": ORIGIN,  # outside a kernel's session: no notebook, no cell
     }
-    assert second == {"script": "#!/bin/bash\ntrue", "time_limit": 300}
+    assert second == {"script": "#!/bin/bash\ntrue", "time_limit": 300, "origin": ORIGIN}
 
 
 def test_bad_submit_options_fail_before_any_request(fake: FakeHPCServer, hpc: HPC) -> None:

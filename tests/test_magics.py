@@ -237,6 +237,12 @@ def test_cell_submit_sends_the_cell_with_the_options(ip: Any, fake: FakeHPCServe
         "stdout": "out.txt",
         "stderr": "err.txt",
         "env": {"OMP_NUM_THREADS": "8", "ARGS": "a=b"},
+        "origin": {
+            "via": "magic",
+            "notebook": os.environ.get("JPY_SESSION_NAME"),
+            "cell": None,  # IPython without a kernel: no cell id
+            "resubmit_of": None,
+        },
     }
     assert handle.info.name == "quickstart"
     assert "quickstart" in html(ip, handle) and "PENDING" in text(ip, handle)

@@ -209,3 +209,24 @@ def test_an_env_secret_is_gone_from_the_server_process_and_its_jobs(tmp_path: Pa
     assert "HPC_JUPYTER_TEST_ENV_SECRET" not in job_env
     assert "PATH=" in server_env
     assert secret not in server_env
+
+
+async def test_no_token_is_in_any_submission_record(
+    hpc_app: Any, hpc_server: Any, jp_fetch: Any, hpc_data_dir: Path
+) -> None:
+    # Given jobs submitted as a kernel submits them (its token) and as Lab does (the server's)
+    kernel_token, server_token = hpc_app.kernel_token, hpc_server.identity_provider.token
+    origin = {"via": "magic", "notebook": "a.ipynb", "cell": "c1"}
+    body = json.dumps({"script": "#!/bin/bash\necho hi\n", "origin": origin})
+    for headers in ({HEADER: kernel_token, "Idempotency-Key": "k1"}, {"Idempotency-Key": "k2"}):
+        await jp_fetch(
+            "hpc", "api", "facilities", "local", "jobs", method="POST", body=body, headers=headers
+        )
+
+    # Then the records (and every other file of the data dir) hold neither token
+    files = [path for path in hpc_data_dir.rglob("*") if path.is_file()]
+    assert any(path.name.startswith("records.sqlite") for path in files)
+    for path in files:
+        content = path.read_bytes()
+        assert kernel_token.encode() not in content, path
+        assert server_token.encode() not in content, path

@@ -270,6 +270,14 @@ class JobBackend(abc.ABC):
         """
         raise CapabilityError("This facility's accounting does not tell how jobs used resources.")
 
+    async def batch_script(self, system: str, job_id: str) -> str | None:
+        """The facility's own copy of a job's batch script, or None where it keeps none.
+
+        Asked only for a job this server has no record of (`records.py`); None also when the
+        facility no longer knows the job.
+        """
+        return None
+
     async def requeue(self, system: str, job_id: str) -> Job:
         """Stop a running job and put it back in the queue; only with `Capability.JOBS_REQUEUE`.
 

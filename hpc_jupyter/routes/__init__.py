@@ -19,6 +19,7 @@ from .jobs import (
     JobHandler,
     JobOutputHandler,
     JobsHandler,
+    JobSubmissionHandler,
     PartitionsHandler,
 )
 from .login import LoginCodeHandler, LoginHandler
@@ -45,6 +46,7 @@ HANDLERS: list[tuple[str, Any]] = [
     (_FACILITY + r"/login/code", LoginCodeHandler),
     (_JOB, JobHandler),
     (_JOB + r"/output", JobOutputHandler),
+    (_JOB + r"/submission", JobSubmissionHandler),
     (_JOB + r"/(?P<action>hold|release|requeue)", JobActionHandler),
 ]
 

@@ -78,6 +78,16 @@ class JobOutputHandler(HPCAPIHandler):
         self.write_json(chunk.to_dict())
 
 
+class JobSubmissionHandler(HPCAPIHandler):
+    """GET .../jobs/{id}/submission: how the job was submitted (script, options, origin)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, facility: str, job_id: str) -> None:
+        submission = await self.services.jobs.submission(facility, self.system_argument(), job_id)
+        self.write_json(submission.to_json())
+
+
 class PartitionsHandler(HPCAPIHandler):
     """GET .../partitions: the partitions (queues) jobs can be submitted to."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..ledger import SubmissionLedger
+from ..records import SubmissionRecords
 from ..registry import FacilityRegistry
 from ..watcher import JobWatcher
 from .facilities import FacilityService
@@ -53,11 +54,12 @@ class HPCServices:
         submissions: SubmissionLedger,
         kernel_token: str,
         max_upload_size: int,
+        records: SubmissionRecords | None = None,
     ) -> HPCServices:
         """The services over one server's registry, job watcher and submission ledger."""
         return cls(
             facilities=FacilityService(registry),
-            jobs=JobService(registry, watcher, submissions),
+            jobs=JobService(registry, watcher, submissions, records),
             files=FileService(registry, max_upload_size),
             login=LoginService(registry),
             status=StatusService(registry),

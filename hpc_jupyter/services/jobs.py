@@ -7,11 +7,21 @@ import dataclasses
 import logging
 
 from ..efficiency import efficiency, outcome_of
-from ..errors import CapabilityError, HPCError, ValidationError
+from ..errors import CapabilityError, HPCError, NotFound, ValidationError
 from ..inputs import check_job_id, shown
 from ..ledger import SubmissionLedger
-from ..models import Capability, Efficiency, Job, JobRequest, OutputChunk, Partition, check_stream
+from ..models import (
+    Capability,
+    Efficiency,
+    Job,
+    JobRequest,
+    OutputChunk,
+    Partition,
+    Submission,
+    check_stream,
+)
 from ..payload import Payload
+from ..records import SubmissionRecords
 from ..registry import FacilityRegistry
 from ..watcher import JobWatcher
 
@@ -31,11 +41,17 @@ class JobService:
     """
 
     def __init__(
-        self, registry: FacilityRegistry, watcher: JobWatcher, submissions: SubmissionLedger
+        self,
+        registry: FacilityRegistry,
+        watcher: JobWatcher,
+        submissions: SubmissionLedger,
+        records: SubmissionRecords | None = None,
     ) -> None:
         self.registry = registry
         self.watcher = watcher
         self.submissions = submissions
+        self.records = records
+        """The server's records of how jobs were submitted (None: none kept)."""
         self._efficiencies: dict[tuple[str, str, str], Efficiency] = {}
 
     async def list_payload(self, facility: str, system: str | None) -> Payload:
@@ -86,18 +102,52 @@ class JobService:
     async def submit(
         self, facility: str, system: str | None, request: JobRequest, key: str | None
     ) -> Job:
-        """Submit a job once per Idempotency-Key (`key`); a repeat answers the first job."""
+        """Submit a job once per Idempotency-Key (`key`); a repeat answers the first job.
+
+        An accepted submission is recorded (`records`), and the job answered with its origin;
+        a repeat records nothing new.
+        """
         entry = self.registry.get(facility)
         backend = entry.require_jobs()
         _check_can(facility, entry.capabilities, request)
         resolved = await self.registry.resolve_system(facility, system)
+        records = self.records
+        if records is not None:
+            request = dataclasses.replace(request, origin=records.relative(request.origin))
 
         async def start() -> Job:
             job = await backend.submit(resolved, request)
+            if records is not None:
+                records.add(facility, resolved, job.id, request)
+                job = dataclasses.replace(job, origin=request.origin)
             self.watcher.changed(facility, resolved, job)  # only a new job is news
             return job
 
         return await self.submissions.submit(facility, resolved, key, request, start)
+
+    async def submission(self, facility: str, system: str | None, job_id: str) -> Submission:
+        """How job `job_id` was submitted: this server's record (a task's: its array's), else
+        the facility's script.
+
+        `NotFound` when there is neither (a job submitted elsewhere, on a facility that keeps
+        no copy of its script, or one it has forgotten).
+        """
+        check_job_id(job_id)
+        backend = self.registry.get(facility).require_jobs()
+        resolved = await self.registry.resolve_system(facility, system)
+        if self.records is not None:
+            # A task of an array (`A_i`) was submitted with its array: answer the array's.
+            for submitted in dict.fromkeys((job_id, job_id.split("_")[0])):
+                recorded = self.records.get(facility, resolved, submitted)
+                if recorded is not None:
+                    return recorded
+        try:
+            script = await backend.batch_script(resolved, job_id)
+        except NotFound:  # the facility knows no such job: neither does anyone here
+            script = None
+        if script is None or not script.strip():
+            raise NotFound(f"There is no record of how job {job_id} was submitted.")
+        return Submission(facility, resolved, job_id, JobRequest(script=script), recorded=False)
 
     async def cancel(self, facility: str, system: str | None, job_id: str) -> Job:
         """Cancel a job; answers it as the facility then shows it."""

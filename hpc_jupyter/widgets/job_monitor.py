@@ -29,6 +29,7 @@ from ..array_jobs import array_summaries
 from ..display import stale_text
 from ..errors import NotFound, ValidationError
 from ..models import FINAL_STATES, Job, JobState
+from ..origin import notebook, same_notebook
 from . import tracking
 from .backoff import Backoff
 from .confirm import Confirm
@@ -124,6 +125,14 @@ class JobMonitor:
             description="State", options=list(STATE_FILTERS), value="all"
         )
         self.state_filter.observe(guard("Filtering", lambda _: self._render()), "value")
+        self.this_notebook = w.Checkbox(
+            description="This notebook",
+            value=False,
+            indent=False,
+            disabled=notebook() is None,  # a kernel outside a notebook's session
+            tooltip="Only the jobs submitted from this notebook",
+        )
+        self.this_notebook.observe(guard("Filtering", lambda _: self._render()), "value")
         self.live_button = w.ToggleButton(value=live, description="Live", icon="circle")
         self.live_button.observe(guard("Live updates", self._live_toggled), "value")
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
@@ -148,7 +157,7 @@ class JobMonitor:
         self.log = JobLog(self.hpc.client, self.status)
         self.widget = w.VBox(
             [
-                w.HBox([self.picker.widget, self.state_filter]),
+                w.HBox([self.picker.widget, self.state_filter, self.this_notebook]),
                 w.HBox([self.live_button, self.refresh_button, self.updated]),
                 self.notes_box,
                 self.warning,
@@ -254,9 +263,12 @@ class JobMonitor:
 
     @property
     def shown(self) -> list[Job]:
-        """The jobs the table shows: filtered by state, newest first."""
+        """The jobs the table shows: filtered by state (and notebook), newest first."""
         states = STATE_FILTERS[self.state_filter.value]
         jobs = [j for j in self.jobs.values() if states is None or j.state in states]
+        here = notebook() if self.this_notebook.value else None
+        if here is not None:
+            jobs = [j for j in jobs if j.origin and same_notebook(j.origin.notebook, here)]
         return sorted(jobs, key=lambda j: (j.submit_time or 0.0, j.id), reverse=True)
 
     def _render(self) -> None:

@@ -248,7 +248,7 @@ class SubmitForm:
         api = self.picker.api()
         self.status.info(f"Submitting to {api.facility_name}…")
         try:
-            handle = api.submit(str(self.script.value), **options)
+            handle = api.submit(str(self.script.value), _via="widget", **options)
         except ValidationError as err:
             field = field_of(err.message)
             if field is not None:

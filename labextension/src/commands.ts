@@ -22,6 +22,7 @@ import { noticeMessage } from './foresight';
 import { isFinal, ITransition, NOTIFIED } from './jobs';
 import type { JobMonitor } from './monitor';
 import { formatSize } from './paths';
+import { resubmitFields, resubmitRequest } from './provenance';
 import type { HPCService } from './service';
 import type { HPC } from './tokens';
 import { FacilityStatusView } from './widgets/status';
@@ -35,6 +36,7 @@ export namespace CommandIDs {
   export const submitEditor = 'hpc:submit-editor';
   export const download = 'hpc:copy-remote-file-to-lab';
   export const openStatus = 'hpc:open-facility-status';
+  export const resubmitJob = 'hpc:resubmit-job';
 }
 
 export interface ICommandContext {
@@ -186,6 +188,47 @@ export function registerCommands(context: ICommandContext): void {
         context,
         widget.context.path,
         widget.context.model.toString()
+      );
+    }
+  });
+
+  commands.addCommand(CommandIDs.resubmitJob, {
+    label: trans.__('Resubmit Job…'),
+    describedBy: {
+      args: {
+        type: 'object',
+        properties: {
+          facility: { type: 'string' },
+          system: { type: 'string' },
+          jobId: { type: 'string' }
+        }
+      }
+    },
+    execute: async args => {
+      const facility = args.facility as string;
+      const jobId = args.jobId as string;
+      let submission: HPC.ISubmission;
+      try {
+        submission = await service.jobSubmission(
+          facility,
+          jobId,
+          (args.system as string | undefined) || undefined
+        );
+      } catch (error) {
+        Notification.error(
+          trans.__(
+            'Cannot resubmit job %1: %2',
+            jobId,
+            (error as Error).message
+          )
+        );
+        return;
+      }
+      await submitScript(
+        context,
+        trans.__('job %1', jobId),
+        submission.request.script,
+        submission
       );
     }
   });
@@ -360,7 +403,8 @@ const partitionCache = new Map<string, Promise<HPC.IPartition[]>>();
 export async function submitScript(
   context: ICommandContext,
   path: string,
-  script: string
+  script: string,
+  again?: HPC.ISubmission
 ): Promise<HPC.IJob | null> {
   const { service, monitor, trans, app } = context;
   const name = PathExt.basename(path);
@@ -385,8 +429,9 @@ export async function submitScript(
   const form = new SubmitForm({
     trans,
     facilities,
-    facility: monitor.facility?.name ?? null,
-    fields: prefill(script),
+    facility: again?.facility ?? monitor.facility?.name ?? null,
+    fields: again ? resubmitFields(again) : prefill(script),
+    script: again?.request.script,
     // A `local` facility's root is this server's root, so the script's own folder is
     // there too; elsewhere the facility's home is the sensible default.
     workdirFor: facility => (facility.kind === 'local' && dir ? dir : ''),
@@ -428,7 +473,9 @@ export async function submitScript(
     }
   });
   const result = await showDialog({
-    title: trans.__('Submit %1 to an HPC facility', name),
+    title: again
+      ? trans.__('Resubmit job %1', again.job_id)
+      : trans.__('Submit %1 to an HPC facility', name),
     body: form,
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
@@ -439,15 +486,25 @@ export async function submitScript(
     return null;
   }
   const { facility, fields } = result.value;
+  const edited = result.value.script ?? script;
   let request: HPC.IJobRequest;
   try {
-    request = jobRequest(script, fields);
+    request = again
+      ? resubmitRequest(again, edited, fields)
+      : { ...jobRequest(script, fields), origin: { via: 'panel' } };
   } catch (error) {
     Notification.error(requestProblem(error, trans));
     return null;
   }
   try {
-    const job = await service.submitJob(facility, request, UUID.uuid4());
+    // A resubmission to the same facility goes to the same system.
+    const system = again?.facility === facility ? again.system : undefined;
+    const job = await service.submitJob(
+      facility,
+      request,
+      UUID.uuid4(),
+      system
+    );
     monitor.track(job);
     Notification.success(
       trans.__('Submitted %1 as job %2 on %3.', name, job.id, facility),

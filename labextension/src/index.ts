@@ -17,7 +17,9 @@ import {
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import type { IDocumentWidget } from '@jupyterlab/docregistry';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import type { Widget } from '@lumino/widgets';
 
 import { CommandIDs, notifyNotice, registerCommands } from './commands';
 import { hpcIcon } from './icons';
@@ -114,8 +116,21 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
           facility: job.facility,
           system: job.system,
           jobId: job.id
-        })
+        }),
+      resubmit: job =>
+        void app.commands.execute(CommandIDs.resubmitJob, {
+          facility: job.facility,
+          system: job.system,
+          jobId: job.id
+        }),
+      openNotebook: path =>
+        void app.commands.execute('docmanager:open', { path })
     });
+    // "This notebook": the notebook of the main area's current tab.
+    const followNotebook = () =>
+      panel.jobs.setNotebook(notebookPath(app.shell.currentWidget));
+    app.shell.currentChanged?.connect(followNotebook);
+    followNotebook();
     // Hidden until the sidebar shows it (then onAfterShow says so).
     monitor.visible = false;
     panel.title.icon = hpcIcon;
@@ -190,3 +205,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 export default [servicePlugin, panelPlugin];
+
+/** The path of the notebook a main-area widget shows, or null when it shows none. */
+function notebookPath(widget: Widget | null): string | null {
+  const path = (widget as IDocumentWidget | null)?.context?.path;
+  return typeof path === 'string' && path.endsWith('.ipynb') ? path : null;
+}

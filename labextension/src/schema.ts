@@ -622,6 +622,31 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/hpc/api/facilities/{facility}/jobs/{job_id}/submission': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+        /** @description The job's id on the facility: 1 to 128 visible ASCII characters other than `/` (such as `42`, `123_4` or a UUID). Anything else (a space, a control character, a non-ASCII character, even a digit such as a fullwidth one) is 400 before the facility is asked; a Slurm id Slurm never gives (`0`) is 404. */
+        job_id: components['parameters']['job_id'];
+      };
+      cookie?: never;
+    };
+    /**
+     * How a job was submitted
+     * @description The server's record of the job's submission (its script, options and `origin`), kept 90 days (the newest 10,000 per facility). For a job submitted elsewhere, the facility's own copy of its script where the facility keeps one (`recorded: false`: slurm-cli while slurmctld knows the job, slurmrestd from accounting that stores scripts, FirecREST v2 from the job's metadata); else 404.
+     */
+    get: operations['getJobSubmission'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -848,6 +873,16 @@ export interface components {
       depends_on?: string[];
       dependency?: components['schemas']['Dependency'];
       origin?: components['schemas']['Origin'];
+    };
+    Submission: {
+      facility: string;
+      system: string;
+      job_id: string;
+      request: components['schemas']['JobRequest'];
+      /** @description When the server recorded it (Unix seconds); null when not recorded. */
+      submitted_at: number | null;
+      /** @description Whether the server recorded the submission; false when only the facility's copy of the script is known (`request` then holds that script alone). */
+      recorded: boolean;
     };
     /**
      * @description When a job may start after the jobs it depends on: once each completed with exit code 0 (`afterok`), once each ended however (`afterany`), once each ended other than completed (`afternotok`). A job whose dependency can no longer be met stays pending with that reason, as Slurm keeps it.
@@ -2278,6 +2313,42 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['OutputChunk'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['FacilityAuth'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      500: components['responses']['Unhandled'];
+      502: components['responses']['BadGateway'];
+      504: components['responses']['GatewayTimeout'];
+    };
+  };
+  getJobSubmission: {
+    parameters: {
+      query?: {
+        /** @description One of the facility's systems; default its default system. */
+        system?: components['parameters']['system'];
+      };
+      header?: never;
+      path: {
+        /** @description A facility's configured name. */
+        facility: components['parameters']['facility'];
+        /** @description The job's id on the facility: 1 to 128 visible ASCII characters other than `/` (such as `42`, `123_4` or a UUID). Anything else (a space, a control character, a non-ASCII character, even a digit such as a fullwidth one) is 400 before the facility is asked; a Slurm id Slurm never gives (`0`) is 404. */
+        job_id: components['parameters']['job_id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description How the job was submitted. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Submission'];
         };
       };
       400: components['responses']['BadRequest'];

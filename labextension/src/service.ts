@@ -308,6 +308,20 @@ export class HPCService {
     );
   }
 
+  /** How a job was submitted (its script, options and origin), for submitting it again. */
+  jobSubmission(
+    facility: string,
+    jobId: string,
+    system?: string
+  ): Promise<HPC.ISubmission> {
+    return this.json<HPC.ISubmission>(
+      facilityPath(
+        facility,
+        `/jobs/${encodeURIComponent(jobId)}/submission` + query({ system })
+      )
+    );
+  }
+
   /** Submit a batch script; `idempotencyKey` makes a retried submit safe. */
   submitJob(
     facility: string,

@@ -49,6 +49,10 @@ export namespace HPC {
   export type IPartition = Schemas['Partition'];
 
   export type IJobRequest = Schemas['JobRequest'];
+  /** Where a submission came from (notebook, cell, the job it submits again). */
+  export type IOrigin = Schemas['Origin'];
+  /** How a job was submitted: the server's record, or the facility's copy of its script. */
+  export type ISubmission = Schemas['Submission'];
 
   /** What a facility with `status` says about itself (GET .../status). */
   export type IFacilityStatus = Schemas['FacilityStatus'];

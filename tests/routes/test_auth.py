@@ -108,6 +108,7 @@ REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     (F + "/jobs/{job_id}", "get"): {},
     (F + "/jobs/{job_id}", "delete"): {},
     (F + "/jobs/{job_id}/output", "get"): {},
+    (F + "/jobs/{job_id}/submission", "get"): {},  # the world's job, and its secret env
     (F + "/partitions", "get"): {},
     (F + "/status", "get"): {},
     (F + "/jobs/check", "post"): {"body": {"script": "#!/bin/bash\n#SBATCH -t 10\ntrue\n"}},

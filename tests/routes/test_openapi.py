@@ -54,6 +54,7 @@ from hpc_jupyter.models import (
     Partition,
     Staleness,
     StatusSource,
+    Submission,
     SubmitCheck,
     System,
     SystemHealth,
@@ -348,6 +349,7 @@ def test_enums_and_models_match_the_code() -> None:
         ("StatusSource", StatusSource),
         ("SubmitCheck", SubmitCheck),
         ("Partition", Partition),
+        ("Submission", Submission),
     ]:
         assert set(schemas[name]["properties"]) == fields(model), name
         assert set(schemas[name]["required"]) == fields(model), name
@@ -593,6 +595,20 @@ async def test_submit_list_get_and_follow_output(checked: Call, api: Any) -> Non
     assert described["exit_code"] == 0
     assert out == {"data": "hello\n", "offset": 6, "complete": True}
     assert err == {"data": "oo", "offset": 2, "complete": False}
+
+
+@covers((JOBS, "post"), (JOB + "/submission", "get"))
+async def test_a_jobs_submission_and_its_origin(checked: Call) -> None:
+    origin = {"via": "magic", "notebook": "a/b.ipynb", "cell": "c1", "resubmit_of": "7"}
+    body = {"script": "#!/bin/bash\necho hi\n", "name": "hi", "origin": origin}
+    job = data(await checked(f"{LOCAL}/jobs", method="POST", body=body, status=201))
+
+    submission = data(await checked(f"{LOCAL}/jobs/{job['id']}/submission", status=200))
+    await checked(f"{LOCAL}/jobs/987654/submission", status=404)
+
+    assert job["origin"] == origin
+    assert submission["request"]["origin"] == origin
+    assert submission["recorded"] is True
 
 
 @covers((JOBS, "get"))

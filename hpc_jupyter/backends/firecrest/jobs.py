@@ -86,6 +86,16 @@ class FirecrestJobs(JobBackend):
             found: list[dict[str, Any]] = await client.job_metadata(system, job_id)
         return found[0] if found else {}
 
+    async def batch_script(self, system: str, job_id: str) -> str | None:
+        """The job's `script` in its metadata (FirecREST reads it from `scontrol`, so only
+        while slurmctld knows the job, for Slurm before 24.05)."""
+        check_job_id(job_id)
+        try:
+            script = (await self._metadata(system, job_id)).get("script")
+        except NotFound:
+            return None
+        return script if isinstance(script, str) and script.strip() else None
+
     async def get_job(self, system: str, job_id: str) -> Job:
         check_job_id(job_id)
         client = await self.connection.for_system(system)

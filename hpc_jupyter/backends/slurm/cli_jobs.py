@@ -158,6 +158,15 @@ class SlurmCLIJobs(SlurmJobs):
         text = await self.commands.run("scontrol", "show", "partition", "--oneliner")
         return [_partition(line) for line in text.splitlines() if line.startswith("PartitionName=")]
 
+    async def batch_script(self, system: str, job_id: str) -> str | None:
+        """`scontrol write batch_script`: kept by slurmctld while it knows the job."""
+        try:
+            return await self.commands.run(
+                "scontrol", "write", "batch_script", check_job_id(job_id), "-"
+            )
+        except NotFound:
+            return None
+
     async def kill(self, job_id: str) -> None:
         await self.commands.run("scancel", check_job_id(job_id))
 

@@ -81,6 +81,36 @@ class SlurmHistory:
         ]
         return records[0] if records else None
 
+    async def batch_script(self, job_id: str) -> str | None:
+        """The job's script as accounting stores it (`AccountingStoreFlags=job_script`).
+
+        From v0.0.40 only `/jobs/?show_batch_script=true` (selecting the job by `step`)
+        answers it; earlier versions give a record's `script` where they have one.
+        """
+        version = await self.version()
+        if version < 40:
+            record = await self.record(job_id)
+        else:
+            data = await self.client.call(
+                "GET",
+                f"/slurmdb/v0.0.{version}{collection(version, 'jobs')}",
+                params={
+                    "step": job_id,
+                    "users": self.client.user,
+                    "skip_steps": "true",
+                    "show_batch_script": "true",
+                },
+                allow_errors=frozenset({NOTHING_FOUND}),
+            )
+            found = [
+                entry
+                for entry in data.get("jobs") or []
+                if isinstance(entry, dict) and accounting_matches(entry, job_id)
+            ]
+            record = found[0] if found else None
+        script = record.get("script") if record is not None else None
+        return script if isinstance(script, str) and script.strip() else None
+
     async def record_path(self, job_id: str) -> str:
         """Where a job's accounting record is read."""
         return f"/slurmdb/v0.0.{await self.version()}/job/{job_id}"

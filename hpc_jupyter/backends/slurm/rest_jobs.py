@@ -254,6 +254,14 @@ class SlurmRestJobs(SlurmJobs):
             raise NotFound(f"Slurm knows no job {job_id}.")
         return await self.history.job(system, job_id)
 
+    async def batch_script(self, system: str, job_id: str) -> str | None:
+        """The script in the job's accounting, where slurmdbd stores scripts
+        (`AccountingStoreFlags=job_script`) and once the job reached it; slurmctld's job
+        record has none."""
+        if self.history is None:
+            return None
+        return await self.history.batch_script(check_job_id(job_id))
+
     async def efficiency(self, system: str, job: Job) -> Efficiency | None:
         if self.history is None:
             return await super().efficiency(system, job)

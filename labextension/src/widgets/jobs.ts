@@ -3,7 +3,9 @@
  * filter, a view of active jobs, finished ones (history, as long as the facility reports
  * them) or all, details (pending reason, nodes, times, limits), cancel with confirmation,
  * hold / release / requeue (requeue confirmed) where the facility offers them, a button
- * to follow a job's log, and for a finished job how it went (`jobs.efficiency`).
+ * to follow a job's log, and for a finished job how it went (`jobs.efficiency`). Jobs
+ * show the notebook they were submitted from (a click opens it), can be narrowed to the
+ * notebook of Lab's current tab ("This notebook"), and submitted again ("Resubmit…").
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -29,6 +31,7 @@ import {
   viewJobs
 } from '../jobs';
 import type { JobMonitor } from '../monitor';
+import { fromNotebook, originText } from '../provenance';
 import { HPCRequestError, type HPCService } from '../service';
 import type { HPC } from '../tokens';
 import { h, iconButton } from './dom';
@@ -40,6 +43,10 @@ export namespace RemoteJobs {
     trans: TranslationBundle;
     /** Open a job's log in a tab that follows it. */
     openLog: (job: HPC.IJob) => void;
+    /** Open the submit dialog filled with how `job` was submitted. */
+    resubmit?: (job: HPC.IJob) => void;
+    /** Open a notebook of Lab's workspace (a job's origin). */
+    openNotebook?: (path: string) => void;
   }
 
   /** What is restored on reload. */
@@ -56,7 +63,15 @@ export class RemoteJobs extends Widget {
     this._monitor = options.monitor;
     this._trans = options.trans;
     this._openLog = options.openLog;
+    this._resubmit = options.resubmit ?? null;
+    this._openNotebook = options.openNotebook ?? null;
     const trans = this._trans;
+    this._thisNotebook = h('input', {
+      type: 'checkbox',
+      class: 'hpc-RemoteJobs-thisNotebook'
+    });
+    this._thisNotebook.disabled = true;
+    this._thisNotebook.addEventListener('change', () => this._render());
     this._filter = h('input', {
       type: 'search',
       class: 'hpc-RemoteJobs-filter jp-mod-styled',
@@ -94,6 +109,17 @@ export class RemoteJobs extends Widget {
         { class: 'hpc-Toolbar' },
         h('span', { class: 'hpc-SectionTitle' }, trans.__('Jobs')),
         this._view,
+        h(
+          'label',
+          {
+            class: 'hpc-RemoteJobs-notebookFilter',
+            title: trans.__(
+              'Only the jobs submitted from the notebook of the current tab'
+            )
+          },
+          this._thisNotebook,
+          trans.__('This notebook')
+        ),
         this._filter,
         iconButton(
           refreshIcon.element({ tag: 'span' }),
@@ -130,6 +156,16 @@ export class RemoteJobs extends Widget {
       this._view.value = state.view;
       this._render();
     }
+  }
+
+  /** The notebook of Lab's current tab (its path from Lab's root), or null for none. */
+  setNotebook(path: string | null): void {
+    if (path === this._notebook) {
+      return;
+    }
+    this._notebook = path;
+    this._thisNotebook.disabled = path === null;
+    this._render();
   }
 
   /** The facility changed: forget the other facility's jobs. */
@@ -252,7 +288,10 @@ export class RemoteJobs extends Widget {
 
   private _actions(job: HPC.IJob): HTMLElement | false {
     const actions = jobActions(job, this._facility?.capabilities ?? []);
-    if (!actions.length) {
+    const resubmit = this._resubmit;
+    const canResubmit =
+      !!resubmit && !!this._facility?.capabilities.includes('jobs.submit');
+    if (!actions.length && !canResubmit) {
       return false;
     }
     const trans = this._trans;
@@ -268,7 +307,11 @@ export class RemoteJobs extends Widget {
         this._button(labels[action], `hpc-RemoteJobs-${action}`, () =>
           this._act(job, action)
         )
-      )
+      ),
+      canResubmit &&
+        this._button(trans.__('Resubmit…'), 'hpc-RemoteJobs-resubmit', () =>
+          resubmit(job)
+        )
     );
   }
 
@@ -276,7 +319,13 @@ export class RemoteJobs extends Widget {
     const trans = this._trans;
     const facility = this._facility;
     const view = this._view.value as JobView;
-    const inView = viewJobs(this._jobs, view);
+    const mine = this._thisNotebook.checked && this._notebook !== null;
+    const inView = viewJobs(
+      mine
+        ? this._jobs.filter(job => fromNotebook(job, this._notebook))
+        : this._jobs,
+      view
+    );
     const jobs = sortJobs(filterJobs(inView, this._filter.value));
     this._list.classList.toggle('hpc-mod-stale', this._stale);
     if (!facility || !this._listed) {
@@ -459,11 +508,46 @@ export class RemoteJobs extends Widget {
     return h(
       'dl',
       { class: 'hpc-RemoteJobs-details' },
+      ...this._origin(job),
       ...rows.flatMap(([key, term, value]) => [
         h('dt', { 'data-field': key }, term),
         h('dd', { 'data-field': key }, value)
       ])
     );
+  }
+
+  /** "Submitted from <notebook> (cell …)", the notebook a link that opens it. */
+  private _origin(job: HPC.IJob): HTMLElement[] {
+    const trans = this._trans;
+    const text = originText(job.origin, trans);
+    const notebook = job.origin?.notebook;
+    if (!text || !notebook) {
+      return [];
+    }
+    const link = h(
+      'a',
+      {
+        class: 'hpc-RemoteJobs-origin',
+        href: '#',
+        title: trans.__('Open %1', notebook)
+      },
+      text
+    );
+    link.addEventListener('click', event => {
+      event.preventDefault();
+      event.stopPropagation();
+      this._openNotebook?.(notebook);
+    });
+    const again = job.origin?.resubmit_of;
+    return [
+      h('dt', { 'data-field': 'origin' }, trans.__('Submitted from')),
+      h(
+        'dd',
+        { 'data-field': 'origin' },
+        link,
+        again ? trans.__(', resubmitting job %1', again) : null
+      )
+    ];
   }
 
   /**
@@ -549,6 +633,10 @@ export class RemoteJobs extends Widget {
   private _monitor: JobMonitor;
   private _trans: TranslationBundle;
   private _openLog: (job: HPC.IJob) => void;
+  private _resubmit: ((job: HPC.IJob) => void) | null;
+  private _openNotebook: ((path: string) => void) | null;
+  private _notebook: string | null = null;
+  private _thisNotebook: HTMLInputElement;
   private _facility: HPC.IFacility | null = null;
   private _jobs: HPC.IJob[] = [];
   /** Whether `_jobs` is a listing at all (false before the first, or while none succeeded). */

@@ -23,6 +23,10 @@ export namespace HPCPanel {
     openFile: (facility: string, path: string) => void;
     download: (facility: string, entry: HPC.IFileEntry) => void;
     openLog: (job: HPC.IJob) => void;
+    /** Open the submit dialog filled with how a job was submitted. */
+    resubmit?: (job: HPC.IJob) => void;
+    /** Open a notebook of Lab's workspace (where a job was submitted from). */
+    openNotebook?: (path: string) => void;
     /** Read files of Lab's workspace, for uploads from Lab's file browser. */
     readLabFiles?: ReadLabFiles;
     /** Show what a facility with `status` says about itself. */
@@ -126,7 +130,9 @@ export class HPCPanel extends Panel {
       service: this._service,
       monitor: this._monitor,
       trans,
-      openLog: options.openLog
+      openLog: options.openLog,
+      resubmit: options.resubmit,
+      openNotebook: options.openNotebook
     });
     this.addWidget(header);
     this.addWidget(this.files);

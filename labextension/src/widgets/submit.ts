@@ -41,6 +41,8 @@ export namespace SubmitForm {
     facility: string | null;
     /** The values read from the script. */
     fields: IJobFields;
+    /** The script, shown for editing (a resubmission's); absent: the file's, not shown. */
+    script?: string;
     /** The work directory to offer for a facility when the script names none. */
     workdirFor: (facility: HPC.IFacility) => string;
     /**
@@ -70,6 +72,8 @@ export namespace SubmitForm {
   export interface IValue {
     facility: string;
     fields: IJobFields;
+    /** The edited script, when the form showed one. */
+    script?: string;
   }
 }
 
@@ -118,7 +122,18 @@ export class SubmitForm extends Widget {
         control
       );
     this._scriptWorkdir = options.fields.workdir;
+    if (options.script !== undefined) {
+      this._script = h('textarea', {
+        name: 'script',
+        class: 'hpc-SubmitForm-script jp-mod-styled',
+        rows: '8',
+        spellcheck: 'false',
+        'aria-label': trans.__('Batch script')
+      });
+      this._script.value = options.script;
+    }
     this.node.append(
+      ...(this._script ? [this._script] : []),
       row(trans.__('Facility'), this._picker),
       row(trans.__('Job name'), input('name', trans.__('from the script'))),
       row(
@@ -206,7 +221,9 @@ export class SubmitForm extends Widget {
     for (const [name, element] of Object.entries(this._inputs)) {
       fields[name as keyof IJobFields] = element!.value;
     }
-    return { facility: this._picker.value, fields };
+    return this._script
+      ? { facility: this._picker.value, fields, script: this._script.value }
+      : { facility: this._picker.value, fields };
   }
 
   /** Unless the script or the user chose one, offer the facility's work directory. */
@@ -446,6 +463,7 @@ export class SubmitForm extends Widget {
   }
 
   private _trans: SubmitForm.IOptions['trans'];
+  private _script: HTMLTextAreaElement | null = null;
   private _statusFor: (
     facility: HPC.IFacility
   ) => Promise<HPC.IFacilityStatus> | null;

@@ -1,0 +1,114 @@
+"""The server's submission records: on disk, shared, pruned, and relative to the server's root."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from hpc_jupyter import records as records_module
+from hpc_jupyter.models import Job, JobRequest, JobState, Origin, Via
+from hpc_jupyter.records import FILE_NAME, SubmissionRecords
+
+ORIGIN = Origin(via=Via.MAGIC, notebook="runs/sim.ipynb", cell="c-42")
+
+
+def request(script: str = "#!/bin/bash\necho hi\n", **more: object) -> JobRequest:
+    return JobRequest(script=script, origin=ORIGIN, **more)  # type: ignore[arg-type]
+
+
+def job(job_id: str, array_job_id: str | None = None) -> Job:
+    return Job(
+        id=job_id,
+        name="x",
+        state=JobState.PENDING,
+        raw_state="PENDING",
+        facility="here",
+        system="sys",
+        array_job_id=array_job_id,
+    )
+
+
+def test_a_record_survives_a_restart_and_is_shared_by_a_second_server(tmp_path: Path) -> None:
+    # Given a server that recorded a submission
+    first = SubmissionRecords(tmp_path)
+    first.add("here", "sys", "12", request(name="sim", time_limit=60, env={"N": "3"}))
+
+    # When a second server on the same data dir reads it, before and after the first stops
+    second = SubmissionRecords(tmp_path)
+    seen = second.get("here", "sys", "12")
+    first.close()
+    restarted = SubmissionRecords(tmp_path)
+    again = restarted.get("here", "sys", "12")
+
+    # Then both have the whole request, its origin and the time
+    assert seen is not None and again is not None
+    assert seen == again
+    assert seen.request == request(name="sim", time_limit=60, env={"N": "3"})
+    assert seen.request.origin == ORIGIN
+    assert seen.recorded and seen.submitted_at is not None
+    assert restarted.get("here", "other-system", "12") is None
+    assert restarted.get("elsewhere", "sys", "12") is None
+
+
+def test_listed_jobs_get_their_origin_and_array_tasks_their_arrays(tmp_path: Path) -> None:
+    records = SubmissionRecords(tmp_path)
+    records.add("here", "sys", "12", request())
+    records.add("here", "sys", "13", JobRequest(script="echo no origin\n"))
+
+    listed = records.with_origins(
+        "here", "sys", [job("12"), job("12_3", "12"), job("13"), job("9")]
+    )
+
+    assert [j.origin for j in listed] == [ORIGIN, ORIGIN, None, None]
+
+
+def test_the_file_is_the_users_alone(tmp_path: Path) -> None:
+    SubmissionRecords(tmp_path).add("here", "sys", "1", request())
+
+    for path in (tmp_path / "here").iterdir():
+        if path.name.startswith(FILE_NAME):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_records_are_kept_90_days_and_the_newest_10000_per_facility(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(records_module, "MAX_PER_FACILITY", 3)
+    now = [1_000_000_000.0]
+    monkeypatch.setattr(records_module.time, "time", lambda: now[0])
+    records = SubmissionRecords(tmp_path)
+    records.add("here", "sys", "old", request())
+    now[0] += records_module.MAX_AGE + 1  # 90 days and a second later
+    for job_id in ("1", "2", "3", "4"):
+        records.add("here", "sys", job_id, request())
+        now[0] += 1
+    records.add("other", "sys", "old", request())  # another facility keeps its own
+
+    kept = [j for j in ("old", "1", "2", "3", "4") if records.get("here", "sys", j)]
+
+    assert kept == ["2", "3", "4"]
+    assert records.get("other", "sys", "old") is not None
+
+
+def test_an_absolute_notebook_path_under_the_root_is_recorded_relative(tmp_path: Path) -> None:
+    records = SubmissionRecords(tmp_path / "data", tmp_path / "root")
+    inside = Origin(notebook=str(tmp_path / "root" / "a" / "nb.ipynb"), cell="c")
+    outside = Origin(notebook="/elsewhere/nb.ipynb")
+
+    assert records.relative(inside) == Origin(notebook="a/nb.ipynb", cell="c")
+    assert records.relative(outside) == outside
+    assert records.relative(ORIGIN) == ORIGIN
+    assert records.relative(None) is None
+
+
+def test_an_unreadable_file_is_no_origin_and_no_crash(tmp_path: Path) -> None:
+    records = SubmissionRecords(tmp_path)
+    records.add("here", "sys", "12", request())
+    with sqlite3.connect(tmp_path / "here" / FILE_NAME) as db:
+        db.execute("UPDATE records SET origin = ?, request = ?", ("{not json", "[]"))
+
+    assert records.with_origins("here", "sys", [job("12")]) == [job("12")]
+    assert records.get("here", "sys", "12") is None
