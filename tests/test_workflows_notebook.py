@@ -1,4 +1,5 @@
-"""The workflows notebook runs in a kernel started by the server: executor, sweep, chain."""
+"""The workflows notebook runs in a kernel started by the server: executor, sweep, chain,
+where each job came from and a resubmit."""
 
 from __future__ import annotations
 
@@ -34,3 +35,7 @@ async def test_the_workflows_notebook_runs_in_a_server_kernel(
     assert "rescue: COMPLETED" in everything  # afternotok ran after prep failed
     assert "DependencyNeverSatisfied" in everything or "can no longer be met" in everything
     assert "CANCELLED" in everything
+    # and the server knew where each job came from: this notebook, resubmitted from it
+    assert "submitted from: workflows.ipynb via api" in everything
+    assert "resubmitted: True hello again" in everything
+    assert "jobs from this notebook: True True" in everything
