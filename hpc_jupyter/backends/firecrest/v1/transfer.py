@@ -161,7 +161,12 @@ async def open_v1_download(
 
         async def fetch(into: str) -> None:
             with translated_v1(connection.facility):
-                await client.simple_download(system, path, into)
+                try:
+                    await client.simple_download(system, path, into)
+                except UnicodeDecodeError:
+                    # pyfirecrest reads the answer as JSON before it writes it: bytes that are
+                    # not UTF-8 (a pickle, an image) break that, so they come staged instead
+                    await _staged_into(connection, system, path, size, into)
 
         return await read_spooled(spool_dir, fetch, start, count)
     with translated_v1(connection.facility):
@@ -172,6 +177,19 @@ async def open_v1_download(
     log.info("staged download of %d bytes from %s:%s", count, system, path)
     chunks = staged_chunks(connection, str(url), start, count)
     return ReadStream(length=count, chunks=_then_invalidate(chunks, transfer))
+
+
+async def _staged_into(
+    connection: V1Connection, system: str, path: str, size: int, into: str
+) -> None:
+    """Download a whole remote file into the local file `into` through a staged transfer."""
+    transfer = await connection.client.external_download(system, path)
+    await wait_for(connection.facility, transfer, {"117"})
+    url = await transfer.object_storage_link
+    log.info("staged download of %d bytes from %s:%s (not text)", size, system, path)
+    with open(into, "wb") as out:
+        async for chunk in _then_invalidate(staged_chunks(connection, str(url), 0, size), transfer):
+            out.write(chunk)
 
 
 async def _then_invalidate(
