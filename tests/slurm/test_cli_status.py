@@ -191,6 +191,17 @@ def drained(slurm_cluster: Cluster) -> Iterator[str]:
         yield node
     finally:
         root(slurm_cluster, *update, "state=resume")
+        # A job submitted before slurmd answers again waits as ReqNodeNotAvail for minutes:
+        # the next module's jobs must find the node as they would have without this test
+        deadline = time.monotonic() + 60
+        state = ""
+        while time.monotonic() < deadline:
+            state = root(slurm_cluster, "sinfo", "--noheader", "--Node", "--format=%t").strip()
+            if state in ("idle", "mix", "alloc"):  # no `*` (not responding), no drain
+                break
+            time.sleep(1)
+        else:
+            raise AssertionError(f"node {node} is {state!r} a minute after it was resumed")
 
 
 async def test_a_drained_cluster_is_down_with_its_reason_and_a_submit_is_warned(
