@@ -290,18 +290,28 @@ class JobWatcher:
         await self.jobs(facility, system)
         return self._watch(facility, system).payload()
 
-    async def job(self, facility: str, system: str, job_id: str) -> Job:
-        """One job, from a fresh listing when it has it, else from the facility."""
+    async def job(self, facility: str, system: str, job_id: str, record: bool = False) -> Job:
+        """One job, from a fresh listing when it has it, else from the facility.
+
+        An array's id `A` is the whole array (the sum of its tasks), unless `record` asks for
+        the facility's own record of that id (a task on Slurm: whose log is read).
+        """
         watch = self._watch(facility, system)
         watch.asked_at = time.monotonic()
         self._wake.set()
         # Never from a stale listing: the facility's answer (or its error) is the truth.
-        if watch.fresh(self.interval(facility)) and (found := _listed(job_id, watch)):
-            return found
+        if watch.fresh(self.interval(facility)):
+            found = (
+                next((job for job in watch.jobs if job.id == job_id), None)
+                if record
+                else _listed(job_id, watch)
+            )
+            if found is not None:
+                return found
         job = await self.registry.get(facility).require_jobs().get_job(system, job_id)
         if self.records is not None:
             job = self.records.with_origins(facility, system, [job])[0]
-        if job.array_job_id != job.id:
+        if record or job.array_job_id != job.id:
             return job
         # An array's id: Slurm answers one of its records (the pending rest, or the last task
         # started), listed beside the others: the whole array is their sum. (The local facility

@@ -193,7 +193,7 @@ class JobService:
             raise ValidationError("offset must not be negative.")
         length = min(length or DEFAULT_OUTPUT_CHUNK, MAX_OUTPUT_CHUNK)
         if backend.output_from_known_job:  # the watcher's fresh listing, else the facility
-            job = await self.watcher.job(facility, resolved, job_id)
+            job = await self.watcher.job(facility, resolved, job_id, record=True)  # its own log
             return await backend.read_known_output(resolved, job, log_stream, offset, length)
         return await backend.read_output(resolved, job_id, log_stream, offset, length)
 
