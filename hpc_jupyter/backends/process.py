@@ -36,14 +36,32 @@ async def run_process(argv: Sequence[str], stdin: bytes | None, timeout: float) 
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
+    finished = False
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin), timeout)
+        finished = True
     finally:
-        if process.returncode is None:
-            _kill_group(process.pid)
-            await asyncio.shield(process.wait())
+        if not finished:
+            await asyncio.shield(_end(process))
     assert process.returncode is not None
     return Finished(process.returncode, out, err)
+
+
+async def _end(process: asyncio.subprocess.Process) -> None:
+    """Kill what the command started and close its pipes, even when the command itself exited.
+
+    A command that exited can leave a child holding its output (the prefix exits, its child
+    runs on): the group is killed whether or not the command is still running. Reading the
+    pipes to their end then closes them; a pipe left open warns in whatever runs next.
+    """
+    _kill_group(process.pid)
+    if process.stdin is not None:
+        process.stdin.close()
+    with contextlib.suppress(asyncio.TimeoutError):  # a child that left the group holds them
+        await asyncio.wait_for(process.communicate(), _END_WITHIN)
+
+
+_END_WITHIN = 5.0  # seconds for a killed command's pipes to reach their end
 
 
 def _kill_group(pid: int) -> None:
