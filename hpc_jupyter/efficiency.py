@@ -26,6 +26,9 @@ NEAR_LIMIT = 0.9
 """Above this share of the memory it asked for, a job is told it came close to running out."""
 
 
+SIGKILL = 9
+
+
 def outcome_of(state: JobState, exit_code: int | None = None) -> Outcome:
     """The outcome of a job that ended in `state`; a COMPLETED job with a non-zero exit failed."""
     outcome = OUTCOMES.get(state, Outcome.UNKNOWN)
@@ -53,7 +56,20 @@ def efficiency(
     exit_code: int | None = None,
     signal: int | None = None,
 ) -> Efficiency:
-    """The efficiency of a job from its accounting's figures (None where it does not tell)."""
+    """The efficiency of a job from its accounting's figures (None where it does not tell).
+
+    A job killed (SIGKILL) after its memory peak passed its request ran out of memory, whatever
+    its state says: Slurm's `JobAcctGatherParams=OverMemoryKill` kills it so, and 22.05 calls it
+    FAILED.
+    """
+    if (
+        outcome in (Outcome.FAILED, Outcome.CANCELLED)
+        and signal == SIGKILL
+        and memory_used is not None
+        and memory_requested
+        and memory_used > memory_requested
+    ):
+        outcome = Outcome.OUT_OF_MEMORY
     cpu_efficiency = _ratio(cpu_time, None if elapsed is None or not cpus else elapsed * cpus)
     memory_efficiency = _ratio(memory_used, memory_requested)
     time_used = _ratio(elapsed, time_limit)

@@ -95,6 +95,23 @@ def test_out_of_memory_is_called_out() -> None:
     assert peak_only.summary.startswith("Ran out of memory (peak 1.0 GiB): ")
 
 
+def test_a_job_killed_past_its_memory_ran_out_of_memory_whatever_its_state() -> None:
+    # Slurm's OverMemoryKill: SIGKILL once the peak passed the request; 22.05 says FAILED
+    killed = efficiency(
+        Outcome.FAILED, "sacct", memory_used=400 * 2**20, memory_requested=50 * 2**20, signal=9
+    )
+    assert killed.outcome is Outcome.OUT_OF_MEMORY
+    assert killed.summary.startswith("Ran out of memory (peak 400.0 MiB of 50.0 MiB requested)")
+    # ... but not a kill within its memory, nor another signal past it
+    within = efficiency(
+        Outcome.FAILED, "sacct", memory_used=40 * 2**20, memory_requested=50 * 2**20, signal=9
+    )
+    other = efficiency(
+        Outcome.FAILED, "sacct", memory_used=400 * 2**20, memory_requested=50 * 2**20, signal=15
+    )
+    assert (within.outcome, other.outcome) == (Outcome.FAILED, Outcome.FAILED)
+
+
 def test_timeout_is_called_out() -> None:
     e = efficiency(Outcome.TIMEOUT, "sacct", elapsed=600, time_limit=600)
     assert e.summary.startswith(

@@ -2,9 +2,9 @@
 through a real Jupyter server's /hpc/api: limits set with sacctmgr, a MAINT reservation made
 with scontrol, jobs that leave CPUs idle or run out of time.
 
-The test cluster does not enforce memory limits (TaskPlugin=task/none, no cgroups, no
-OverMemoryKill): a job over its memory is not killed there, so no OUT_OF_MEMORY is checked
-here; the peak memory a job used is."""
+The test cluster has no cgroups: memory is enforced by `JobAcctGatherParams=OverMemoryKill`
+(memory a consumable resource, `CR_Core_Memory`), which kills a job past its `--mem`; Slurm
+22.05 then says FAILED (signal 9) and the efficiency says it ran out of memory."""
 
 from __future__ import annotations
 
@@ -179,6 +179,28 @@ async def test_a_job_that_hit_its_time_limit_is_told_so(api: API, test_jobs: Ear
     assert figures["time_limit"] == 60
     assert figures["elapsed"] >= 60
     assert figures["summary"].startswith("Ran out of time: stopped at its time limit of 00:01:00.")
+
+
+async def test_a_job_past_its_memory_is_stopped_and_told_it_ran_out_of_memory(
+    api: API, slurm_cluster: Cluster
+) -> None:
+    # Given a job asking for 50 MiB that builds a 200 MiB string, its memory sampled every second
+    job_id = slurm_cluster.run_as(
+        slurm_cluster.user,
+        *("sbatch", "--parsable", "--chdir=/tmp", "--output=/dev/null", "--time=2"),
+        *("--mem=50M", "--acctg-freq=task=1", "--wrap"),
+        "perl -e '$x = q(a) x (200*1024*1024); sleep 30'",
+    )
+
+    # When it has ended (Slurm killed it: OverMemoryKill)
+    job = await finished(api, job_id, timeout=120)
+
+    # Then it ran out of memory, in words, with its peak and its request
+    figures = job["efficiency"]
+    assert figures["outcome"] == "out_of_memory", job
+    assert figures["summary"].startswith("Ran out of memory (peak"), figures
+    assert figures["memory_requested"] == 50 * 2**20
+    assert figures["memory_used"] > figures["memory_requested"]
 
 
 @pytest.fixture

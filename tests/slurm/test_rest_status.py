@@ -2,9 +2,9 @@
 through the server's API: limits set with sacctmgr, a MAINT reservation made with scontrol,
 and jobs that waste CPUs, use memory and run out of time.
 
-Memory cannot be enforced on the test clusters (no cgroups, `SelectTypeParameters=CR_Core`,
-no `JobAcctGatherParams=OverMemoryKill`): a job over its `--mem` is not stopped, so
-OUT_OF_MEMORY is not reached here; the memory a job used is checked instead.
+The test clusters have no cgroups: memory is enforced by `JobAcctGatherParams=OverMemoryKill`
+(`SelectTypeParameters=CR_Core_Memory`, `DefMemPerCPU=1024`), which kills a job past its
+`--mem`; the efficiency then says it ran out of memory.
 """
 
 from __future__ import annotations
@@ -278,6 +278,28 @@ async def test_the_memory_a_job_used_is_its_peak_of_what_it_asked(
     assert 190 * 2**20 <= eff["memory_used"] <= 640 * 2**20, eff
     assert 0.18 <= eff["memory_efficiency"] <= 0.63
     assert "Memory peak" in eff["summary"], eff
+
+
+async def test_a_job_past_its_memory_is_stopped_and_told_it_ran_out_of_memory(
+    api: API, cluster: Cluster
+) -> None:
+    # Given a job asking for 50 MiB that builds a 200 MiB string, its memory sampled every second
+    job_id = cluster.run_as(
+        cluster.user,
+        *("sbatch", "--parsable", "--chdir", str(cluster.home), "--output=/dev/null"),
+        *("--mem=50M", "--acctg-freq=task=1", "--time=2", "--wrap"),
+        "perl -e '$x = q(a) x (200*1024*1024); sleep 30'",
+    )
+
+    # When it has ended (Slurm killed it: OverMemoryKill)
+    done = await _with_efficiency(api, job_id)
+
+    # Then it ran out of memory, in words, with its peak and its request
+    eff = done["efficiency"]
+    assert eff["outcome"] == "out_of_memory", done
+    assert eff["summary"].startswith("Ran out of memory (peak"), eff
+    assert eff["memory_requested"] == 50 * 2**20
+    assert eff["memory_used"] > eff["memory_requested"]
 
 
 async def test_a_job_past_its_time_limit_is_told_it_ran_out_of_time(
