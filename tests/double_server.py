@@ -10,6 +10,8 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
+from tests.server_process import free_port
+
 FakeT = TypeVar("FakeT")
 
 
@@ -72,9 +74,15 @@ class DoubleHandler(web.RequestHandler, Generic[FakeT]):
 async def serve(
     handler: type[DoubleHandler[Any]], fake: Any, **server: Any
 ) -> tuple[HTTPServer, str]:
-    """Serve a double on a free port of 127.0.0.1; the server and its URL."""
+    """Serve a double on a free port of 127.0.0.1; the server and its URL.
+
+    The port comes from this test process's own range, not the kernel's ephemeral ones: a
+    double that goes down and comes back (`tests/firecrest/outage.py`) leaves its port free
+    meanwhile, and an ephemeral one could be taken by another test process's double, whose
+    answers (a token, a 401) would then be taken for this facility's.
+    """
     app = web.Application([(r"/.*", handler, {"fake": fake})])
     http = HTTPServer(app, **server)
-    sockets = bind_sockets(0, "127.0.0.1")
+    sockets = bind_sockets(free_port(), "127.0.0.1")
     http.add_sockets(sockets)
     return http, f"http://127.0.0.1:{sockets[0].getsockname()[1]}"

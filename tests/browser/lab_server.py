@@ -143,6 +143,14 @@ class Browser:
         """The status of each response so far to a URL whose path ends with `path_end`."""
         return [status for url, status in self.responses if url.endswith(path_end)]
 
+    def answers(self, path_end: str) -> list[tuple[int, str]]:
+        """The status and the start of the body of each response to a URL ending `path_end`."""
+        return [
+            (status, body[:300])
+            for (url, status), body in zip(self.responses, self.bodies, strict=True)
+            if url.endswith(path_end)
+        ]
+
     def open_lab(self, lab: ServerProcess) -> Any:
         """Lab loaded, its HPC panel open: the panel."""
         self.page.goto(f"{lab.url}lab?token={lab.token}")

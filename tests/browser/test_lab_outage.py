@@ -186,7 +186,7 @@ def test_a_facility_down_from_the_start_shows_its_error_never_no_jobs(
             expect(status).to_have_text(f"Could not list jobs: {NO_TOKEN}", timeout=30 * SECOND)
             expect(status).to_have_class(has_class("hpc-mod-error"))
             wait_for(page, lambda: len(browser.statuses(JOBS)) >= 2, 60, "a second listing")
-            assert set(browser.statuses(JOBS)) == {502}
+            assert set(browser.statuses(JOBS)) == {502}, browser.answers(JOBS)
             expect(status).to_have_text(f"Could not list jobs: {NO_TOKEN}")
             expect(jobs.locator("li")).to_have_count(0)
             expect(panel).not_to_contain_text("No jobs")
@@ -239,7 +239,7 @@ def test_a_facility_never_listed_before_its_outage_shows_the_error_at_every_refr
                 expect(status).to_have_class(has_class("hpc-mod-error"))
                 expect(jobs.locator("li")).to_have_count(0)
             assert len(browser.statuses(JOBS)) >= 7
-            assert set(browser.statuses(JOBS)) == {502}
+            assert set(browser.statuses(JOBS)) == {502}, browser.answers(JOBS)
             expect(panel).not_to_contain_text("No jobs")
             _shot(page, "6-never-listed")
         except BaseException:
