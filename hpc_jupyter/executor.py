@@ -104,6 +104,8 @@ class HPCFuture(concurrent.futures.Future[Any]):
         A job running other calls of a `map` batch too goes on for them; this call's result
         is then ignored.
         """
+        if self.cancelled():
+            return True  # as concurrent.futures answers a second cancel
         if self.done():
             return False
         if self.job_id is None:

@@ -157,6 +157,7 @@ async def test_cancel_cancels_the_job(client: HPCClient) -> None:
     # Then the future is cancelled, and so is the job at the facility
     assert cancelled is True
     assert future.cancelled()
+    assert future.cancel() is True  # a second cancel, as concurrent.futures answers it
     job = await asyncio.to_thread(hpc.job, job_id)
     final = await asyncio.to_thread(job.wait, 30)
     assert final.state is JobState.CANCELLED

@@ -84,3 +84,21 @@ const FINAL = new Set<HPC.JobState>([
   'OUT_OF_MEMORY',
   'NODE_FAIL'
 ]);
+
+/**
+ * Whether a listed job still says it waits (`Dependency`) for a job listed as ended: the
+ * facility is about to decide it (start it, or `DependencyNeverSatisfied`). That change of
+ * reason comes with no state event, so the listing is asked again at the facility's pace
+ * until the reason has caught up, rather than at the slow fallback.
+ */
+export function dependencySettling(jobs: readonly HPC.IJob[]): boolean {
+  const ended = new Set(
+    jobs.filter(other => FINAL.has(other.state)).map(other => other.id)
+  );
+  return jobs.some(
+    job =>
+      job.state === 'PENDING' &&
+      job.reason === WAITING &&
+      job.depends_on.some(id => ended.has(id))
+  );
+}

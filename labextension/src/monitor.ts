@@ -17,6 +17,7 @@ import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 import type { IDisposable } from '@lumino/disposable';
 
+import { dependencySettling } from './chains';
 import { ITransition, JobTracker } from './jobs';
 import { HPCRequestError, type HPCService } from './service';
 import { HPC } from './tokens';
@@ -202,7 +203,8 @@ export class JobMonitor implements IDisposable {
   /**
    * The poll interval: the facility's pace, or the slow fallback while events tell of
    * changes and the listing is `current` (neither failed nor stale: an outage and its end
-   * come with no event, so they are watched for at the facility's pace).
+   * come with no event, so they are watched for at the facility's pace; nor waiting for a
+   * job's dependency reason to catch up with the job it waited for, which has ended).
    */
   private _interval(current: boolean): number {
     return this._events && current
@@ -274,7 +276,13 @@ export class JobMonitor implements IDisposable {
         };
       }
       if (name === this._facility?.name) {
-        this._pollAt(this._interval(!listing.error && !listing.stale));
+        this._pollAt(
+          this._interval(
+            !listing.error &&
+              !listing.stale &&
+              !dependencySettling(listing.jobs)
+          )
+        );
         this._listed.emit(listing);
       }
     }

@@ -174,3 +174,25 @@ def test_two_servers_of_one_user_release_a_waiting_job_once(tmp_path: Path) -> N
                 await server.close()
 
     asyncio.run(scenario())
+
+
+async def test_the_listing_tells_a_dependency_never_met_once_its_job_is_cancelled(api: API) -> None:
+    """The panel reads the listing: it must not keep saying "Waiting for job N" (a cached
+    listing that the settling of a dependency did not change)."""
+    first = await submit(api, "#!/bin/bash\nsleep 60\n")
+    waiting = await _after(api, [first], "afterok")
+    await wait_for_state(api, first["id"], {"RUNNING"})
+    listed = {job["id"]: job for job in (await api(*JOBS))["jobs"]}
+    assert listed[waiting["id"]]["reason"] == "Dependency"
+
+    await api(*JOBS, first["id"], method="DELETE")
+
+    deadline = asyncio.get_running_loop().time() + 20
+    while True:
+        listed = {job["id"]: job for job in (await api(*JOBS))["jobs"]}
+        if listed[waiting["id"]]["reason"] == "DependencyNeverSatisfied":
+            break
+        assert asyncio.get_running_loop().time() < deadline, listed[waiting["id"]]
+        await asyncio.sleep(0.2)
+    assert listed[first["id"]]["state"] == "CANCELLED"
+    await api(*JOBS, waiting["id"], method="DELETE")

@@ -1,4 +1,8 @@
-import { dependencyLine, dependencyReason } from '../chains';
+import {
+  dependencyLine,
+  dependencyReason,
+  dependencySettling
+} from '../chains';
 import type { HPC } from '../tokens';
 
 // Translation as JupyterLab does it without a language pack: %n filled in.
@@ -91,5 +95,31 @@ describe('dependencyReason', () => {
     expect(dependencyReason(job({ reason: 'Resources' }), trans)).toBeNull();
     const running = job({ state: 'RUNNING', reason: 'Dependency' });
     expect(dependencyReason(running, trans)).toBeNull();
+  });
+});
+
+describe('dependencySettling', () => {
+  const first = (state: HPC.JobState) =>
+    job({ id: '12', name: 'first', state });
+  const waiting = (reason: string) =>
+    job({ reason, depends_on: ['12'], dependency: 'afterok' });
+
+  it('is true while a waiting job still says Dependency for a job that has ended', () => {
+    expect(
+      dependencySettling([first('CANCELLED'), waiting('Dependency')])
+    ).toBe(true);
+    expect(
+      dependencySettling([first('COMPLETED'), waiting('Dependency')])
+    ).toBe(true);
+  });
+
+  it('is false while the job waited for runs, or once the reason caught up', () => {
+    expect(dependencySettling([first('RUNNING'), waiting('Dependency')])).toBe(
+      false
+    );
+    expect(
+      dependencySettling([first('FAILED'), waiting('DependencyNeverSatisfied')])
+    ).toBe(false);
+    expect(dependencySettling([waiting('Dependency')])).toBe(false);
   });
 });

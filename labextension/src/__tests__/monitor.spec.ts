@@ -279,6 +279,36 @@ describe('JobMonitor polling', () => {
     monitor.dispose();
   });
 
+  it('polls at the facility pace while a dependency reason catches up', async () => {
+    const { service, monitor, listings } = setup();
+    const waiting = {
+      ...job('2', 'PENDING'),
+      reason: 'Dependency',
+      depends_on: ['1'],
+      dependency: 'afterok' as const
+    };
+    service.listing = [job('1', 'RUNNING'), waiting];
+    monitor.facility = { ...FACILITY, poll_interval: 5 };
+    await until(() => listings.length > 0);
+    expect(monitor.pollInterval).toBe(EVENTS_FALLBACK_INTERVAL);
+
+    // The job it waits for ended; its reason has not caught up yet: no event will tell
+    service.listing = [job('1', 'CANCELLED'), waiting];
+    await monitor.refresh();
+    await until(() => listings.length > 1);
+    expect(monitor.pollInterval).toBe(5000);
+
+    // Decided: back to the slow fallback
+    service.listing = [
+      job('1', 'CANCELLED'),
+      { ...waiting, reason: 'DependencyNeverSatisfied' }
+    ];
+    await monitor.refresh();
+    await until(() => listings.length > 2);
+    expect(monitor.pollInterval).toBe(EVENTS_FALLBACK_INTERVAL);
+    monitor.dispose();
+  });
+
   it('passes an unchanged listing on as the same jobs, announcing nothing', async () => {
     const { service, monitor, listings, transitions } = setup();
     monitor.track(job('4', 'PENDING'));
