@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ...array_jobs import array_state
+from ...array_jobs import array_state, summary
 from ...errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
 from ...inputs import shown
 from ...models import (
@@ -419,12 +419,14 @@ class LocalJobs(JobBackend):
             kind = dependencies.kind(record)
             if record.reason != dependencies.WAITING or kind is None:
                 continue
-            states = []
+            states: list[str | None] = []
             for job_id in dependencies.job_ids(record):
                 other = self.store.get(int(job_id))
                 if other is not None and other.array_job_id == other.id:  # a whole array
-                    other.state = self._array_job(self.store.tasks(other.id)).state.value
-                states.append(other.state if other is not None else None)
+                    tasks = self.store.tasks(other.id)
+                    states.append(array_state(self._job(task).state for task in tasks).value)
+                else:
+                    states.append(other.state if other is not None else None)
             met = dependencies.verdict(kind, states)
             if met is None:
                 still = True
@@ -670,25 +672,11 @@ class LocalJobs(JobBackend):
         )
 
     def _array_job(self, tasks: list[JobRecord]) -> Job:
-        """A whole array as one job (`A`, as submitted): running while any task runs, pending
-        while any waits, else ended as its tasks did (completed only if every one did)."""
-        jobs = [self._job(task) for task in tasks]
-        first = jobs[0]
-        state = array_state(job.state for job in jobs)
-        ends = [job.end_time for job in jobs if job.end_time is not None]
-        starts = [job.start_time for job in jobs if job.start_time is not None]
-        codes = [job.exit_code for job in jobs if job.exit_code]
+        """A whole array as one job (`A`, as submitted), as `array_jobs.summary` sums it up,
+        its task ids in the range form sbatch's `--array` takes."""
+        whole = summary(str(tasks[0].id), [self._job(task) for task in tasks])
         return dataclasses.replace(
-            first,
-            id=str(tasks[0].id),
-            state=state,
-            raw_state=state.value,
-            start_time=min(starts) if starts else None,
-            end_time=max(ends) if state.is_final and ends else None,
-            exit_code=(codes[0] if codes else 0) if state.is_final else None,
-            reason=first.reason if state is JobState.PENDING else None,
-            array_job_id=str(tasks[0].id),
-            array_task_id=_indexes_text([task.array_task_id or 0 for task in tasks]),
+            whole, array_task_id=_indexes_text([task.array_task_id or 0 for task in tasks])
         )
 
     def _shown(self, path: str) -> str:
