@@ -207,6 +207,23 @@ def slurm_2605() -> Iterator[Cluster]:
     yield from _newer_cluster("26.05")
 
 
+@pytest.fixture(params=NEWER_RELEASES)
+def slurm_newer(request: pytest.FixtureRequest) -> Cluster:
+    """Each release scripts/slurm-newer runs (24.11, 26.05), in turn."""
+    fixture = {"24.11": "slurm_2411", "26.05": "slurm_2605"}[request.param]
+    cluster: Cluster = request.getfixturevalue(fixture)
+    return cluster
+
+
+@pytest.fixture
+def slurm_of_test(request: pytest.FixtureRequest) -> Cluster:
+    """The cluster of a test: each release (`slurm_release`), or each newer one when the test
+    asks for `slurm_newer` (a behaviour 22.05 does not have)."""
+    name = "slurm_newer" if "slurm_newer" in request.fixturenames else "slurm_release"
+    found: Cluster = request.getfixturevalue(name)
+    return found
+
+
 @pytest.fixture(scope="session", params=RELEASES)
 def slurm_release(request: pytest.FixtureRequest) -> Cluster:
     """Each Slurm release in turn (22.05, 24.11, 26.05): for tests that run on all three."""

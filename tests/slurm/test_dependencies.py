@@ -22,25 +22,9 @@ API = Callable[..., Awaitable[Any]]
 KINDS = {"slurmrestd": "rest", "slurm-cli": "cli"}
 
 
-@pytest.fixture(params=["24.11", "26.05"])
-def newer(request: pytest.FixtureRequest) -> Cluster:
-    """Each release that refuses a dependency on an unknown job (22.05 takes it)."""
-    fixture = {"24.11": "slurm_2411", "26.05": "slurm_2605"}[request.param]
-    cluster: Cluster = request.getfixturevalue(fixture)
-    return cluster
-
-
 @pytest.fixture
-def cluster(request: pytest.FixtureRequest) -> Cluster:
-    """The cluster of the test: `slurm_release` (all three) or `newer`, as the test asks."""
-    name = "newer" if "newer" in request.fixturenames else "slurm_release"
-    found: Cluster = request.getfixturevalue(name)
-    return found
-
-
-@pytest.fixture
-def hpc_facilities(cluster: Cluster) -> dict[str, Any]:
-    return {"rest": slurmrestd_facility(cluster), "cli": slurm_cli_facility(cluster)}
+def hpc_facilities(slurm_of_test: Cluster) -> dict[str, Any]:
+    return {"rest": slurmrestd_facility(slurm_of_test), "cli": slurm_cli_facility(slurm_of_test)}
 
 
 @pytest.fixture(params=sorted(KINDS))
@@ -149,8 +133,9 @@ async def _reason(api: API, jobs: tuple[str, ...], job_id: str, reason: str) -> 
 
 
 async def test_a_dependency_on_an_unknown_job_is_slurm_s_refusal_as_a_400(
-    api: API, facility: str, newer: Cluster
+    api: API, facility: str, slurm_newer: Cluster
 ) -> None:
+    """24.11 and 26.05 refuse it at submission (22.05 takes it and leaves the job pending)."""
     body = {"script": "#!/bin/bash\ntrue\n", "depends_on": ["999999"]}
     error = await expect_error(api("facilities", facility, "jobs", method="POST", body=body), 400)
     assert "Job dependency problem" in error["message"], error

@@ -26,28 +26,12 @@ def version(cluster: Cluster) -> int:
     return cluster.newest
 
 
-@pytest.fixture(params=["24.11", "26.05"])
-def newer(request: pytest.FixtureRequest) -> Cluster:
-    """Each newer release in turn."""
-    fixture = {"24.11": "slurm_2411", "26.05": "slurm_2605"}[request.param]
-    cluster: Cluster = request.getfixturevalue(fixture)
-    return cluster
-
-
 @pytest.fixture
-def cluster(request: pytest.FixtureRequest) -> Cluster:
-    """The cluster of the test: `slurm_release` (all three) or `newer`, as the test asks."""
-    name = "newer" if "newer" in request.fixturenames else "slurm_release"
-    found: Cluster = request.getfixturevalue(name)
-    return found
-
-
-@pytest.fixture
-def hpc_facilities(cluster: Cluster) -> dict[str, Any]:
-    pinned = f"v0.0.{version(cluster)}"
+def hpc_facilities(slurm_of_test: Cluster) -> dict[str, Any]:
+    pinned = f"v0.0.{version(slurm_of_test)}"
     return {
-        "slurm": slurmrestd_facility(cluster, api_version=pinned),
-        "named": slurmrestd_facility(cluster, api_version=pinned, partition="debug"),
+        "slurm": slurmrestd_facility(slurm_of_test, api_version=pinned),
+        "named": slurmrestd_facility(slurm_of_test, api_version=pinned, partition="debug"),
     }
 
 
@@ -101,7 +85,7 @@ async def test_an_array_task_is_that_task_pending_or_done_with_its_own_log(
 
 
 async def test_accounting_keeps_the_signal_and_the_log_and_agrees_on_cancelled(
-    api: API, hpc_app: Any, newer: Cluster
+    api: API, hpc_app: Any, slurm_newer: Cluster
 ) -> None:
     # Given a job killed by a signal, one that writes a log, and one cancelled while it runs
     tag = uuid.uuid4().hex[:6]
@@ -138,9 +122,11 @@ async def test_accounting_keeps_the_signal_and_the_log_and_agrees_on_cancelled(
     assert (await from_accounting(killed["id"])).exit_code == 137
     # And the job's log is where it was written, from accounting too
     stored = await from_accounting(logged["id"])
-    path = f"{newer.home}/rec-{tag}-{logged['id']}.log"
+    path = f"{slurm_newer.home}/rec-{tag}-{logged['id']}.log"
     assert live_logged["stdout"] == path and stored.stdout == path and stored.stderr == path
-    assert (newer.home / path.rsplit("/", 1)[-1]).read_text() == f"hello from {logged['id']}\n"
+    assert (
+        slurm_newer.home / path.rsplit("/", 1)[-1]
+    ).read_text() == f"hello from {logged['id']}\n"
     # And a cancelled job shows no exit code either way
     assert cancelled["state"] == "CANCELLED" and cancelled["exit_code"] is None
     assert (await from_accounting(running["id"])).exit_code is None
@@ -194,7 +180,7 @@ def _wait_forgotten(cluster: Cluster, job_id: str, timeout: float) -> None:
 
 
 async def test_a_time_limit_over_the_partitions_is_refused_before_submitting(
-    api: API, newer: Cluster
+    api: API, slurm_newer: Cluster
 ) -> None:
     script = _script("true", "--partition=short", "--time=60")
 
@@ -203,7 +189,7 @@ async def test_a_time_limit_over_the_partitions_is_refused_before_submitting(
     assert "longer than partition 'short' allows (00:10:00)" in body["message"], body
 
 
-async def test_a_time_limit_slurm_refuses_late_is_withdrawn(api: API, newer: Cluster) -> None:
+async def test_a_time_limit_slurm_refuses_late_is_withdrawn(api: API, slurm_newer: Cluster) -> None:
     # Given a QOS (which might lift the partition's limit, so nothing is checked beforehand)
     script = _script("true", "--partition=short", "--time=60", "--qos=normal")
 
@@ -221,15 +207,15 @@ async def test_a_time_limit_slurm_refuses_late_is_withdrawn(api: API, newer: Clu
 
 
 async def test_an_impossible_request_is_a_clear_400_and_leaves_no_history(
-    api: API, newer: Cluster
+    api: API, slurm_newer: Cluster
 ) -> None:
     script = _script("true", "--cpus-per-task=64")
 
     body = await expect_error(api(*JOBS, method="POST", body={"script": script}), 400)
 
-    if newer.release == "24.11":
+    if slurm_newer.release == "24.11":
         assert "--cpus-per-task=64" in body["message"], body
-        refused = _refused(newer)
+        refused = _refused(slurm_newer)
         assert refused, "24.11 records the refusal as a FAILED job"
         listing = await api(*JOBS)
         assert not {j["id"] for j in listing["jobs"]} & set(refused), listing
@@ -267,13 +253,13 @@ def _refused(cluster: Cluster) -> list[str]:
 
 
 async def test_no_partition_is_called_not_default_when_slurm_does_not_say(
-    api: API, newer: Cluster
+    api: API, slurm_newer: Cluster
 ) -> None:
     unknown = await api("facilities", "slurm", "partitions")
     named = await api("facilities", "named", "partitions")
 
     # v0.0.45 flags the default partition; v0.0.40-44 say nothing, so it is unknown.
-    said = version(newer) >= 45
+    said = version(slurm_newer) >= 45
     assert {p["name"]: p["default"] for p in unknown["partitions"]} == {
         "debug": True if said else None,
         "short": False if said else None,
