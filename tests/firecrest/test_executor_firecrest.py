@@ -16,7 +16,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import pytest
 from hpc_jupyter.api import connect
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.executor import RemoteError
+from tests.compute_nodes import compute as nodes
 from tests.firecrest.double_fixtures import ON_BOTH, facility_options
 from tests.firecrest.fake_firecrest import CLIENT_SECRET, FakeFirecrest
 from tests.firecrest.fake_firecrest_v1 import FakeFirecrestV1
@@ -73,30 +74,19 @@ async def run(script: str, workdir: Path, task: int | None) -> int:
     return await process.wait()
 
 
-@contextlib.asynccontextmanager
-async def compute(double: FakeFirecrest) -> AsyncIterator[list[str]]:
+def compute(double: FakeFirecrest) -> contextlib.AbstractAsyncContextManager[list[str]]:
     """Run each batch job the double is given, as a facility's nodes would; the ids run."""
-    ran: list[str] = []
 
-    async def work() -> None:
-        while True:
-            for job in list(double.jobs.values()):
-                if job.script and job.state == "RUNNING" and job.id not in ran:
-                    ran.append(job.id)
-                    codes = [
-                        await run(job.script, double.local(job.workdir), task)
-                        for task in tasks(job.script)
-                    ]
-                    double.finish_job(job.id, max(codes))
-            await asyncio.sleep(0.05)
+    async def run_job(job: Any) -> None:
+        workdir = double.local(job.workdir)
+        codes = [await run(job.script, workdir, task) for task in tasks(job.script)]
+        double.finish_job(job.id, max(codes))
 
-    task = asyncio.create_task(work())
-    try:
-        yield ran
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return nodes(
+        lambda: double.jobs.values(),
+        lambda job: bool(job.script) and job.state == "RUNNING",
+        run_job,
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import cloudpickle
@@ -19,6 +19,7 @@ import pytest
 
 from hpc_jupyter.api import connect
 from hpc_jupyter.client import HPCClient
+from tests.compute_nodes import compute as nodes
 from tests.iri.fake_iri import FakeIRI
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # as a notebook's functions go
@@ -33,34 +34,20 @@ def hpc_facilities(iri_options: dict[str, Any]) -> dict[str, Any]:
     return {"alcf": {**iri_options, "python": sys.executable, "poll_interval": 0.5}}
 
 
-@contextlib.asynccontextmanager
-async def compute(fake: FakeIRI) -> AsyncIterator[list[str]]:
-    """Run each job the double is given; the ids run."""
-    ran: list[str] = []
+def compute(fake: FakeIRI) -> contextlib.AbstractAsyncContextManager[list[str]]:
+    """Run each job the double is given, as its IRI job spec says; the ids run."""
 
-    async def work() -> None:
-        while True:
-            for job in list(fake.jobs.values()):
-                if job.state == "queued" and job.id not in ran:
-                    ran.append(job.id)
-                    spec = job.spec
-                    env = {**os.environ, **(spec.get("environment") or {})}
-                    process = await asyncio.create_subprocess_exec(
-                        spec["executable"],
-                        *spec["arguments"],
-                        cwd=fake.local(spec["directory"]),
-                        env=env,
-                    )
-                    fake.finish_job(job.id, await process.wait())
-            await asyncio.sleep(0.05)
+    async def run(job: Any) -> None:
+        spec = job.spec
+        process = await asyncio.create_subprocess_exec(
+            spec["executable"],
+            *spec["arguments"],
+            cwd=fake.local(spec["directory"]),
+            env={**os.environ, **(spec.get("environment") or {})},
+        )
+        fake.finish_job(job.id, await process.wait())
 
-    task = asyncio.create_task(work())
-    try:
-        yield ran
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return nodes(lambda: fake.jobs.values(), lambda job: job.state == "queued", run)
 
 
 @pytest.fixture
