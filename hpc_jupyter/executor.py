@@ -40,6 +40,7 @@ from .errors import (
     UpstreamTimeout,
     ValidationError,
 )
+from .executor_probe import check_python
 from .models import Capability, Job, JobState
 
 if TYPE_CHECKING:
@@ -54,15 +55,8 @@ RUNNER = Path(__file__).with_name("executor_runner.py")
 HEREDOC = "HPC_JUPYTER_RUNNER"
 RESERVED = frozenset({"array", "workdir", "stdout", "stderr"})
 """Submit options the executor sets itself."""
-PROBE_TIME = 120
-"""The probe job's time limit in seconds."""
 TRANSIENT = (Unavailable, UpstreamTimeout, RateLimited)
 """Errors after which the follower asks again at the next poll."""
-
-_probed: dict[tuple[str, str, str | None, str], str | None] = {}
-"""Probe outcomes for the kernel's life, by (server, facility, system, python): None when the
-facility's Python can run the calls, else the error message."""
-_probe_lock = threading.Lock()
 
 
 class RemoteError(HPCError):
@@ -261,37 +255,11 @@ class HPCExecutor(concurrent.futures.Executor):
 
     def _check_python(self) -> None:
         """Run the probe once per facility and Python for the kernel's life; raise its verdict."""
-        key = (self._hpc.client.url, self._facility.name, self._hpc.system, self.python)
-        with _probe_lock:
-            if key not in _probed:
-                _probed[key] = self._run_probe()
-            verdict = _probed[key]
+        verdict = check_python(
+            self._hpc, self._facility.name, self.python, self.directory, self._resources
+        )
         if verdict is not None:
             raise HPCError(verdict)
-
-    def _run_probe(self) -> str | None:
-        python = self.python
-        options: dict[str, Any] = {**self._resources, "name": "hpc-executor-probe"}
-        options.pop("depends_on", None)
-        options.pop("dependency", None)
-        options["time_limit"] = PROBE_TIME
-        code = (
-            "import sys; print('python', '%d.%d' % sys.version_info[:2]); "
-            "import cloudpickle; print('cloudpickle', cloudpickle.__version__)"
-        )
-        script = f"#!/bin/bash\n{python} -c {shlex.quote(code)} > probe.txt 2>&1\n"
-        handle = self._hpc.submit(script, workdir=self.directory, **options)
-        job = handle.wait()
-        try:
-            text = self._hpc.read_text(f"{self.directory}/probe.txt")
-        except NotFound:
-            text = ""
-        if not text.strip():  # the shell's own complaint, where the facility keeps the log
-            try:
-                text = handle.log("stderr") or handle.log()
-            except HPCError:
-                text = ""
-        return _probe_verdict(text, job, self._facility.name, python)
 
     # -- following -----------------------------------------------------------------------------
 
@@ -573,22 +541,3 @@ def _original(pickled: Any, remote: RemoteError) -> BaseException:
             err.__cause__ = remote
             return err
     return remote
-
-
-def _probe_verdict(text: str, job: Job, facility: str, python: str) -> str | None:
-    """None when the probe's output shows the kernel's Python version with cloudpickle."""
-    mine = "{}.{}".format(*sys.version_info[:2])
-    lines = dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
-    theirs = lines.get("python", "").strip()
-    fix = (
-        f"set the facility's `python` option to a Python {mine} with cloudpickle "
-        "(docs/users/executor.md)"
-    )
-    if not theirs:
-        said = text.strip().splitlines()[-1][:200] if text.strip() else job.state.value
-        return f"{facility} cannot run Python at {python} ({said}): {fix}."
-    if theirs != mine:
-        return f"{facility} runs Python {theirs} at {python}, the kernel {mine}: {fix}."
-    if "cloudpickle" not in lines:
-        return f"{facility}'s Python {theirs} at {python} has no cloudpickle: install it, or {fix}."
-    return None
