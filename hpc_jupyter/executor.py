@@ -45,6 +45,7 @@ from .models import Capability, Job, JobState
 
 if TYPE_CHECKING:
     from .api import HPC, Facility
+    from .widgets.calls import CallsMonitor
 
 __all__ = ["HPCExecutor", "RemoteError"]
 
@@ -89,6 +90,8 @@ class HPCFuture(concurrent.futures.Future[Any]):
         self._executor = executor
         self.job_id: str | None = None
         """The job (or array task, `A_i`) running the call, once submitted."""
+        self.job_state: JobState | None = None
+        """The state its job (or array task) was last seen in; None before it was submitted."""
         self._followed: str | None = None
         """The job the executor follows for it: the job, or the array."""
 
@@ -166,6 +169,8 @@ class HPCExecutor(concurrent.futures.Executor):
         self._next = 0
         self._tracked: dict[str, _Tracked] = {}
         self._thread: threading.Thread | None = None
+        self._calls: list[HPCFuture] = []
+        """Every call's future, in the order they were made (for `watch`)."""
         self._wake = threading.Event()
         self._shutdown = False
         self.poll = min(max(self._facility.poll_interval, 0.5), 5.0)
@@ -173,6 +178,14 @@ class HPCExecutor(concurrent.futures.Executor):
 
     def __repr__(self) -> str:
         return f"<HPCExecutor at {self._facility.name}: {self.directory}>"
+
+    def watch(self, poll: float = 1.0) -> CallsMonitor:
+        """A live table of every call made so far: its job, the job's state, its outcome."""
+        from .widgets.calls import CallsMonitor
+
+        with self._lock:
+            calls = list(self._calls)
+        return CallsMonitor(calls, poll=poll)
 
     # -- submitting ----------------------------------------------------------------------------
 
@@ -273,7 +286,9 @@ class HPCExecutor(concurrent.futures.Executor):
                 for number, future in calls.items():
                     task = tasks.get(number)
                     future.job_id = job_id if task is None else f"{job_id}_{task}"
+                    future.job_state = JobState.PENDING
                     future._followed = job_id
+                    self._calls.append(future)
                 tracked = self._tracked.setdefault(job_id, _Tracked(job_id))
                 tracked.futures.update(calls)
                 tracked.tasks.update((n, t) for n, t in tasks.items() if n in calls)
@@ -318,6 +333,7 @@ class HPCExecutor(concurrent.futures.Executor):
         ended: list[tuple[_Tracked, list[int], Job | None]] = []
         for item in tracked:
             rows = [job for job in listing if _belongs(job, item.job_id)]
+            _seen(item, rows)
             for job in rows:  # an array's tasks that ended: their calls, before the rest
                 task = _task_of(job, item.job_id)
                 if task is not None and job.state.is_final:
@@ -477,6 +493,17 @@ class MapResults(Iterator[Any]):
         self._next += 1
         return result
 
+    def watch(self, poll: float = 1.0) -> CallsMonitor:
+        """A live table of these calls: each one's job, the job's state, its outcome."""
+        from .widgets.calls import CallsMonitor
+
+        return CallsMonitor(self.futures, poll=poll)
+
+    def _repr_html_(self) -> str:
+        from .widgets.calls import calls_html, summary
+
+        return f"<b>{summary(self.futures)}</b>{calls_html(self.futures)}"
+
     def close(self) -> None:
         """Cancel the calls whose results were not read (their jobs or array tasks)."""
         for future in self.futures[self._next :]:
@@ -524,6 +551,22 @@ def _task_of(job: Job, array_id: str) -> int | None:
         return int(job.array_task_id)
     parent, _, task = job.id.rpartition("_")
     return int(task) if parent == array_id and task.isdigit() else None
+
+
+def _seen(tracked: _Tracked, rows: list[Job]) -> None:
+    """Note the state each call's job (or array task) is listed in."""
+    for job in rows:
+        task = _task_of(job, tracked.job_id)
+        if task is not None:
+            numbers = [n for n, t in tracked.tasks.items() if t == task]
+        elif job.id == tracked.job_id and not tracked.tasks:
+            numbers = list(tracked.futures)
+        else:
+            continue  # an array's pending tasks, listed as one record: still PENDING
+        for number in numbers:
+            future = tracked.futures.get(number)
+            if future is not None:
+                future.job_state = job.state
 
 
 def _number_of(tracked: _Tracked, future: HPCFuture) -> int:

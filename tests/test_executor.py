@@ -246,3 +246,43 @@ async def test_an_executor_in_a_kernel_started_by_the_server(
     assert "in boom" in out[2]
     assert "cancelled: True True" in out[3]
     assert "job: CANCELLED" in out[3]
+
+
+def waits_then(x: int) -> int:
+    import time
+
+    time.sleep(0.5 if x == 0 else 60)
+    if x == 0:
+        raise ValueError("first call fails")
+    return x
+
+
+async def test_the_calls_are_watched_job_by_job_until_each_has_ended(client: HPCClient) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+
+    # Given a map of three calls (one array), one failing soon and two running on
+    results = await asyncio.to_thread(ex.map, waits_then, [0, 1, 2])
+    watch = await asyncio.to_thread(ex.watch, 0.2)
+    array = (results.futures[0].job_id or "").split("_")[0]
+
+    # Then the table shows each call's job, running, then how each ended
+    deadline = time.monotonic() + 60
+    while "raised ValueError" not in watch.table.value or "RUNNING" not in watch.table.value:
+        assert time.monotonic() < deadline, watch.table.value
+        await asyncio.sleep(0.2)
+    for task in range(3):
+        assert f"<td>{array}_{task}</td>" in watch.table.value
+    assert watch.heading.value.startswith("<b>3 calls: 2 RUNNING, 1 raised</b>"), watch.heading
+    assert watch.live
+    assert "3 calls: 2 RUNNING, 1 raised" in results._repr_html_()
+
+    # When the rest are given up, the table says so and stops redrawing
+    await asyncio.to_thread(results.close)
+    while watch.live:
+        assert time.monotonic() < deadline, watch.table.value
+        await asyncio.sleep(0.2)
+    assert watch.heading.value == "<b>3 calls: 2 cancelled, 1 raised</b> — all ended"
+    assert [row.count("cancelled") for row in watch.table.value.split("<tr>")[2:]] == [0, 1, 1]
+    watch.close()
+    await asyncio.to_thread(ex.shutdown)
