@@ -32,6 +32,7 @@ SUITE: dict[str, tuple[list[str], list[str]]] = {
     ),
     "facility_calls": (["--slurm"], ["--rounds", "2", "--staged-mib", "6"]),
     "load": ([], ["--clients", "5", "--seconds", "3"]),
+    "arrays": ([], ["--tasks", "20", "--runs", "1"]),
     "watcher_fanout": ([], ["--clients", "1", "2", "--seconds", "5"]),
 }
 """Every benchmark, in the order run: the ones needing root and Slurm last."""

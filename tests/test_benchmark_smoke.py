@@ -132,3 +132,27 @@ def test_facility_calls_benchmark_runs_on_the_firecrest_double(tmp_path: Path) -
     # and writes its report with the machine it ran on
     report = results.read_text()
     assert "| operation |" in report and "nproc" in report
+
+
+@pytest.mark.timeout(120)
+def test_arrays_benchmark_runs_tiny(tmp_path: Path) -> None:
+    # When the arrays benchmark runs tiny: 20 tasks, one run of each way
+    results = tmp_path / "arrays.md"
+    run = run_benchmark(
+        BENCHMARK.parent / "arrays.py", *("--tasks", "20", "--runs", "1"), results=results
+    )
+
+    # Then each way ran once (the benchmark checks every task ended cancelled, and B waited)
+    assert run.returncode == 0, run.stdout + run.stderr
+    (line,) = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert line["tasks"] == 20
+    assert {name: len(values) for name, values in line["runs"].items()} == {
+        "array_submit": 1,
+        "loop_submit": 1,
+        "array_cancel": 1,
+        "loop_cancel": 1,
+        "chain_gap": 1,
+        "wait_gap": 1,
+    }
+    assert min(line["runs"]["chain_gap"]) >= 0
+    assert "| submit | one array request |" in results.read_text()
