@@ -11,8 +11,8 @@ submitit, submitit) copied into the user's home, as tests/slurm/test_slurm_execu
 
 Each run, in a rotated order: one call (`ex.submit(f, x).result()`) through each, then a map of N
 calls (`list(ex.map(f, range(N)))`, one job array; submitit's `map_array`, one array too). The
-wall time is from the call to the last result; Slurm's part (submit to end of the last job) comes
-from accounting (`sacct`, whole seconds).
+wall time is from the call to the last result; Slurm's part (submit to the end of the last task)
+comes from slurmctld's log, which has milliseconds (accounting has whole seconds).
 
     .venv/bin/python benchmarks/executor.py                        # 3 runs, N = 10 (about 3 min)
     .venv/bin/python benchmarks/executor.py --calls 20             # N = 20 (about 5 min)
@@ -25,8 +25,10 @@ import argparse
 import contextlib
 import datetime
 import fcntl
+import functools
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -127,23 +129,42 @@ def job_lib() -> str:
     return f"env PYTHONPATH={LIB} {SYSTEM_PYTHON}"
 
 
-def slurm_times(jobs: list[str]) -> dict[str, tuple[float, float, float, str]]:
-    """(submit, start, end, reason) of each job or array task, in epoch seconds, from
-    accounting; the reason is the last one Slurm gave for the job pending ("None": none)."""
-    ids = sorted({job.split("_")[0] for job in jobs})
-    shown = subprocess.run(
-        ["sacct", "-n", "-P", "-X", "-j", ",".join(ids), "-o", "JobID,Submit,Start,End,Reason"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    times = {}
+def slurmctld_log() -> Path:
+    """Where slurmctld logs (`SlurmctldLogFile`): its lines carry milliseconds."""
+    shown = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True).stdout
     for line in shown.splitlines():
-        job, *stamps, reason = line.split("|")
-        with contextlib.suppress(ValueError):  # an end still "Unknown"
-            submit, start, end = (datetime.datetime.fromisoformat(s).timestamp() for s in stamps)
-            times[job] = (submit, start, end, reason)
-    return times
+        key, _, value = line.partition("=")
+        if key.strip() == "SlurmctldLogFile":
+            return Path(value.strip())
+    raise SystemExit("`scontrol show config` names no SlurmctldLogFile")
+
+
+LOG_LINE = re.compile(
+    r"^\[(?P<at>[^\]]+)\] (?:(?P<submit>_slurm_rpc_submit_batch_job:)"
+    r"|(?P<start>sched: Allocate|sched/backfill: _start_job: Started)|(?P<end>_job_complete:))"
+    r" JobId=(?P<job>\d+)(?:_\d+\(\d+\))?(?P<rest>.*)$"
+)
+
+
+def slurm_times(log: str) -> dict[str, tuple[float, float, float]]:
+    """(submit, first start, last end) of each job or array, in seconds, from slurmctld's log.
+
+    Accounting (`sacct`) has whole seconds, too coarse for jobs that run 0.1 s; slurmctld's
+    log has milliseconds: a submit, each allocation, and each job or task `done`.
+    """
+    events: dict[str, dict[str, list[float]]] = {}
+    for line in log.splitlines():
+        found = LOG_LINE.match(line)
+        if found is None or (found["end"] and not found["rest"].endswith(" done")):
+            continue
+        at = datetime.datetime.fromisoformat(found["at"]).timestamp()
+        kind = "submit" if found["submit"] else "start" if found["start"] else "end"
+        events.setdefault(found["job"], {}).setdefault(kind, []).append(at)
+    return {
+        job: (min(seen["submit"]), min(seen["start"]), max(seen["end"]))
+        for job, seen in events.items()
+        if {"submit", "start", "end"} <= set(seen)
+    }
 
 
 # -- the three ways --------------------------------------------------------------------------
@@ -157,11 +178,9 @@ class Sample:
     submit_seconds: float
     jobs: list[str]
     slurm_seconds: float | None = None
-    """Submit of the first job to end of the last, from accounting (whole seconds)."""
+    """The job's submit to the end of its last task, from slurmctld's log."""
     queue_seconds: float | None = None
-    """Submit of the first job to start of the first."""
-    reasons: set[str] = field(default_factory=set)
-    """Why its jobs were pending, as accounting says."""
+    """The job's submit to its first allocation."""
 
 
 class Submitit:
@@ -193,6 +212,10 @@ class Submitit:
         self.process.stdin.flush()
         answer: dict[str, Any] = json.loads(self._line())
         return answer
+
+    def run(self, what: str, n: int) -> dict[str, Any]:
+        """One call (of `n`) or a map (over `range(n)`), timed in the driver."""
+        return self.ask({"op": what, "x": n, "n": n})
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -243,17 +266,16 @@ def measure(
     return samples
 
 
-def add_slurm_times(samples: list[Sample]) -> None:
-    """Slurm's part of each sample, from accounting (after all ran: the records are in)."""
-    time.sleep(2)  # job-end records reach slurmdbd asynchronously
-    known = slurm_times([job for sample in samples for job in sample.jobs])
+def add_slurm_times(samples: list[Sample], log: Path, offset: int) -> None:
+    """Slurm's part of each sample, from what slurmctld logged from `offset` on."""
+    with open(log, "rb") as source:
+        source.seek(offset)
+        known = slurm_times(source.read().decode(errors="replace"))
     for sample in samples:
-        found = [known[job] for job in sample.jobs if job in known]
-        if len(found) == len(sample.jobs):
-            first_submit = min(times[0] for times in found)
-            sample.slurm_seconds = max(times[2] for times in found) - first_submit
-            sample.queue_seconds = min(times[1] for times in found) - first_submit
-            sample.reasons = {times[3] for times in found} - {"None"}
+        times = known.get(sample.jobs[0].split("_")[0])
+        if times is not None:
+            submit, start, end = times
+            sample.slurm_seconds, sample.queue_seconds = end - submit, start - submit
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -267,7 +289,6 @@ class Row:
     submit: list[float] = field(default_factory=list)
     slurm: list[float] = field(default_factory=list)
     queue: list[float] = field(default_factory=list)
-    reasons: set[str] = field(default_factory=set)
 
     @property
     def p50(self) -> float:
@@ -283,7 +304,6 @@ def rows(samples: list[Sample]) -> list[Row]:
         if sample.slurm_seconds is not None and sample.queue_seconds is not None:
             row.slurm.append(sample.slurm_seconds)
             row.queue.append(sample.queue_seconds)
-        row.reasons |= sample.reasons
     return list(found.values())
 
 
@@ -291,8 +311,8 @@ def table(found: list[Row], calls: int) -> str:
     anchors = {row.what: row.p50 for row in found if row.way == "submitit"}
     lines = [
         "| what | way | p50 s | ratio to submitit | submit call p50 s | Slurm: submit→end p50 s "
-        "| Slurm: queue wait p50 s | pending because | rest (client side) p50 s | every run, s |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|---|",
+        "| Slurm: queue wait p50 s | rest (client side) p50 s | every run, s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     names = {"one": "one call", "map": f"map of {calls} (one array)"}
 
@@ -309,8 +329,7 @@ def table(found: list[Row], calls: int) -> str:
         every = ", ".join(f"{s:.2f}" for s in row.seconds)
         lines.append(
             f"| {names[row.what]} | {row.way} | {row.p50:.2f} | {ratio:.2f} | {p50(row.submit)} "
-            f"| {p50(row.slurm)} | {p50(row.queue)} | {', '.join(sorted(row.reasons)) or '-'} "
-            f"| {rest} | {every} |"
+            f"| {p50(row.slurm)} | {p50(row.queue)} | {rest} | {every} |"
         )
     return "\n".join(lines)
 
@@ -328,16 +347,14 @@ def slurm_config() -> str:
 NOTES = """\
 How to read it: a ratio is our p50 over submitit's p50 in the same run (below 1: faster than
 submitit). "submit call" is the time until `submit`/`map` returned (ours: pickle, upload through
-the files API, the job submitted and read back; submitit: pickle to its folder, `sbatch`).
-"Slurm: submit→end" is, from accounting (whole seconds, so ±1 s), the first job's submit to the
-last job's end; "queue wait" the first job's submit to its start. "rest" is the wall time minus
-Slurm's part: the submit call before the job exists, the wait until the client notices the end,
-and fetching the results. Ours notices at the facility's poll interval (1 s here, the tests'
-value; the executor polls every `poll_interval`, clamped to 0.5 to 5 s) and then lists the call
-directory and downloads each result through the server; submitit checks its folder for the
-result file every second (its `Job.wait`), without asking Slurm while results appear.
-"pending because" is the last reason Slurm gave for a job of the row pending (accounting's
-`Reason`; `-` when none was recorded).
+the files API, the job submitted and read back by the server; submitit: pickle to its folder,
+`sbatch`). "Slurm: submit→end" is, from slurmctld's log (milliseconds), the job's (or array's)
+submit to the end of its last task; "queue wait" the submit to its first allocation. "rest" is
+the wall time minus Slurm's part: what the client adds before the submit reaches Slurm and after
+the last task ended. Ours notices an end at the facility's poll interval (1 s here, the tests'
+value; the executor polls every `poll_interval`, clamped to 0.5 to 5 s), then lists the call
+directory and downloads each result through the server; submitit looks for its result file
+every second (`Job.wait`), without asking Slurm while results appear.
 """
 
 
@@ -423,19 +440,21 @@ def main(argv: list[str] | None = None) -> int:
             anchor = Submitit(folder)
             try:
                 ways: dict[str, Callable[[str, int], dict[str, Any]]] = {
-                    way: (lambda what, n, ex=ex: ours(ex, what, n)) for way, ex in executors.items()
+                    way: functools.partial(ours, ex) for way, ex in executors.items()
                 }
-                ways["submitit"] = lambda what, n: anchor.ask({"op": what, "x": n, "n": n})
+                ways["submitit"] = anchor.run
                 # a first call each, not measured: our probe job, submitit's first import
                 warm = {way: round(ways[way]("one", 1)["seconds"], 2) for way in ways}
                 print(f"warm-up (probe included) {warm}", flush=True)
+                log = slurmctld_log()
+                offset = log.stat().st_size
                 samples = measure(args.runs, args.calls, ways)
             finally:
                 anchor.close()
                 for executor in executors.values():
                     executor.shutdown(wait=False)
                 shutil.rmtree(folder, ignore_errors=True)
-        add_slurm_times(samples)
+        add_slurm_times(samples, log, offset)
         facts = {
             "slurm": slurm_config(),
             "submitit": anchor.version,
@@ -446,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(found, args.calls))
     if args.json:
         for sample in samples:
-            print(json.dumps({**sample.__dict__, "reasons": sorted(sample.reasons)}))
+            print(json.dumps(sample.__dict__))
     if not args.no_results:
         args.results.write_text(report(found, args, facts))
     return 0
