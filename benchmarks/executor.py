@@ -453,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
                 anchor.close()
                 for executor in executors.values():
                     executor.shutdown(wait=False)
+                    # its call directory, on this host (the facilities' files are local)
+                    shutil.rmtree(executor.directory, ignore_errors=True)
                 shutil.rmtree(folder, ignore_errors=True)
         add_slurm_times(samples, log, offset)
         facts = {
