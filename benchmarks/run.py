@@ -6,7 +6,7 @@ writes `benchmarks/results/<name>.md`. `--quick` runs each one tiny, to check th
 works (a few minutes; the numbers say nothing); `--only NAME ...` picks some. The exit status
 is 1 when any benchmark failed. How to read the results: benchmarks/README.md.
 
-    .venv/bin/python benchmarks/run.py                   # everything, full size (about 15 min)
+    .venv/bin/python benchmarks/run.py                   # everything, full size (about 18 min)
     .venv/bin/python benchmarks/run.py --quick --no-results
     .venv/bin/python benchmarks/run.py --only hot_listing big_listing
 """
@@ -34,10 +34,11 @@ SUITE: dict[str, tuple[list[str], list[str]]] = {
     "load": ([], ["--clients", "5", "--seconds", "3"]),
     "arrays": ([], ["--tasks", "20", "--runs", "1"]),
     "watcher_fanout": ([], ["--clients", "1", "2", "--seconds", "5"]),
+    "executor": ([], ["--runs", "1", "--calls", "2"]),
 }
 """Every benchmark, in the order run: the ones needing root and Slurm last."""
 
-NEEDS_ROOT = {"watcher_fanout"}
+NEEDS_ROOT = {"watcher_fanout", "executor"}
 """Benchmarks that start the local Slurm: skipped (and said so) when not root."""
 
 
