@@ -15,6 +15,7 @@ futures) and downloads the results.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import inspect
 import shlex
 import shutil
@@ -113,6 +114,18 @@ class HPCFuture(concurrent.futures.Future[Any]):
 
     def _cancel_locally(self) -> bool:
         return super().cancel()
+
+    def _settle(self, value: Any = None, error: BaseException | None = None) -> None:
+        """Complete the call with `value` (or `error`), unless it was cancelled meanwhile.
+
+        The user may cancel a call while the follower fetches its result; the call then stays
+        cancelled, and the follower goes on with the others.
+        """
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            if error is None:
+                self.set_result(value)
+            else:
+                self.set_exception(error)
 
 
 @dataclass
@@ -360,7 +373,7 @@ class HPCExecutor(concurrent.futures.Executor):
                 if f"{number}.out" in present:
                     self._resolve(future, number, future.job_id or item.job_id)
                 else:
-                    future.set_exception(self._no_result(future.job_id or item.job_id, last))
+                    future._settle(error=self._no_result(future.job_id or item.job_id, last))
 
     def _ask(self, job_id: str) -> Job | None:
         """The job asked for by itself; None when the facility no longer knows it."""
@@ -380,20 +393,20 @@ class HPCExecutor(concurrent.futures.Executor):
         except TRANSIENT:
             raise
         except HPCError as err:
-            future.set_exception(err)
+            future._settle(error=err)
             return
         except Exception as err:  # e.g. the result's class is not importable in the kernel
-            future.set_exception(
-                HPCError(f"The result of job {job_id} cannot be read in this kernel: {err!r}")
+            future._settle(
+                error=HPCError(f"The result of job {job_id} cannot be read in this kernel: {err!r}")
             )
             return
         finally:
             local.unlink(missing_ok=True)
         if not isinstance(outcome, dict):
-            future.set_exception(HPCError(f"Job {job_id} left a result this kernel cannot read."))
+            future._settle(error=HPCError(f"Job {job_id} left a result this kernel cannot read."))
             return
         if outcome.get("ok"):
-            future.set_result(outcome.get("value"))
+            future._settle(outcome.get("value"))
             return
         remote = RemoteError(
             str(outcome.get("type")),
@@ -401,7 +414,7 @@ class HPCExecutor(concurrent.futures.Executor):
             str(outcome.get("traceback")),
             job_id,
         )
-        future.set_exception(_original(outcome.get("exception"), remote))
+        future._settle(error=_original(outcome.get("exception"), remote))
 
     def _no_result(self, job_id: str, job: Job | None) -> HPCError:
         if job is None:
@@ -424,8 +437,7 @@ class HPCExecutor(concurrent.futures.Executor):
             futures = [f for item in self._tracked.values() for f in item.futures.values()]
             self._tracked.clear()
         for future in futures:
-            if not future.done():
-                future.set_exception(err)
+            future._settle(error=err)
 
     def _cancel_job_of(self, future: HPCFuture) -> bool:
         """Cancel the job (or array task) running `future`'s call unless it runs others too;
@@ -488,8 +500,9 @@ class MapResults(Iterator[Any]):
         try:
             result = future.result(remaining)
         except BaseException:
-            self._next += 1  # raised at its place; the iterator goes on after it
-            raise
+            if future.done():  # the call raised at its place; the iterator goes on after it
+                self._next += 1
+            raise  # a timeout or an interrupt while waiting: the next read waits for it again
         self._next += 1
         return result
 

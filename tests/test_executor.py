@@ -286,3 +286,49 @@ async def test_the_calls_are_watched_job_by_job_until_each_has_ended(client: HPC
     assert [row.count("cancelled") for row in watch.table.value.split("<tr>")[2:]] == [0, 1, 1]
     watch.close()
     await asyncio.to_thread(ex.shutdown)
+
+
+async def test_a_call_cancelled_while_its_result_downloads_leaves_the_others_alone(
+    client: HPCClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+    # Given a map of four calls, two per job (or array task)
+    results = await asyncio.to_thread(ex.map, square, [1, 2, 3, 4], chunksize=2)
+    first = results.futures[0]
+    download = ex._hpc.download
+
+    def cancel_first_meanwhile(remote: str, local: Any, *args: Any, **kwargs: Any) -> Any:
+        # The user cancels call 0 while the follower is fetching its result (its job still
+        # runs call 1 too, so the cancel is taken at once)
+        if remote.endswith("/0.out"):
+            assert first.cancel() is True
+        return download(remote, local, *args, **kwargs)
+
+    monkeypatch.setattr(ex._hpc, "download", cancel_first_meanwhile)
+
+    # When the jobs end: then call 0 is cancelled, and every other call has its result
+    rest = [await asyncio.to_thread(f.result, 60) for f in results.futures[1:]]
+    assert first.cancelled()
+    assert rest == [4, 9, 16]
+    await asyncio.to_thread(ex.shutdown)
+
+
+def test_map_results_keep_their_place_when_waiting_times_out() -> None:
+    from concurrent.futures import Future
+
+    from hpc_jupyter.executor import MapResults
+
+    # Given the results of two calls not yet done, read with a timeout that has passed
+    futures: list[Future[int]] = [Future(), Future()]
+    results = MapResults(futures, timeout=0)  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        next(results)
+
+    # When the calls then end
+    futures[0].set_result(10)
+    futures[1].set_result(20)
+
+    # Then the next read is the first call's result, not lost to the timeout
+    assert next(results) == 10
+    assert next(results) == 20
