@@ -40,6 +40,9 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TASKS = 1000
 """The most tasks one sweep may have (the local facility's and Slurm's default array limit)."""
 ARRAYS = "jobs.arrays"
+RESERVED = ("index", "state", "value")
+"""Names `Sweep.collect` gives its own columns (and `index` its file name pattern): a parameter
+named so would be overwritten in its table, or make its pattern ambiguous."""
 
 
 class SweepError(ValidationError, ValueError):
@@ -55,7 +58,8 @@ def parameter_sets(
     """The sweep's tasks' parameters, as text: a dict of lists is their grid (the product, in
     the given order, the last key changing fastest); a list of dicts is taken as it is.
 
-    Every task has the same names, each valid as an environment variable's name.
+    Every task has the same names, each valid as an environment variable's name and none of
+    `RESERVED`.
     """
     if isinstance(params, Mapping):
         names = list(params)
@@ -86,6 +90,11 @@ def parameter_sets(
             raise SweepError(
                 f"Parameter name {name!r} is not valid as an environment variable "
                 "(letters, digits and _, not starting with a digit)."
+            )
+        if name in RESERVED:
+            raise SweepError(
+                f"Parameter name {name!r} is kept for `collect` ({', '.join(RESERVED)} are its "
+                "own columns): rename it."
             )
     return [{name: _text(name, one[name]) for name in names} for one in sets]
 

@@ -55,6 +55,9 @@ def test_a_grid_is_the_product_in_the_given_order() -> None:
         ({"a": range(1001)}, "at most 1000 tasks"),
         ({"a": ["x\x00y"]}, "NUL"),
         ([1, 2], "every task must be a dict"),
+        ({"index": [1, 2]}, "'index' is kept for `collect`"),
+        ([{"state": "CA"}], "'state' is kept for `collect`"),
+        ({"value": [1]}, "'value' is kept for `collect`"),
     ],
 )
 def test_bad_parameters_are_a_value_error_before_anything_is_submitted(
