@@ -314,15 +314,13 @@ class Sweep:
     def cancel(self) -> None:
         """Cancel every task that has not ended (the array at once, where it is one)."""
         if self.array is not None:
-            with contextlib.suppress(Conflict):  # every task has ended already
+            with contextlib.suppress(Conflict, NotFound):  # every task has ended already
                 self.array.cancel()
         else:
             for task, job in zip(self._tasks, self.jobs, strict=True):
                 if not task.ended:
-                    try:
+                    with contextlib.suppress(Conflict, NotFound):  # ended meanwhile
                         job.cancel()
-                    except HPCError:  # ended meanwhile
-                        continue
         self.refresh()
 
     def collect(self, filename: str) -> Any:
@@ -418,11 +416,11 @@ def submit_sweep(
         for values in sets:
             options["env"] = {**env, **values}
             handles.append(hpc.submit(script, _via="sweep", **options))
-    except HPCError:
-        for handle in handles:  # all or nothing: a half-submitted sweep is cancelled
+    except BaseException:  # an error or an interrupt: all or nothing, the jobs in are cancelled
+        for handle in handles:
             try:
                 handle.cancel()
-            except HPCError:
+            except HPCError:  # best effort: the first failure is the one to tell
                 continue
         raise
     return Sweep(hpc, sets, None, handles)

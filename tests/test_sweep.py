@@ -239,3 +239,35 @@ async def test_a_task_the_facility_has_forgotten_has_ended_unknown_how(
     assert [task.state for task in tasks] == states
     # and its results are still collected from its files
     assert [row["value"] for row in rows] == ["a", "b", "c"]
+
+
+async def test_a_sweep_interrupted_while_submitting_its_jobs_cancels_those_submitted(
+    kernel_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.backends.local.jobs import LocalJobs
+    from hpc_jupyter.models import Capability
+
+    # Given a facility without job arrays: a sweep is one job per task
+    monkeypatch.setattr(
+        LocalJobs, "capabilities", LocalJobs.capabilities - {Capability.JOBS_ARRAYS}
+    )
+    client, hpc = await _connect()
+    submitted: list[str] = []
+    submit = hpc.submit
+
+    def interrupted_at_the_third(script: str, **options: Any) -> Any:
+        if len(submitted) == 2:
+            raise KeyboardInterrupt  # the user stops the cell while the jobs go in
+        handle = submit(script, **options)
+        submitted.append(handle.id)
+        return handle
+
+    monkeypatch.setattr(hpc, "submit", interrupted_at_the_third)
+    with client:
+        # When the sweep of four tasks is interrupted after two were submitted
+        with pytest.raises(KeyboardInterrupt):
+            await asyncio.to_thread(hpc.sweep, "#!/bin/bash\nsleep 60\n", {"A": [1, 2, 3, 4]})
+
+        # Then the two jobs it had submitted are cancelled, not left running unseen
+        states = [(await asyncio.to_thread(hpc.job, job_id)).info.state for job_id in submitted]
+    assert states == [JobState.CANCELLED, JobState.CANCELLED]
