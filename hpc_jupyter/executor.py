@@ -244,9 +244,13 @@ class HPCExecutor(concurrent.futures.Executor):
             self._track({array_id: futures}, tasks)
         else:
             jobs: dict[str, dict[int, HPCFuture]] = {}
-            for chunk in chunks:
-                job_id = self._submit_job(fn, [str(number) for number in chunk])
-                jobs[job_id] = {number: futures[number] for number in chunk}
+            try:
+                for chunk in chunks:
+                    job_id = self._submit_job(fn, [str(number) for number in chunk])
+                    jobs[job_id] = {number: futures[number] for number in chunk}
+            except BaseException:  # an error or an interrupt: no job runs on unfollowed
+                self._withdraw(jobs)
+                raise
             self._track(jobs)
         return MapResults([futures[number] for number in numbers], timeout)
 
@@ -278,6 +282,13 @@ class HPCExecutor(concurrent.futures.Executor):
         if _takes_via():  # provenance: the job says it came from an executor
             options["_via"] = "executor"
         return self._hpc.submit(script, **options).id
+
+    def _withdraw(self, job_ids: Iterable[str]) -> None:
+        """Cancel jobs of a `map` that could not be submitted whole (best effort: the error
+        that stopped it is the one to tell)."""
+        for job_id in job_ids:
+            with contextlib.suppress(HPCError):
+                self._hpc.cancel(job_id)
 
     def _check_python(self) -> None:
         """Run the probe once per facility and Python for the kernel's life; raise its verdict."""

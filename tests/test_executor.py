@@ -332,3 +332,35 @@ def test_map_results_keep_their_place_when_waiting_times_out() -> None:
     # Then the next read is the first call's result, not lost to the timeout
     assert next(results) == 10
     assert next(results) == 20
+
+
+async def test_a_batched_map_that_fails_while_submitting_cancels_the_jobs_it_submitted(
+    client: HPCClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.errors import Unavailable
+
+    # Given a facility without job arrays: a map is one job per chunk
+    kept = LocalJobs.capabilities - {Capability.JOBS_ARRAYS}
+    monkeypatch.setattr(LocalJobs, "capabilities", kept)
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+    submitted: list[str] = []
+    submit = ex._hpc.submit
+
+    def refused_at_the_third(script: str, **options: Any) -> Any:
+        if len(submitted) == 2:
+            raise Unavailable("The facility stopped taking jobs.")
+        handle = submit(script, **options)
+        submitted.append(handle.id)
+        return handle
+
+    monkeypatch.setattr(ex._hpc, "submit", refused_at_the_third)
+
+    # When the third of four jobs cannot be submitted
+    with pytest.raises(Unavailable):
+        await asyncio.to_thread(ex.map, nap, [60, 60, 60, 60])
+
+    # Then the map raised, and the two jobs it had submitted are cancelled, not left running
+    states = [(await asyncio.to_thread(hpc.job, job_id)).info.state for job_id in submitted]
+    assert states == [JobState.CANCELLED, JobState.CANCELLED]
+    await asyncio.to_thread(ex.shutdown)
