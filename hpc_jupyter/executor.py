@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import inspect
 import shlex
 import shutil
 import sys
@@ -279,9 +278,7 @@ class HPCExecutor(concurrent.futures.Executor):
         options: dict[str, Any] = {"name": _name(fn), **self._resources}
         options.update(workdir=self.directory, array=array)
         script = _script(self.python, argv)
-        if _takes_via():  # provenance: the job says it came from an executor
-            options["_via"] = "executor"
-        return self._hpc.submit(script, **options).id
+        return self._hpc.submit(script, _via="executor", **options).id
 
     def _withdraw(self, job_ids: Iterable[str]) -> None:
         """Cancel jobs of a `map` that could not be submitted whole (best effort: the error
@@ -555,13 +552,6 @@ def _script(python: str, argv: list[str]) -> str:
     assert HEREDOC not in runner
     args = " ".join(shlex.quote(arg) for arg in argv)
     return f"#!/bin/bash\n{python} - {args} <<'{HEREDOC}'\n{runner}{HEREDOC}\n"
-
-
-def _takes_via() -> bool:
-    """Whether `HPC.submit` records where a submission came from (`_via`, provenance)."""
-    from .api import HPC
-
-    return "_via" in inspect.signature(HPC.submit).parameters
 
 
 def _belongs(job: Job, job_id: str) -> bool:

@@ -14,7 +14,7 @@ from hpc_jupyter.api import connect
 from hpc_jupyter.backends.local.jobs import LocalJobs
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.executor import HPCExecutor, RemoteError
-from hpc_jupyter.models import Capability, JobState
+from hpc_jupyter.models import Capability, JobState, Via
 
 
 def square(x: int) -> int:
@@ -77,6 +77,8 @@ async def test_submit_returns_the_result_and_a_closure_runs(
     job = await asyncio.to_thread(hpc.job, futures[0].job_id or "")
     assert job.info.name == "calc"
     assert job.info.state is JobState.COMPLETED
+    # and the job's origin says an executor made it
+    assert job.info.origin is not None and job.info.origin.via is Via.EXECUTOR
 
 
 async def test_a_remote_exception_raises_with_its_traceback(client: HPCClient) -> None:
