@@ -238,7 +238,7 @@ class Sweep:
         if job_id is None:
             return None
         try:
-            return self.hpc.job(job_id).refresh()
+            return self.hpc.job(job_id).info  # `job()` has just asked the server
         except NotFound:
             return FORGOTTEN
 
