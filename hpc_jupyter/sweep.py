@@ -346,7 +346,7 @@ class Sweep:
         for task in self._tasks:
             path = filename.format(index=task.index, **task.params)
             if "index" not in fields and not posixpath.isabs(path):
-                workdir = task.job.workdir if task.job is not None else None
+                workdir = self._workdir(task)
                 path = posixpath.join(workdir, path) if workdir else path
             row: dict[str, Any] = {"index": task.index, **task.params, "state": task.state.value}
             try:
@@ -359,6 +359,14 @@ class Sweep:
         except ImportError:
             return rows
         return pandas.DataFrame(rows).set_index("index")
+
+    def _workdir(self, task: SweepTask) -> str | None:
+        """Where `task` ran: its job's work directory, or (a task the facility has forgotten)
+        the one its array or job was submitted with."""
+        if task.job is not None and task.job.workdir:
+            return task.job.workdir
+        handle = self.array if self.array is not None else self.jobs[task.index]
+        return handle.info.workdir
 
     def widget(self, poll: float = 2.0) -> SweepMonitor:
         """A live table of the tasks (ipywidgets): parameters and state, updated as they change."""

@@ -271,3 +271,34 @@ async def test_a_sweep_interrupted_while_submitting_its_jobs_cancels_those_submi
         # Then the two jobs it had submitted are cancelled, not left running unseen
         states = [(await asyncio.to_thread(hpc.job, job_id)).info.state for job_id in submitted]
     assert states == [JobState.CANCELLED, JobState.CANCELLED]
+
+
+async def test_a_forgotten_tasks_result_is_read_in_the_sweeps_work_directory(
+    kernel_env: Any, jp_root_dir: Path, hpc_app: Any
+) -> None:
+    # Given a sweep run in a work directory of its own, whose tasks have all ended
+    client, hpc = await _connect()
+    (jp_root_dir / "runs" / "a b").mkdir(parents=True)
+    store = hpc_app.registry.get("local").jobs.store
+    with client:
+        sweep = await asyncio.to_thread(
+            hpc.sweep,
+            "#!/bin/bash\necho $X > out-$X.txt\n",
+            {"X": ["a", "b"]},
+            workdir="runs/a b",
+        )
+        assert sweep.array is not None
+        array_id = int(sweep.array.id)
+        assert await wait_until(
+            lambda: all(task.state == "COMPLETED" for task in store.tasks(array_id)), 30
+        )
+
+        # When the facility forgets the whole array before the sweep looked at it
+        with store._transaction() as db:
+            db.execute("DELETE FROM jobs WHERE array_job_id = ?", (array_id,))
+        tasks = await asyncio.to_thread(sweep.wait, 20, 0.2)
+        rows = await asyncio.to_thread(sweep.collect, "out-{X}.txt")
+
+    # Then each result is still read where the tasks ran, not in the home
+    assert all(task.forgotten for task in tasks)
+    assert [row["value"] for row in rows] == ["a", "b"]
