@@ -367,3 +367,25 @@ async def test_a_batched_map_that_fails_while_submitting_cancels_the_jobs_it_sub
     states = [(await asyncio.to_thread(hpc.job, job_id)).info.state for job_id in submitted]
     assert states == [JobState.CANCELLED, JobState.CANCELLED]
     await asyncio.to_thread(ex.shutdown)
+
+
+def moves_away(x: int) -> int:
+    import os
+    import tempfile
+
+    os.chdir(tempfile.gettempdir())  # as a simulation entering its run directory
+    return x + 1
+
+
+async def test_a_call_that_changes_directory_still_returns_and_so_do_the_next(
+    client: HPCClient,
+) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+
+    # When two calls run in one job, each leaving the call directory
+    results = await asyncio.to_thread(lambda: list(ex.map(moves_away, [1, 2], chunksize=2)))
+
+    # Then both results came back
+    assert results == [2, 3]
+    await asyncio.to_thread(ex.shutdown)
