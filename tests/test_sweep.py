@@ -302,3 +302,20 @@ async def test_a_forgotten_tasks_result_is_read_in_the_sweeps_work_directory(
     # Then each result is still read where the tasks ran, not in the home
     assert all(task.forgotten for task in tasks)
     assert [row["value"] for row in rows] == ["a", "b"]
+
+
+def test_a_task_still_completing_is_not_shown_as_failed() -> None:
+    from hpc_jupyter.sweep import SweepTask
+    from hpc_jupyter.widgets.colours import BLUE, RED
+    from hpc_jupyter.widgets.sweep import tasks_html
+
+    table = tasks_html(
+        [
+            SweepTask(0, {"A": "1"}, "7_0", JobState.COMPLETING),
+            SweepTask(1, {"A": "2"}, "7_1", JobState.TIMEOUT),
+        ]
+    )
+
+    rows = table.split("<tr>")[2:]
+    assert f"color:{BLUE}" in rows[0] and RED not in rows[0]
+    assert f"color:{RED}" in rows[1]
