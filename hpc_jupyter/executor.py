@@ -171,7 +171,8 @@ class HPCExecutor(concurrent.futures.Executor):
         self._resources = resources
         self._probe = probe
         self.directory = f"{_home(self._facility, self._hpc.system)}{CALLS}/{uuid.uuid4().hex}"
-        """The executor's call directory at the facility, made by the first call."""
+        """The executor's call directory at the facility."""
+        self._hpc.mkdir(self.directory, parents=True)
         self._local = tempfile.mkdtemp(prefix="hpc-executor-")
         """Where payloads and results pass through in the kernel, one file at a time."""
         weakref.finalize(self, shutil.rmtree, self._local, ignore_errors=True)
@@ -253,13 +254,11 @@ class HPCExecutor(concurrent.futures.Executor):
         return MapResults([futures[number] for number in numbers], timeout)
 
     def _start(self, calls: list[tuple[Callable[..., Any], Any, Any]]) -> list[int]:
-        """Make the call directory and check the facility once, then upload the calls; their
-        numbers."""
+        """Check the facility once, then upload the calls; their numbers."""
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             if not self._ready:
-                self._hpc.mkdir(self.directory, parents=True)
                 if self._probe and self._facility.python is not None:
                     self._check_python()
                 self._ready = True
