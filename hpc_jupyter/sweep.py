@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import Conflict, HPCError, NotFound, ValidationError
-from .models import Job, JobState
+from .models import Capability, Job, JobState
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -39,7 +39,6 @@ __all__ = ["Sweep", "SweepTask", "parameter_sets", "with_prelude"]
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_TASKS = 1000
 """The most tasks one sweep may have (the local facility's and Slurm's default array limit)."""
-ARRAYS = "jobs.arrays"
 RESERVED = ("index", "state", "value")
 """Names `Sweep.collect` gives its own columns (and `index` its file name pattern): a parameter
 named so would be overwritten in its table, or make its pattern ambiguous."""
@@ -410,7 +409,7 @@ def submit_sweep(
     if max_running is not None and (isinstance(max_running, bool) or max_running < 1):
         raise SweepError("max_running must be a whole number of at least 1.")
     sets = parameter_sets(params)
-    if hpc.facility(hpc.facility_name).can(ARRAYS):
+    if hpc.facility(hpc.facility_name).can(Capability.JOBS_ARRAYS):
         last = len(sets) - 1
         array = f"0-{last}" if last else "0"
         if max_running is not None:
