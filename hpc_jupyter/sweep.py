@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import Conflict, HPCError, NotFound, ValidationError
+from .errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
 from .models import Capability, Job, JobState
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 __all__ = ["Sweep", "SweepTask", "parameter_sets", "with_prelude"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+UNREADABLE = (NotFound, PermissionDenied, ValidationError)
+"""What `Sweep.collect` shows as a task without a result (None): its file is missing, not
+allowed or not a file. Any other error (the facility down, credentials refused) is raised."""
 MAX_TASKS = 1000
 """The most tasks one sweep may have (the local facility's and Slurm's default array limit)."""
 RESERVED = ("index", "state", "value")
@@ -326,7 +329,8 @@ class Sweep:
         """Read one file of each task into a table: a pandas DataFrame if pandas imports, else
         a list of dicts. Each row: the task's index, its parameters, its state, then the file's
         content: a JSON object's keys as columns, else its text (stripped) as `value`; None
-        where the file cannot be read.
+        where the file is missing or cannot be read (`UNREADABLE`); a facility that fails
+        raises.
 
         `filename` may name the task's parameters and index (`out/{index}.json`,
         `run-{n}/result.txt`); a relative path without `{index}` is read in the task's work dir.
@@ -350,7 +354,7 @@ class Sweep:
             row: dict[str, Any] = {"index": task.index, **task.params, "state": task.state.value}
             try:
                 row.update(_content(self.hpc.read_text(path)))
-            except HPCError:
+            except UNREADABLE:  # this task's file; a facility that fails raises for all
                 row["value"] = None
             rows.append(row)
         try:

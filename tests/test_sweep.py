@@ -319,3 +319,26 @@ def test_a_task_still_completing_is_not_shown_as_failed() -> None:
     rows = table.split("<tr>")[2:]
     assert f"color:{BLUE}" in rows[0] and RED not in rows[0]
     assert f"color:{RED}" in rows[1]
+
+
+async def test_collect_raises_when_the_facility_fails_rather_than_showing_no_results(
+    kernel_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.errors import Unavailable
+
+    client, hpc = await _connect()
+    with client:
+        sweep = await asyncio.to_thread(
+            hpc.sweep, "#!/bin/bash\necho $A > got-$A.txt\n", {"A": ["1", "2"]}
+        )
+        await asyncio.to_thread(sweep.wait, 30, 0.2)
+
+        # When the facility goes away while the results are read
+        def away(*args: Any, **kwargs: Any) -> str:
+            raise Unavailable("The facility is down for maintenance.")
+
+        monkeypatch.setattr(hpc, "read_text", away)
+
+        # Then collecting says so, rather than a table of results that are all None
+        with pytest.raises(Unavailable, match="maintenance"):
+            await asyncio.to_thread(sweep.collect, "got-{A}.txt")
