@@ -59,7 +59,7 @@ def _run_probe(
         "import cloudpickle; print('cloudpickle', cloudpickle.__version__)"
     )
     script = f"#!/bin/bash\n{python} -c {shlex.quote(code)} > probe.txt 2>&1\n"
-    handle = hpc.submit(script, workdir=directory, **options)
+    handle = hpc.submit(script, _via="executor", workdir=directory, **options)
     job = handle.wait()
     try:
         text = hpc.read_text(f"{directory}/probe.txt")

@@ -13,6 +13,7 @@ import pytest
 from hpc_jupyter.api import connect
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import HPCError
+from hpc_jupyter.models import Via
 
 MINE = "{}.{}".format(*sys.version_info[:2])
 
@@ -104,8 +105,10 @@ async def test_a_matching_python_is_probed_once_then_runs_the_calls(client: HPCC
 
     assert await asyncio.to_thread(a.result, 60) == 8
     assert await asyncio.to_thread(b.result, 60) == 10
-    names = sorted(job.name for job in await asyncio.to_thread(hpc.jobs))
-    assert names == ["double", "double", "hpc-executor-probe"]
+    jobs = sorted(await asyncio.to_thread(hpc.jobs), key=lambda job: job.name)
+    assert [job.name for job in jobs] == ["double", "double", "hpc-executor-probe"]
+    # and the probe, like the calls, says an executor submitted it
+    assert all(job.origin is not None and job.origin.via is Via.EXECUTOR for job in jobs)
 
 
 async def test_a_probe_cancelled_before_it_could_tell_is_asked_again(client: HPCClient) -> None:
