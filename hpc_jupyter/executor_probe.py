@@ -20,7 +20,9 @@ PROBE_TIME = 120
 _probed: dict[tuple[str, str, str | None, str], str | None] = {}
 """Probe outcomes for the kernel's life, by (server, facility, system, python): None when the
 facility's Python can run the calls, else the error message."""
-_probe_lock = threading.Lock()
+_probing: dict[tuple[str, str, str | None, str], threading.Lock] = {}
+"""One lock per probe key: a probe waiting in one facility's queue holds back no other."""
+_probing_lock = threading.Lock()
 TOLD = frozenset({JobState.COMPLETED, JobState.FAILED})
 """How a probe ends once the Python has run (or the shell found none): its verdict is kept.
 A probe ended otherwise (cancelled, timed out, its node lost) is run again by the next call."""
@@ -36,7 +38,9 @@ def check_python(
     `TOLD`).
     """
     key = (hpc.client.url, facility, hpc.system, python)
-    with _probe_lock:
+    with _probing_lock:
+        lock = _probing.setdefault(key, threading.Lock())
+    with lock:
         if key in _probed:
             return _probed[key]
         text, job = _run_probe(hpc, python, directory, resources)

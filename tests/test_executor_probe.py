@@ -142,3 +142,33 @@ async def test_a_probe_cancelled_before_it_could_tell_is_asked_again(client: HPC
     with pytest.raises(HPCError, match="slow cannot run Python"):
         await second
     assert len(await probes()) == 2
+
+
+async def test_a_slow_probe_at_one_facility_holds_back_no_other_facility(
+    client: HPCClient,
+) -> None:
+    from hpc_jupyter.models import JobState
+
+    # Given a probe running at a facility whose Python takes long to answer
+    slow = await asyncio.to_thread(connect, "slow", client=client)
+    waiting = asyncio.create_task(asyncio.to_thread(lambda: slow.executor().submit(double, 1)))
+    probe = None
+    for _ in range(300):
+        probe = next(
+            (j for j in await asyncio.to_thread(slow.jobs) if j.name.endswith("probe")), None
+        )
+        if probe is not None and probe.state is JobState.RUNNING:
+            break
+        await asyncio.sleep(0.1)
+    assert probe is not None
+
+    # When a call goes to another facility meanwhile
+    same = await asyncio.to_thread(connect, "same", client=client)
+    future = await asyncio.to_thread(lambda: same.executor().submit(double, 21))
+
+    # Then it is probed and runs, while the first probe still runs
+    assert await asyncio.to_thread(future.result, 60) == 42
+    assert (await asyncio.to_thread(slow.job, probe.id)).info.state is JobState.RUNNING
+    await asyncio.to_thread(slow.cancel, probe.id)
+    with pytest.raises(HPCError, match="slow cannot run Python"):
+        await waiting
