@@ -13,11 +13,11 @@ WAITING, NEVER = "Dependency", "DependencyNeverSatisfied"
 def dependency_text(job: Job) -> str | None:
     """One line on the jobs `job` waits (or waited) for, and why it is still pending; None when
     it depends on none that the facility tells."""
-    if not job.depends_on and job.reason not in (WAITING, NEVER):
-        return None
+    pending = job.state is JobState.PENDING
+    if not job.depends_on and not (pending and job.reason in (WAITING, NEVER)):
+        return None  # a started job's reason may still be the one it waited with
     ids = ", ".join(job.depends_on)
     kind = f" ({job.dependency.value})" if job.dependency is not None else ""
-    pending = job.state is JobState.PENDING
     line = f"{'Waits' if pending else 'Waited'} for {ids}{kind}" if ids else "Waits for other jobs"
     if pending and job.reason == WAITING:
         plural = "s" if len(job.depends_on) > 1 else ""

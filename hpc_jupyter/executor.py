@@ -15,7 +15,7 @@ futures) and downloads the results.
 from __future__ import annotations
 
 import concurrent.futures
-import inspect
+import contextlib
 import shlex
 import shutil
 import sys
@@ -113,6 +113,18 @@ class HPCFuture(concurrent.futures.Future[Any]):
 
     def _cancel_locally(self) -> bool:
         return super().cancel()
+
+    def _settle(self, value: Any = None, error: BaseException | None = None) -> None:
+        """Complete the call with `value` (or `error`), unless it was cancelled meanwhile.
+
+        The user may cancel a call while the follower fetches its result; the call then stays
+        cancelled, and the follower goes on with the others.
+        """
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            if error is None:
+                self.set_result(value)
+            else:
+                self.set_exception(error)
 
 
 @dataclass
@@ -231,9 +243,13 @@ class HPCExecutor(concurrent.futures.Executor):
             self._track({array_id: futures}, tasks)
         else:
             jobs: dict[str, dict[int, HPCFuture]] = {}
-            for chunk in chunks:
-                job_id = self._submit_job(fn, [str(number) for number in chunk])
-                jobs[job_id] = {number: futures[number] for number in chunk}
+            try:
+                for chunk in chunks:
+                    job_id = self._submit_job(fn, [str(number) for number in chunk])
+                    jobs[job_id] = {number: futures[number] for number in chunk}
+            except BaseException:  # an error or an interrupt: no job runs on unfollowed
+                self._withdraw(jobs)
+                raise
             self._track(jobs)
         return MapResults([futures[number] for number in numbers], timeout)
 
@@ -262,9 +278,14 @@ class HPCExecutor(concurrent.futures.Executor):
         options: dict[str, Any] = {"name": _name(fn), **self._resources}
         options.update(workdir=self.directory, array=array)
         script = _script(self.python, argv)
-        if _takes_via():  # provenance: the job says it came from an executor
-            options["_via"] = "executor"
-        return self._hpc.submit(script, **options).id
+        return self._hpc.submit(script, _via="executor", **options).id
+
+    def _withdraw(self, job_ids: Iterable[str]) -> None:
+        """Cancel jobs of a `map` that could not be submitted whole (best effort: the error
+        that stopped it is the one to tell)."""
+        for job_id in job_ids:
+            with contextlib.suppress(HPCError):
+                self._hpc.cancel(job_id)
 
     def _check_python(self) -> None:
         """Run the probe once per facility and Python for the kernel's life; raise its verdict."""
@@ -360,7 +381,7 @@ class HPCExecutor(concurrent.futures.Executor):
                 if f"{number}.out" in present:
                     self._resolve(future, number, future.job_id or item.job_id)
                 else:
-                    future.set_exception(self._no_result(future.job_id or item.job_id, last))
+                    future._settle(error=self._no_result(future.job_id or item.job_id, last))
 
     def _ask(self, job_id: str) -> Job | None:
         """The job asked for by itself; None when the facility no longer knows it."""
@@ -380,20 +401,20 @@ class HPCExecutor(concurrent.futures.Executor):
         except TRANSIENT:
             raise
         except HPCError as err:
-            future.set_exception(err)
+            future._settle(error=err)
             return
         except Exception as err:  # e.g. the result's class is not importable in the kernel
-            future.set_exception(
-                HPCError(f"The result of job {job_id} cannot be read in this kernel: {err!r}")
+            future._settle(
+                error=HPCError(f"The result of job {job_id} cannot be read in this kernel: {err!r}")
             )
             return
         finally:
             local.unlink(missing_ok=True)
         if not isinstance(outcome, dict):
-            future.set_exception(HPCError(f"Job {job_id} left a result this kernel cannot read."))
+            future._settle(error=HPCError(f"Job {job_id} left a result this kernel cannot read."))
             return
         if outcome.get("ok"):
-            future.set_result(outcome.get("value"))
+            future._settle(outcome.get("value"))
             return
         remote = RemoteError(
             str(outcome.get("type")),
@@ -401,7 +422,7 @@ class HPCExecutor(concurrent.futures.Executor):
             str(outcome.get("traceback")),
             job_id,
         )
-        future.set_exception(_original(outcome.get("exception"), remote))
+        future._settle(error=_original(outcome.get("exception"), remote))
 
     def _no_result(self, job_id: str, job: Job | None) -> HPCError:
         if job is None:
@@ -424,8 +445,7 @@ class HPCExecutor(concurrent.futures.Executor):
             futures = [f for item in self._tracked.values() for f in item.futures.values()]
             self._tracked.clear()
         for future in futures:
-            if not future.done():
-                future.set_exception(err)
+            future._settle(error=err)
 
     def _cancel_job_of(self, future: HPCFuture) -> bool:
         """Cancel the job (or array task) running `future`'s call unless it runs others too;
@@ -488,8 +508,9 @@ class MapResults(Iterator[Any]):
         try:
             result = future.result(remaining)
         except BaseException:
-            self._next += 1  # raised at its place; the iterator goes on after it
-            raise
+            if future.done():  # the call raised at its place; the iterator goes on after it
+                self._next += 1
+            raise  # a timeout or an interrupt while waiting: the next read waits for it again
         self._next += 1
         return result
 
@@ -531,13 +552,6 @@ def _script(python: str, argv: list[str]) -> str:
     assert HEREDOC not in runner
     args = " ".join(shlex.quote(arg) for arg in argv)
     return f"#!/bin/bash\n{python} - {args} <<'{HEREDOC}'\n{runner}{HEREDOC}\n"
-
-
-def _takes_via() -> bool:
-    """Whether `HPC.submit` records where a submission came from (`_via`, provenance)."""
-    from .api import HPC
-
-    return "_via" in inspect.signature(HPC.submit).parameters
 
 
 def _belongs(job: Job, job_id: str) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import HPCError, NotFound
-from .models import Job
+from .models import Job, JobState
 
 if TYPE_CHECKING:
     from .api import HPC
@@ -20,7 +20,12 @@ PROBE_TIME = 120
 _probed: dict[tuple[str, str, str | None, str], str | None] = {}
 """Probe outcomes for the kernel's life, by (server, facility, system, python): None when the
 facility's Python can run the calls, else the error message."""
-_probe_lock = threading.Lock()
+_probing: dict[tuple[str, str, str | None, str], threading.Lock] = {}
+"""One lock per probe key: a probe waiting in one facility's queue holds back no other."""
+_probing_lock = threading.Lock()
+TOLD = frozenset({JobState.COMPLETED, JobState.FAILED})
+"""How a probe ends once the Python has run (or the shell found none): its verdict is kept.
+A probe ended otherwise (cancelled, timed out, its node lost) is run again by the next call."""
 
 
 def check_python(
@@ -29,18 +34,26 @@ def check_python(
     """None when `python` at `facility` can run the calls, else why not and how to fix it.
 
     A tiny job prints the Python version and whether cloudpickle imports, in `directory`, once
-    per server, facility, system and Python for the kernel's life.
+    per server, facility, system and Python for the kernel's life (once it has told: see
+    `TOLD`).
     """
     key = (hpc.client.url, facility, hpc.system, python)
-    with _probe_lock:
-        if key not in _probed:
-            _probed[key] = _run_probe(hpc, facility, python, directory, resources)
-        return _probed[key]
+    with _probing_lock:
+        lock = _probing.setdefault(key, threading.Lock())
+    with lock:
+        if key in _probed:
+            return _probed[key]
+        text, job = _run_probe(hpc, python, directory, resources)
+        verdict = probe_verdict(text, job, facility, python)
+        if job.state in TOLD:
+            _probed[key] = verdict
+        return verdict
 
 
 def _run_probe(
-    hpc: HPC, facility: str, python: str, directory: str, resources: Mapping[str, Any]
-) -> str | None:
+    hpc: HPC, python: str, directory: str, resources: Mapping[str, Any]
+) -> tuple[str, Job]:
+    """Run the probe job; what it printed (or the facility's log of it) and how it ended."""
     options: dict[str, Any] = {**resources, "name": "hpc-executor-probe"}
     options.pop("depends_on", None)
     options.pop("dependency", None)
@@ -50,7 +63,7 @@ def _run_probe(
         "import cloudpickle; print('cloudpickle', cloudpickle.__version__)"
     )
     script = f"#!/bin/bash\n{python} -c {shlex.quote(code)} > probe.txt 2>&1\n"
-    handle = hpc.submit(script, workdir=directory, **options)
+    handle = hpc.submit(script, _via="executor", workdir=directory, **options)
     job = handle.wait()
     try:
         text = hpc.read_text(f"{directory}/probe.txt")
@@ -61,7 +74,7 @@ def _run_probe(
             text = handle.log("stderr") or handle.log()
         except HPCError:
             text = ""
-    return probe_verdict(text, job, facility, python)
+    return text, job
 
 
 def probe_verdict(text: str, job: Job, facility: str, python: str) -> str | None:

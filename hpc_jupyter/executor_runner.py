@@ -31,21 +31,24 @@ def _failure(err: BaseException, dumps: Any) -> dict[str, Any]:
     }
 
 
-def run_call(number: int) -> None:
-    """Run call `number` from its `.in` file and write its `.out` file (never raises)."""
+def run_call(number: int, home: str) -> None:
+    """Run call `number` from its `.in` file in directory `home` and write its `.out` file
+    there (never raises); the call may change directory, the next starts in `home` again."""
     import cloudpickle
 
     try:
-        with open(f"{number}.in", "rb") as source:
+        with open(os.path.join(home, f"{number}.in"), "rb") as source:
             fn, args, kwargs = cloudpickle.load(source)
         outcome: dict[str, Any] = {"ok": True, "value": fn(*args, **kwargs)}
         data = cloudpickle.dumps(outcome)
     except BaseException as err:  # the caller's exception, whatever it is, goes back
         data = cloudpickle.dumps(_failure(err, cloudpickle.dumps))
-    temp = f".{number}.out.{os.getpid()}"
+    finally:
+        os.chdir(home)
+    temp = os.path.join(home, f".{number}.out.{os.getpid()}")
     with open(temp, "wb") as sink:
         sink.write(data)
-    os.replace(temp, f"{number}.out")  # the kernel never reads a half-written result
+    os.replace(temp, os.path.join(home, f"{number}.out"))  # never read half-written
 
 
 def calls(argv: list[str]) -> list[int]:
@@ -59,9 +62,10 @@ def calls(argv: list[str]) -> list[int]:
 
 
 def main() -> None:
-    """Run every call named on the command line, in order."""
+    """Run every call named on the command line, in order, in the job's work directory."""
+    home = os.getcwd()
     for number in calls(sys.argv[1:]):
-        run_call(number)
+        run_call(number, home)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ callback): what is missing is left out, and finding out never fails a submission
 from __future__ import annotations
 
 import os
+import posixpath
 from typing import Any
 
 from .errors import HPCError
@@ -48,10 +49,12 @@ def same_notebook(recorded: str | None, current_path: str) -> bool:
     """Whether a job's `origin.notebook` is the notebook at `current_path`.
 
     The server records paths relative to its root; a kernel of a JupyterLab session knows its
-    own by the absolute path: equal, or the absolute path ending in the recorded one.
+    own by the absolute path: equal, or the absolute path ending in the recorded one (either
+    spelled out: `./`, `//` and `..` taken as a path means them).
     """
     if recorded is None:
         return False
-    if recorded == current_path:
+    current = posixpath.normpath(current_path)
+    if recorded == current:
         return True
-    return os.path.isabs(current_path) and current_path.endswith("/" + recorded.lstrip("/"))
+    return posixpath.isabs(current) and current.endswith("/" + recorded.lstrip("/"))

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import Conflict, HPCError, NotFound, ValidationError
-from .models import Job, JobState
+from .errors import Conflict, HPCError, NotFound, PermissionDenied, ValidationError
+from .models import Capability, Job, JobState
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -37,9 +37,14 @@ if TYPE_CHECKING:
 __all__ = ["Sweep", "SweepTask", "parameter_sets", "with_prelude"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+UNREADABLE = (NotFound, PermissionDenied, ValidationError)
+"""What `Sweep.collect` shows as a task without a result (None): its file is missing, not
+allowed or not a file. Any other error (the facility down, credentials refused) is raised."""
 MAX_TASKS = 1000
 """The most tasks one sweep may have (the local facility's and Slurm's default array limit)."""
-ARRAYS = "jobs.arrays"
+RESERVED = ("index", "state", "value")
+"""Names `Sweep.collect` gives its own columns (and `index` its file name pattern): a parameter
+named so would be overwritten in its table, or make its pattern ambiguous."""
 
 
 class SweepError(ValidationError, ValueError):
@@ -55,7 +60,8 @@ def parameter_sets(
     """The sweep's tasks' parameters, as text: a dict of lists is their grid (the product, in
     the given order, the last key changing fastest); a list of dicts is taken as it is.
 
-    Every task has the same names, each valid as an environment variable's name.
+    Every task has the same names, each valid as an environment variable's name and none of
+    `RESERVED`.
     """
     if isinstance(params, Mapping):
         names = list(params)
@@ -86,6 +92,11 @@ def parameter_sets(
             raise SweepError(
                 f"Parameter name {name!r} is not valid as an environment variable "
                 "(letters, digits and _, not starting with a digit)."
+            )
+        if name in RESERVED:
+            raise SweepError(
+                f"Parameter name {name!r} is kept for `collect` ({', '.join(RESERVED)} are its "
+                "own columns): rename it."
             )
     return [{name: _text(name, one[name]) for name in names} for one in sets]
 
@@ -229,7 +240,7 @@ class Sweep:
         if job_id is None:
             return None
         try:
-            return self.hpc.job(job_id).refresh()
+            return self.hpc.job(job_id).info  # `job()` has just asked the server
         except NotFound:
             return FORGOTTEN
 
@@ -305,22 +316,21 @@ class Sweep:
     def cancel(self) -> None:
         """Cancel every task that has not ended (the array at once, where it is one)."""
         if self.array is not None:
-            with contextlib.suppress(Conflict):  # every task has ended already
+            with contextlib.suppress(Conflict, NotFound):  # every task has ended already
                 self.array.cancel()
         else:
             for task, job in zip(self._tasks, self.jobs, strict=True):
                 if not task.ended:
-                    try:
+                    with contextlib.suppress(Conflict, NotFound):  # ended meanwhile
                         job.cancel()
-                    except HPCError:  # ended meanwhile
-                        continue
         self.refresh()
 
     def collect(self, filename: str) -> Any:
         """Read one file of each task into a table: a pandas DataFrame if pandas imports, else
         a list of dicts. Each row: the task's index, its parameters, its state, then the file's
         content: a JSON object's keys as columns, else its text (stripped) as `value`; None
-        where the file cannot be read.
+        where the file is missing or cannot be read (`UNREADABLE`); a facility that fails
+        raises.
 
         `filename` may name the task's parameters and index (`out/{index}.json`,
         `run-{n}/result.txt`); a relative path without `{index}` is read in the task's work dir.
@@ -339,12 +349,12 @@ class Sweep:
         for task in self._tasks:
             path = filename.format(index=task.index, **task.params)
             if "index" not in fields and not posixpath.isabs(path):
-                workdir = task.job.workdir if task.job is not None else None
+                workdir = self._workdir(task)
                 path = posixpath.join(workdir, path) if workdir else path
             row: dict[str, Any] = {"index": task.index, **task.params, "state": task.state.value}
             try:
                 row.update(_content(self.hpc.read_text(path)))
-            except HPCError:
+            except UNREADABLE:  # this task's file; a facility that fails raises for all
                 row["value"] = None
             rows.append(row)
         try:
@@ -352,6 +362,14 @@ class Sweep:
         except ImportError:
             return rows
         return pandas.DataFrame(rows).set_index("index")
+
+    def _workdir(self, task: SweepTask) -> str | None:
+        """Where `task` ran: its job's work directory, or (a task the facility has forgotten)
+        the one its array or job was submitted with."""
+        if task.job is not None and task.job.workdir:
+            return task.job.workdir
+        handle = self.array if self.array is not None else self.jobs[task.index]
+        return handle.info.workdir
 
     def widget(self, poll: float = 2.0) -> SweepMonitor:
         """A live table of the tasks (ipywidgets): parameters and state, updated as they change."""
@@ -395,7 +413,7 @@ def submit_sweep(
     if max_running is not None and (isinstance(max_running, bool) or max_running < 1):
         raise SweepError("max_running must be a whole number of at least 1.")
     sets = parameter_sets(params)
-    if hpc.facility(hpc.facility_name).can(ARRAYS):
+    if hpc.facility(hpc.facility_name).can(Capability.JOBS_ARRAYS):
         last = len(sets) - 1
         array = f"0-{last}" if last else "0"
         if max_running is not None:
@@ -409,11 +427,11 @@ def submit_sweep(
         for values in sets:
             options["env"] = {**env, **values}
             handles.append(hpc.submit(script, _via="sweep", **options))
-    except HPCError:
-        for handle in handles:  # all or nothing: a half-submitted sweep is cancelled
+    except BaseException:  # an error or an interrupt: all or nothing, the jobs in are cancelled
+        for handle in handles:
             try:
                 handle.cancel()
-            except HPCError:
+            except HPCError:  # best effort: the first failure is the one to tell
                 continue
         raise
     return Sweep(hpc, sets, None, handles)

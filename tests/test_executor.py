@@ -14,7 +14,7 @@ from hpc_jupyter.api import connect
 from hpc_jupyter.backends.local.jobs import LocalJobs
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.executor import HPCExecutor, RemoteError
-from hpc_jupyter.models import Capability, JobState
+from hpc_jupyter.models import Capability, JobState, Via
 
 
 def square(x: int) -> int:
@@ -77,6 +77,8 @@ async def test_submit_returns_the_result_and_a_closure_runs(
     job = await asyncio.to_thread(hpc.job, futures[0].job_id or "")
     assert job.info.name == "calc"
     assert job.info.state is JobState.COMPLETED
+    # and the job's origin says an executor made it
+    assert job.info.origin is not None and job.info.origin.via is Via.EXECUTOR
 
 
 async def test_a_remote_exception_raises_with_its_traceback(client: HPCClient) -> None:
@@ -285,4 +287,104 @@ async def test_the_calls_are_watched_job_by_job_until_each_has_ended(client: HPC
     assert watch.heading.value == "<b>3 calls: 2 cancelled, 1 raised</b> — all ended"
     assert [row.count("cancelled") for row in watch.table.value.split("<tr>")[2:]] == [0, 1, 1]
     watch.close()
+    await asyncio.to_thread(ex.shutdown)
+
+
+async def test_a_call_cancelled_while_its_result_downloads_leaves_the_others_alone(
+    client: HPCClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+    # Given a map of four calls, two per job (or array task)
+    results = await asyncio.to_thread(ex.map, square, [1, 2, 3, 4], chunksize=2)
+    first = results.futures[0]
+    download = ex._hpc.download
+
+    def cancel_first_meanwhile(remote: str, local: Any, *args: Any, **kwargs: Any) -> Any:
+        # The user cancels call 0 while the follower is fetching its result (its job still
+        # runs call 1 too, so the cancel is taken at once)
+        if remote.endswith("/0.out"):
+            assert first.cancel() is True
+        return download(remote, local, *args, **kwargs)
+
+    monkeypatch.setattr(ex._hpc, "download", cancel_first_meanwhile)
+
+    # When the jobs end: then call 0 is cancelled, and every other call has its result
+    rest = [await asyncio.to_thread(f.result, 60) for f in results.futures[1:]]
+    assert first.cancelled()
+    assert rest == [4, 9, 16]
+    await asyncio.to_thread(ex.shutdown)
+
+
+def test_map_results_keep_their_place_when_waiting_times_out() -> None:
+    from concurrent.futures import Future
+
+    from hpc_jupyter.executor import MapResults
+
+    # Given the results of two calls not yet done, read with a timeout that has passed
+    futures: list[Future[int]] = [Future(), Future()]
+    results = MapResults(futures, timeout=0)  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        next(results)
+
+    # When the calls then end
+    futures[0].set_result(10)
+    futures[1].set_result(20)
+
+    # Then the next read is the first call's result, not lost to the timeout
+    assert next(results) == 10
+    assert next(results) == 20
+
+
+async def test_a_batched_map_that_fails_while_submitting_cancels_the_jobs_it_submitted(
+    client: HPCClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.errors import Unavailable
+
+    # Given a facility without job arrays: a map is one job per chunk
+    kept = LocalJobs.capabilities - {Capability.JOBS_ARRAYS}
+    monkeypatch.setattr(LocalJobs, "capabilities", kept)
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+    submitted: list[str] = []
+    submit = ex._hpc.submit
+
+    def refused_at_the_third(script: str, **options: Any) -> Any:
+        if len(submitted) == 2:
+            raise Unavailable("The facility stopped taking jobs.")
+        handle = submit(script, **options)
+        submitted.append(handle.id)
+        return handle
+
+    monkeypatch.setattr(ex._hpc, "submit", refused_at_the_third)
+
+    # When the third of four jobs cannot be submitted
+    with pytest.raises(Unavailable):
+        await asyncio.to_thread(ex.map, nap, [60, 60, 60, 60])
+
+    # Then the map raised, and the two jobs it had submitted are cancelled, not left running
+    states = [(await asyncio.to_thread(hpc.job, job_id)).info.state for job_id in submitted]
+    assert states == [JobState.CANCELLED, JobState.CANCELLED]
+    await asyncio.to_thread(ex.shutdown)
+
+
+def moves_away(x: int) -> int:
+    import os
+    import tempfile
+
+    os.chdir(tempfile.gettempdir())  # as a simulation entering its run directory
+    return x + 1
+
+
+async def test_a_call_that_changes_directory_still_returns_and_so_do_the_next(
+    client: HPCClient,
+) -> None:
+    hpc = await asyncio.to_thread(connect, client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+
+    # When two calls run in one job, each leaving the call directory
+    results = await asyncio.to_thread(lambda: list(ex.map(moves_away, [1, 2], chunksize=2)))
+
+    # Then both results came back
+    assert results == [2, 3]
     await asyncio.to_thread(ex.shutdown)

@@ -13,6 +13,7 @@ import pytest
 from hpc_jupyter.api import connect
 from hpc_jupyter.client import HPCClient
 from hpc_jupyter.errors import HPCError
+from hpc_jupyter.models import Via
 
 MINE = "{}.{}".format(*sys.version_info[:2])
 
@@ -39,7 +40,16 @@ def hpc_facilities(tmp_path: Path) -> dict[str, Any]:
         "bare": {"kind": "local", "python": fake_python(bin_dir, "bare", f"python {MINE}\\n")},
         "none": {"kind": "local", "python": str(bin_dir / "no-such-python")},
         "same": {"kind": "local", "python": sys.executable},
+        "slow": {"kind": "local", "python": slow_python(bin_dir)},
     }
+
+
+def slow_python(folder: Path) -> str:
+    """A Python that takes a minute to say anything."""
+    path = folder / "slow"
+    path.write_text("#!/bin/sh\nsleep 60\n")
+    path.chmod(0o755)
+    return str(path)
 
 
 @pytest.fixture
@@ -95,5 +105,70 @@ async def test_a_matching_python_is_probed_once_then_runs_the_calls(client: HPCC
 
     assert await asyncio.to_thread(a.result, 60) == 8
     assert await asyncio.to_thread(b.result, 60) == 10
-    names = sorted(job.name for job in await asyncio.to_thread(hpc.jobs))
-    assert names == ["double", "double", "hpc-executor-probe"]
+    jobs = sorted(await asyncio.to_thread(hpc.jobs), key=lambda job: job.name)
+    assert [job.name for job in jobs] == ["double", "double", "hpc-executor-probe"]
+    # and the probe, like the calls, says an executor submitted it
+    assert all(job.origin is not None and job.origin.via is Via.EXECUTOR for job in jobs)
+
+
+async def test_a_probe_cancelled_before_it_could_tell_is_asked_again(client: HPCClient) -> None:
+    from hpc_jupyter.models import JobState
+
+    # Given a facility whose Python takes long to answer
+    hpc = await asyncio.to_thread(connect, "slow", client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+
+    async def probes() -> list[Any]:
+        return [j for j in await asyncio.to_thread(hpc.jobs) if j.name == "hpc-executor-probe"]
+
+    async def cancel_the_probe_while_it_runs(count: int) -> None:
+        for _ in range(300):
+            running = [j for j in await probes() if j.state is JobState.RUNNING]
+            if len(await probes()) == count and running:
+                await asyncio.to_thread(hpc.cancel, running[0].id)
+                return
+            await asyncio.sleep(0.1)
+        raise AssertionError("the probe never ran")
+
+    # When its probe is cancelled before the Python said anything (as a lost node ends it)
+    first = asyncio.create_task(asyncio.to_thread(ex.submit, double, 1))
+    await cancel_the_probe_while_it_runs(1)
+    with pytest.raises(HPCError, match="slow cannot run Python"):
+        await first
+
+    # Then the next call probes again, rather than repeating a verdict for the kernel's life
+    second = asyncio.create_task(asyncio.to_thread(ex.submit, double, 2))
+    await cancel_the_probe_while_it_runs(2)
+    with pytest.raises(HPCError, match="slow cannot run Python"):
+        await second
+    assert len(await probes()) == 2
+
+
+async def test_a_slow_probe_at_one_facility_holds_back_no_other_facility(
+    client: HPCClient,
+) -> None:
+    from hpc_jupyter.models import JobState
+
+    # Given a probe running at a facility whose Python takes long to answer
+    slow = await asyncio.to_thread(connect, "slow", client=client)
+    waiting = asyncio.create_task(asyncio.to_thread(lambda: slow.executor().submit(double, 1)))
+    probe = None
+    for _ in range(300):
+        probe = next(
+            (j for j in await asyncio.to_thread(slow.jobs) if j.name.endswith("probe")), None
+        )
+        if probe is not None and probe.state is JobState.RUNNING:
+            break
+        await asyncio.sleep(0.1)
+    assert probe is not None
+
+    # When a call goes to another facility meanwhile
+    same = await asyncio.to_thread(connect, "same", client=client)
+    future = await asyncio.to_thread(lambda: same.executor().submit(double, 21))
+
+    # Then it is probed and runs, while the first probe still runs
+    assert await asyncio.to_thread(future.result, 60) == 42
+    assert (await asyncio.to_thread(slow.job, probe.id)).info.state is JobState.RUNNING
+    await asyncio.to_thread(slow.cancel, probe.id)
+    with pytest.raises(HPCError, match="slow cannot run Python"):
+        await waiting

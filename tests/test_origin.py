@@ -43,3 +43,10 @@ def test_a_recorded_notebook_matches_the_kernels_absolute_path() -> None:
     assert origin.same_notebook("work/sim.ipynb", "work/sim.ipynb")
     assert not origin.same_notebook("sim.ipynb", "/home/ada/work/othersim.ipynb")
     assert not origin.same_notebook(None, "/home/ada/work/sim.ipynb")
+
+
+def test_a_notebook_named_by_another_spelling_of_its_path_matches() -> None:
+    assert origin.same_notebook("work/sim.ipynb", "./work/sim.ipynb")
+    assert origin.same_notebook("work/sim.ipynb", "work//sim.ipynb")
+    assert origin.same_notebook("work/sim.ipynb", "/home/ada/old/../work/sim.ipynb")
+    assert not origin.same_notebook("work/sim.ipynb", "work/../sim.ipynb")

@@ -55,6 +55,9 @@ def test_a_grid_is_the_product_in_the_given_order() -> None:
         ({"a": range(1001)}, "at most 1000 tasks"),
         ({"a": ["x\x00y"]}, "NUL"),
         ([1, 2], "every task must be a dict"),
+        ({"index": [1, 2]}, "'index' is kept for `collect`"),
+        ([{"state": "CA"}], "'state' is kept for `collect`"),
+        ({"value": [1]}, "'value' is kept for `collect`"),
     ],
 )
 def test_bad_parameters_are_a_value_error_before_anything_is_submitted(
@@ -236,3 +239,106 @@ async def test_a_task_the_facility_has_forgotten_has_ended_unknown_how(
     assert [task.state for task in tasks] == states
     # and its results are still collected from its files
     assert [row["value"] for row in rows] == ["a", "b", "c"]
+
+
+async def test_a_sweep_interrupted_while_submitting_its_jobs_cancels_those_submitted(
+    kernel_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.backends.local.jobs import LocalJobs
+    from hpc_jupyter.models import Capability
+
+    # Given a facility without job arrays: a sweep is one job per task
+    monkeypatch.setattr(
+        LocalJobs, "capabilities", LocalJobs.capabilities - {Capability.JOBS_ARRAYS}
+    )
+    client, hpc = await _connect()
+    submitted: list[str] = []
+    submit = hpc.submit
+
+    def interrupted_at_the_third(script: str, **options: Any) -> Any:
+        if len(submitted) == 2:
+            raise KeyboardInterrupt  # the user stops the cell while the jobs go in
+        handle = submit(script, **options)
+        submitted.append(handle.id)
+        return handle
+
+    monkeypatch.setattr(hpc, "submit", interrupted_at_the_third)
+    with client:
+        # When the sweep of four tasks is interrupted after two were submitted
+        with pytest.raises(KeyboardInterrupt):
+            await asyncio.to_thread(hpc.sweep, "#!/bin/bash\nsleep 60\n", {"A": [1, 2, 3, 4]})
+
+        # Then the two jobs it had submitted are cancelled, not left running unseen
+        states = [(await asyncio.to_thread(hpc.job, job_id)).info.state for job_id in submitted]
+    assert states == [JobState.CANCELLED, JobState.CANCELLED]
+
+
+async def test_a_forgotten_tasks_result_is_read_in_the_sweeps_work_directory(
+    kernel_env: Any, jp_root_dir: Path, hpc_app: Any
+) -> None:
+    # Given a sweep run in a work directory of its own, whose tasks have all ended
+    client, hpc = await _connect()
+    (jp_root_dir / "runs" / "a b").mkdir(parents=True)
+    store = hpc_app.registry.get("local").jobs.store
+    with client:
+        sweep = await asyncio.to_thread(
+            hpc.sweep,
+            "#!/bin/bash\necho $X > out-$X.txt\n",
+            {"X": ["a", "b"]},
+            workdir="runs/a b",
+        )
+        assert sweep.array is not None
+        array_id = int(sweep.array.id)
+        assert await wait_until(
+            lambda: all(task.state == "COMPLETED" for task in store.tasks(array_id)), 30
+        )
+
+        # When the facility forgets the whole array before the sweep looked at it
+        with store._transaction() as db:
+            db.execute("DELETE FROM jobs WHERE array_job_id = ?", (array_id,))
+        tasks = await asyncio.to_thread(sweep.wait, 20, 0.2)
+        rows = await asyncio.to_thread(sweep.collect, "out-{X}.txt")
+
+    # Then each result is still read where the tasks ran, not in the home
+    assert all(task.forgotten for task in tasks)
+    assert [row["value"] for row in rows] == ["a", "b"]
+
+
+def test_a_task_still_completing_is_not_shown_as_failed() -> None:
+    from hpc_jupyter.sweep import SweepTask
+    from hpc_jupyter.widgets.colours import BLUE, RED
+    from hpc_jupyter.widgets.sweep import tasks_html
+
+    table = tasks_html(
+        [
+            SweepTask(0, {"A": "1"}, "7_0", JobState.COMPLETING),
+            SweepTask(1, {"A": "2"}, "7_1", JobState.TIMEOUT),
+        ]
+    )
+
+    rows = table.split("<tr>")[2:]
+    assert f"color:{BLUE}" in rows[0] and RED not in rows[0]
+    assert f"color:{RED}" in rows[1]
+
+
+async def test_collect_raises_when_the_facility_fails_rather_than_showing_no_results(
+    kernel_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.errors import Unavailable
+
+    client, hpc = await _connect()
+    with client:
+        sweep = await asyncio.to_thread(
+            hpc.sweep, "#!/bin/bash\necho $A > got-$A.txt\n", {"A": ["1", "2"]}
+        )
+        await asyncio.to_thread(sweep.wait, 30, 0.2)
+
+        # When the facility goes away while the results are read
+        def away(*args: Any, **kwargs: Any) -> str:
+            raise Unavailable("The facility is down for maintenance.")
+
+        monkeypatch.setattr(hpc, "read_text", away)
+
+        # Then collecting says so, rather than a table of results that are all None
+        with pytest.raises(Unavailable, match="maintenance"):
+            await asyncio.to_thread(sweep.collect, "got-{A}.txt")

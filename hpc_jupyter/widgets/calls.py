@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ..models import JobState
+from .colours import GREEN, ORANGE, RED, state_colour
 
 if TYPE_CHECKING:
     from ..executor import HPCFuture
 
 __all__ = ["CallsMonitor", "calls_html", "summary"]
 
-_COLOURS = {"returned": "#188038", "raised": "#c5221f", "cancelled": "#b06000"}
+_OUTCOMES = {"returned": GREEN, "raised": RED, "cancelled": ORANGE}
 
 
 def outcome(future: HPCFuture) -> str:
@@ -52,15 +52,11 @@ def calls_html(futures: Sequence[HPCFuture]) -> str:
     rows = []
     for number, future in enumerate(futures):
         told = outcome(future)
-        colour = _COLOURS.get(told.split(" ")[0], _state_colour(future.job_state))
+        colour = _OUTCOMES.get(told.split(" ")[0]) or state_colour(future.job_state)
         cells = f"<td>{number}</td><td>{html.escape(future.job_id or '—')}</td>"
         rows.append(f'<tr>{cells}<td style="color:{colour}">{html.escape(told)}</td></tr>')
     head = "<tr><th>#</th><th>job</th><th>state</th></tr>"
     return f'<table class="hpc-calls">{head}{"".join(rows)}</table>'
-
-
-def _state_colour(state: JobState | None) -> str:
-    return "#1a73e8" if state is JobState.RUNNING else "#888"
 
 
 class CallsMonitor:

@@ -15,23 +15,14 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
-from ..models import JobState
 from .backoff import Backoff
+from .colours import state_colour
 from .status import StatusBar
 
 if TYPE_CHECKING:
     from ..sweep import Sweep, SweepTask
 
 __all__ = ["SweepMonitor"]
-
-_COLOURS = {
-    JobState.PENDING: "#888",
-    JobState.RUNNING: "#1a73e8",
-    JobState.COMPLETED: "#188038",
-    JobState.CANCELLED: "#b06000",
-    JobState.UNKNOWN: "#888",
-}
-_FAILED = "#c5221f"
 
 
 def tasks_html(tasks: list[SweepTask]) -> str:
@@ -40,7 +31,7 @@ def tasks_html(tasks: list[SweepTask]) -> str:
     head = "".join(f"<th>{html.escape(name)}</th>" for name in ["#", *names, "job", "state"])
     rows = []
     for task in tasks:
-        colour = _COLOURS.get(task.state, _FAILED)
+        colour = state_colour(task.state)
         cells = [str(task.index), *(task.params[name] for name in names), task.job_id or "—"]
         row = "".join(f"<td>{html.escape(cell)}</td>" for cell in cells)
         state = html.escape(task.state.value + (" (ended; forgotten)" if task.forgotten else ""))

@@ -86,19 +86,28 @@ const FINAL = new Set<HPC.JobState>([
 ]);
 
 /**
- * Whether a listed job still says it waits (`Dependency`) for a job listed as ended: the
- * facility is about to decide it (start it, or `DependencyNeverSatisfied`). That change of
+ * Whether a listed job still says it waits (`Dependency`) though the jobs listed with it
+ * decide its dependency: all it waits for have ended, or one ended so that it can never be
+ * met. The facility is about to start it, or say `DependencyNeverSatisfied`; that change of
  * reason comes with no state event, so the listing is asked again at the facility's pace
- * until the reason has caught up, rather than at the slow fallback.
+ * until the reason has caught up, rather than at the slow fallback. (One of two jobs
+ * completed while the other runs decides nothing: the reason rightly stays.)
  */
 export function dependencySettling(jobs: readonly HPC.IJob[]): boolean {
-  const ended = new Set(
-    jobs.filter(other => FINAL.has(other.state)).map(other => other.id)
+  const ended = new Map(
+    jobs.filter(other => FINAL.has(other.state)).map(other => [other.id, other])
   );
-  return jobs.some(
-    job =>
-      job.state === 'PENDING' &&
-      job.reason === WAITING &&
-      job.depends_on.some(id => ended.has(id))
-  );
+  return jobs.some(job => {
+    if (job.state !== 'PENDING' || job.reason !== WAITING) {
+      return false;
+    }
+    const done = job.depends_on.flatMap(id => ended.get(id) ?? []);
+    if (done.length === 0) {
+      return false;
+    }
+    return (
+      done.length === job.depends_on.length ||
+      (job.dependency !== 'afterany' && done.some(other => spoils(job, other)))
+    );
+  });
 }

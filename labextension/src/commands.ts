@@ -490,7 +490,7 @@ export async function submitScript(
   let request: HPC.IJobRequest;
   try {
     request = again
-      ? resubmitRequest(again, edited, fields)
+      ? resubmitRequest(again, edited, fields, facility)
       : { ...jobRequest(script, fields), origin: { via: 'panel' } };
   } catch (error) {
     Notification.error(requestProblem(error, trans));

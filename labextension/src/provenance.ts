@@ -46,15 +46,19 @@ export function resubmitFields(submission: HPC.ISubmission): IJobFields {
 }
 
 /**
- * The request that submits `submission` again with the dialog's `script` and `fields`: what
- * the form does not show (environment, output paths, array, dependencies) as recorded, its
- * origin the panel and the job it repeats.
+ * The request that submits `submission` again to `facility` with the dialog's `script` and
+ * `fields`: what the form does not show (environment, output paths, array, dependencies) as
+ * recorded, its origin the panel and the job it repeats. Sent to another facility than the
+ * recorded one, it leaves out the dependencies and the job it repeats: job ids name jobs of
+ * one facility only.
  */
 export function resubmitRequest(
   submission: HPC.ISubmission,
   script: string,
-  fields: IJobFields
+  fields: IJobFields,
+  facility: string = submission.facility
 ): HPC.IJobRequest {
+  const here = facility === submission.facility;
   const recorded = submission.request;
   const kept: Partial<HPC.IJobRequest> = {};
   for (const key of ['stdout', 'stderr', 'array'] as const) {
@@ -65,13 +69,15 @@ export function resubmitRequest(
   if (recorded.env && Object.keys(recorded.env).length) {
     kept.env = recorded.env;
   }
-  if (recorded.depends_on?.length) {
+  if (here && recorded.depends_on?.length) {
     kept.depends_on = recorded.depends_on;
     kept.dependency = recorded.dependency;
   }
   return {
     ...kept,
     ...jobRequest(script, fields),
-    origin: { via: 'panel', resubmit_of: submission.job_id }
+    origin: here
+      ? { via: 'panel', resubmit_of: submission.job_id }
+      : { via: 'panel' }
   };
 }

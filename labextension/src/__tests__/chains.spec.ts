@@ -122,4 +122,41 @@ describe('dependencySettling', () => {
     ).toBe(false);
     expect(dependencySettling([waiting('Dependency')])).toBe(false);
   });
+
+  it('is false while one of two jobs waited for has ended as the dependency asks', () => {
+    const second = (state: HPC.JobState) =>
+      job({ id: '13', name: 'second', state });
+    const both = (dependency: HPC.IJob['dependency']) =>
+      job({ reason: 'Dependency', depends_on: ['12', '13'], dependency });
+
+    // The reason rightly stays "Dependency" until the second job ends: nothing to settle
+    expect(
+      dependencySettling([
+        first('COMPLETED'),
+        second('RUNNING'),
+        both('afterok')
+      ])
+    ).toBe(false);
+    expect(
+      dependencySettling([first('FAILED'), second('RUNNING'), both('afterany')])
+    ).toBe(false);
+    // but one that ended otherwise decides it at once (never met), as both ending does
+    expect(
+      dependencySettling([first('FAILED'), second('RUNNING'), both('afterok')])
+    ).toBe(true);
+    expect(
+      dependencySettling([
+        first('COMPLETED'),
+        second('RUNNING'),
+        both('afternotok')
+      ])
+    ).toBe(true);
+    expect(
+      dependencySettling([
+        first('COMPLETED'),
+        second('FAILED'),
+        both('afterany')
+      ])
+    ).toBe(true);
+  });
 });

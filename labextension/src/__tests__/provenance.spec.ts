@@ -91,4 +91,32 @@ describe('resubmit', () => {
       origin: { via: 'panel', resubmit_of: '12' }
     });
   });
+
+  it('leaves the recorded dependencies out when sent to another facility', () => {
+    const recorded = submission({
+      env: { N: '3' },
+      depends_on: ['9'],
+      dependency: 'afterany'
+    });
+
+    // Job 9 of 'alps' is not job 9 of 'local', and job 12 is not a job there
+    const request = resubmitRequest(
+      recorded,
+      SCRIPT,
+      resubmitFields(recorded),
+      'local'
+    );
+
+    expect(request).toEqual({
+      script: SCRIPT,
+      env: { N: '3' },
+      origin: { via: 'panel' }
+    });
+    expect(
+      resubmitRequest(recorded, SCRIPT, resubmitFields(recorded), 'alps')
+    ).toMatchObject({
+      depends_on: ['9'],
+      origin: { via: 'panel', resubmit_of: '12' }
+    });
+  });
 });
