@@ -320,9 +320,13 @@ class HPCExecutor(concurrent.futures.Executor):
                 self._thread.start()
 
     def _follow(self) -> None:
-        """Check the jobs every poll until none is left."""
+        """Check the jobs every poll until none is left, the first time at once: a short job
+        has often ended by the time its submit is answered."""
+        first = True
         while True:
-            self._wake.wait(self.poll)
+            if not first:
+                self._wake.wait(self.poll)
+            first = False
             self._wake.clear()
             with self._lock:
                 self._drop_done()
