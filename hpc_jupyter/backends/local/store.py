@@ -328,6 +328,29 @@ class JobStore:
         params.append(limit)
         return [_record(row) for row in self._db.execute(query, params)]
 
+    def launchable(self, root: str, blocked: frozenset[str]) -> list[tuple[int, int | None]]:
+        """The pending jobs of `root` whose reason is none of `blocked`, oldest first: the order
+        they start in, however many newer jobs (a large array) wait behind them.
+
+        Only each job's id and its array's (for the throttle) are read: the follower reads
+        them every tick, and starts few of them.
+        """
+        marks = ", ".join("?" for _ in blocked)
+        query = (
+            "SELECT id, array_job_id FROM jobs WHERE state = ? AND root = ?"  # noqa: S608
+            f" AND (reason IS NULL OR reason NOT IN ({marks})) ORDER BY id"
+        )
+        rows = self._db.execute(query, [PENDING, root, *sorted(blocked)])
+        return [(job_id, array_job_id) for job_id, array_job_id in rows]
+
+    def pending_for(self, reason: str) -> list[JobRecord]:
+        """Every pending job with this reason (say, waiting for a dependency), oldest first."""
+        query = (
+            f"SELECT {', '.join(_COLUMNS)} FROM jobs"  # noqa: S608 (our column names)
+            " WHERE state = ? AND reason = ? ORDER BY id"
+        )
+        return [_record(row) for row in self._db.execute(query, (PENDING, reason))]
+
     def listing(self, entries: int = LISTED, rows: int = LISTED_ROWS) -> list[JobRecord]:
         """The newest `entries` jobs, newest first, an array counting as one and listed whole;
         no older entry once `rows` records are listed (the entry reaching it is still whole).
