@@ -150,14 +150,8 @@ class JobStore:
         The job becomes visible to other servers only once `prepare` (which writes its script)
         has succeeded; if it raises, nothing is recorded.
         """
-        values["env"] = json.dumps(values.get("env") or {})
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
         with self._transaction() as db:
-            # Column names come from our own code, never from a request; values are bound.
-            query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
-            job_id = db.execute(query, list(values.values())).lastrowid
-            assert job_id is not None
+            job_id = self._insert(db, values)
             more = prepare(job_id)
             if more:
                 self._set(db, job_id, more)
@@ -180,14 +174,9 @@ class JobStore:
         with self._transaction() as db:
             for task in tasks:
                 row = {**values, **task}
-                row["env"] = json.dumps(row.get("env") or {})
                 if ids:
                     row["array_job_id"] = ids[0]
-                names = ", ".join(row)
-                marks = ", ".join("?" for _ in row)
-                query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
-                job_id = db.execute(query, list(row.values())).lastrowid
-                assert job_id is not None
+                job_id = self._insert(db, row)
                 if not ids:
                     self._set(db, job_id, {"array_job_id": job_id})
                 ids.append(job_id)
@@ -196,6 +185,18 @@ class JobStore:
                     self._set(db, job_id, more)
         records = [self.get(job_id) for job_id in ids]
         return [record for record in records if record is not None]
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, values: dict[str, Any]) -> int:
+        """Insert one row of `values` (column names from our own code, never from a request;
+        values bound); its id."""
+        row = {**values, "env": json.dumps(values.get("env") or {})}
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
+        job_id = db.execute(query, list(row.values())).lastrowid
+        assert job_id is not None
+        return job_id
 
     def tasks(self, array_job_id: int) -> list[JobRecord]:
         """Every task of an array, by task index."""
