@@ -67,3 +67,34 @@ def test_a_waiting_job_is_released_however_many_jobs_wait_behind_it(tmp_path: Pa
             await jobs.close()
 
     asyncio.run(scenario())
+
+
+def test_the_tasks_of_an_array_that_waits_are_released_together(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        jobs = _local(tmp_path, max_running=1)
+        try:
+            # Given an array of three waiting for a job, and a job waiting for another job
+            first = await jobs.submit("localhost", JobRequest(script="true\n"))
+            other = await jobs.submit("localhost", JobRequest(script="true\n"))
+            await jobs.hold("localhost", other.id)
+            array = await jobs.submit(
+                "localhost", JobRequest(script="true\n", array="0-2", depends_on=(first.id,))
+            )
+            alone = await jobs.submit(
+                "localhost", JobRequest(script="true\n", depends_on=(other.id,))
+            )
+
+            # When the first job is cancelled and the follower looks once
+            await jobs.cancel_job("localhost", first.id)
+            jobs._advance()
+
+            # Then every task of the array is decided (never met: afterok on a cancelled job),
+            # and the job that waits for another still waits
+            tasks = [job for job in await jobs.list_jobs("localhost") if job.array_job_id]
+            assert [task.reason for task in tasks] == ["DependencyNeverSatisfied"] * 3
+            assert all(task.array_job_id == array.id for task in tasks)
+            assert (await jobs.get_job("localhost", alone.id)).reason == WAITING
+        finally:
+            await jobs.close()
+
+    asyncio.run(scenario())

@@ -412,7 +412,7 @@ class LocalJobs(JobBackend):
         any still waits. Any server does it (conditionally): the wait outlives every server."""
         still = False
         states: dict[str, str | None] = {}  # each job's state read once per look
-        for record in self.store.pending_for(dependencies.WAITING):
+        for record in self.store.waits(dependencies.WAITING):
             kind = dependencies.kind(record)
             if kind is None:
                 continue
@@ -426,8 +426,7 @@ class LocalJobs(JobBackend):
                 still = True
                 continue
             reason = "Resources" if met else dependencies.NEVER
-            where, params = "reason = ?", (dependencies.WAITING,)
-            self.store.transition(record.id, _PENDING, where, params, reason=reason)
+            self.store.decide_waits(record, dependencies.WAITING, reason)
         return still
 
     def _dependency_state(self, job_id: int) -> str | None:

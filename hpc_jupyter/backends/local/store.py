@@ -344,13 +344,26 @@ class JobStore:
         rows = self._db.execute(query, [PENDING, root, *sorted(blocked)])
         return [(job_id, array_job_id) for job_id, array_job_id in rows]
 
-    def pending_for(self, reason: str) -> list[JobRecord]:
-        """Every pending job with this reason (say, waiting for a dependency), oldest first."""
+    def waits(self, reason: str) -> list[JobRecord]:
+        """One pending job with this reason (waiting for a dependency) per distinct dependency,
+        oldest first: the jobs that wait alike (an array's tasks) are decided together."""
         query = (
-            f"SELECT {', '.join(_COLUMNS)} FROM jobs"  # noqa: S608 (our column names)
-            " WHERE state = ? AND reason = ? ORDER BY id"
+            f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id IN"  # noqa: S608 (our column names)
+            " (SELECT MIN(id) FROM jobs WHERE state = ? AND reason = ?"
+            " GROUP BY depends_on, dependency) ORDER BY id"
         )
         return [_record(row) for row in self._db.execute(query, (PENDING, reason))]
+
+    def decide_waits(self, like: JobRecord, waiting: str, reason: str) -> int:
+        """Give `reason` to every pending job still `waiting` for the dependency `like` waits
+        for, in one conditional update (another server may have decided it); how many."""
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET reason = ? WHERE state = ? AND reason = ?"
+                " AND depends_on IS ? AND dependency IS ?",
+                (reason, PENDING, waiting, like.depends_on, like.dependency),
+            )
+            return changed.rowcount
 
     def listing(self, entries: int = LISTED, rows: int = LISTED_ROWS) -> list[JobRecord]:
         """The newest `entries` jobs, newest first, an array counting as one and listed whole;
