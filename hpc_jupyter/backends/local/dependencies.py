@@ -22,6 +22,8 @@ NEVER = "DependencyNeverSatisfied"
 """The pending reason of a job whose dependency can no longer be met; it stays pending (until
 cancelled), as in Slurm without `kill_invalid_depend`."""
 BLOCKED = frozenset({WAITING, NEVER})
+_ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})
+"""States of a job that has not ended yet: what waits for it waits on."""
 
 
 def requested(request: JobRequest, known: Callable[[int], bool]) -> dict[str, str | None]:
@@ -70,6 +72,3 @@ def verdict(dependency: Dependency, states: list[str | None]) -> bool | None:
     if dependency is Dependency.AFTERNOTOK:
         return not any(state is None for state in ended)
     return True
-
-
-_ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})
