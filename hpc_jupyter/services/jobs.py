@@ -6,6 +6,7 @@ import builtins
 import dataclasses
 import logging
 
+from ..array_jobs import is_whole_array
 from ..efficiency import efficiency, outcome_of
 from ..errors import CapabilityError, HPCError, NotFound, ValidationError
 from ..inputs import check_job_id, shown
@@ -65,7 +66,8 @@ class JobService:
     async def get(self, facility: str, system: str | None, job_id: str) -> Job:
         """One job; once it has ended, with its `efficiency` where the facility's accounting tells.
 
-        A finished job's efficiency never changes: it is asked of the facility once.
+        A finished job's efficiency never changes: it is asked of the facility once. A whole
+        array has none (each task has its own figures; the facility would answer one task's).
         """
         check_job_id(job_id)
         resolved = await self.registry.resolve_system(facility, system)
@@ -74,6 +76,7 @@ class JobService:
         if (
             backend is None
             or not job.state.is_final
+            or is_whole_array(job)
             or Capability.JOBS_EFFICIENCY not in backend.capabilities
         ):
             return job
