@@ -138,12 +138,9 @@ class JobService:
         check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
-        if self.records is not None:
-            # A task of an array (`A_i`) was submitted with its array: answer the array's.
-            for submitted in dict.fromkeys((job_id, job_id.split("_")[0])):
-                recorded = self.records.get(facility, resolved, submitted)
-                if recorded is not None:
-                    return recorded
+        recorded = await self._recorded(facility, resolved, job_id)
+        if recorded is not None:
+            return recorded
         try:
             script = await backend.batch_script(resolved, job_id)
         except NotFound:  # the facility knows no such job: neither does anyone here
@@ -151,6 +148,24 @@ class JobService:
         if script is None or not script.strip():
             raise NotFound(f"There is no record of how job {job_id} was submitted.")
         return Submission(facility, resolved, job_id, JobRequest(script=script), recorded=False)
+
+    async def _recorded(self, facility: str, system: str, job_id: str) -> Submission | None:
+        """This server's record of how `job_id` was submitted: its own, else its array's (a
+        task was submitted with its array); None when there is none."""
+        if self.records is None:
+            return None
+        for submitted in dict.fromkeys((job_id, job_id.split("_")[0])):  # `A_i`: A's
+            recorded = self.records.get(facility, system, submitted)
+            if recorded is not None:
+                return recorded
+        # On Slurm a started task has an id of its own; its job tells its array's.
+        try:
+            job = await self.watcher.job(facility, system, job_id, record=True)
+        except NotFound:
+            return None
+        if job.array_job_id is None or job.array_job_id == job_id:
+            return None
+        return self.records.get(facility, system, job.array_job_id)
 
     async def cancel(self, facility: str, system: str | None, job_id: str) -> Job:
         """Cancel a job; answers it as the facility then shows it."""
