@@ -408,20 +408,23 @@ class LocalJobs(JobBackend):
         return active or waiting or len(pending) > 0
 
     def _settle_dependencies(self) -> bool:
-        """Release each waiting job whose dependency is met (or mark it never met); True while
-        any still waits. Any server does it (conditionally): the wait outlives every server."""
+        """Release the waiting jobs whose dependency is met (or mark them never met); True while
+        any still waits. Any server does it (conditionally): the wait outlives every server.
+
+        Jobs that wait alike (an array's tasks) are decided at once, and each job waited for is
+        read once per look.
+        """
         still = False
         states: dict[str, str | None] = {}  # each job's state read once per look
         for record in self.store.waits(dependencies.WAITING):
             kind = dependencies.kind(record)
             if kind is None:
                 continue
-            for job_id in dependencies.job_ids(record):
+            job_ids = dependencies.job_ids(record)
+            for job_id in job_ids:
                 if job_id not in states:
                     states[job_id] = self._dependency_state(int(job_id))
-            met = dependencies.verdict(
-                kind, [states[job_id] for job_id in dependencies.job_ids(record)]
-            )
+            met = dependencies.verdict(kind, [states[job_id] for job_id in job_ids])
             if met is None:
                 still = True
                 continue
