@@ -7,6 +7,7 @@ import dataclasses
 import logging
 
 from ..array_jobs import is_whole_array
+from ..backends.base import JobBackend
 from ..efficiency import efficiency, outcome_of
 from ..errors import CapabilityError, HPCError, NotFound, ValidationError
 from ..inputs import check_job_id, shown
@@ -80,11 +81,17 @@ class JobService:
             or Capability.JOBS_EFFICIENCY not in backend.capabilities
         ):
             return job
-        key = (facility, resolved, job.id)
+        return await self._with_efficiency(facility, resolved, job, backend)
+
+    async def _with_efficiency(
+        self, facility: str, system: str, job: Job, backend: JobBackend
+    ) -> Job:
+        """A finished job with its efficiency: kept once known, asked of the facility until."""
+        key = (facility, system, job.id)
         known = self._efficiencies.get(key)
         if known is None:
             try:
-                known = await backend.efficiency(resolved, job)
+                known = await backend.efficiency(system, job)
             except HPCError as err:  # the job is still right; say why its figures are missing
                 log.info("efficiency of job %s on %s: %s", job.id, facility, err.message)
                 ended = efficiency(outcome_of(job.state, job.exit_code), "none")
