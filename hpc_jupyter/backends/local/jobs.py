@@ -132,7 +132,6 @@ class LocalJobs(JobBackend):
     async def submit(self, system: str, request: JobRequest) -> Job:
         values = self._checked(request)
         array: ArraySpec | None = values.pop("array")
-        values.update(dependencies.requested(request, lambda n: self.store.get(n) is not None))
         workdir, name = values["workdir"], values["name"]
         patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
         tasks: dict[int, int] = {}  # row id -> task index, filled as rows are made
@@ -150,7 +149,7 @@ class LocalJobs(JobBackend):
         common = {
             **values,
             "state": JobState.PENDING.value,
-            "reason": dependencies.WAITING if request.depends_on else "Resources",
+            "reason": dependencies.WAITING if values["depends_on"] else "Resources",
             "user": self.user,
             "nodes": 1,
             "submit_time": time.time(),
@@ -224,6 +223,9 @@ class LocalJobs(JobBackend):
             "time_limit": time_limit,
             "env": dict(request.env),
             "array": array,
+            **dependencies.requested(
+                request, directives.get("dependency"), lambda n: self.store.get(n) is not None
+            ),
         }
 
     def _save_script(self, job_id: int, script: str) -> None:
