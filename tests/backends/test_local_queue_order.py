@@ -20,9 +20,9 @@ def _local(tmp_path: Path, max_running: int) -> LocalJobs:
 def test_a_job_starts_before_a_larger_array_submitted_after_it(tmp_path: Path) -> None:
     async def scenario() -> None:
         jobs = _local(tmp_path, max_running=1)
+        # Given a job, then an array of 1,000 tasks, all pending, one slot to run in
+        old = await jobs.submit("localhost", JobRequest(script="sleep 5\n", name="old"))
         try:
-            # Given a job, then an array of 1,000 tasks, all pending, one slot to run in
-            old = await jobs.submit("localhost", JobRequest(script="sleep 5\n", name="old"))
             await jobs.submit("localhost", JobRequest(script="true\n", array="0-999"))
 
             # When the follower looks at the store
