@@ -54,7 +54,7 @@ def from_directive(text: str) -> tuple[tuple[str, ...], Dependency]:
             f"Dependency {shown(text)}: the local facility waits with afterok, afterany or "
             "afternotok only."
         )
-    jobs = tuple(ids.split(":"))
+    jobs = tuple(dict.fromkeys(ids.split(":")))  # each once, as the request's are
     if not all(job.isascii() and job.isdigit() for job in jobs):
         raise ValidationError(
             f"Dependency {shown(text)}: give job numbers after one kind, as in {word}:12:13."
