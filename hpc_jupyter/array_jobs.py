@@ -30,6 +30,12 @@ def array_state(states: Iterable[JobState]) -> JobState:
     return next((state for state in listed if state is not JobState.COMPLETED), JobState.COMPLETED)
 
 
+def is_whole_array(job: Job) -> bool:
+    """Whether `job` stands for a whole array (its id `A`, as `summary` sums it up, or Slurm's
+    record of its pending tasks), not for one task of it or a job of its own."""
+    return job.array_job_id == job.id and not (job.array_task_id or "").isdigit()
+
+
 def array_summaries(jobs: Iterable[Job]) -> dict[str, Job]:
     """Each array listed in `jobs`, by its id `A`, as one job summing up its records."""
     arrays: dict[str, list[Job]] = {}

@@ -116,14 +116,15 @@ class SubmissionRecords:
         """
         if origin is None or origin.notebook is None or self.root_dir is None:
             return origin
-        path = Path(origin.notebook)
-        if not path.is_absolute():
+        if not os.path.isabs(origin.notebook):
             return origin
+        # Lexically normal first: `<root>/../x` is not under the root (is_relative_to is lexical).
+        path = Path(os.path.normpath(origin.notebook))
         for root in dict.fromkeys((self.root_dir, self.root_dir.resolve())):
             if path.is_relative_to(root):
                 notebook = path.relative_to(root).as_posix()
                 return dataclasses.replace(origin, notebook=notebook)
-        return origin
+        return dataclasses.replace(origin, notebook=str(path))
 
     def add(self, facility: str, system: str, job_id: str, request: JobRequest) -> None:
         """Record an accepted submission; a failure to is logged, never raised (the job exists)."""

@@ -104,6 +104,19 @@ def test_an_absolute_notebook_path_under_the_root_is_recorded_relative(tmp_path:
     assert records.relative(None) is None
 
 
+def test_a_notebook_path_climbing_out_of_the_root_is_not_recorded_as_under_it(
+    tmp_path: Path,
+) -> None:
+    # Given a kernel's notebook path that names the root, then climbs out of it with `..`
+    records = SubmissionRecords(tmp_path / "data", tmp_path / "root")
+    climbing = Origin(notebook=f"{tmp_path}/root/../elsewhere/nb.ipynb")
+    inside = Origin(notebook=f"{tmp_path}/root/a/../b/nb.ipynb")
+
+    # Then it is recorded where it is: outside the root, absolute; inside, relative
+    assert records.relative(climbing) == Origin(notebook=f"{tmp_path}/elsewhere/nb.ipynb")
+    assert records.relative(inside) == Origin(notebook="b/nb.ipynb")
+
+
 def test_an_unreadable_file_is_no_origin_and_no_crash(tmp_path: Path) -> None:
     records = SubmissionRecords(tmp_path)
     records.add("here", "sys", "12", request())

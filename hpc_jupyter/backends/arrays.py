@@ -41,7 +41,10 @@ def parse_array(text: str, max_tasks: int = MAX_TASKS) -> ArraySpec:
             )
         throttle = int(limit)
     found: set[int] = set()
-    for part in body.split(","):
+    parts = body.split(",")
+    if len(parts) > max_tasks:  # bounds the work below: each part adds at most max_tasks
+        raise ValidationError(f"Array {shown(text)} has more than {max_tasks} tasks.")
+    for part in parts:
         match = _RANGE.match(part.strip())
         if match is None:
             raise ValidationError(
@@ -55,7 +58,11 @@ def parse_array(text: str, max_tasks: int = MAX_TASKS) -> ArraySpec:
                 f"Array {shown(text)}: a range goes up (0-9), by a step of at least 1 (0-9:2), "
                 f"to at most {MAX_INDEX}."
             )
-        if (last - first) // step + 1 + len(found) > max_tasks:
+        # The range's size is checked before it is made (`0-4000000` must not allocate), the
+        # union's after: overlapping ranges count each task once, as in Slurm.
+        if (last - first) // step + 1 > max_tasks:
             raise ValidationError(f"Array {shown(text)} has more than {max_tasks} tasks.")
         found.update(range(first, last + 1, step))
+        if len(found) > max_tasks:
+            raise ValidationError(f"Array {shown(text)} has more than {max_tasks} tasks.")
     return ArraySpec(tuple(sorted(found)), throttle)

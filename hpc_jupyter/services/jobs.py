@@ -6,6 +6,8 @@ import builtins
 import dataclasses
 import logging
 
+from ..array_jobs import is_whole_array
+from ..backends.base import JobBackend
 from ..efficiency import efficiency, outcome_of
 from ..errors import CapabilityError, HPCError, NotFound, ValidationError
 from ..inputs import check_job_id, shown
@@ -65,7 +67,8 @@ class JobService:
     async def get(self, facility: str, system: str | None, job_id: str) -> Job:
         """One job; once it has ended, with its `efficiency` where the facility's accounting tells.
 
-        A finished job's efficiency never changes: it is asked of the facility once.
+        A finished job's efficiency never changes: it is asked of the facility once. A whole
+        array has none (each task has its own figures; the facility would answer one task's).
         """
         check_job_id(job_id)
         resolved = await self.registry.resolve_system(facility, system)
@@ -74,14 +77,21 @@ class JobService:
         if (
             backend is None
             or not job.state.is_final
+            or is_whole_array(job)
             or Capability.JOBS_EFFICIENCY not in backend.capabilities
         ):
             return job
-        key = (facility, resolved, job.id)
+        return await self._with_efficiency(facility, resolved, job, backend)
+
+    async def _with_efficiency(
+        self, facility: str, system: str, job: Job, backend: JobBackend
+    ) -> Job:
+        """A finished job with its efficiency: kept once known, asked of the facility until."""
+        key = (facility, system, job.id)
         known = self._efficiencies.get(key)
         if known is None:
             try:
-                known = await backend.efficiency(resolved, job)
+                known = await backend.efficiency(system, job)
             except HPCError as err:  # the job is still right; say why its figures are missing
                 log.info("efficiency of job %s on %s: %s", job.id, facility, err.message)
                 ended = efficiency(outcome_of(job.state, job.exit_code), "none")
@@ -135,12 +145,9 @@ class JobService:
         check_job_id(job_id)
         backend = self.registry.get(facility).require_jobs()
         resolved = await self.registry.resolve_system(facility, system)
-        if self.records is not None:
-            # A task of an array (`A_i`) was submitted with its array: answer the array's.
-            for submitted in dict.fromkeys((job_id, job_id.split("_")[0])):
-                recorded = self.records.get(facility, resolved, submitted)
-                if recorded is not None:
-                    return recorded
+        recorded = await self._recorded(facility, resolved, job_id)
+        if recorded is not None:
+            return recorded
         try:
             script = await backend.batch_script(resolved, job_id)
         except NotFound:  # the facility knows no such job: neither does anyone here
@@ -148,6 +155,24 @@ class JobService:
         if script is None or not script.strip():
             raise NotFound(f"There is no record of how job {job_id} was submitted.")
         return Submission(facility, resolved, job_id, JobRequest(script=script), recorded=False)
+
+    async def _recorded(self, facility: str, system: str, job_id: str) -> Submission | None:
+        """This server's record of how `job_id` was submitted: its own, else its array's (a
+        task was submitted with its array); None when there is none."""
+        if self.records is None:
+            return None
+        for submitted in dict.fromkeys((job_id, job_id.split("_")[0])):  # `A_i`: A's
+            recorded = self.records.get(facility, system, submitted)
+            if recorded is not None:
+                return recorded
+        # On Slurm a started task has an id of its own; its job tells its array's.
+        try:
+            job = await self.watcher.job(facility, system, job_id, record=True)
+        except NotFound:
+            return None
+        if job.array_job_id is None or job.array_job_id == job_id:
+            return None
+        return self.records.get(facility, system, job.array_job_id)
 
     async def cancel(self, facility: str, system: str | None, job_id: str) -> Job:
         """Cancel a job; answers it as the facility then shows it."""

@@ -230,6 +230,17 @@ def test_array_indexes_are_read_as_slurm_reads_them() -> None:
     assert parse_array("0-999").count == 1000
 
 
+def test_overlapping_ranges_count_each_task_once_against_the_limit() -> None:
+    # Slurm takes the union of the ranges: 1,000 distinct tasks are within its default limit
+    assert parse_array("0-999,500-999").count == 1000
+    assert parse_array("0-9,0-9,0-9", max_tasks=10).count == 10
+    with pytest.raises(ValidationError, match="more than 10 tasks"):
+        parse_array("0-9,5-10", max_tasks=10)
+    # ... and more ranges than tasks allowed are refused before any is read (bounded work)
+    with pytest.raises(ValidationError, match="more than 10 tasks"):
+        parse_array(",".join(["0-9"] * 11), max_tasks=10)
+
+
 def test_a_store_made_before_arrays_is_migrated_and_keeps_its_jobs(tmp_path: Path) -> None:
     from tests.backends.test_local_jobs import _old_store
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -48,3 +50,34 @@ async def test_an_array_followed_by_its_id_ends_when_all_its_tasks_have(
     assert len(records) == 3 and {job["state"] for job in records} == {"COMPLETED"}, records
     whole = await api("facilities", kind, "jobs", array_id)
     assert (whole["id"], whole["state"], whole["array_job_id"]) == (array_id, "COMPLETED", array_id)
+
+
+# slurmrestd only: slurm-cli tells no task's figures (sacct names a task `A_i`, not its own id).
+@pytest.mark.parametrize("kind", ["slurmrestd"])
+async def test_a_whole_array_is_not_given_the_efficiency_of_one_of_its_tasks(
+    api: Any, slurm_release: Cluster, kind: str
+) -> None:
+    # Given an array of two that has ended, once accounting has the figures of its task
+    # with an id of its own (the other holds the array's own record `A`)
+    script = "#!/bin/bash\n#SBATCH --job-name=figures\n#SBATCH --output=/dev/null\ntrue\n"
+    array = await api(
+        "facilities", kind, "jobs", method="POST", body={"script": script, "array": "0-1"}
+    )
+    array_id = array["id"]
+    task: dict[str, Any] = {}
+    deadline = time.monotonic() + 90
+    while task.get("efficiency") is None:
+        assert time.monotonic() < deadline, task
+        await asyncio.sleep(0.5)
+        listed = (await api("facilities", kind, "jobs"))["jobs"]
+        mine = [job for job in listed if job["array_job_id"] == array_id]
+        other = next((job for job in mine if job["id"] != array_id), None)
+        if len(mine) == 2 and other is not None and other["state"] == "COMPLETED":
+            task = await api("facilities", kind, "jobs", other["id"])
+
+    # When the whole array is asked for by its id
+    whole = await api("facilities", kind, "jobs", array_id)
+
+    # Then it is the array (ended), without one task's figures passed off as the array's
+    assert (whole["id"], whole["state"]) == (array_id, "COMPLETED"), whole
+    assert whole.get("efficiency") is None, whole["efficiency"]

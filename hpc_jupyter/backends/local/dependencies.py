@@ -22,18 +22,44 @@ NEVER = "DependencyNeverSatisfied"
 """The pending reason of a job whose dependency can no longer be met; it stays pending (until
 cancelled), as in Slurm without `kill_invalid_depend`."""
 BLOCKED = frozenset({WAITING, NEVER})
+_ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})
+"""States of a job that has not ended yet: what waits for it waits on."""
 
 
-def requested(request: JobRequest, known: Callable[[int], bool]) -> dict[str, str | None]:
-    """A new job's dependency columns, or a 400 naming a job the store does not know."""
-    if not request.depends_on:
+def requested(
+    request: JobRequest, directive: str | None, known: Callable[[int], bool]
+) -> dict[str, str | None]:
+    """A new job's dependency columns, from the request or else the script's `--dependency`
+    line (`directive`), or a 400 naming a job the store does not know."""
+    depends_on, dependency = request.depends_on, request.dependency
+    if not depends_on and directive is not None:
+        depends_on, dependency = from_directive(directive)
+    if not depends_on:
         return {"depends_on": None, "dependency": None}
-    for job_id in request.depends_on:
+    for job_id in depends_on:
         if not (job_id.isascii() and job_id.isdigit()) or not known(checks.job_number(job_id)):
             raise ValidationError(
                 f"Job dependency problem: the local facility has no job {shown(job_id)}."
             )
-    return {"depends_on": ",".join(request.depends_on), "dependency": request.dependency.value}
+    return {"depends_on": ",".join(depends_on), "dependency": dependency.value}
+
+
+def from_directive(text: str) -> tuple[tuple[str, ...], Dependency]:
+    """The jobs and kind of an `#SBATCH --dependency` value the local facility runs
+    (`afterok:12:13`), or a 400: it waits for all of one kind's jobs, without Slurm's
+    `after`, `singleton`, `+time`, or several kinds (`,` and `?`)."""
+    word, _, ids = text.strip().partition(":")
+    if word not in {member.value for member in Dependency}:
+        raise ValidationError(
+            f"Dependency {shown(text)}: the local facility waits with afterok, afterany or "
+            "afternotok only."
+        )
+    jobs = tuple(dict.fromkeys(ids.split(":")))  # each once, as the request's are
+    if not all(job.isascii() and job.isdigit() for job in jobs):
+        raise ValidationError(
+            f"Dependency {shown(text)}: give job numbers after one kind, as in {word}:12:13."
+        )
+    return jobs, Dependency(word)
 
 
 def job_ids(record: JobRecord) -> tuple[str, ...]:
@@ -70,6 +96,3 @@ def verdict(dependency: Dependency, states: list[str | None]) -> bool | None:
     if dependency is Dependency.AFTERNOTOK:
         return not any(state is None for state in ended)
     return True
-
-
-_ACTIVE = frozenset({JobState.PENDING.value, JobState.RUNNING.value})

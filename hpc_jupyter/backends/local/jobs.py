@@ -62,6 +62,8 @@ _ACTIVE = _PENDING | _RUNNING
 _FINAL = frozenset(state.value for state in FINAL_STATES)
 HELD = "JobHeldUser"
 """The pending reason of a held job, as Slurm says it."""
+_NOT_LAUNCHABLE = frozenset({HELD}) | dependencies.BLOCKED
+"""Pending reasons no server starts a job for: held, or waiting for other jobs."""
 KILL_GRACE = 3.0
 """Seconds between SIGTERM and SIGKILL when a job is cancelled or times out."""
 LAUNCH_GRACE = 60.0
@@ -130,7 +132,6 @@ class LocalJobs(JobBackend):
     async def submit(self, system: str, request: JobRequest) -> Job:
         values = self._checked(request)
         array: ArraySpec | None = values.pop("array")
-        values.update(dependencies.requested(request, lambda n: self.store.get(n) is not None))
         workdir, name = values["workdir"], values["name"]
         patterns = {"stdout": values["stdout"], "stderr": values["stderr"]}
         tasks: dict[int, int] = {}  # row id -> task index, filled as rows are made
@@ -148,7 +149,7 @@ class LocalJobs(JobBackend):
         common = {
             **values,
             "state": JobState.PENDING.value,
-            "reason": dependencies.WAITING if request.depends_on else "Resources",
+            "reason": dependencies.WAITING if values["depends_on"] else "Resources",
             "user": self.user,
             "nodes": 1,
             "submit_time": time.time(),
@@ -222,6 +223,9 @@ class LocalJobs(JobBackend):
             "time_limit": time_limit,
             "env": dict(request.env),
             "array": array,
+            **dependencies.requested(
+                request, directives.get("dependency"), lambda n: self.store.get(n) is not None
+            ),
         }
 
     def _save_script(self, job_id: int, script: str) -> None:
@@ -391,50 +395,54 @@ class LocalJobs(JobBackend):
                 log.exception("local job %s could not be followed", record.id)
                 active = True
         waiting = self._settle_dependencies()
-        pending = [
-            record
-            for record in self.store.select(states=_PENDING)
-            if record.reason != HELD
-            and record.reason not in dependencies.BLOCKED
-            and record.root == self.root
-        ]
+        pending = self.store.launchable(self.root, _NOT_LAUNCHABLE)
         throttled: set[int] = set()
-        for record in sorted(pending, key=lambda r: r.id):
-            if record.array_job_id in throttled:
+        for job_id, array_job_id in pending:
+            if array_job_id in throttled:
                 continue  # its array runs as many tasks as its `%N` allows: not asked again
-            claim = self.store.claim(record.id, self.root, HELD, self.max_running, time.time())
+            claim = self.store.claim(job_id, self.root, HELD, self.max_running, time.time())
             if claim is Claim.FULL:
                 break
-            if claim is Claim.THROTTLED and record.array_job_id is not None:
-                throttled.add(record.array_job_id)  # other jobs may still start
-            if claim is Claim.CLAIMED:
-                self._launch(record)
+            if claim is Claim.THROTTLED and array_job_id is not None:
+                throttled.add(array_job_id)  # other jobs may still start
+            if claim is Claim.CLAIMED and (claimed := self.store.get(job_id)) is not None:
+                self._launch(claimed)
         return active or waiting or len(pending) > 0
 
     def _settle_dependencies(self) -> bool:
-        """Release each waiting job whose dependency is met (or mark it never met); True while
-        any still waits. Any server does it (conditionally): the wait outlives every server."""
+        """Release the waiting jobs whose dependency is met (or mark them never met); True while
+        any still waits. Any server does it (conditionally): the wait outlives every server.
+
+        Jobs that wait alike (an array's tasks) are decided at once, and each job waited for is
+        read once per look.
+        """
         still = False
-        for record in self.store.select(states=_PENDING):
+        states: dict[str, str | None] = {}  # each job's state read once per look
+        for record in self.store.waits(dependencies.WAITING):
             kind = dependencies.kind(record)
-            if record.reason != dependencies.WAITING or kind is None:
+            if kind is None:
                 continue
-            states: list[str | None] = []
-            for job_id in dependencies.job_ids(record):
-                other = self.store.get(int(job_id))
-                if other is not None and other.array_job_id == other.id:  # a whole array
-                    tasks = self.store.tasks(other.id)
-                    states.append(array_state(self._job(task).state for task in tasks).value)
-                else:
-                    states.append(other.state if other is not None else None)
-            met = dependencies.verdict(kind, states)
+            job_ids = dependencies.job_ids(record)
+            for job_id in job_ids:
+                if job_id not in states:
+                    states[job_id] = self._dependency_state(int(job_id))
+            met = dependencies.verdict(kind, [states[job_id] for job_id in job_ids])
             if met is None:
                 still = True
                 continue
             reason = "Resources" if met else dependencies.NEVER
-            where, params = "reason = ?", (dependencies.WAITING,)
-            self.store.transition(record.id, _PENDING, where, params, reason=reason)
+            self.store.decide_waits(record, dependencies.WAITING, reason)
         return still
+
+    def _dependency_state(self, job_id: int) -> str | None:
+        """The state of a job others wait for (an array's: its tasks' sum); None if unknown."""
+        other = self.store.get(job_id)
+        if other is None:
+            return None
+        if other.array_job_id == other.id:  # a whole array
+            tasks = self.store.tasks(other.id)
+            return array_state(self._job(task).state for task in tasks).value
+        return other.state
 
     def _check_running(self, record: JobRecord, now: float) -> bool:
         """Finish a running job that has ended or run out of time; True if it still runs."""
@@ -636,12 +644,7 @@ class LocalJobs(JobBackend):
         except ValueError:
             state = JobState.UNKNOWN
         reason = record.reason
-        if (
-            state is JobState.PENDING
-            and reason != HELD
-            and reason not in dependencies.BLOCKED
-            and record.root != self.root
-        ):
+        if state is JobState.PENDING and reason not in _NOT_LAUNCHABLE and record.root != self.root:
             reason = f"Waits for a Jupyter server started in {record.root or record.workdir}"
         task = record.array_task_id
         in_array = record.array_job_id is not None and task is not None

@@ -150,14 +150,8 @@ class JobStore:
         The job becomes visible to other servers only once `prepare` (which writes its script)
         has succeeded; if it raises, nothing is recorded.
         """
-        values["env"] = json.dumps(values.get("env") or {})
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
         with self._transaction() as db:
-            # Column names come from our own code, never from a request; values are bound.
-            query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
-            job_id = db.execute(query, list(values.values())).lastrowid
-            assert job_id is not None
+            job_id = self._insert(db, values)
             more = prepare(job_id)
             if more:
                 self._set(db, job_id, more)
@@ -180,14 +174,9 @@ class JobStore:
         with self._transaction() as db:
             for task in tasks:
                 row = {**values, **task}
-                row["env"] = json.dumps(row.get("env") or {})
                 if ids:
                     row["array_job_id"] = ids[0]
-                names = ", ".join(row)
-                marks = ", ".join("?" for _ in row)
-                query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
-                job_id = db.execute(query, list(row.values())).lastrowid
-                assert job_id is not None
+                job_id = self._insert(db, row)
                 if not ids:
                     self._set(db, job_id, {"array_job_id": job_id})
                 ids.append(job_id)
@@ -196,6 +185,18 @@ class JobStore:
                     self._set(db, job_id, more)
         records = [self.get(job_id) for job_id in ids]
         return [record for record in records if record is not None]
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, values: dict[str, Any]) -> int:
+        """Insert one row of `values` (column names from our own code, never from a request;
+        values bound); its id."""
+        row = {**values, "env": json.dumps(values.get("env") or {})}
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        query = f"INSERT INTO jobs ({names}) VALUES ({marks})"  # noqa: S608
+        job_id = db.execute(query, list(row.values())).lastrowid
+        assert job_id is not None
+        return job_id
 
     def tasks(self, array_job_id: int) -> list[JobRecord]:
         """Every task of an array, by task index."""
@@ -327,6 +328,42 @@ class JobStore:
         query += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
         return [_record(row) for row in self._db.execute(query, params)]
+
+    def launchable(self, root: str, blocked: frozenset[str]) -> list[tuple[int, int | None]]:
+        """The pending jobs of `root` whose reason is none of `blocked`, oldest first: the order
+        they start in, however many newer jobs (a large array) wait behind them.
+
+        Only each job's id and its array's (for the throttle) are read: the follower reads
+        them every tick, and starts few of them.
+        """
+        marks = ", ".join("?" for _ in blocked)
+        query = (
+            "SELECT id, array_job_id FROM jobs WHERE state = ? AND root = ?"  # noqa: S608
+            f" AND (reason IS NULL OR reason NOT IN ({marks})) ORDER BY id"
+        )
+        rows = self._db.execute(query, [PENDING, root, *sorted(blocked)])
+        return [(job_id, array_job_id) for job_id, array_job_id in rows]
+
+    def waits(self, reason: str) -> list[JobRecord]:
+        """One pending job with this reason (waiting for a dependency) per distinct dependency,
+        oldest first: the jobs that wait alike (an array's tasks) are decided together."""
+        query = (
+            f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE id IN"  # noqa: S608 (our column names)
+            " (SELECT MIN(id) FROM jobs WHERE state = ? AND reason = ?"
+            " GROUP BY depends_on, dependency) ORDER BY id"
+        )
+        return [_record(row) for row in self._db.execute(query, (PENDING, reason))]
+
+    def decide_waits(self, like: JobRecord, waiting: str, reason: str) -> int:
+        """Give `reason` to every pending job still `waiting` for the dependency `like` waits
+        for, in one conditional update (another server may have decided it); how many."""
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET reason = ? WHERE state = ? AND reason = ?"
+                " AND depends_on IS ? AND dependency IS ?",
+                (reason, PENDING, waiting, like.depends_on, like.dependency),
+            )
+            return changed.rowcount
 
     def listing(self, entries: int = LISTED, rows: int = LISTED_ROWS) -> list[JobRecord]:
         """The newest `entries` jobs, newest first, an array counting as one and listed whole;
