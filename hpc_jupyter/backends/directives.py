@@ -19,6 +19,7 @@ _SHORT = {
     "-N": "nodes",
     "-A": "account",
     "-a": "array",
+    "-d": "dependency",
     "-n": "ntasks",
     "-c": "cpus-per-task",
     "-q": "qos",

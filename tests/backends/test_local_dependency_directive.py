@@ -20,14 +20,15 @@ def _local(tmp_path: Path) -> LocalJobs:
     return LocalJobs("local", "localhost", RootedPaths(root), tmp_path / "data", 4)
 
 
-def test_a_scripts_dependency_line_makes_the_job_wait(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flag", ["--dependency=", "-d "])
+def test_a_scripts_dependency_line_makes_the_job_wait(tmp_path: Path, flag: str) -> None:
     async def scenario() -> None:
         jobs = _local(tmp_path)
         try:
             # Given a held job, and a script that says it waits for it (as written for Slurm)
             first = await jobs.submit("localhost", JobRequest(script="true\n"))
             await jobs.hold("localhost", first.id)
-            script = f"#!/bin/bash\n#SBATCH --dependency=afterany:{first.id}\ntouch ran\n"
+            script = f"#!/bin/bash\n#SBATCH {flag}afterany:{first.id}\ntouch ran\n"
 
             # When it is submitted and the follower looks
             job = await jobs.submit("localhost", JobRequest(script=script))
