@@ -201,9 +201,13 @@ export function registerCommands(context: ICommandContext): void {
           facility: { type: 'string' },
           system: { type: 'string' },
           jobId: { type: 'string' }
-        }
+        },
+        required: ['facility', 'jobId']
       }
     },
+    // A job's details give the job; without one there is nothing to resubmit.
+    isEnabled: args =>
+      typeof args.facility === 'string' && typeof args.jobId === 'string',
     execute: async args => {
       const facility = args.facility as string;
       const jobId = args.jobId as string;
