@@ -476,6 +476,24 @@ class HPCExecutor(concurrent.futures.Executor):
             return False
         return True
 
+    def _cancel_all(self, futures: list[HPCFuture]) -> None:
+        """Cancel these calls: an array all of whose calls still running are among them in one
+        request (`scancel A`), not two per task; any other call as `cancel()` does."""
+        wanted = {id(f) for f in futures}
+        whole: dict[str, list[HPCFuture]] = {}
+        with self._lock:
+            for array_id, tracked in self._tracked.items():
+                left = [f for f in tracked.futures.values() if not f.done()]
+                if tracked.tasks and left and all(id(f) in wanted for f in left):
+                    whole[array_id] = left
+        for array_id, calls in whole.items():
+            with contextlib.suppress(NotFound, Conflict):  # ended: the calls are given up anyway
+                self._hpc.cancel(array_id)
+            for future in calls:
+                future._cancel_locally()
+        for future in futures:
+            future.cancel()  # the rest; a call cancelled above answers True at once
+
     # -- ending --------------------------------------------------------------------------------
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -486,8 +504,7 @@ class HPCExecutor(concurrent.futures.Executor):
             futures = [f for item in self._tracked.values() for f in item.futures.values()]
             thread = self._thread
         if cancel_futures:
-            for future in futures:
-                future.cancel()
+            self._cancel_all(futures)
         self._wake.set()
         if wait and thread is not None:
             thread.join()
@@ -531,8 +548,9 @@ class MapResults(Iterator[Any]):
 
     def close(self) -> None:
         """Cancel the calls whose results were not read (their jobs or array tasks)."""
-        for future in self.futures[self._next :]:
-            future.cancel()
+        left = self.futures[self._next :]
+        if left:
+            left[0]._executor._cancel_all(left)
         self._next = len(self.futures)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from hpc_jupyter.api import connect
@@ -388,3 +389,37 @@ async def test_a_call_that_changes_directory_still_returns_and_so_do_the_next(
     # Then both results came back
     assert results == [2, 3]
     await asyncio.to_thread(ex.shutdown)
+
+
+class CountingTransport(httpx.HTTPTransport):
+    """The kernel's own transport, counting the requests it sends by method."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request.method)
+        return super().handle_request(request)
+
+
+async def test_giving_up_a_whole_map_cancels_its_array_in_one_request(kernel_env: Any) -> None:
+    transport = CountingTransport()
+    with HPCClient(transport=transport) as client:
+        hpc = await asyncio.to_thread(connect, client=client)
+        ex = await asyncio.to_thread(hpc.executor)
+        # Given a map of four long calls, one array task each
+        results = await asyncio.to_thread(ex.map, nap, [120] * 4)
+        tasks = [future.job_id or "" for future in results.futures]
+        transport.sent.clear()
+
+        # When the results are given up before any came
+        await asyncio.to_thread(results.close)
+
+        # Then the array is cancelled in one request, not one (and a look) per task
+        assert transport.sent.count("DELETE") == 1, transport.sent
+        assert all(future.cancelled() for future in results.futures)
+        for task in tasks:
+            handle = await asyncio.to_thread(hpc.job, task)
+            assert (await asyncio.to_thread(handle.wait, 30)).state is JobState.CANCELLED
+        await asyncio.to_thread(ex.shutdown)
