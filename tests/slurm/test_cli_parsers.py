@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hpc_jupyter.backends.slurm.accounting import STEPS_WITHIN
 from hpc_jupyter.backends.slurm.cli_efficiency import parse_sacct, requested_memory
 from hpc_jupyter.backends.slurm.cli_status import (
     allocations,
@@ -89,6 +90,24 @@ def test_sacct_of_jobs_without_limit_or_without_steps() -> None:
     assert cancelled is not None and cancelled.elapsed == 6
     assert parse_sacct(sample("sacct-423.txt"), "999") is None
     assert parse_sacct("", "423") is None
+
+
+def test_sacct_before_a_jobs_steps_are_in_is_not_its_last_word() -> None:
+    """The job's end reaches slurmdbd before its steps' figures: read between the two, a job
+    killed past its memory had no MaxRSS and was called merely failed, for good."""
+    text = sample("sacct-423.txt")
+    job_line, step_line = text.splitlines()
+    just_ended = time.time() - 2
+
+    # Then, its step not yet in (or not yet ended), it is asked again later
+    assert parse_sacct(job_line + "\n", "423", just_ended) is None
+    running_step = step_line.replace("|COMPLETED|", "|RUNNING|")
+    assert parse_sacct(f"{job_line}\n{running_step}\n", "423", just_ended) is None
+    # and with its step, or a minute after its end (a job that never launched has none), it is
+    complete = parse_sacct(text, "423", just_ended)
+    assert complete is not None and complete.memory_used == 93088 * 1024
+    late = parse_sacct(job_line + "\n", "423", time.time() - STEPS_WITHIN - 1)
+    assert late is not None and late.memory_used is None
 
 
 def test_sacct_of_a_job_that_hit_its_time_limit_says_so() -> None:

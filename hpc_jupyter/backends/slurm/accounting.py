@@ -7,6 +7,7 @@ for the same data parser. TRES strings and sizes as the commands print them
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from ...efficiency import efficiency, outcome_of
 from ...models import Allocation, Efficiency, Job
 from .schema import number
+from .states import job_state
 
 TRES_UNITS = {
     "cpu": "cpu_hours",
@@ -235,6 +237,38 @@ def _signal(record: Mapping[str, Any]) -> int | None:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+STEPS_WITHIN = 60.0
+"""Seconds after a job's end within which accounting may still lack its steps' figures."""
+
+
+def steps_pending(ran: bool, steps_ended: list[bool], ended_at: float | None) -> bool:
+    """Whether a job's accounting is not yet its last word on its steps: it ran, yet no step
+    has ended there, shortly after its end. The job's end and its steps' figures (MaxRSS, CPU
+    time) reach slurmdbd separately; figures read between the two are wrong for good (a job
+    killed past its memory read as merely failed). Past `STEPS_WITHIN`, what is there is
+    what there is (a job that failed to launch has no step)."""
+    if not ran or (steps_ended and all(steps_ended)):
+        return False
+    return ended_at is None or time.time() - ended_at < STEPS_WITHIN
+
+
+def record_steps_pending(record: Mapping[str, Any], job: Job) -> bool:
+    """`steps_pending` for an accounting record (`/slurmdb/` or `sacct --json`)."""
+    found = record.get("steps")
+    steps = [_mapping(step) for step in found] if isinstance(found, list) else []
+    ended = [job_state(_state_of(step)).is_final for step in steps]
+    elapsed = number(_mapping(record.get("time")).get("elapsed")) or 0
+    return steps_pending(elapsed > 0, ended, job.end_time)
+
+
+def _state_of(step: Mapping[str, Any]) -> Any:
+    """A step's state: a string (v0.0.38) or a list of flags (v0.0.40 on), under `state`."""
+    state = step.get("state")
+    if isinstance(state, Mapping):  # some versions nest it as {"current": [...]}
+        state = state.get("current")
+    return state if isinstance(state, (str, list)) else ""
 
 
 def job_efficiency(record: Mapping[str, Any], job: Job, source: str) -> Efficiency:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...efficiency import efficiency, outcome_of
 from ...models import Efficiency
+from .accounting import steps_pending
 from .slurm_units import memory_suffix, parse_duration, parse_memory
 from .states import job_state
 
@@ -46,9 +47,10 @@ def requested_memory(req_mem: str, nodes: int | None, cpus: int | None) -> int |
     return size
 
 
-def parse_sacct(text: str, job_id: str) -> Efficiency | None:
+def parse_sacct(text: str, job_id: str, ended_at: float | None = None) -> Efficiency | None:
     """The efficiency of `job_id` from `sacct -nP -j ID --format=<FIELDS>`; None when absent
-    or not ended there.
+    or not ended there, or when its steps are not in yet (`steps_pending`; `ended_at`: when
+    the job ended, None: unknown).
 
     The job's own line gives state, exit, elapsed, time limit, CPUs, CPU time (its steps' sum)
     and memory asked for; MaxRSS is its largest step's.
@@ -59,6 +61,9 @@ def parse_sacct(text: str, job_id: str) -> Efficiency | None:
     if job is None or not job_state(job["State"]).is_final:
         return None  # not (yet) in the accounting as ended: its end record comes a moment later
     steps = [row for row in rows if row["JobID"].startswith(f"{job_id}.")]
+    ended = [job_state(row["State"]).is_final for row in steps]
+    if steps_pending((_int(job["ElapsedRaw"]) or 0) > 0, ended, ended_at):
+        return None
     rss = [size for row in steps if (size := parse_memory(row["MaxRSS"], "K")) is not None]
     cpus = _int(job["AllocCPUS"])
     limit = _int(job["TimelimitRaw"])  # minutes, or UNLIMITED / Partition_Limit

@@ -18,7 +18,7 @@ from ...errors import (
 )
 from ...models import Capability, Efficiency, Job, JobRequest, Partition
 from ..base import FileBackend
-from .accounting import job_efficiency
+from .accounting import job_efficiency, record_steps_pending
 from .dependencies import REFUSED, REFUSED_MESSAGE
 from .history import SlurmHistory, accounting_job
 from .jobs_base import SlurmJobs, check_job_id
@@ -269,6 +269,8 @@ class SlurmRestJobs(SlurmJobs):
         # The end reaches slurmdbd a moment after slurmctld: a record still running is not
         # the job's last word (None is asked again; an answer is kept for good).
         if record is None or not accounting_job(record, self.facility, system).state.is_final:
+            return None
+        if record_steps_pending(record, job):  # its steps' figures are still to come
             return None
         return job_efficiency(record, job, f"GET {await self.history.record_path(job.id)}")
 
