@@ -9,9 +9,9 @@ from ..base import FileBackend
 from .cli_efficiency import FIELDS, parse_sacct
 from .commands import SlurmCommands
 from .dependencies import dependency_option
-from .history import accounting_job
+from .history import accounting_job, accounting_matches
 from .jobs_base import SlurmJobs, check_job_id
-from .schema import parse_job
+from .schema import parse_job, pick_record
 
 
 def _time(seconds: int) -> str:
@@ -117,9 +117,8 @@ class SlurmCLIJobs(SlurmJobs):
             data = await self.commands.json("squeue", "--states=all", f"--jobs={job_id}")
         except NotFound:
             return None
-        jobs = [entry for entry in data.get("jobs") or [] if isinstance(entry, dict)]
-        wanted = [entry for entry in jobs if _matches(entry, job_id)]
-        return parse_job(wanted[0], self.facility, system) if wanted else None
+        # squeue --json writes slurmrestd's records: `A_T` is picked from its array's as there
+        return pick_record(data.get("jobs") or [], job_id, self.facility, system)
 
     async def finished_jobs(self, system: str) -> list[Job]:
         if not self.history_days:
@@ -141,18 +140,18 @@ class SlurmCLIJobs(SlurmJobs):
             jobs = [
                 entry
                 for entry in data.get("jobs") or []
-                if isinstance(entry, dict) and _matches_accounting(entry, job_id)
+                if isinstance(entry, dict) and accounting_matches(entry, job_id)
             ]
             if jobs:
                 return accounting_job(jobs[0], self.facility, system)
         raise NotFound(f"Slurm knows no job {job_id}.")
 
     async def efficiency(self, system: str, job: Job) -> Efficiency | None:
-        job_id = check_job_id(job.id)
+        job_id = check_job_id(_accounting_id(job))
         text = await self.commands.run(
             "sacct", "--noheader", "--parsable2", f"--jobs={job_id}", "--format=" + ",".join(FIELDS)
         )
-        return parse_sacct(text, job_id)
+        return parse_sacct(text, job_id, job.end_time)
 
     async def partitions(self, system: str) -> list[Partition]:
         text = await self.commands.run("scontrol", "show", "partition", "--oneliner")
@@ -176,21 +175,10 @@ class SlurmCLIJobs(SlurmJobs):
         await self.commands.run("scontrol", action, check_job_id(job_id))
 
 
-def _matches(entry: dict[str, object], job_id: str) -> bool:
-    if "_" in job_id:
-        array, task = job_id.split("_")
-        return str(entry.get("array_job_id")) == array and str(entry.get("array_task_id")) == task
-    return str(entry.get("job_id")) == job_id
-
-
-def _matches_accounting(entry: dict[str, object], job_id: str) -> bool:
-    if "_" in job_id:
-        array = entry.get("array")
-        if not isinstance(array, dict):
-            return False
-        wanted_array, task = job_id.split("_")
-        return str(array.get("job_id")) == wanted_array and str(array.get("task_id")) == task
-    return str(entry.get("job_id")) == job_id
+def _accounting_id(job: Job) -> str:
+    """The name sacct gives `job`'s line: `A_T` for an array task (whatever its own id)."""
+    task = job.array_task_id or ""
+    return f"{job.array_job_id}_{task}" if job.array_job_id and task.isdigit() else job.id
 
 
 def _partition(line: str) -> Partition:
