@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import threading
@@ -64,7 +65,12 @@ def _run_probe(
     )
     script = f"#!/bin/bash\n{python} -c {shlex.quote(code)} > probe.txt 2>&1\n"
     handle = hpc.submit(script, _via="executor", workdir=directory, **options)
-    job = handle.wait()
+    try:
+        job = handle.wait()
+    except BaseException:  # an interrupt (or a lost server): the probe is not left queued
+        with contextlib.suppress(HPCError):
+            handle.cancel()
+        raise
     try:
         text = hpc.read_text(f"{directory}/probe.txt")
     except NotFound:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,35 @@ async def test_a_probe_cancelled_before_it_could_tell_is_asked_again(client: HPC
     with pytest.raises(HPCError, match="slow cannot run Python"):
         await second
     assert len(await probes()) == 2
+
+
+async def test_a_call_interrupted_while_its_probe_waits_leaves_no_probe_queued(
+    client: HPCClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hpc_jupyter.api import JobHandle
+    from hpc_jupyter.models import JobState
+
+    # Given a facility whose Python takes a minute to answer the probe
+    hpc = await asyncio.to_thread(connect, "slow", client=client)
+    ex = await asyncio.to_thread(hpc.executor)
+    wait = JobHandle.wait
+
+    def stopped_by_the_user(self: JobHandle, *args: Any, **kwargs: Any) -> Any:
+        for _ in range(300):
+            if self.refresh().state is JobState.RUNNING:
+                raise KeyboardInterrupt  # the user stops the cell while the probe runs
+            time.sleep(0.1)
+        return wait(self, *args, **kwargs)
+
+    monkeypatch.setattr(JobHandle, "wait", stopped_by_the_user)
+
+    # When the first call is interrupted while the probe waits
+    with pytest.raises(KeyboardInterrupt):
+        await asyncio.to_thread(ex.submit, double, 1)
+
+    # Then the probe was cancelled, not left to run on unseen, and no call went out
+    jobs = await asyncio.to_thread(hpc.jobs)
+    assert [(job.name, job.state) for job in jobs] == [("hpc-executor-probe", JobState.CANCELLED)]
 
 
 async def test_a_slow_probe_at_one_facility_holds_back_no_other_facility(
