@@ -155,6 +155,9 @@ class Browser:
         """Lab loaded, its HPC panel open: the panel."""
         self.page.goto(f"{lab.url}lab?token={lab.token}")
         self.page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
+        # Lab restored (its splash gone): it focuses its restored main-area widget before,
+        # which must not land after a test's own focus (a field focused for the keyboard).
+        self.page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60 * SECOND)
         return open_panel(self.page)
 
     def seen(self, secret: str) -> list[str]:
