@@ -27,6 +27,8 @@ NEAR_LIMIT = 0.9
 
 
 SIGKILL = 9
+KILLED_CHILD = 128 + SIGKILL
+"""A shell's exit code when the command it waits for was killed by SIGKILL (`$?` is 137)."""
 
 
 def outcome_of(state: JobState, exit_code: int | None = None) -> Outcome:
@@ -60,11 +62,12 @@ def efficiency(
 
     A job killed (SIGKILL) after its memory peak passed its request ran out of memory, whatever
     its state says: Slurm's `JobAcctGatherParams=OverMemoryKill` kills it so, and 22.05 calls it
-    FAILED.
+    FAILED. Slurm kills the step's processes one by one (without cgroups): when the command
+    dies first, the batch script's shell ends on its own with 137 before its own SIGKILL lands.
     """
     if (
         outcome in (Outcome.FAILED, Outcome.CANCELLED)
-        and signal == SIGKILL
+        and (signal == SIGKILL or (signal is None and exit_code == KILLED_CHILD))
         and memory_used is not None
         and memory_requested
         and memory_used > memory_requested

@@ -112,6 +112,21 @@ def test_a_job_killed_past_its_memory_ran_out_of_memory_whatever_its_state() -> 
     assert (within.outcome, other.outcome) == (Outcome.FAILED, Outcome.FAILED)
 
 
+def test_a_script_whose_command_was_killed_past_its_memory_ran_out_of_memory() -> None:
+    # Without cgroups Slurm kills the step's processes one by one: when the command goes first,
+    # the script's shell exits 137 (128 + SIGKILL) before its own kill lands (CI flake, 22.05)
+    past, within = (
+        efficiency(
+            Outcome.FAILED, "sacct", memory_used=used, memory_requested=50 * 2**20, exit_code=137
+        )
+        for used in (400 * 2**20, 40 * 2**20)
+    )
+    assert past.outcome is Outcome.OUT_OF_MEMORY
+    assert past.summary.startswith("Ran out of memory (peak 400.0 MiB of 50.0 MiB requested)")
+    assert within.outcome is Outcome.FAILED
+    assert within.summary.startswith("Failed with exit code 137: see its stderr.")
+
+
 def test_timeout_is_called_out() -> None:
     e = efficiency(Outcome.TIMEOUT, "sacct", elapsed=600, time_limit=600)
     assert e.summary.startswith(

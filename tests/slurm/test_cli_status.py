@@ -197,7 +197,7 @@ async def test_a_job_past_its_memory_is_stopped_and_told_it_ran_out_of_memory(
 
     # Then it ran out of memory, in words, with its peak and its request
     figures = job["efficiency"]
-    assert figures["outcome"] == "out_of_memory", job
+    assert figures["outcome"] == "out_of_memory", figures
     assert figures["summary"].startswith("Ran out of memory (peak"), figures
     assert figures["memory_requested"] == 50 * 2**20
     assert figures["memory_used"] > figures["memory_requested"]

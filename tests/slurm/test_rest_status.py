@@ -296,7 +296,7 @@ async def test_a_job_past_its_memory_is_stopped_and_told_it_ran_out_of_memory(
 
     # Then it ran out of memory, in words, with its peak and its request
     eff = done["efficiency"]
-    assert eff["outcome"] == "out_of_memory", done
+    assert eff["outcome"] == "out_of_memory", eff
     assert eff["summary"].startswith("Ran out of memory (peak"), eff
     assert eff["memory_requested"] == 50 * 2**20
     assert eff["memory_used"] > eff["memory_requested"]
