@@ -245,6 +245,11 @@ class JobBackend(abc.ABC):
         """`read_output` of a job the caller has just read (the watcher's view of it)."""
         return await self.read_output(system, job.id, stream, offset, max_bytes)
 
+    def with_submitted_logs(self, job: Job, request: JobRequest) -> Job:
+        """`job` with the log paths its `request` asked for where the facility no longer says
+        (a record that kept no paths); unchanged where it cannot tell for sure."""
+        return job
+
     async def partitions(self, system: str) -> list[Partition]:
         """The partitions (queues) a job can go to; only with `Capability.JOBS_PARTITIONS`."""
         raise CapabilityError("This facility does not list its partitions.")

@@ -219,6 +219,10 @@ class JobService:
         length = min(length or DEFAULT_OUTPUT_CHUNK, MAX_OUTPUT_CHUNK)
         if backend.output_from_known_job:  # the watcher's fresh listing, else the facility
             job = await self.watcher.job(facility, resolved, job_id, record=True)  # its own log
+            if job.stdout is None or job.stderr is None:  # a record that kept no log paths
+                recorded = await self._recorded(facility, resolved, job_id)
+                if recorded is not None:  # sent from here: its logs went where it asked
+                    job = backend.with_submitted_logs(job, recorded.request)
             return await backend.read_known_output(resolved, job, log_stream, offset, length)
         return await backend.read_output(resolved, job_id, log_stream, offset, length)
 

@@ -132,28 +132,38 @@ async def test_accounting_keeps_the_signal_and_the_log_and_agrees_on_cancelled(
     assert (await from_accounting(running["id"])).exit_code is None
 
 
-async def test_a_finished_jobs_log_is_read_once_only_accounting_knows_it(
+async def test_a_forgotten_jobs_log_is_read_from_accounting_or_from_how_it_was_sent(
     api: API, slurm_release: Cluster
 ) -> None:
-    # Given a job that wrote its log and that slurmctld has since forgotten
+    # Given a job sent from here and one sbatch sent, both of which wrote their log and that
+    # slurmctld has since forgotten
     age = _min_job_age(slurm_release)
     if age > 60:
         pytest.skip(f"MinJobAge is {age} s on this cluster (scripts' MIN_JOB_AGE=20 makes it 20)")
     job = await api(*JOBS, method="POST", body={"script": _script("echo kept")})
-    await _final(api, job["id"])
-    _wait_forgotten(slurm_release, job["id"], age + 120)
+    elsewhere = slurm_release.run_as(
+        slurm_release.user,
+        *("sbatch", "--parsable", f"--chdir={slurm_release.home}", "--wrap", "echo elsewhere"),
+    )
+    for job_id in (job["id"], elsewhere):
+        await _final(api, job_id)
+    for job_id in (job["id"], elsewhere):
+        _wait_forgotten(slurm_release, job_id, age + 120)
     # The server's own listing, up to a poll interval old (1 s here), may still hold the live
     # record, which says where the log went: read once a listing has seen it forgotten too.
     await asyncio.sleep(2.5)
 
-    # When its log is read
-    call = api(*JOBS, job["id"], "output", params={"stream": "stdout"})
+    # When their logs are read
+    def read(job_id: str) -> Awaitable[Any]:
+        return api(*JOBS, job_id, "output", params={"stream": "stdout"})
 
-    # Then it is read from where accounting says it went (v0.0.41+); older versions do not say
+    # Then the one sent from here is read where it asked for it (on every release), the other
+    # where accounting says it went (v0.0.41+); older versions do not say
+    assert (await read(job["id"]))["data"] == "kept\n"
     if version(slurm_release) >= 41:
-        assert (await call)["data"] == "kept\n"
+        assert (await read(elsewhere))["data"] == "elsewhere\n"
     else:
-        body = await expect_error(call, 404)
+        body = await expect_error(read(elsewhere), 404)
         assert "no longer says where" in body["message"]
 
 

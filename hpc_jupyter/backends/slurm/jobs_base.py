@@ -18,10 +18,19 @@ from ...errors import (
     ValidationError,
 )
 from ...inputs import shown
-from ...models import Capability, Job, JobState, LogStream, OutputChunk, Partition
+from ...models import (
+    Capability,
+    Job,
+    JobRequest,
+    JobState,
+    LogStream,
+    OutputChunk,
+    Partition,
+)
 from ...timefmt import format_duration
 from ..base import FileBackend, JobBackend
 from ..logs import read_log
+from .outputs import submitted_logs
 
 JOB_ID = re.compile(r"([0-9]{1,10})(?:_([0-9]{1,10}))?", re.ASCII)  # \d would take any digit
 MAX_JOB_NUMBER = 0xFFFFFFFD
@@ -288,6 +297,9 @@ class SlurmJobs(JobBackend):
     ) -> OutputChunk:
         job = await self.get_job(system, job_id)
         return await self.read_known_output(system, job, stream, offset, max_bytes)
+
+    def with_submitted_logs(self, job: Job, request: JobRequest) -> Job:
+        return submitted_logs(job, request)
 
     async def read_known_output(
         self, system: str, job: Job, stream: LogStream, offset: int, max_bytes: int
