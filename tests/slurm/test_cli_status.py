@@ -66,12 +66,15 @@ def test_jobs(slurm_cluster: Cluster) -> EarlyJobs:
 
 
 async def finished(api: API, job_id: str, timeout: float) -> Any:
+    """The job once it has ended and sacct has told its figures: a busy slurmdbd may fail a
+    sacct (the job then says its figures are not known yet: source "none")."""
     deadline = time.monotonic() + timeout
     while True:
         job = await api("facilities", "cli", "jobs", job_id)
-        if job["state"] in FINAL:
+        figures = job.get("efficiency")
+        if job["state"] in FINAL and figures is not None and figures["source"] != "none":
             return job
-        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}"
+        assert time.monotonic() < deadline, f"job {job_id} still {job['state']}: {figures}"
         await asyncio.sleep(2)
 
 
