@@ -155,9 +155,13 @@ class Browser:
         """Lab loaded, its HPC panel open: the panel."""
         self.page.goto(f"{lab.url}lab?token={lab.token}")
         self.page.wait_for_selector("#jp-main-dock-panel", timeout=60 * SECOND)
-        # Lab restored (its splash gone): it focuses its restored main-area widget before,
-        # which must not land after a test's own focus (a field focused for the keyboard).
-        self.page.wait_for_selector("#jupyterlab-splash", state="detached", timeout=60 * SECOND)
+        # Lab focuses its main area's widget once started: the restored one, or the Launcher
+        # it opens ~0.8 s after its splash has gone (measured). Wait for it, so that focus
+        # does not land after a test's own (a field focused for the keyboard).
+        self.page.wait_for_function(
+            "() => document.querySelector('#jp-main-dock-panel')?.contains(document.activeElement)",
+            timeout=60 * SECOND,
+        )
         return open_panel(self.page)
 
     def seen(self, secret: str) -> list[str]:
