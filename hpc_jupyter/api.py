@@ -779,7 +779,7 @@ class HPC:
         says what made it: the magics, widgets and helpers pass theirs).
         """
         body = _submit_body(script, options)
-        body["origin"] = origin.current(_via, _resubmit_of)
+        body["origin"] = origin.current(_via, _resubmit_of, self.client)
         data = self.client.request(
             "POST",
             self._path("jobs"),
@@ -843,7 +843,7 @@ class HPC:
         table = self._jobs()
         if notebook is None or notebook is False:
             return table
-        wanted = origin.notebook() if notebook is True else notebook
+        wanted = origin.notebook(self.client) if notebook is True else notebook
         if wanted is None:
             raise ValidationError("This kernel does not know its notebook: name it, as a path.")
         kept = [j for j in table if j.origin and origin.same_notebook(j.origin.notebook, wanted)]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_core.paths import jupyter_data_dir
+from jupyter_events import EventLogger
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bunch, Dict, Float, Int, Unicode, default, observe
 
@@ -25,6 +26,8 @@ from .stopping import within
 from .watcher import JobWatcher
 
 EVENT_SCHEMA = Path(__file__).parent / "event_schemas" / "job_state" / "v1.yaml"
+CONTENTS_EVENTS = "https://events.jupyter.org/jupyter_server/contents_service/v1"
+"""jupyter_server's events of its contents manager: a rename says `path` and `source_path`."""
 
 
 class HPCJupyterApp(ExtensionApp):
@@ -84,6 +87,9 @@ class HPCJupyterApp(ExtensionApp):
             records=self.records,
         )
         self.serverapp.event_logger.register_event_schema(EVENT_SCHEMA)  # type: ignore[union-attr]
+        self.serverapp.event_logger.add_listener(  # type: ignore[union-attr]
+            schema_id=CONTENTS_EVENTS, listener=self._follow_rename
+        )
         self.services = HPCServices.build(
             self.registry,
             self.watcher,
@@ -134,6 +140,21 @@ class HPCJupyterApp(ExtensionApp):
         package_log = logging.getLogger("hpc_jupyter")
         package_log.parent = self.serverapp.log  # type: ignore[union-attr]
         package_log.propagate = True
+
+    async def _follow_rename(
+        self, logger: EventLogger, schema_id: str, data: dict[str, Any]
+    ) -> None:
+        """A notebook (or folder) renamed in Jupyter keeps its jobs: the records and listings
+        name it as it is now named, for "This notebook" and "Submitted from"."""
+        source, path = data.get("source_path"), data.get("path")
+        if (
+            data.get("action") != "rename"
+            or not isinstance(source, str)
+            or not isinstance(path, str)
+        ):
+            return
+        if self.records.renamed(source, path):
+            self.watcher.origins_changed()
 
     def _emit_job_state(self, data: dict[str, Any]) -> None:
         self.serverapp.event_logger.emit(  # type: ignore[union-attr]

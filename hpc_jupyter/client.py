@@ -480,6 +480,13 @@ class HPCClient:
             raise HPCError("The hpc-jupyter server sent a malformed /hpc/api/info reply.")
         return data
 
+    def kernel_notebook(self, kernel_id: str) -> str | None:
+        """GET /hpc/api/kernels/{id}/notebook: the notebook of that kernel's session as it is
+        named now (a path from the server's root), or None for a kernel of no notebook."""
+        data = self.request("GET", api_path("kernels", kernel_id, "notebook"))
+        found = data.get("notebook") if isinstance(data, dict) else None
+        return found if isinstance(found, str) and found else None
+
     def _login(self, method: str, facility: str, *more: str, body: Any = None) -> dict[str, Any]:
         data = self.request(
             method, api_path("facilities", facility, "login", *more), json_body=body

@@ -2,7 +2,8 @@
 
 jupyter_server puts the session's notebook in a kernel's environment (`JPY_SESSION_NAME`: the
 path relative to the server's root, or absolute for a JupyterLab session, which the server
-records relative to its root); JupyterLab sends the running cell's id in each execute
+records relative to its root), as it was named when the kernel started; renamed since, the
+server's session says its name now. JupyterLab sends the running cell's id in each execute
 request's metadata (`cellId`). Neither is always there (a console, a script, a widget's
 callback): what is missing is left out, and finding out never fails a submission.
 """
@@ -11,15 +12,47 @@ from __future__ import annotations
 
 import os
 import posixpath
-from typing import Any
+import re
+import time
+from typing import TYPE_CHECKING, Any
 
 from .errors import HPCError
 from .models import Origin, Via
 
+if TYPE_CHECKING:
+    from .client import HPCClient
 
-def notebook() -> str | None:
-    """The notebook of this kernel's session, as jupyter_server told the kernel; else None."""
-    return os.environ.get("JPY_SESSION_NAME") or None
+_named: dict[tuple[str, str], tuple[str | None, float]] = {}
+"""The server's last answer by (server, kernel id), and when it was asked (monotonic seconds)."""
+
+
+def notebook(client: HPCClient | None = None, within: float = 0.0) -> str | None:
+    """The notebook of this kernel's session: as the server (`client`) names it now (or named
+    it at most `within` seconds ago: a monitor's renders), else as jupyter_server told the
+    kernel when it started; None outside a notebook's session."""
+    told = os.environ.get("JPY_SESSION_NAME") or None
+    kernel = kernel_id() if client is not None and told is not None else None
+    if client is None or kernel is None:
+        return told
+    key, now = (client.url, kernel), time.monotonic()
+    if key not in _named or now - _named[key][1] >= within:
+        try:
+            _named[key] = (client.kernel_notebook(kernel), now)
+        except HPCError:  # an older server, or none: what the kernel was told
+            _named[key] = (None, now)
+    return _named[key][0] or told
+
+
+def kernel_id() -> str | None:
+    """This kernel's id on its server (its connection file's name); None outside a kernel."""
+    try:
+        from ipykernel.connect import get_connection_file
+
+        name = os.path.basename(get_connection_file())
+    except Exception:  # not a kernel the server started
+        return None
+    found = re.fullmatch(r"kernel-([A-Za-z0-9_-]{1,128})\.json", name)
+    return found.group(1) if found else None
 
 
 def cell() -> str | None:
@@ -35,11 +68,14 @@ def cell() -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-def current(via: Via | str, resubmit_of: str | None = None) -> dict[str, Any]:
-    """The `origin` of a submission made now, as the API takes it."""
+def current(
+    via: Via | str, resubmit_of: str | None = None, client: HPCClient | None = None
+) -> dict[str, Any]:
+    """The `origin` of a submission made now, as the API takes it (its notebook as `client`'s
+    server names it now)."""
     how = Via(via) if via in {v.value for v in Via} else Via.OTHER
     try:
-        origin = Origin(how, notebook(), cell(), resubmit_of)
+        origin = Origin(how, notebook(client), cell(), resubmit_of)
     except HPCError:  # a path no record should keep (control characters, too long)
         origin = Origin(how, resubmit_of=resubmit_of)
     return origin.to_dict()

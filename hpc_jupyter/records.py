@@ -47,6 +47,17 @@ CREATE INDEX IF NOT EXISTS records_by_time ON records (submitted_at);
 # `request` is the JobRequest as sent (JSON), `origin` its origin alone (JSON or NULL) so that
 # a listing's origins are read without parsing whole scripts.
 
+_RENAMED = """
+UPDATE records SET
+    origin = json_set(origin, '$.notebook',
+                      :new || substr(json_extract(origin, '$.notebook'), :tail)),
+    request = json_set(request, '$.origin.notebook',
+                       :new || substr(json_extract(origin, '$.notebook'), :tail))
+WHERE json_extract(origin, '$.notebook') = :old
+   OR substr(json_extract(origin, '$.notebook'), 1, :tail) = :under
+"""
+# A notebook or a folder renamed: `old` itself, or a path under `old/`, now under `new`.
+
 
 class _FacilityRecords:
     """The records file of one facility; one connection, used from the event loop only."""
@@ -87,6 +98,13 @@ class _FacilityRecords:
             (system, json.dumps(job_ids)),
         ).fetchall()
         return dict(rows)
+
+    def renamed(self, old: str, new: str) -> int:
+        """Records from notebook `old` (or under folder `old`) now name it under `new`."""
+        tail = len(old) + 1  # where the rest of a path under `old` starts (SQLite counts from 1)
+        with transaction(self._db) as db:
+            done = db.execute(_RENAMED, {"new": new, "old": old, "under": f"{old}/", "tail": tail})
+        return done.rowcount
 
     def close(self) -> None:
         self._db.close()
@@ -155,6 +173,20 @@ class SubmissionRecords:
         return [
             _with(job, origins.get(job.id) or origins.get(job.array_job_id or "")) for job in jobs
         ]
+
+    def renamed(self, old: str, new: str) -> int:
+        """Follow a notebook (or a folder of notebooks) renamed in Jupyter from `old` to `new`
+        (paths from the server's root): its jobs' records name it as it is now named, in every
+        facility's file. How many records changed; a failure is logged, never raised."""
+        old, new = old.strip("/"), new.strip("/")
+        if not old or not new or old == new:
+            return 0
+        changed = 0
+        for path in sorted(self.data_dir.glob(f"*/{FILE_NAME}")):
+            facility = path.parent.name
+            with _logged(f"follow the rename of {old!r} in the records of {facility}"):
+                changed += self._file(facility).renamed(old, new)
+        return changed
 
     def _read(self, text: str) -> Origin | None:
         if text not in self._parsed:

@@ -336,6 +336,15 @@ class JobWatcher:
         watch.asked_at = time.monotonic()
         self._wake.set()
 
+    def origins_changed(self) -> None:
+        """The records' origins changed (a notebook was renamed): the listings show them now,
+        not from their next fetch."""
+        if self.records is None:
+            return
+        for watch in self._watches.values():
+            if watch.jobs:  # a new list: the next answer is made again
+                watch.jobs = self.records.with_origins(watch.facility, watch.system, watch.jobs)
+
     def fetch_count(self, facility: str, system: str) -> int:
         """How many listings the facility has been asked for (for tests and benchmarks)."""
         return self._watch(facility, system).fetches

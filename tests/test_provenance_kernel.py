@@ -103,3 +103,38 @@ async def test_a_notebooks_jobs_record_it_and_it_resubmits_them(
     assert again["env"] == {"GREETING": "again"} and again["time_limit"] == 120
     assert again["name"] == "greet"
     assert renamed["env"] == {"GREETING": "hello"} and renamed["time_limit"] == 180
+
+
+async def test_a_notebook_renamed_while_its_kernel_runs_keeps_its_jobs_and_its_name(
+    hpc_server: Any, jp_fetch: Any, jp_root_dir: Path, api: Any
+) -> None:
+    # Given an Untitled notebook whose kernel has submitted a job
+    (jp_root_dir / "Untitled.ipynb").write_text("{}")
+    session = {"path": "Untitled.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+    response = await jp_fetch("api", "sessions", method="POST", body=json.dumps(session))
+    started = json.loads(response.body)
+    kernel = hpc_server.kernel_manager.get_kernel(started["kernel"]["id"])
+    submit = "%%hpc_submit --name {name} --time 5\n#!/bin/bash\necho {name}\n"
+    await run_cells(kernel, {"setup": CELLS["setup"], "before": submit.format(name="before")})
+
+    # When it is renamed as JupyterLab renames it (the file, then its session), and its kernel
+    # (which was told the old name when it started) submits again and lists its jobs
+    new = "fit run é.ipynb"
+    body = json.dumps({"path": new})
+    await jp_fetch("api", "contents", "Untitled.ipynb", method="PATCH", body=body)
+    body = json.dumps({"path": new, "name": new})
+    await jp_fetch("api", "sessions", started["id"], method="PATCH", body=body)
+    listing = (
+        "mine = hpc.jobs(notebook=True)\n"
+        "assert sorted(j.name for j in mine) == ['after', 'before'], mine\n"
+        f"assert {{j.origin.notebook for j in mine}} == {{{new!r}}}, mine"
+    )
+    after = {"after": submit.format(name="after"), "mine": listing}
+    await run_cells(kernel, {"setup": CELLS["setup"], **after})
+
+    # Then both jobs are the renamed notebook's, in the server's records too
+    jobs = (await api(*JOBS))["jobs"]
+    assert {job["name"]: job["origin"]["notebook"] for job in jobs} == {
+        "before": new,
+        "after": new,
+    }

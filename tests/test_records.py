@@ -125,3 +125,38 @@ def test_an_unreadable_file_is_no_origin_and_no_crash(tmp_path: Path) -> None:
 
     assert records.with_origins("here", "sys", [job("12")]) == [job("12")]
     assert records.get("here", "sys", "12") is None
+
+
+def test_a_renamed_notebook_or_folder_keeps_its_jobs(tmp_path: Path) -> None:
+    # Given jobs from a notebook in a folder, from a folder whose name starts the same, and from
+    # an Untitled notebook, on two facilities
+    records = SubmissionRecords(tmp_path)
+
+    def sent(notebook: str) -> JobRequest:
+        return JobRequest(script="echo\n", origin=Origin(via=Via.MAGIC, notebook=notebook))
+
+    records.add("here", "sys", "1", sent("runs/sim.ipynb"))
+    records.add("here", "sys", "2", sent("runs2/sim.ipynb"))
+    records.add("here", "sys", "3", sent("Untitled3.ipynb"))
+    records.add("there", "sys", "4", sent("Untitled3.ipynb"))
+    records.add("here", "sys", "5", JobRequest(script="echo no origin\n"))
+
+    # When Jupyter renames the notebook, then the folder (a second server sees the records)
+    assert records.renamed("Untitled3.ipynb", "fit 50% é.ipynb") == 2
+    second = SubmissionRecords(tmp_path)
+    assert second.renamed("/runs/", "campaign/runs 'b'") == 1
+
+    # Then each record names the notebook as it is now named, in its origin and its request
+    def notebook(facility: str, job_id: str) -> str | None:
+        found = records.get(facility, "sys", job_id)
+        assert found is not None and found.request.origin is not None
+        listed = records.with_origins(facility, "sys", [job(job_id)])[0]
+        assert listed.origin == found.request.origin
+        return found.request.origin.notebook
+
+    assert notebook("here", "1") == "campaign/runs 'b'/sim.ipynb"
+    assert notebook("here", "2") == "runs2/sim.ipynb"
+    assert notebook("here", "3") == notebook("there", "4") == "fit 50% é.ipynb"
+    assert records.get("here", "sys", "5") == second.get("here", "sys", "5")
+    # and nothing is done for a path that is no rename
+    assert records.renamed("", "x.ipynb") == records.renamed("a.ipynb", "/a.ipynb/") == 0

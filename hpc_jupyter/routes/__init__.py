@@ -22,6 +22,7 @@ from .jobs import (
     JobSubmissionHandler,
     PartitionsHandler,
 )
+from .kernels import KernelNotebookHandler
 from .login import LoginCodeHandler, LoginHandler
 from .unknown import FALLBACK
 
@@ -31,6 +32,7 @@ _JOB = _FACILITY + r"/jobs/(?P<job_id>[^/]+)"
 HANDLERS: list[tuple[str, Any]] = [
     (r"hpc/api/info", InfoHandler),
     (r"hpc/api/facilities", FacilitiesHandler),
+    (r"hpc/api/kernels/(?P<kernel_id>[^/]+)/notebook", KernelNotebookHandler),
     (_FACILITY, FacilityHandler),
     (_FACILITY + r"/files", FilesHandler),
     (_FACILITY + r"/files/stat", FileStatHandler),

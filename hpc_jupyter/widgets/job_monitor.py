@@ -266,7 +266,7 @@ class JobMonitor:
         """The jobs the table shows: filtered by state (and notebook), newest first."""
         states = STATE_FILTERS[self.state_filter.value]
         jobs = [j for j in self.jobs.values() if states is None or j.state in states]
-        here = notebook() if self.this_notebook.value else None
+        here = notebook(self.hpc.client, within=2.0) if self.this_notebook.value else None
         if here is not None:
             jobs = [j for j in jobs if j.origin and same_notebook(j.origin.notebook, here)]
         return sorted(jobs, key=lambda j: (j.submit_time or 0.0, j.id), reverse=True)

@@ -126,9 +126,34 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       openNotebook: path =>
         void app.commands.execute('docmanager:open', { path })
     });
-    // "This notebook": the notebook of the main area's current tab.
-    const followNotebook = () =>
-      panel.jobs.setNotebook(notebookPath(app.shell.currentWidget));
+    // "This notebook": the notebook of the main area's current tab, under every name it has
+    // had while it was the current tab (renamed, its jobs' records follow a moment later).
+    const formerly = new WeakMap<IDocumentWidget, string[]>();
+    let followed: IDocumentWidget | null = null;
+    let followedPath: string | null = null;
+    const followNotebook = () => {
+      const current = app.shell.currentWidget;
+      const document = documentOf(current);
+      if (document !== followed) {
+        followed?.context.pathChanged.disconnect(onRenamed);
+        followed = document;
+        followed?.context.pathChanged.connect(onRenamed);
+      }
+      followedPath = notebookPath(current);
+      panel.jobs.setNotebook(
+        followedPath,
+        (document && formerly.get(document)) ?? []
+      );
+    };
+    const onRenamed = () => {
+      if (followed && followedPath) {
+        formerly.set(followed, [
+          ...(formerly.get(followed) ?? []),
+          followedPath
+        ]);
+      }
+      followNotebook();
+    };
     app.shell.currentChanged?.connect(followNotebook);
     followNotebook();
     // Hidden until the sidebar shows it (then onAfterShow says so).
@@ -205,6 +230,12 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
 };
 
 export default [servicePlugin, panelPlugin];
+
+/** The document a main-area widget shows, or null when it shows none. */
+function documentOf(widget: Widget | null): IDocumentWidget | null {
+  const document = widget as IDocumentWidget | null;
+  return document?.context?.pathChanged ? document : null;
+}
 
 /** The path of the notebook a main-area widget shows, or null when it shows none. */
 function notebookPath(widget: Widget | null): string | null {

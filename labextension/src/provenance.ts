@@ -8,9 +8,18 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { formatSlurmTime, IJobFields, jobRequest, prefill } from './directives';
 import type { HPC } from './tokens';
 
-/** Whether `job` was submitted from the notebook at `notebook` (a path from Lab's root). */
-export function fromNotebook(job: HPC.IJob, notebook: string | null): boolean {
-  return !!notebook && job.origin?.notebook === notebook;
+/**
+ * Whether `job` was submitted from the notebook at `notebook` (a path from Lab's root), or
+ * from it under a name it had before (`formerly`: renamed in Lab, the server's records name
+ * it anew a moment later).
+ */
+export function fromNotebook(
+  job: HPC.IJob,
+  notebook: string | null,
+  formerly: readonly string[] = []
+): boolean {
+  const from = job.origin?.notebook;
+  return !!notebook && !!from && (from === notebook || formerly.includes(from));
 }
 
 /** "Submitted from a/b.ipynb (cell 3f2a…)", or null when the job's origin tells no notebook. */

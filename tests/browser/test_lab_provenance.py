@@ -159,3 +159,51 @@ def _drive(page: Any, lab: RunningLab, alpha: str, beta: str) -> str:
     again = found.group(1)
     assert again not in (alpha, beta)
     return again
+
+
+def test_a_notebook_renamed_in_lab_keeps_its_jobs(lab: RunningLab) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    alpha = submit(lab, "alpha", "alpha.ipynb", "cell-alpha-1")
+    beta = submit(lab, "beta", "runs/beta.ipynb", "cell-beta-7")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            # Given alpha.ipynb in the current tab and "This notebook" showing its job
+            page.goto(f"{lab.url}lab/tree/alpha.ipynb?token={lab.token}")
+            page.wait_for_selector(".jp-NotebookPanel", timeout=60 * SECOND)
+            jobs = open_panel(page).locator(".hpc-RemoteJobs")
+            row_alpha = jobs.locator(f".hpc-RemoteJobs-item[data-job-id='{alpha}']")
+            row_beta = jobs.locator(f".hpc-RemoteJobs-item[data-job-id='{beta}']")
+            expect(row_alpha).to_be_visible(timeout=30 * SECOND)
+            mine = jobs.locator("input.hpc-RemoteJobs-thisNotebook")
+            expect(mine).to_be_enabled(timeout=30 * SECOND)
+            mine.check()
+            expect(row_beta).to_have_count(0)
+
+            # When the notebook is renamed in Lab (File > Rename Notebook...)
+            page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+            page.locator(".lm-Menu-itemLabel", has_text="Rename Notebook").click()
+            dialog = page.locator(".jp-Dialog")
+            dialog.locator("input").fill("fit run 1.ipynb")
+            dialog.locator(".jp-mod-accept").click()
+            current = page.locator(".jp-mod-current.lm-TabBar-tab")
+            expect(current.first).to_contain_text("fit run 1.ipynb", timeout=30 * SECOND)
+
+            # Then its job is still "this notebook's", and says where it came from by the new name
+            expect(row_alpha).to_be_visible()
+            expect(row_beta).to_have_count(0)
+            row_alpha.locator(".hpc-RemoteJobs-name").click()
+            origin = row_alpha.locator("dd[data-field='origin']")
+            expect(origin).to_have_text("fit run 1.ipynb (cell cell-alp)", timeout=30 * SECOND)
+            screenshot(page, "provenance-3-renamed")
+        except BaseException:
+            screenshot(page, "provenance-rename-failure")
+            raise
+        finally:
+            browser.close()
+
+    # and the server's record of it names it so
+    submission = lab.api("GET", *JOBS, alpha, "submission").json()
+    assert submission["request"]["origin"]["notebook"] == "fit run 1.ipynb"

@@ -85,6 +85,8 @@ OCTET = {"Content-Type": "application/octet-stream"}
 REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("/hpc/api/info", "get"): {},
     ("/hpc/api/facilities", "get"): {},
+    # No kernel runs here: past authentication the answer says so.
+    ("/hpc/api/kernels/{kernel_id}/notebook", "get"): {"accepted": (404, "not_found")},
     (F, "get"): {},
     (F + "/files", "get"): {"params": {"path": "."}},
     (F + "/files/stat", "get"): {"params": {"path": "a.txt"}},
@@ -152,7 +154,7 @@ def world(
             },
         )
     )
-    yield {"facility": "local", "job_id": job["id"]}
+    yield {"facility": "local", "job_id": job["id"], "kernel_id": "0b6a1c2e-none"}
     # Jobs outlive the server, as batch jobs do: do not leave this one sleeping.
     with contextlib.suppress(HTTPClientError):  # already cancelled by the test
         jp_asyncio_loop.run_until_complete(

@@ -388,6 +388,23 @@ async def test_info_and_facilities(checked: Call) -> None:
     assert local["default_system"] == "localhost"
 
 
+@covers(("/hpc/api/kernels/{kernel_id}/notebook", "get"))
+async def test_a_kernels_notebook(checked: Call, jp_fetch: Any, hpc_server: Any) -> None:
+    session = {"path": "runs/fit.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+    started = await jp_fetch("api", "sessions", method="POST", body=json.dumps(session))
+    kernel_id = data(started)["kernel"]["id"]
+    try:
+        found = data(await checked(f"kernels/{kernel_id}/notebook", status=200))
+        unknown = data(await checked("kernels/0b6a1c2e-none/notebook", status=404))
+        bad = data(await checked("kernels/a%20b/notebook", status=400, request_valid=False))
+    finally:
+        await hpc_server.kernel_manager.shutdown_kernel(kernel_id, now=True)
+
+    assert found == {"notebook": "runs/fit.ipynb"}
+    assert "runs no kernel 0b6a1c2e-none" in unknown["message"]
+    assert "is not a kernel id" in bad["message"]
+
+
 @covers((FILES, "get"), (FILES + "/stat", "get"))
 async def test_list_and_stat(checked: Call, jp_root_dir: Path) -> None:
     (jp_root_dir / "run").mkdir()

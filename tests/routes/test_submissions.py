@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,3 +125,38 @@ async def test_an_arrays_tasks_carry_its_origin(api: Any) -> None:
     assert all(task["origin"] == ORIGIN for task in tasks), tasks
     assert submission["job_id"] == job["id"]
     assert submission["request"]["array"] == "0-2"
+
+
+async def test_a_notebook_or_folder_renamed_in_jupyter_keeps_its_jobs(
+    api: Any, jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    # Given jobs from a notebook in a folder and from an Untitled one, listed (so held by the
+    # server's listing)
+    (jp_root_dir / "runs").mkdir()
+    for notebook in ("runs/sim.ipynb", "Untitled.ipynb"):
+        (jp_root_dir / notebook).write_text("{}")
+    in_folder = await submit(api, SCRIPT, origin=ORIGIN)
+    untitled = await submit(api, SCRIPT, origin={**ORIGIN, "notebook": "Untitled.ipynb"})
+    await api(*JOBS)
+
+    # When Jupyter renames the folder and the notebook (as Lab does)
+    renames = {"runs": "runs 2026", "Untitled.ipynb": "fit é.ipynb"}
+    for old, new in renames.items():
+        body = json.dumps({"path": new})
+        await jp_fetch("api", "contents", old, method="PATCH", body=body)
+
+    # Then the listing, each job and its submission name the notebooks as they are now named
+    expected = {in_folder["id"]: "runs 2026/sim.ipynb", untitled["id"]: "fit é.ipynb"}
+    deadline = time.monotonic() + 10
+    while True:
+        listed = {
+            job["id"]: (job["origin"] or {}).get("notebook") for job in (await api(*JOBS))["jobs"]
+        }
+        if all(listed.get(job_id) == notebook for job_id, notebook in expected.items()):
+            break
+        assert time.monotonic() < deadline, listed
+        await asyncio.sleep(0.1)
+    for job_id, notebook in expected.items():
+        assert (await api(*JOBS, job_id))["origin"]["notebook"] == notebook
+        submission = await api(*JOBS, job_id, "submission")
+        assert submission["request"]["origin"] == {**ORIGIN, "notebook": notebook}

@@ -38,6 +38,13 @@ describe('fromNotebook', () => {
     expect(fromNotebook(job, null)).toBe(false);
     expect(fromNotebook({ origin: null } as HPC.IJob, 'a/b.ipynb')).toBe(false);
   });
+
+  it('keeps them under the names the notebook had before a rename', () => {
+    const job = { origin: { notebook: 'Untitled.ipynb' } } as HPC.IJob;
+    expect(fromNotebook(job, 'fit.ipynb', ['Untitled.ipynb'])).toBe(true);
+    expect(fromNotebook(job, 'fit.ipynb', ['Untitled1.ipynb'])).toBe(false);
+    expect(fromNotebook(job, null, ['Untitled.ipynb'])).toBe(false);
+  });
 });
 
 describe('originText', () => {

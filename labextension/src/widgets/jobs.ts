@@ -158,14 +158,22 @@ export class RemoteJobs extends Widget {
     }
   }
 
-  /** The notebook of Lab's current tab (its path from Lab's root), or null for none. */
-  setNotebook(path: string | null): void {
-    if (path === this._notebook) {
+  /**
+   * The notebook of Lab's current tab (its path from Lab's root), or null for none, and the
+   * paths it had before, renamed since it was opened (its jobs are its jobs under each).
+   */
+  setNotebook(path: string | null, formerly: readonly string[] = []): void {
+    if (path === this._notebook && formerly.length === this._formerly.length) {
       return;
     }
+    const renamed = path !== null && formerly.length > this._formerly.length;
     this._notebook = path;
+    this._formerly = formerly;
     this._thisNotebook.disabled = path === null;
     this._render();
+    if (renamed) {
+      void this._monitor.refresh(); // the jobs' origins under the new name
+    }
   }
 
   /** The facility changed: forget the other facility's jobs. */
@@ -322,7 +330,9 @@ export class RemoteJobs extends Widget {
     const mine = this._thisNotebook.checked && this._notebook !== null;
     const inView = viewJobs(
       mine
-        ? this._jobs.filter(job => fromNotebook(job, this._notebook))
+        ? this._jobs.filter(job =>
+            fromNotebook(job, this._notebook, this._formerly)
+          )
         : this._jobs,
       view
     );
@@ -636,6 +646,7 @@ export class RemoteJobs extends Widget {
   private _resubmit: ((job: HPC.IJob) => void) | null;
   private _openNotebook: ((path: string) => void) | null;
   private _notebook: string | null = null;
+  private _formerly: readonly string[] = [];
   private _thisNotebook: HTMLInputElement;
   private _facility: HPC.IFacility | null = null;
   private _jobs: HPC.IJob[] = [];
