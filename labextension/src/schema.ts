@@ -43,6 +43,29 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/hpc/api/kernels/{kernel_id}/notebook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A kernel's id on this server (jupyter_server's UUID); 1 to 128 letters, digits, `_` or `-`, else 400. */
+        kernel_id: components['parameters']['kernel_id'];
+      };
+      cookie?: never;
+    };
+    /**
+     * The notebook of a kernel's session, as it is named now
+     * @description A kernel knows its notebook by the name it had when the kernel started; JupyterLab moves the session along when the notebook is renamed. The kernel client asks this before recording where a submission came from and when it filters "this notebook's" jobs. `notebook` is null for a kernel of no notebook (a console).
+     */
+    get: operations['getKernelNotebook'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/hpc/api/facilities/{facility}': {
     parameters: {
       query?: never;
@@ -676,6 +699,13 @@ export interface components {
       /** @description Jupyter's backward compatibility on "Unhandled error"; always empty. */
       traceback?: string;
     };
+    KernelNotebook: {
+      /**
+       * @description The notebook's path from the server's root; null for no notebook.
+       * @example runs/fit.ipynb
+       */
+      notebook: string | null;
+    };
     Info: {
       /**
        * @description The hpc-jupyter package version.
@@ -1177,6 +1207,8 @@ export interface components {
     };
   };
   parameters: {
+    /** @description A kernel's id on this server (jupyter_server's UUID); 1 to 128 letters, digits, `_` or `-`, else 400. */
+    kernel_id: string;
     /** @description A facility's configured name. */
     facility: string;
     /** @description The job's id on the facility: 1 to 128 visible ASCII characters other than `/` (such as `42`, `123_4` or a UUID). Anything else (a space, a control character, a non-ASCII character, even a digit such as a fullwidth one) is 400 before the facility is asked; a Slurm id Slurm never gives (`0`) is 404. */
@@ -1240,6 +1272,33 @@ export interface operations {
       500: components['responses']['Unhandled'];
       502: components['responses']['BadGateway'];
       504: components['responses']['GatewayTimeout'];
+    };
+  };
+  getKernelNotebook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A kernel's id on this server (jupyter_server's UUID); 1 to 128 letters, digits, `_` or `-`, else 400. */
+        kernel_id: components['parameters']['kernel_id'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The kernel's notebook, a path from the server's root, or null. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['KernelNotebook'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
+      500: components['responses']['Unhandled'];
     };
   };
   getFacility: {
