@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any
 
-from hpc_jupyter.backends.slurm.accounting import allocations, job_efficiency, shares_usage
+from hpc_jupyter.backends.slurm.accounting import (
+    STEPS_WITHIN,
+    allocations,
+    job_efficiency,
+    record_steps_pending,
+    shares_usage,
+)
 from hpc_jupyter.backends.slurm.history import accounting_job
 from hpc_jupyter.backends.slurm.slurm_units import parse_memory, parse_tres
 
@@ -25,6 +33,22 @@ def test_a_killed_job_has_its_signal_and_no_memory_asked() -> None:
     # it asked for no memory (it got the node's): no share of a request is made up
     assert eff.memory_requested is None and eff.memory_efficiency is None
     assert eff.summary.startswith("Failed: killed by signal 9.")
+
+
+def test_a_record_before_what_the_job_asked_for_is_in_is_not_its_last_word() -> None:
+    # Slurm 22.05, a job killed past its 50 MiB a second after it started: for a second or two
+    # its record has ended, with its step, but asks for nothing (required 0, no TRES); read
+    # then, it was merely failed, for good (seen on every such job; a CI failure)
+    early, late = record("2205-v38-slurmdb-job-oom-asked-late"), record("2205-v38-slurmdb-job-oom")
+    just_ended = dataclasses.replace(accounting_job(late, "f", "s"), end_time=time.time() - 2)
+    long_ago = dataclasses.replace(just_ended, end_time=time.time() - STEPS_WITHIN - 1)
+
+    assert record_steps_pending(early, just_ended)
+    assert not record_steps_pending(early, long_ago)  # what is there is what there is
+    assert not record_steps_pending(late, just_ended)
+    eff = job_efficiency(late, just_ended, "GET x")
+    assert (eff.outcome.value, eff.memory_requested) == ("out_of_memory", 50 * 2**20)
+    assert eff.summary.startswith("Ran out of memory (peak 406.2 MiB of 50.0 MiB requested)")
 
 
 def test_tres_strings_and_sizes_as_sacct_prints_them() -> None:

@@ -110,6 +110,17 @@ def test_sacct_before_a_jobs_steps_are_in_is_not_its_last_word() -> None:
     assert late is not None and late.memory_used is None
 
 
+def test_sacct_before_what_a_job_asked_for_is_in_is_not_its_last_word() -> None:
+    """22.05, a job killed past its 50 MiB a second after it started: for a second or two its
+    line has ended, with its step, but no time limit and a ReqMem of `16?`."""
+    just_ended = time.time() - 2
+
+    assert parse_sacct(sample("sacct-oom-asked-late.txt"), "791", just_ended) is None
+    figures = parse_sacct(sample("sacct-oom.txt"), "791", just_ended)
+    assert figures is not None and figures.outcome is Outcome.OUT_OF_MEMORY
+    assert figures.memory_requested == 50 * 2**20
+
+
 def test_sacct_of_a_job_that_hit_its_time_limit_says_so() -> None:
     figures = parse_sacct(sample("sacct-timeout.txt"), sample("sacct-timeout.txt").split("|")[0])
 

@@ -243,24 +243,30 @@ STEPS_WITHIN = 60.0
 """Seconds after a job's end within which accounting may still lack its steps' figures."""
 
 
-def steps_pending(ran: bool, steps_ended: list[bool], ended_at: float | None) -> bool:
-    """Whether a job's accounting is not yet its last word on its steps: it ran, yet no step
-    has ended there, shortly after its end. The job's end and its steps' figures (MaxRSS, CPU
-    time) reach slurmdbd separately; figures read between the two are wrong for good (a job
-    killed past its memory read as merely failed). Past `STEPS_WITHIN`, what is there is
-    what there is (a job that failed to launch has no step)."""
-    if not ran or (steps_ended and all(steps_ended)):
+def steps_pending(
+    ran: bool, steps_ended: list[bool], ended_at: float | None, asked_known: bool = True
+) -> bool:
+    """Whether a job's accounting is not yet its last word: it ran, yet no step has ended
+    there, or what it asked for (CPUs, memory, time limit) is not there yet (`asked_known`),
+    shortly after its end. The job's end, its steps' figures and (on 22.05, for a job that
+    ended within a second or two) what it asked for reach slurmdbd separately; figures read
+    between them are wrong for good (a job killed past its memory read as merely failed: no
+    MaxRSS, or no memory asked for). Past `STEPS_WITHIN`, what is there is what there is (a
+    job that failed to launch has no step)."""
+    if not ran or (asked_known and steps_ended and all(steps_ended)):
         return False
     return ended_at is None or time.time() - ended_at < STEPS_WITHIN
 
 
 def record_steps_pending(record: Mapping[str, Any], job: Job) -> bool:
-    """`steps_pending` for an accounting record (`/slurmdb/` or `sacct --json`)."""
+    """`steps_pending` for an accounting record (`/slurmdb/` or `sacct --json`): it ran when
+    it took time or has a step; what it asked for is its requested TRES (empty until known)."""
     found = record.get("steps")
     steps = [_mapping(step) for step in found] if isinstance(found, list) else []
     ended = [job_state(_state_of(step)).is_final for step in steps]
     elapsed = number(_mapping(record.get("time")).get("elapsed")) or 0
-    return steps_pending(elapsed > 0, ended, job.end_time)
+    asked = _mapping(record.get("tres")).get("requested")
+    return steps_pending(elapsed > 0 or bool(steps), ended, job.end_time, bool(asked))
 
 
 def _state_of(step: Mapping[str, Any]) -> Any:

@@ -62,7 +62,10 @@ def parse_sacct(text: str, job_id: str, ended_at: float | None = None) -> Effici
         return None  # not (yet) in the accounting as ended: its end record comes a moment later
     steps = [row for row in rows if row["JobID"].startswith(f"{job_id}.")]
     ended = [job_state(row["State"]).is_final for row in steps]
-    if steps_pending((_int(job["ElapsedRaw"]) or 0) > 0, ended, ended_at):
+    ran = (_int(job["ElapsedRaw"]) or 0) > 0 or bool(steps)
+    # What it asked for is in once its time limit is: a number, `UNLIMITED` or `Partition_Limit`
+    # (22.05 answers an empty limit and a ReqMem such as `16?` until then).
+    if steps_pending(ran, ended, ended_at, asked_known=bool(job["TimelimitRaw"].strip())):
         return None
     rss = [size for row in steps if (size := parse_memory(row["MaxRSS"], "K")) is not None]
     cpus = _int(job["AllocCPUS"])
