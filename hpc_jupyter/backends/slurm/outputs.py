@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+from collections.abc import Mapping
 
 from ...models import Job, JobRequest
 from ..directives import FilenameFields, fill_pattern, parse_sbatch_directives
@@ -19,6 +20,14 @@ def output_path(pattern: str | None, fields: FilenameFields, workdir: str) -> st
         pattern = "slurm-%A_%a.out" if fields.array_task_id is not None else "slurm-%j.out"
     path = fill_pattern(pattern, fields)
     return path if posixpath.isabs(path) else posixpath.join(workdir, path)
+
+
+def requested_logs(
+    request: JobRequest, options: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """The stdout and stderr patterns a request asks for: its own, else its `#SBATCH -o/-e`
+    (`options`, as `parse_sbatch_directives` reads them); None for sbatch's default."""
+    return request.stdout or options.get("output"), request.stderr or options.get("error")
 
 
 def submitted_logs(job: Job, request: JobRequest) -> Job:
@@ -36,9 +45,7 @@ def submitted_logs(job: Job, request: JobRequest) -> Job:
         return job
     if job.array_task_id is not None and not job.array_task_id.isdigit():
         return job  # tasks still pending together (`4-6`) have written nothing yet
-    options = parse_sbatch_directives(request.script)
-    out = request.stdout or options.get("output")
-    err = request.stderr or options.get("error")
+    out, err = requested_logs(request, parse_sbatch_directives(request.script))
     if any(pattern and _NODE.search(pattern) for pattern in (out, err)):
         return job
     fields = FilenameFields(

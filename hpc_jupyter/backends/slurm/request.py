@@ -11,6 +11,7 @@ from ...models import JobRequest
 from ...timefmt import parse_time_limit
 from ..directives import parse_sbatch_directives
 from .dependencies import dependency_option
+from .outputs import requested_logs
 from .schema import JobSpec, minutes
 
 SUPPORTED = (
@@ -72,6 +73,7 @@ def job_spec(
     workdir = request.workdir or options.get("chdir") or home
     if not posixpath.isabs(workdir):
         workdir = posixpath.join(home, workdir)
+    stdout, stderr = requested_logs(request, options)
     time_text = options.get("time")
     seconds = request.time_limit or (parse_time_limit(time_text) if time_text else None)
     return JobSpec(
@@ -83,8 +85,8 @@ def job_spec(
         account=request.account or options.get("account") or account,
         nodes=request.nodes or _count(options, "nodes", _NODES),
         time_limit_minutes=minutes(seconds) if seconds else None,
-        stdout=request.stdout or options.get("output"),
-        stderr=request.stderr or options.get("error"),
+        stdout=stdout,
+        stderr=stderr,
         array=request.array or _array(options.get("array")),
         tasks=_count(options, "ntasks", _NODES),
         cpus_per_task=_count(options, "cpus-per-task", _NODES),
