@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import HPCError
 from .models import Origin, Via
+from .protocol import KERNEL_ID
 
 if TYPE_CHECKING:
     from .client import HPCClient
@@ -31,8 +32,7 @@ def notebook(client: HPCClient | None = None, within: float = 0.0) -> str | None
     it at most `within` seconds ago: a monitor's renders), else as jupyter_server told the
     kernel when it started; None outside a notebook's session."""
     told = os.environ.get("JPY_SESSION_NAME") or None
-    kernel = kernel_id() if client is not None and told is not None else None
-    if client is None or kernel is None:
+    if client is None or told is None or (kernel := kernel_id()) is None:
         return told
     key, now = (client.url, kernel), time.monotonic()
     if key not in _named or now - _named[key][1] >= within:
@@ -51,7 +51,7 @@ def kernel_id() -> str | None:
         name = os.path.basename(get_connection_file())
     except Exception:  # not a kernel the server started
         return None
-    found = re.fullmatch(r"kernel-([A-Za-z0-9_-]{1,128})\.json", name)
+    found = re.fullmatch(rf"kernel-({KERNEL_ID})\.json", name)
     return found.group(1) if found else None
 
 

@@ -13,5 +13,9 @@ changes, and a client refuses a server that speaks another."""
 KERNEL_TOKEN_HEADER = "X-HPC-Kernel-Token"  # noqa: S105 - a header name
 """The header that carries the kernel token; only the /hpc/api routes accept it."""
 
+KERNEL_ID = r"[A-Za-z0-9_-]{1,128}"
+"""What a kernel id is (jupyter_server names kernels by UUIDs): the kernel reads its own from
+its connection file's name (`kernel-<id>.json`), the server refuses any other with a 400."""
+
 JOB_STATE_EVENT = "https://hpc-jupyter.github.io/events/job_state/v1"
 """The schema id of job state events (`event_schemas/job_state/v1.yaml`)."""

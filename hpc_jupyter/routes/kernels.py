@@ -10,10 +10,8 @@ from tornado import web
 
 from ..errors import NotFound, ValidationError
 from ..inputs import shown
+from ..protocol import KERNEL_ID
 from .base import HPCAPIHandler
-
-KERNEL_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
-"""jupyter_server names kernels by UUIDs; anything else is no kernel id."""
 
 
 class KernelNotebookHandler(HPCAPIHandler):
@@ -26,7 +24,7 @@ class KernelNotebookHandler(HPCAPIHandler):
     @web.authenticated
     @authorized
     async def get(self, kernel_id: str) -> None:
-        if not KERNEL_ID.fullmatch(kernel_id):
+        if not re.fullmatch(KERNEL_ID, kernel_id):
             raise ValidationError(f"{shown(kernel_id)} is not a kernel id.")
         sessions: list[dict[str, Any]] = await self.settings["session_manager"].list_sessions()
         running = self.settings["kernel_manager"].list_kernel_ids()
