@@ -24,6 +24,7 @@ from tests.browser.lab_server import (
     SECOND,
     RunningLab,
     jupyter_lab,
+    open_browser,
     open_panel,
     require_browser,
     screenshot,
@@ -162,13 +163,12 @@ def _drive(page: Any, lab: RunningLab, alpha: str, beta: str) -> str:
 
 
 def test_a_notebook_renamed_in_lab_keeps_its_jobs(lab: RunningLab) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     alpha = submit(lab, "alpha", "alpha.ipynb", "cell-alpha-1")
     beta = submit(lab, "beta", "runs/beta.ipynb", "cell-beta-7")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with open_browser() as browser:
+        page = browser.page
         try:
             # Given alpha.ipynb in the current tab and "This notebook" showing its job
             page.goto(f"{lab.url}lab/tree/alpha.ipynb?token={lab.token}")
@@ -201,8 +201,6 @@ def test_a_notebook_renamed_in_lab_keeps_its_jobs(lab: RunningLab) -> None:
         except BaseException:
             screenshot(page, "provenance-rename-failure")
             raise
-        finally:
-            browser.close()
 
     # and the server's record of it names it so
     submission = lab.api("GET", *JOBS, alpha, "submission").json()
